@@ -1,0 +1,61 @@
+/**
+ * Builds the Fastify app from its dependencies without listening, so tests call it in process
+ * and `main.ts` only wires and listens.
+ */
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config/config.ts';
+import { ConversationService } from './conversations/conversation-service.ts';
+import { toClientError } from './http/client-error.ts';
+import { healthRoutes } from './http/ops/health-routes.ts';
+import { seedRoutes } from './http/seed/seed-app.ts';
+import type { ModelRegistry } from './providers/registry.ts';
+import type { Store } from './store/store.ts';
+
+export interface AppDependencies {
+  readonly config: Config;
+  readonly store: Store;
+  readonly models: ModelRegistry;
+  /** Fastify's logger option: false in tests, pino options in `main.ts`. */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+export interface ParleyApp {
+  readonly app: FastifyInstance;
+  readonly conversations: ConversationService;
+}
+
+export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp> {
+  const { config, store, models } = dependencies;
+  const app = Fastify({
+    logger: dependencies.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    // Wrong types are a 400, never silently coerced; query numbers are parsed by their routes.
+    ajv: { customOptions: { coerceTypes: false } },
+    return503OnClosing: true,
+  });
+  const conversations = new ConversationService({
+    store,
+    models,
+    flushIntervalMs: config.streamFlushIntervalMs,
+    onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const clientError = toClientError(error);
+    if (clientError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(clientError.status).send({ error: { code: clientError.code, message: clientError.message } });
+  });
+  // The seed's clients are the only ones whose paths sit at the root: answer them in their shape.
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 1, msg: `no route for ${request.method} ${request.url.split('?', 1)[0]}` }),
+  );
+
+  await app.register(healthRoutes);
+  await app.register(seedRoutes, { conversations });
+
+  app.addHook('onClose', async () => {
+    conversations.shutdown();
+  });
+  return { app, conversations };
+}

@@ -1,0 +1,174 @@
+/**
+ * Parley's configuration: read from the environment once at start, validated, then frozen.
+ * A bad value stops the start with a message that names the variable (see DESIGN.md's
+ * environment contract).
+ */
+
+export interface SqliteDatabaseConfig {
+  readonly kind: 'sqlite';
+  /** A file path, or `:memory:` for tests. */
+  readonly path: string;
+}
+
+export interface OpenAICompatibleConfig {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: SqliteDatabaseConfig;
+  readonly redisUrl?: string;
+  readonly openai?: OpenAICompatibleConfig;
+  /** The model `/ask` uses when neither the request nor the conversation names one. */
+  readonly defaultModel?: string;
+  /** Listen on a non-loopback address without API keys (logged loudly at every start). */
+  readonly allowInsecureRemote: boolean;
+  readonly logLevel: LogLevel;
+  /** Largest request body accepted; larger ones get a 413 before parsing. */
+  readonly bodyLimitBytes: number;
+  /** How often a streaming answer's text is written to the store while it grows. */
+  readonly streamFlushIntervalMs: number;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Thrown when the environment holds bad values; the message lists each bad variable by name. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses the environment into a frozen `Config`, or throws a `ConfigError` naming every bad variable. */
+export function loadConfig(environment: Environment): Config {
+  const problems: string[] = [];
+  const reader = new EnvironmentReader(environment, problems);
+
+  const port = reader.integer('PORT', 8080, 0, 65535);
+  const host = reader.string('HOST') ?? '127.0.0.1';
+  const database = parseDatabaseUrl(reader.string('DATABASE_URL') ?? 'sqlite:./data/parley.sqlite', problems);
+  const redisUrl = reader.url('REDIS_URL', ['redis:', 'rediss:']);
+  const openaiApiKey = reader.string('OPENAI_API_KEY');
+  const openaiBaseUrl = reader.url('OPENAI_BASE_URL', ['http:', 'https:']);
+  const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
+  const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
+  const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
+  const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const openai: OpenAICompatibleConfig | undefined =
+    openaiApiKey !== undefined || openaiBaseUrl !== undefined
+      ? {
+          baseUrl: (openaiBaseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ''),
+          ...(openaiApiKey === undefined ? {} : { apiKey: openaiApiKey }),
+        }
+      : undefined;
+
+  return deepFreeze({
+    port,
+    host,
+    database,
+    ...(redisUrl === undefined ? {} : { redisUrl }),
+    ...(openai === undefined ? {} : { openai }),
+    ...(defaultModel === undefined ? {} : { defaultModel }),
+    allowInsecureRemote,
+    logLevel,
+    bodyLimitBytes,
+    streamFlushIntervalMs,
+  });
+}
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function parseDatabaseUrl(value: string, problems: string[]): SqliteDatabaseConfig {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
+    return { kind: 'sqlite', path };
+  }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    problems.push('DATABASE_URL: PostgreSQL is not supported by this version yet; use sqlite:<path>');
+  } else {
+    problems.push(`DATABASE_URL: expected sqlite:<path> or postgres://..., got "${value}"`);
+  }
+  return { kind: 'sqlite', path: '' };
+}
+
+/** Reads typed values from the environment, recording a problem per bad variable. */
+class EnvironmentReader {
+  readonly #environment: Environment;
+  readonly #problems: string[];
+
+  constructor(environment: Environment, problems: string[]) {
+    this.#environment = environment;
+    this.#problems = problems;
+  }
+
+  /** A set, non-blank value, trimmed; `undefined` when unset or blank. */
+  string(name: string): string | undefined {
+    const value = this.#environment[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.#problems.push(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.#problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const match = allowed.find((candidate) => candidate === raw);
+    if (match === undefined) this.#problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+    return match ?? fallback;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const parsed = URL.parse(raw);
+    if (parsed === null || !protocols.includes(parsed.protocol)) {
+      // The value may hold credentials: name the variable, not the value.
+      this.#problems.push(`${name}: expected a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+      return undefined;
+    }
+    return raw;
+  }
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const field of Object.values(value)) {
+    if (typeof field === 'object' && field !== null) deepFreeze(field);
+  }
+  return Object.freeze(value);
+}

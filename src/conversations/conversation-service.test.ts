@@ -1,0 +1,245 @@
+/** The conversation core over a real SQLite store and a scripted model: turns, branches, failures. */
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, it } from 'node:test';
+import { ParleyError } from '../errors.ts';
+import { ProviderError } from '../providers/spec.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { type Script, scriptedRegistry } from '../../test/support/scripted-chat-model.ts';
+import { ConversationService } from './conversation-service.ts';
+
+const OWNER = 'local';
+const never = new AbortController().signal;
+
+function setup(scripts: Script[] = [], flushIntervalMs = 60_000) {
+  const store: Store = openSqliteStore({ path: ':memory:' });
+  const { registry, calls } = scriptedRegistry(scripts);
+  const service = new ConversationService({ store, models: registry, flushIntervalMs });
+  return { store, service, calls, scripts };
+}
+
+async function ask(service: ConversationService, question: string, parent?: { conversationId: string; answerId: string }) {
+  const turn = await service.startTurn({
+    owner: OWNER,
+    question,
+    ...(parent === undefined ? {} : { conversationId: parent.conversationId, parentId: parent.answerId }),
+  });
+  const result = await turn.generate(never);
+  return { ...turn.ids, result };
+}
+
+describe('ConversationService', () => {
+  let context: ReturnType<typeof setup>;
+  beforeEach(() => {
+    context = setup();
+  });
+
+  it('starts a conversation, storing the question and the finished answer', async () => {
+    context.scripts.push({ deltas: ['Hel', 'lo!'], usage: { inputTokens: 3, outputTokens: 2 } });
+    const first = await ask(context.service, 'Hi there');
+    assert.equal(first.result.text, 'Hello!');
+    assert.deepEqual(context.calls[0]?.prompt, [{ role: 'user', content: 'Hi there' }]);
+    const { conversation, messages } = await context.service.history(OWNER, first.conversationId);
+    assert.equal(conversation.title, 'Hi there');
+    assert.equal(conversation.model, 'scripted-model');
+    assert.equal(conversation.currentNode, first.answerId);
+    assert.deepEqual(
+      messages.map((message) => [message.role, message.content, message.status, message.parentId]),
+      [
+        ['user', 'Hi there', 'completed', null],
+        ['assistant', 'Hello!', 'completed', first.questionId],
+      ],
+    );
+    assert.deepEqual([messages[1]?.inputTokens, messages[1]?.outputTokens, messages[1]?.finishReason], [3, 2, 'stop']);
+    assert.equal(messages[1]?.provider, 'scripted');
+  });
+
+  it('continues along the path and branches from an older answer', async () => {
+    context.scripts.push({ deltas: ['A1'] }, { deltas: ['A2'] }, { deltas: ['B2'] });
+    const first = await ask(context.service, 'Q1');
+    const second = await ask(context.service, 'Q2', first);
+    assert.deepEqual(context.calls[1]?.prompt, [
+      { role: 'user', content: 'Q1' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'Q2' },
+    ]);
+    const branch = await ask(context.service, 'Q2 again, differently', first);
+    // The branch sees the path to its parent only, never the sibling turn.
+    assert.deepEqual(context.calls[2]?.prompt, [
+      { role: 'user', content: 'Q1' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'Q2 again, differently' },
+    ]);
+    assert.equal(branch.conversationId, first.conversationId);
+    const children = await context.store.getChildren(OWNER, first.conversationId, first.answerId);
+    assert.deepEqual(
+      children.map((message) => message.id),
+      [second.questionId, branch.questionId],
+    );
+    const { conversation } = await context.service.history(OWNER, first.conversationId);
+    assert.equal(conversation.currentNode, branch.answerId);
+  });
+
+  it('rejects half of the ids, unknown ids, foreign owners and a parent of another conversation', async () => {
+    const first = await ask(context.service, 'Q1');
+    const other = await ask(context.service, 'Q1 elsewhere');
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'x', parentId: first.answerId }),
+      (error: ParleyError) => error.status === 400,
+    );
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: randomUUID(), parentId: first.answerId }),
+      (error: ParleyError) => error.status === 404 && /conversation/.test(error.message),
+    );
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: first.conversationId, parentId: other.answerId }),
+      (error: ParleyError) => error.status === 404 && /message/.test(error.message),
+    );
+    await assert.rejects(
+      context.service.startTurn({ owner: 'someone-else', question: 'x', ...{ conversationId: first.conversationId, parentId: first.answerId } }),
+      (error: ParleyError) => error.status === 404,
+    );
+    await assert.rejects(context.service.history('someone-else', first.conversationId), (error: ParleyError) => error.status === 404);
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'x', model: 'unknown-model' }),
+      (error: ParleyError) => error.code === 'UNKNOWN_MODEL' && error.status === 400,
+    );
+  });
+
+  it('keeps the question and an in_progress answer before the model is called', async () => {
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'Will you crash?' });
+    assert.equal(context.calls.length, 0);
+    const messages = await context.store.listMessages(OWNER, turn.ids.conversationId);
+    assert.deepEqual(
+      messages.map((message) => [message.role, message.status]),
+      [
+        ['user', 'completed'],
+        ['assistant', 'in_progress'],
+      ],
+    );
+    // What the next start does after a crash: the question stays, the answer reads incomplete.
+    assert.equal(await context.store.markInterruptedMessages('interrupted', Date.now()), 1);
+    const after = await context.store.listMessages(OWNER, turn.ids.conversationId);
+    assert.deepEqual([after[0]?.content, after[1]?.status], ['Will you crash?', 'incomplete']);
+  });
+
+  it('streams events with increasing sequence numbers and flushes the growing text', async () => {
+    context = setup([{ deltas: ['one ', 'two ', 'three'], usage: { inputTokens: 1, outputTokens: 3 } }], 0);
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'count' });
+    const seen: string[] = [];
+    let sequence = 0;
+    for await (const event of turn.stream(never)) {
+      assert.ok(event.sequence > sequence);
+      sequence = event.sequence;
+      if (event.type === 'delta') {
+        seen.push(event.text);
+        // Flushes are asynchronous; give the one scheduled for this delta a turn to land.
+        await new Promise((resolve) => setImmediate(resolve));
+        const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(-1);
+        assert.equal(stored?.content, event.text);
+        assert.equal(stored?.status, 'in_progress');
+      } else {
+        assert.deepEqual([event.text, event.status, event.usage?.outputTokens], ['one two three', 'completed', 3]);
+      }
+    }
+    assert.deepEqual(seen, ['one ', 'one two ', 'one two three']);
+    const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(-1);
+    assert.deepEqual([stored?.status, stored?.content, stored?.outputTokens], ['completed', 'one two three', 3]);
+  });
+
+  it('stores an answer that fails mid-stream as incomplete with its text and the error', async () => {
+    const upstreamReset = new ProviderError('connection reset', { kind: 'network', provider: 'scripted' });
+    context.scripts.push({ deltas: ['partial ', 'answer'], failAfter: { deltas: 1, error: upstreamReset } });
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const texts: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of turn.stream(never)) texts.push(event.text);
+      })(),
+      (error: ParleyError) => error.status === 502 && /connection reset/.test(error.message),
+    );
+    assert.deepEqual(texts, ['partial ']);
+    const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
+    assert.deepEqual([stored?.status, stored?.content], ['incomplete', 'partial ']);
+    assert.match(stored?.error ?? '', /connection reset/);
+  });
+
+  it('stores an answer that fails before any text as failed, passing retry-after on', async () => {
+    const limited = new ProviderError('upstream returned 429: slow down', {
+      kind: 'http',
+      provider: 'scripted',
+      status: 429,
+      retryAfterMs: 7_000,
+    });
+    context.scripts.push({ deltas: [], failAfter: { deltas: 0, error: limited } });
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    await assert.rejects(turn.generate(never), (error: ParleyError) => {
+      return error.status === 429 && error.retryAfterSeconds === 7;
+    });
+    const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
+    assert.deepEqual([stored?.status, stored?.content], ['failed', '']);
+    assert.match(stored?.error ?? '', /429/);
+  });
+
+  it('stops the model when the reader stops early and keeps what arrived as incomplete', async () => {
+    context.scripts.push({ deltas: ['a', 'b', 'c'], hang: true });
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    for await (const event of turn.stream(never)) {
+      if (event.type === 'delta' && event.text === 'ab') break;
+    }
+    assert.equal(context.calls[0]?.aborted, true);
+    const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
+    assert.deepEqual([stored?.status, stored?.content], ['incomplete', 'ab']);
+  });
+
+  it('stops the model when the client’s signal aborts, storing the answer as incomplete', async () => {
+    context.scripts.push({ deltas: ['a'], hang: true });
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const client = new AbortController();
+    await assert.rejects(
+      (async () => {
+        for await (const _event of turn.stream(client.signal)) client.abort();
+      })(),
+      (error: ParleyError) => error.code === 'CANCELLED',
+    );
+    assert.equal(context.calls[0]?.aborted, true);
+    const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
+    assert.deepEqual([stored?.status, stored?.content], ['incomplete', 'a']);
+  });
+
+  it('marks an answer cut by the length limit incomplete', async () => {
+    context.scripts.push({ deltas: ['cut'], finishReason: 'length' });
+    const first = await ask(context.service, 'long question');
+    assert.equal(first.result.status, 'incomplete');
+    const stored = (await context.store.listMessages(OWNER, first.conversationId))[1];
+    assert.deepEqual([stored?.status, stored?.finishReason], ['incomplete', 'length']);
+  });
+
+  it('on shutdown stops what is generating and refuses new turns', async () => {
+    context.scripts.push({ deltas: ['x'], hang: true });
+    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const pending = turn.generate(never);
+    await new Promise((resolve) => setImmediate(resolve));
+    context.service.shutdown();
+    await assert.rejects(pending, (error: ParleyError) => error.code === 'SHUTTING_DOWN');
+    const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
+    assert.equal(stored?.status, 'incomplete');
+    await assert.rejects(context.service.startTurn({ owner: OWNER, question: 'q' }), (error: ParleyError) => error.status === 503);
+  });
+
+  it('renames, lists and deletes, with foreign owners seeing nothing', async () => {
+    const first = await ask(context.service, 'Q1');
+    await context.service.setTitle(OWNER, first.conversationId, 'Renamed');
+    assert.equal((await context.service.list(OWNER, 0, 10)).items[0]?.title, 'Renamed');
+    await assert.rejects(context.service.setTitle('other', first.conversationId, 'x'), (error: ParleyError) => error.status === 404);
+    await assert.rejects(context.service.delete('other', first.conversationId), (error: ParleyError) => error.status === 404);
+    await context.service.delete(OWNER, first.conversationId);
+    await assert.rejects(context.service.history(OWNER, first.conversationId), (error: ParleyError) => error.status === 404);
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: first.conversationId, parentId: first.answerId }),
+      (error: ParleyError) => error.status === 404,
+    );
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * A turn: a question and its answer being generated. The messages are already stored (the
+ * question `completed`, the answer `in_progress`); the turn runs the model and writes the answer
+ * as it grows and when it ends, so whatever happens the store says what the model produced.
+ */
+
+import { ParleyError } from '../errors.ts';
+import type { ChatModel, FinishReason, PromptMessage, Usage } from '../providers/spec.ts';
+import type { MessageStatus, Store } from '../store/store.ts';
+import { toParleyError } from './provider-errors.ts';
+
+export type TurnEvent =
+  | { readonly type: 'delta'; readonly sequence: number; readonly delta: string; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly sequence: number;
+      readonly text: string;
+      readonly status: MessageStatus;
+      readonly finishReason: FinishReason;
+      readonly usage?: Usage;
+    };
+
+export interface TurnResult {
+  readonly text: string;
+  readonly status: MessageStatus;
+  readonly finishReason: FinishReason;
+  readonly usage?: Usage;
+}
+
+export interface TurnContext {
+  readonly store: Store;
+  readonly now: () => number;
+  readonly flushIntervalMs: number;
+  /** Aborted when the server shuts down. */
+  readonly shutdownSignal: AbortSignal;
+  readonly onStoreError: (error: unknown) => void;
+}
+
+export interface TurnIds {
+  readonly conversationId: string;
+  readonly questionId: string;
+  readonly answerId: string;
+}
+
+/** Answers cut short by the length limit or a filter are stored `incomplete`, as OpenAI's Responses do. */
+function statusFor(finishReason: FinishReason): MessageStatus {
+  return finishReason === 'length' || finishReason === 'content-filter' ? 'incomplete' : 'completed';
+}
+
+export class Turn {
+  readonly ids: TurnIds;
+  readonly modelName: string;
+  readonly #model: ChatModel;
+  readonly #prompt: readonly PromptMessage[];
+  readonly #context: TurnContext;
+  #started = false;
+
+  constructor(ids: TurnIds, modelName: string, model: ChatModel, prompt: readonly PromptMessage[], context: TurnContext) {
+    this.ids = ids;
+    this.modelName = modelName;
+    this.#model = model;
+    this.#prompt = prompt;
+    this.#context = context;
+  }
+
+  /** Generates the whole answer at once. Throws a ParleyError after storing what happened. */
+  async generate(signal: AbortSignal): Promise<TurnResult> {
+    this.#claim();
+    const combined = AbortSignal.any([signal, this.#context.shutdownSignal]);
+    try {
+      const result = await this.#model.doGenerate(this.#prompt, { signal: combined });
+      const status = statusFor(result.finishReason);
+      await this.#finish(result.text, status, result.finishReason, result.usage);
+      return { ...result, status };
+    } catch (error) {
+      throw await this.#fail('', error, combined);
+    }
+  }
+
+  /**
+   * Streams the answer as events with increasing sequence numbers. Stopping the iteration early
+   * (or aborting `signal`) stops the upstream and stores the answer as `incomplete`.
+   */
+  async *stream(signal: AbortSignal): AsyncGenerator<TurnEvent, void, undefined> {
+    this.#claim();
+    const stop = new AbortController();
+    const combined = AbortSignal.any([signal, this.#context.shutdownSignal, stop.signal]);
+    const flusher = new Flusher(this.#context, this.ids.answerId);
+    let text = '';
+    let sequence = 0;
+    let settled = false;
+    try {
+      for await (const part of this.#model.doStream(this.#prompt, { signal: combined })) {
+        if (part.type === 'text-delta') {
+          text += part.delta;
+          flusher.maybeFlush(text);
+          yield { type: 'delta', sequence: ++sequence, delta: part.delta, text };
+        } else {
+          const status = statusFor(part.finishReason);
+          await flusher.drain();
+          await this.#finish(text, status, part.finishReason, part.usage);
+          settled = true;
+          const done = { type: 'done', sequence: ++sequence, text, status, finishReason: part.finishReason } as const;
+          yield part.usage === undefined ? done : { ...done, usage: part.usage };
+          return;
+        }
+      }
+      throw new ParleyError('UPSTREAM_ERROR', 'the model provider ended the stream without finishing');
+    } catch (error) {
+      await flusher.drain();
+      settled = true;
+      throw await this.#fail(text, error, combined);
+    } finally {
+      if (!settled) {
+        // The consumer stopped early (e.g. its client went away): stop the upstream, keep the text.
+        stop.abort();
+        await flusher.drain();
+        await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
+      }
+    }
+  }
+
+  #claim(): void {
+    if (this.#started) throw new Error('a turn runs once');
+    this.#started = true;
+  }
+
+  async #finish(text: string, status: MessageStatus, finishReason: FinishReason, usage: Usage | undefined) {
+    await this.#store(text, status, {
+      finishReason,
+      ...(usage === undefined ? {} : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }),
+    });
+  }
+
+  /** Stores the failure (`incomplete` if any text arrived, else `failed`) and returns the client's error. */
+  async #fail(text: string, error: unknown, signal: AbortSignal): Promise<ParleyError> {
+    let parleyError = toParleyError(error);
+    if (this.#context.shutdownSignal.aborted && signal.aborted) {
+      parleyError = new ParleyError('SHUTTING_DOWN', 'the server is shutting down', { cause: error });
+    }
+    // Interrupted answers (cancelled, shut down) are incomplete; broken ones with no text failed.
+    const interrupted = parleyError.code === 'CANCELLED' || parleyError.code === 'SHUTTING_DOWN';
+    const status = text === '' && !interrupted ? 'failed' : 'incomplete';
+    await this.#store(text, status, { error: parleyError.message });
+    return parleyError;
+  }
+
+  async #store(
+    text: string,
+    status: MessageStatus,
+    fields: { finishReason?: string; inputTokens?: number; outputTokens?: number; error?: string },
+  ): Promise<void> {
+    try {
+      await this.#context.store.updateMessage(this.ids.answerId, {
+        content: text,
+        status,
+        now: this.#context.now(),
+        ...fields,
+      });
+    } catch (error) {
+      this.#context.onStoreError(error);
+    }
+  }
+}
+
+/** Writes a growing answer now and then, one write at a time, never blocking the stream. */
+class Flusher {
+  readonly #context: TurnContext;
+  readonly #messageId: string;
+  #lastFlush: number;
+  #pending: Promise<void> = Promise.resolve();
+
+  constructor(context: TurnContext, messageId: string) {
+    this.#context = context;
+    this.#messageId = messageId;
+    this.#lastFlush = context.now();
+  }
+
+  maybeFlush(text: string): void {
+    const now = this.#context.now();
+    if (now - this.#lastFlush < this.#context.flushIntervalMs) return;
+    this.#lastFlush = now;
+    this.#pending = this.#pending
+      .then(() => this.#context.store.updateMessage(this.#messageId, { content: text, status: 'in_progress', now }))
+      .catch(this.#context.onStoreError);
+  }
+
+  drain(): Promise<void> {
+    return this.#pending;
+  }
+}

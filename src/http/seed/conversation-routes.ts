@@ -1,0 +1,51 @@
+/**
+ * The seed's history routes: read one conversation in ChatGPT's `mapping` shape, list, rename and
+ * delete. Unknown and foreign ids are both "not found".
+ */
+
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { ownerOf } from '../owner.ts';
+import { toChatGptConversation, toUnixSeconds } from './chatgpt-mapping.ts';
+import type { SeedApp } from './seed-app.ts';
+import { ConversationParams, ListQuery, TitleBody } from './seed-schemas.ts';
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+export function registerConversationRoutes(app: SeedApp, conversations: ConversationService): void {
+  app.get('/conversation/:id', { schema: { params: ConversationParams } }, async (request) => {
+    const history = await conversations.history(ownerOf(request), request.params.id);
+    return toChatGptConversation(history);
+  });
+
+  app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
+    const offset = Number(request.query.offset ?? 0);
+    const limit = Math.min(Math.max(Number(request.query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+    const page = await conversations.list(ownerOf(request), offset, limit);
+    return {
+      items: page.items.map((conversation) => ({
+        id: conversation.id,
+        title: conversation.title,
+        create_time: toUnixSeconds(conversation.createdAt),
+        update_time: toUnixSeconds(conversation.updatedAt),
+      })),
+      total: page.total,
+      limit,
+      offset,
+    };
+  });
+
+  app.post(
+    '/conversation/:id/title',
+    { schema: { params: ConversationParams, body: TitleBody } },
+    async (request) => {
+      await conversations.setTitle(ownerOf(request), request.params.id, request.body.title);
+      return { code: 0, msg: 'title updated' };
+    },
+  );
+
+  app.post('/conversation/:id/delete', { schema: { params: ConversationParams } }, async (request) => {
+    await conversations.delete(ownerOf(request), request.params.id);
+    return { code: 0, msg: 'conversation deleted' };
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * The seed surface as one Fastify plugin: its routes and its error shape,
+ * `{"code": 1, "msg": "..."}` with a real HTTP status.
+ */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { type ClientError, toClientError } from '../client-error.ts';
+import { registerAskRoute } from './ask-route.ts';
+import { registerConversationRoutes } from './conversation-routes.ts';
+
+export type SeedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Sends a seed-shaped error. */
+export function sendSeedError(reply: FastifyReply, clientError: ClientError): FastifyReply {
+  if (clientError.retryAfterSeconds !== undefined) reply.header('retry-after', clientError.retryAfterSeconds);
+  return reply.code(clientError.status).send({ code: 1, msg: clientError.message });
+}
+
+export async function seedRoutes(app: FastifyInstance, options: { conversations: ConversationService }) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.setErrorHandler((error, request, reply) => {
+    const clientError = toClientError(error);
+    if (clientError.status >= 500) request.log.error({ err: error }, 'seed route failed');
+    return sendSeedError(reply, clientError);
+  });
+  registerAskRoute(typed, options.conversations);
+  registerConversationRoutes(typed, options.conversations);
+}

@@ -1,0 +1,24 @@
+/** Request schemas of the seed's routes (`chatgpt-webapi`'s API), validated once at the edge. */
+
+import { Type } from 'typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+
+export const AskBody = Type.Object({
+  msg: Type.String({ minLength: 1 }),
+  parent_id: Type.Optional(Uuid),
+  conversation_id: Type.Optional(Uuid),
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  stream: Type.Optional(Type.Boolean()),
+});
+
+export const ConversationParams = Type.Object({ id: Uuid });
+
+export const ListQuery = Type.Object({
+  offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+});
+
+export const TitleBody = Type.Object({
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+});

@@ -1,0 +1,58 @@
+/**
+ * Writes Server-Sent Events straight to the socket: no buffering, one frame per event, with
+ * backpressure (a slow client pauses the writer instead of growing memory).
+ */
+
+import { once } from 'node:events';
+import type { FastifyReply } from 'fastify';
+
+export interface SseFrame {
+  readonly id?: number;
+  readonly event?: string;
+  /** Written as is: JSON text, or a sentinel such as `[DONE]`. */
+  readonly data: string;
+}
+
+export class SseWriter {
+  readonly #reply: FastifyReply;
+  #open = false;
+
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Sends the status line and headers; Fastify no longer touches this response. */
+  open(headers: Readonly<Record<string, string>> = {}): void {
+    this.#reply.hijack();
+    this.#reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Tells nginx not to buffer this response.
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+    this.#open = true;
+  }
+
+  /** Writes one frame; waits when the client reads slower than the model writes. */
+  async send(frame: SseFrame): Promise<void> {
+    const response = this.#reply.raw;
+    if (response.destroyed) return;
+    let text = '';
+    if (frame.id !== undefined) text += `id: ${frame.id}\n`;
+    if (frame.event !== undefined) text += `event: ${frame.event}\n`;
+    text += `data: ${frame.data}\n\n`;
+    if (!response.write(text)) {
+      await Promise.race([once(response, 'drain'), once(response, 'close')]);
+    }
+  }
+
+  end(): void {
+    if (!this.#reply.raw.destroyed) this.#reply.raw.end();
+  }
+}

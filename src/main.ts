@@ -1,0 +1,73 @@
+/**
+ * Starts Parley: reads the config, opens the store, wires the app and listens. Everything here is
+ * wiring; the app itself is built in `app.ts`.
+ */
+
+import { buildApp } from './app.ts';
+import { ConfigError, type Config, isLoopbackHost, loadConfig } from './config/config.ts';
+import { createModelRegistry } from './providers/registry.ts';
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+
+/** Streams in flight get this long to finish on SIGTERM; then they stop and are stored `incomplete`. */
+const SHUTDOWN_GRACE_MS = 8_000;
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`parley: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (!isLoopbackHost(config.host) && !config.allowInsecureRemote) {
+    process.stderr.write(
+      `parley: refusing to listen on ${config.host}: Parley has no API keys yet, so it serves only on loopback ` +
+        '(127.0.0.1, ::1). Put it behind an authenticating proxy and set PARLEY_ALLOW_INSECURE_REMOTE=true to ' +
+        'listen there anyway.\n',
+    );
+    process.exit(1);
+  }
+
+  const store = openSqliteStore({ path: config.database.path });
+  const models = createModelRegistry(config);
+  const { app, conversations } = await buildApp({
+    config,
+    store,
+    models,
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+  });
+
+  const interrupted = await store.markInterruptedMessages('interrupted: the server stopped while answering', Date.now());
+  if (interrupted > 0) app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
+  if (!isLoopbackHost(config.host)) {
+    app.log.warn({ host: config.host }, 'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication');
+  }
+  if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
+  else app.log.info({ defaultModel: models.defaultModel, database: config.database.path }, 'ready to chat');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    setTimeout(() => conversations.shutdown(), SHUTDOWN_GRACE_MS).unref();
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+await main();

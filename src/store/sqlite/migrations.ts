@@ -1,0 +1,45 @@
+/**
+ * The SQLite schema, as an ordered list of migrations. Applied at start inside one transaction
+ * each; `PRAGMA user_version` records how many have run. Append new migrations; never edit one
+ * that has shipped.
+ */
+
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE conversations (
+    id           TEXT PRIMARY KEY,
+    owner        TEXT NOT NULL,
+    title        TEXT,
+    model        TEXT,
+    current_node TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    deleted_at   INTEGER
+  ) STRICT;
+
+  -- Listing a principal's conversations, newest first.
+  CREATE INDEX conversations_by_owner ON conversations (owner, updated_at DESC) WHERE deleted_at IS NULL;
+
+  CREATE TABLE messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    parent_id       TEXT REFERENCES messages (id),
+    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+    content         TEXT NOT NULL,
+    model           TEXT,
+    provider        TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('in_progress', 'completed', 'incomplete', 'failed')),
+    finish_reason   TEXT,
+    input_tokens    INTEGER,
+    output_tokens   INTEGER,
+    error           TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  ) STRICT;
+
+  -- "Children of a node" is one index range; "path to the root" walks the primary key.
+  CREATE INDEX messages_by_parent ON messages (conversation_id, parent_id, created_at);
+  -- Finding generations that a crash interrupted, without scanning every message.
+  CREATE INDEX messages_in_progress ON messages (status) WHERE status = 'in_progress';
+  `,
+];

@@ -1,0 +1,262 @@
+/**
+ * The SQLite Store, on Node's built-in `node:sqlite` driver: one file, WAL, migrations at open.
+ * Statements are prepared once; each turn is one `BEGIN IMMEDIATE` transaction.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type {
+  BeginTurnInput,
+  ConversationRecord,
+  MessageRecord,
+  MessageRole,
+  MessageStatus,
+  MessageUpdate,
+  Page,
+  Store,
+} from '../store.ts';
+import { sqliteMigrations } from './migrations.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:`. The file's folder is created when missing. */
+  readonly path: string;
+  /** `NORMAL` (default) is durable across process crashes in WAL mode; `FULL` also across power loss. */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+}
+
+type Row = Record<string, SQLInputValue>;
+
+const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.created_at, m.updated_at`;
+const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
+
+/** Opens (and migrates) a SQLite database and returns a Store over it. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const database = new DatabaseSync(options.path);
+  database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'};
+    PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
+  migrate(database);
+  return new SqliteStore(database);
+}
+
+function migrate(database: DatabaseSync): void {
+  const row = database.prepare('PRAGMA user_version').get() as Row | undefined;
+  const applied = Number(row?.user_version ?? 0);
+  for (let index = applied; index < sqliteMigrations.length; index++) {
+    inTransaction(database, () => {
+      database.exec(sqliteMigrations[index] ?? '');
+      database.exec(`PRAGMA user_version = ${index + 1}`);
+    });
+  }
+}
+
+function inTransaction<T>(database: DatabaseSync, work: () => T): T {
+  database.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    database.exec('COMMIT');
+    return result;
+  } catch (error) {
+    database.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+class SqliteStore implements Store {
+  readonly #database: DatabaseSync;
+  readonly #statements: ReturnType<typeof prepareStatements>;
+
+  constructor(database: DatabaseSync) {
+    this.#database = database;
+    this.#statements = prepareStatements(database);
+  }
+
+  async beginTurn(input: BeginTurnInput): Promise<boolean> {
+    const statements = this.#statements;
+    return inTransaction(this.#database, () => {
+      if (input.newConversation !== undefined) {
+        const conversation = input.newConversation;
+        statements.insertConversation.run(
+          conversation.id,
+          input.owner,
+          conversation.title,
+          conversation.model,
+          input.now,
+          input.now,
+        );
+      } else if (statements.ownedConversation.get(input.conversationId, input.owner) === undefined) {
+        return false;
+      }
+      for (const message of input.messages) {
+        statements.insertMessage.run(
+          message.id,
+          input.conversationId,
+          message.parentId,
+          message.role,
+          message.content,
+          message.model ?? null,
+          message.provider ?? null,
+          message.status,
+          input.now,
+          input.now,
+        );
+      }
+      const last = input.messages.at(-1);
+      if (last !== undefined) statements.moveCurrentNode.run(last.id, input.now, input.conversationId);
+      return true;
+    });
+  }
+
+  async updateMessage(messageId: string, update: MessageUpdate): Promise<void> {
+    this.#statements.updateMessage.run(
+      update.content,
+      update.status,
+      update.finishReason ?? null,
+      update.inputTokens ?? null,
+      update.outputTokens ?? null,
+      update.error ?? null,
+      update.now,
+      messageId,
+    );
+  }
+
+  async markInterruptedMessages(error: string, now: number): Promise<number> {
+    const result = this.#statements.markInterrupted.run(error, now);
+    return Number(result.changes);
+  }
+
+  async getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined> {
+    const row = this.#statements.getConversation.get(conversationId, owner) as Row | undefined;
+    return row === undefined ? undefined : toConversation(row);
+  }
+
+  async listConversations(owner: string, offset: number, limit: number): Promise<Page<ConversationRecord>> {
+    const rows = this.#statements.listConversations.all(owner, limit, offset) as Row[];
+    const count = this.#statements.countConversations.get(owner) as Row;
+    return { items: rows.map(toConversation), total: Number(count.total) };
+  }
+
+  async setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean> {
+    return Number(this.#statements.setTitle.run(title, now, conversationId, owner).changes) > 0;
+  }
+
+  async deleteConversation(owner: string, conversationId: string, now: number): Promise<boolean> {
+    return Number(this.#statements.softDelete.run(now, conversationId, owner).changes) > 0;
+  }
+
+  async listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
+    return (this.#statements.listMessages.all(conversationId, owner) as Row[]).map(toMessage);
+  }
+
+  async getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
+    return (this.#statements.getPath.all(messageId, conversationId, owner) as Row[]).map(toMessage);
+  }
+
+  async getChildren(
+    owner: string,
+    conversationId: string,
+    parentId: string | null,
+  ): Promise<readonly MessageRecord[]> {
+    const rows =
+      parentId === null
+        ? this.#statements.getRoots.all(conversationId, owner)
+        : this.#statements.getChildren.all(conversationId, parentId, owner);
+    return (rows as Row[]).map(toMessage);
+  }
+
+  async close(): Promise<void> {
+    if (this.#database.isOpen) this.#database.close();
+  }
+}
+
+function prepareStatements(database: DatabaseSync) {
+  const prepare = (sql: string): StatementSync => database.prepare(sql);
+  return {
+    insertConversation: prepare(
+      `INSERT INTO conversations (id, owner, title, model, current_node, created_at, updated_at)
+       VALUES (?, ?, ?, ?, NULL, ?, ?)`,
+    ),
+    ownedConversation: prepare(`SELECT 1 FROM conversations c WHERE c.id = ? AND ${OWNED}`),
+    insertMessage: prepare(
+      `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
+    updateMessage: prepare(
+      `UPDATE messages SET content = ?, status = ?, finish_reason = ?, input_tokens = ?, output_tokens = ?,
+         error = ?, updated_at = ? WHERE id = ?`,
+    ),
+    markInterrupted: prepare(
+      `UPDATE messages SET status = 'incomplete', error = ?, updated_at = ? WHERE status = 'in_progress'`,
+    ),
+    getConversation: prepare(`SELECT c.* FROM conversations c WHERE c.id = ? AND ${OWNED}`),
+    listConversations: prepare(
+      `SELECT c.* FROM conversations c WHERE ${OWNED} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?`,
+    ),
+    countConversations: prepare(`SELECT COUNT(*) AS total FROM conversations c WHERE ${OWNED}`),
+    setTitle: prepare(
+      `UPDATE conversations AS c SET title = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`,
+    ),
+    softDelete: prepare(`UPDATE conversations AS c SET deleted_at = ? WHERE c.id = ? AND ${OWNED}`),
+    listMessages: prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
+    ),
+    getPath: prepare(
+      `WITH RECURSIVE path (id, depth) AS (
+         SELECT m.id, 0 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}
+         UNION ALL
+         SELECT parent.parent_id, path.depth + 1 FROM path JOIN messages parent ON parent.id = path.id
+          WHERE parent.parent_id IS NOT NULL
+       )
+       SELECT ${MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC`,
+    ),
+    getRoots: prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND m.parent_id IS NULL AND ${OWNED} ORDER BY m.created_at, m.rowid`,
+    ),
+    getChildren: prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND m.parent_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
+    ),
+  };
+}
+
+function toConversation(row: Row): ConversationRecord {
+  return {
+    id: String(row.id),
+    owner: String(row.owner),
+    title: nullableString(row.title),
+    model: nullableString(row.model),
+    currentNode: nullableString(row.current_node),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toMessage(row: Row): MessageRecord {
+  return {
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    parentId: nullableString(row.parent_id),
+    role: String(row.role) as MessageRole,
+    content: String(row.content),
+    model: nullableString(row.model),
+    provider: nullableString(row.provider),
+    status: String(row.status) as MessageStatus,
+    finishReason: nullableString(row.finish_reason),
+    inputTokens: nullableNumber(row.input_tokens),
+    outputTokens: nullableNumber(row.output_tokens),
+    error: nullableString(row.error),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+const nullableString = (value: SQLInputValue | undefined): string | null =>
+  value === null || value === undefined ? null : String(value);
+const nullableNumber = (value: SQLInputValue | undefined): number | null =>
+  value === null || value === undefined ? null : Number(value);

@@ -1,0 +1,248 @@
+/**
+ * The Store contract: one suite of tests that every Store implementation must pass (SQLite now,
+ * PostgreSQL later). Call `describeStoreContract` from the implementation's test file with a
+ * factory that returns a fresh, empty store.
+ */
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { NewMessage, Store } from './store.ts';
+
+export type StoreFactory = () => Promise<Store>;
+
+const ALICE = 'principal:alice';
+const BOB = 'principal:bob';
+
+/** Starts a conversation with a user question and an in-progress answer; returns their ids. */
+async function startConversation(store: Store, owner = ALICE, now = 1_000) {
+  const conversationId = randomUUID();
+  const question = randomUUID();
+  const answer = randomUUID();
+  const written = await store.beginTurn({
+    owner,
+    conversationId,
+    newConversation: { id: conversationId, title: null, model: 'model-a' },
+    messages: [
+      { id: question, parentId: null, role: 'user', content: 'hello', status: 'completed' },
+      {
+        id: answer,
+        parentId: question,
+        role: 'assistant',
+        content: '',
+        status: 'in_progress',
+        model: 'model-a',
+        provider: 'fake',
+      },
+    ],
+    now,
+  });
+  assert.equal(written, true);
+  return { conversationId, question, answer };
+}
+
+function turn(parentId: string, text: string): [NewMessage, NewMessage] {
+  const question = randomUUID();
+  return [
+    { id: question, parentId, role: 'user', content: text, status: 'completed' },
+    { id: randomUUID(), parentId: question, role: 'assistant', content: '', status: 'in_progress' },
+  ];
+}
+
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await factory();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('writes a new conversation and its first turn in one call, moving current_node', async () => {
+      const { conversationId, question, answer } = await startConversation(store);
+      const conversation = await store.getConversation(ALICE, conversationId);
+      assert.ok(conversation);
+      assert.equal(conversation.currentNode, answer);
+      assert.equal(conversation.model, 'model-a');
+      assert.equal(conversation.createdAt, 1_000);
+      const messages = await store.listMessages(ALICE, conversationId);
+      assert.deepEqual(
+        messages.map((message) => [message.id, message.parentId, message.role, message.status]),
+        [
+          [question, null, 'user', 'completed'],
+          [answer, question, 'assistant', 'in_progress'],
+        ],
+      );
+      assert.equal(messages[1]?.provider, 'fake');
+    });
+
+    it('a failing turn writes nothing (the transaction rolls back)', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      const [question, reply] = turn(answer, 'second');
+      // The second message reuses an existing id: the insert fails after the first succeeded.
+      await assert.rejects(
+        store.beginTurn({
+          owner: ALICE,
+          conversationId,
+          messages: [question, { ...reply, id: answer }],
+          now: 2_000,
+        }),
+      );
+      const messages = await store.listMessages(ALICE, conversationId);
+      assert.equal(messages.length, 2);
+      assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, answer);
+    });
+
+    it('refuses a turn on another owner’s conversation and writes nothing', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      const written = await store.beginTurn({
+        owner: BOB,
+        conversationId,
+        messages: turn(answer, 'intrusion'),
+        now: 2_000,
+      });
+      assert.equal(written, false);
+      assert.equal((await store.listMessages(ALICE, conversationId)).length, 2);
+    });
+
+    it('reads another owner’s conversation as not found on every read', async () => {
+      const { conversationId, question, answer } = await startConversation(store);
+      assert.equal(await store.getConversation(BOB, conversationId), undefined);
+      assert.deepEqual(await store.listMessages(BOB, conversationId), []);
+      assert.deepEqual(await store.getPath(BOB, conversationId, answer), []);
+      assert.deepEqual(await store.getChildren(BOB, conversationId, question), []);
+      assert.equal((await store.listConversations(BOB, 0, 10)).total, 0);
+      assert.equal(await store.setTitle(BOB, conversationId, 'x', 2_000), false);
+      assert.equal(await store.deleteConversation(BOB, conversationId, 2_000), false);
+      assert.ok(await store.getConversation(ALICE, conversationId));
+    });
+
+    it('builds the path from a node to the root, root first, across branches', async () => {
+      const { conversationId, answer: firstAnswer } = await startConversation(store);
+      const second = turn(firstAnswer, 'second');
+      await store.beginTurn({ owner: ALICE, conversationId, messages: second, now: 2_000 });
+      const third = turn(second[1].id, 'third');
+      await store.beginTurn({ owner: ALICE, conversationId, messages: third, now: 3_000 });
+      // A branch: another question under the first answer.
+      const branch = turn(firstAnswer, 'branch');
+      await store.beginTurn({ owner: ALICE, conversationId, messages: branch, now: 4_000 });
+
+      const path = await store.getPath(ALICE, conversationId, third[1].id);
+      assert.deepEqual(
+        path.map((message) => message.content || message.role),
+        ['hello', 'assistant', 'second', 'assistant', 'third', 'assistant'],
+      );
+      const branchPath = await store.getPath(ALICE, conversationId, branch[1].id);
+      assert.deepEqual(
+        branchPath.map((message) => message.content || message.role),
+        ['hello', 'assistant', 'branch', 'assistant'],
+      );
+      const children = await store.getChildren(ALICE, conversationId, firstAnswer);
+      assert.deepEqual(
+        children.map((message) => message.content),
+        ['second', 'branch'],
+      );
+      const roots = await store.getChildren(ALICE, conversationId, null);
+      assert.equal(roots.length, 1);
+      assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, branch[1].id);
+    });
+
+    it('finds no path for an unknown message or a message of another conversation', async () => {
+      const first = await startConversation(store);
+      const second = await startConversation(store);
+      assert.deepEqual(await store.getPath(ALICE, first.conversationId, randomUUID()), []);
+      assert.deepEqual(await store.getPath(ALICE, first.conversationId, second.answer), []);
+    });
+
+    it('walks a deep path in one call', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      let parent: string = answer;
+      for (let index = 0; index < 300; index++) {
+        const messages = turn(parent, `q${index}`);
+        await store.beginTurn({ owner: ALICE, conversationId, messages, now: 2_000 + index });
+        parent = messages[1].id;
+      }
+      const path = await store.getPath(ALICE, conversationId, parent);
+      assert.equal(path.length, 602);
+      assert.equal(path[0]?.parentId, null);
+      assert.equal(path.at(-1)?.id, parent);
+      for (let index = 1; index < path.length; index++) assert.equal(path[index]?.parentId, path[index - 1]?.id);
+    });
+
+    it('updates an answer as it streams and when it ends', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      await store.updateMessage(answer, { content: 'Hel', status: 'in_progress', now: 1_500 });
+      let message = (await store.getPath(ALICE, conversationId, answer)).at(-1);
+      assert.equal(message?.content, 'Hel');
+      assert.equal(message?.status, 'in_progress');
+      await store.updateMessage(answer, {
+        content: 'Hello!',
+        status: 'completed',
+        finishReason: 'stop',
+        inputTokens: 5,
+        outputTokens: 2,
+        now: 2_000,
+      });
+      message = (await store.getPath(ALICE, conversationId, answer)).at(-1);
+      assert.deepEqual(
+        [message?.content, message?.status, message?.finishReason, message?.inputTokens, message?.outputTokens],
+        ['Hello!', 'completed', 'stop', 5, 2],
+      );
+      assert.equal(message?.updatedAt, 2_000);
+      assert.equal(message?.error, null);
+    });
+
+    it('marks interrupted generations incomplete, keeping their text', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      await store.updateMessage(answer, { content: 'partial', status: 'in_progress', now: 1_500 });
+      const done = await startConversation(store);
+      await store.updateMessage(done.answer, { content: 'ok', status: 'completed', now: 1_500 });
+      assert.equal(await store.markInterruptedMessages('server stopped', 5_000), 1);
+      const message = (await store.getPath(ALICE, conversationId, answer)).at(-1);
+      assert.deepEqual([message?.status, message?.content, message?.error], ['incomplete', 'partial', 'server stopped']);
+      const other = (await store.getPath(ALICE, done.conversationId, done.answer)).at(-1);
+      assert.equal(other?.status, 'completed');
+    });
+
+    it('lists conversations newest first with offset, limit and total', async () => {
+      const ids: string[] = [];
+      for (let index = 0; index < 5; index++) ids.push((await startConversation(store, ALICE, 1_000 + index)).conversationId);
+      await startConversation(store, BOB, 9_000);
+      const firstPage = await store.listConversations(ALICE, 0, 2);
+      assert.equal(firstPage.total, 5);
+      assert.deepEqual(
+        firstPage.items.map((conversation) => conversation.id),
+        [ids[4], ids[3]],
+      );
+      const lastPage = await store.listConversations(ALICE, 4, 2);
+      assert.deepEqual(
+        lastPage.items.map((conversation) => conversation.id),
+        [ids[0]],
+      );
+    });
+
+    it('sets a title and soft-deletes a conversation out of every read', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      assert.equal(await store.setTitle(ALICE, conversationId, 'Greetings', 2_000), true);
+      const conversation = await store.getConversation(ALICE, conversationId);
+      assert.equal(conversation?.title, 'Greetings');
+      assert.equal(conversation?.updatedAt, 2_000);
+
+      assert.equal(await store.deleteConversation(ALICE, conversationId, 3_000), true);
+      assert.equal(await store.getConversation(ALICE, conversationId), undefined);
+      assert.deepEqual(await store.listMessages(ALICE, conversationId), []);
+      assert.deepEqual(await store.getPath(ALICE, conversationId, answer), []);
+      assert.equal((await store.listConversations(ALICE, 0, 10)).total, 0);
+      assert.equal(await store.setTitle(ALICE, conversationId, 'again', 4_000), false);
+      assert.equal(await store.deleteConversation(ALICE, conversationId, 4_000), false);
+      const written = await store.beginTurn({
+        owner: ALICE,
+        conversationId,
+        messages: turn(answer, 'after delete'),
+        now: 5_000,
+      });
+      assert.equal(written, false);
+    });
+  });
+}

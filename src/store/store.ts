@@ -1,0 +1,110 @@
+/**
+ * The Store interface: everything the conversation core reads and writes. One row per message;
+ * every read and write is scoped by owner inside the query itself, so another owner's id reads
+ * as "not found". Implementations: `sqlite/` (PostgreSQL comes later), both held to
+ * `store-contract.ts`.
+ */
+
+export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
+export type MessageStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+/** Times are Unix milliseconds. */
+export interface ConversationRecord {
+  readonly id: string;
+  readonly owner: string;
+  readonly title: string | null;
+  readonly model: string | null;
+  /** The leaf last written; null only while a conversation has no message yet. */
+  readonly currentNode: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface MessageRecord {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly parentId: string | null;
+  readonly role: MessageRole;
+  readonly content: string;
+  readonly model: string | null;
+  readonly provider: string | null;
+  readonly status: MessageStatus;
+  readonly finishReason: string | null;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewConversation {
+  readonly id: string;
+  readonly title: string | null;
+  readonly model: string | null;
+}
+
+/** A message as written at the start of a turn. */
+export interface NewMessage {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly role: MessageRole;
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly model?: string;
+  readonly provider?: string;
+}
+
+export interface BeginTurnInput {
+  readonly owner: string;
+  /** Set to create the conversation in the same transaction. */
+  readonly newConversation?: NewConversation;
+  readonly conversationId: string;
+  /** Written in order (each usually the child of the one before); the last becomes `current_node`. */
+  readonly messages: readonly NewMessage[];
+  readonly now: number;
+}
+
+/** What a generation changes on its assistant message as it streams and when it ends. */
+export interface MessageUpdate {
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly finishReason?: string | null;
+  readonly inputTokens?: number | null;
+  readonly outputTokens?: number | null;
+  readonly error?: string | null;
+  readonly now: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly total: number;
+}
+
+export interface Store {
+  /**
+   * Writes the messages of a turn (and the conversation, when new) in one transaction and moves
+   * `current_node` to the last of them. Returns false when the conversation is not the owner's
+   * (or is deleted), writing nothing.
+   */
+  beginTurn(input: BeginTurnInput): Promise<boolean>;
+  /** Updates one message's text and state; only the generation that owns it calls this. */
+  updateMessage(messageId: string, update: MessageUpdate): Promise<void>;
+  /** Marks every `in_progress` message `incomplete` (after a crash, nothing is generating them). */
+  markInterruptedMessages(error: string, now: number): Promise<number>;
+
+  getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined>;
+  /** Newest first (by update time). */
+  listConversations(owner: string, offset: number, limit: number): Promise<Page<ConversationRecord>>;
+  setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean>;
+  /** Soft delete: the conversation is gone from every read. */
+  deleteConversation(owner: string, conversationId: string, now: number): Promise<boolean>;
+
+  /** Every message of a conversation, oldest first; empty when it is not the owner's. */
+  listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]>;
+  /** The path from the root to `messageId`, root first, in one query; empty when not found. */
+  getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]>;
+  /** The children of a message, oldest first (the root's children when `parentId` is null). */
+  getChildren(owner: string, conversationId: string, parentId: string | null): Promise<readonly MessageRecord[]>;
+
+  close(): Promise<void>;
+}
