@@ -44,7 +44,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   app.setErrorHandler((error, request, reply) => {
     const clientError = toClientError(error);
     if (clientError.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(clientError.status).send({ error: { code: clientError.code, message: clientError.message } });
+    return reply
+      .code(clientError.status)
+      .send({ error: { code: clientError.code, message: clientError.message } });
   });
   // The seed's clients are the only ones whose paths sit at the root: answer them in their shape.
   app.setNotFoundHandler((request, reply) =>

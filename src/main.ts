@@ -4,7 +4,7 @@
  */
 
 import { buildApp } from './app.ts';
-import { ConfigError, type Config, isLoopbackHost, loadConfig } from './config/config.ts';
+import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { createModelRegistry } from './providers/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 
@@ -45,10 +45,17 @@ async function main(): Promise<void> {
     },
   });
 
-  const interrupted = await store.markInterruptedMessages('interrupted: the server stopped while answering', Date.now());
-  if (interrupted > 0) app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
+  const interrupted = await store.markInterruptedMessages(
+    'interrupted: the server stopped while answering',
+    Date.now(),
+  );
+  if (interrupted > 0)
+    app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
   if (!isLoopbackHost(config.host)) {
-    app.log.warn({ host: config.host }, 'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication');
+    app.log.warn(
+      { host: config.host },
+      'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',
+    );
   }
   if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
   else app.log.info({ defaultModel: models.defaultModel, database: config.database.path }, 'ready to chat');

@@ -98,7 +98,8 @@ export function isLoopbackHost(host: string): boolean {
 function parseDatabaseUrl(value: string, problems: string[]): SqliteDatabaseConfig {
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
+    if (path === '')
+      problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
     return { kind: 'sqlite', path };
   }
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
@@ -149,7 +150,8 @@ class EnvironmentReader {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
     const match = allowed.find((candidate) => candidate === raw);
-    if (match === undefined) this.#problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+    if (match === undefined)
+      this.#problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
     return match ?? fallback;
   }
 

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, it } from 'node:test';
-import { ParleyError } from '../errors.ts';
+import { type Script, scriptedRegistry } from '../../test/support/scripted-chat-model.ts';
+import type { ParleyError } from '../errors.ts';
 import { ProviderError } from '../providers/spec.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
-import { type Script, scriptedRegistry } from '../../test/support/scripted-chat-model.ts';
 import { ConversationService } from './conversation-service.ts';
 
 const OWNER = 'local';
@@ -20,7 +20,11 @@ function setup(scripts: Script[] = [], flushIntervalMs = 60_000) {
   return { store, service, calls, scripts };
 }
 
-async function ask(service: ConversationService, question: string, parent?: { conversationId: string; answerId: string }) {
+async function ask(
+  service: ConversationService,
+  question: string,
+  parent?: { conversationId: string; answerId: string },
+) {
   const turn = await service.startTurn({
     owner: OWNER,
     question,
@@ -52,7 +56,10 @@ describe('ConversationService', () => {
         ['assistant', 'Hello!', 'completed', first.questionId],
       ],
     );
-    assert.deepEqual([messages[1]?.inputTokens, messages[1]?.outputTokens, messages[1]?.finishReason], [3, 2, 'stop']);
+    assert.deepEqual(
+      [messages[1]?.inputTokens, messages[1]?.outputTokens, messages[1]?.finishReason],
+      [3, 2, 'stop'],
+    );
     assert.equal(messages[1]?.provider, 'scripted');
   });
 
@@ -90,18 +97,35 @@ describe('ConversationService', () => {
       (error: ParleyError) => error.status === 400,
     );
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: randomUUID(), parentId: first.answerId }),
+      context.service.startTurn({
+        owner: OWNER,
+        question: 'x',
+        conversationId: randomUUID(),
+        parentId: first.answerId,
+      }),
       (error: ParleyError) => error.status === 404 && /conversation/.test(error.message),
     );
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: first.conversationId, parentId: other.answerId }),
+      context.service.startTurn({
+        owner: OWNER,
+        question: 'x',
+        conversationId: first.conversationId,
+        parentId: other.answerId,
+      }),
       (error: ParleyError) => error.status === 404 && /message/.test(error.message),
     );
     await assert.rejects(
-      context.service.startTurn({ owner: 'someone-else', question: 'x', ...{ conversationId: first.conversationId, parentId: first.answerId } }),
+      context.service.startTurn({
+        owner: 'someone-else',
+        question: 'x',
+        ...{ conversationId: first.conversationId, parentId: first.answerId },
+      }),
       (error: ParleyError) => error.status === 404,
     );
-    await assert.rejects(context.service.history('someone-else', first.conversationId), (error: ParleyError) => error.status === 404);
+    await assert.rejects(
+      context.service.history('someone-else', first.conversationId),
+      (error: ParleyError) => error.status === 404,
+    );
     await assert.rejects(
       context.service.startTurn({ owner: OWNER, question: 'x', model: 'unknown-model' }),
       (error: ParleyError) => error.code === 'UNKNOWN_MODEL' && error.status === 400,
@@ -137,16 +161,24 @@ describe('ConversationService', () => {
         seen.push(event.text);
         // Flushes are asynchronous; give the one scheduled for this delta a turn to land.
         await new Promise((resolve) => setImmediate(resolve));
-        const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(-1);
+        const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(
+          -1,
+        );
         assert.equal(stored?.content, event.text);
         assert.equal(stored?.status, 'in_progress');
       } else {
-        assert.deepEqual([event.text, event.status, event.usage?.outputTokens], ['one two three', 'completed', 3]);
+        assert.deepEqual(
+          [event.text, event.status, event.usage?.outputTokens],
+          ['one two three', 'completed', 3],
+        );
       }
     }
     assert.deepEqual(seen, ['one ', 'one two ', 'one two three']);
     const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(-1);
-    assert.deepEqual([stored?.status, stored?.content, stored?.outputTokens], ['completed', 'one two three', 3]);
+    assert.deepEqual(
+      [stored?.status, stored?.content, stored?.outputTokens],
+      ['completed', 'one two three', 3],
+    );
   });
 
   it('stores an answer that fails mid-stream as incomplete with its text and the error', async () => {
@@ -226,19 +258,36 @@ describe('ConversationService', () => {
     await assert.rejects(pending, (error: ParleyError) => error.code === 'SHUTTING_DOWN');
     const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
     assert.equal(stored?.status, 'incomplete');
-    await assert.rejects(context.service.startTurn({ owner: OWNER, question: 'q' }), (error: ParleyError) => error.status === 503);
+    await assert.rejects(
+      context.service.startTurn({ owner: OWNER, question: 'q' }),
+      (error: ParleyError) => error.status === 503,
+    );
   });
 
   it('renames, lists and deletes, with foreign owners seeing nothing', async () => {
     const first = await ask(context.service, 'Q1');
     await context.service.setTitle(OWNER, first.conversationId, 'Renamed');
     assert.equal((await context.service.list(OWNER, 0, 10)).items[0]?.title, 'Renamed');
-    await assert.rejects(context.service.setTitle('other', first.conversationId, 'x'), (error: ParleyError) => error.status === 404);
-    await assert.rejects(context.service.delete('other', first.conversationId), (error: ParleyError) => error.status === 404);
-    await context.service.delete(OWNER, first.conversationId);
-    await assert.rejects(context.service.history(OWNER, first.conversationId), (error: ParleyError) => error.status === 404);
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'x', conversationId: first.conversationId, parentId: first.answerId }),
+      context.service.setTitle('other', first.conversationId, 'x'),
+      (error: ParleyError) => error.status === 404,
+    );
+    await assert.rejects(
+      context.service.delete('other', first.conversationId),
+      (error: ParleyError) => error.status === 404,
+    );
+    await context.service.delete(OWNER, first.conversationId);
+    await assert.rejects(
+      context.service.history(OWNER, first.conversationId),
+      (error: ParleyError) => error.status === 404,
+    );
+    await assert.rejects(
+      context.service.startTurn({
+        owner: OWNER,
+        question: 'x',
+        conversationId: first.conversationId,
+        parentId: first.answerId,
+      }),
       (error: ParleyError) => error.status === 404,
     );
   });

@@ -64,7 +64,9 @@ export class ConversationService {
   async startTurn(input: AskInput): Promise<Turn> {
     if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
     if ((input.conversationId === undefined) !== (input.parentId === undefined)) {
-      throw badRequest('parent_id and conversation_id go together: send both to continue, or neither to start');
+      throw badRequest(
+        'parent_id and conversation_id go together: send both to continue, or neither to start',
+      );
     }
     let conversation: ConversationRecord | undefined;
     let path: readonly MessageRecord[] = [];
@@ -78,13 +80,20 @@ export class ConversationService {
     const modelName = input.model ?? conversation?.model ?? this.#models.defaultModel;
     if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
     const model = this.#models.resolve(modelName);
-    if (model === undefined) throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
+    if (model === undefined)
+      throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
 
     const conversationId = conversation?.id ?? this.#newId();
     const questionId = this.#newId();
     const answerId = this.#newId();
     const messages: NewMessage[] = [
-      { id: questionId, parentId: input.parentId ?? null, role: 'user', content: input.question, status: 'completed' },
+      {
+        id: questionId,
+        parentId: input.parentId ?? null,
+        role: 'user',
+        content: input.question,
+        status: 'completed',
+      },
       {
         id: answerId,
         parentId: questionId,
@@ -99,7 +108,13 @@ export class ConversationService {
       owner: input.owner,
       conversationId,
       ...(conversation === undefined
-        ? { newConversation: { id: conversationId, title: titleFromQuestion(input.question), model: modelName } }
+        ? {
+            newConversation: {
+              id: conversationId,
+              title: titleFromQuestion(input.question),
+              model: modelName,
+            },
+          }
         : {}),
       messages,
       now: this.#now(),

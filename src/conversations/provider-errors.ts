@@ -19,15 +19,26 @@ export function toParleyError(error: unknown): ParleyError {
     case 'timeout':
       return new ParleyError('UPSTREAM_TIMEOUT', `the model provider did not answer in time`, options);
     case 'network':
-      return new ParleyError('UPSTREAM_ERROR', `could not reach the model provider: ${error.message}`, options);
+      return new ParleyError(
+        'UPSTREAM_ERROR',
+        `could not reach the model provider: ${error.message}`,
+        options,
+      );
     case 'invalid-response':
-      return new ParleyError('UPSTREAM_ERROR', `the model provider sent an invalid answer: ${error.message}`, options);
+      return new ParleyError(
+        'UPSTREAM_ERROR',
+        `the model provider sent an invalid answer: ${error.message}`,
+        options,
+      );
     case 'http':
       return fromStatus(error, options);
   }
 }
 
-function fromStatus(error: ProviderError, options: { cause: unknown; retryAfterSeconds?: number }): ParleyError {
+function fromStatus(
+  error: ProviderError,
+  options: { cause: unknown; retryAfterSeconds?: number },
+): ParleyError {
   const status = error.status ?? 502;
   if (status === 429) return new ParleyError('UPSTREAM_RATE_LIMITED', error.message, options);
   if (status === 400 || status === 413 || status === 422) {
@@ -37,7 +48,8 @@ function fromStatus(error: ProviderError, options: { cause: unknown; retryAfterS
     return new ParleyError('UPSTREAM_ERROR', 'the model provider rejected Parley’s credentials', options);
   }
   if (status === 408 || status === 504) return new ParleyError('UPSTREAM_TIMEOUT', error.message, options);
-  if (status === 503 || status === 529) return new ParleyError('UPSTREAM_UNAVAILABLE', error.message, options);
+  if (status === 503 || status === 529)
+    return new ParleyError('UPSTREAM_UNAVAILABLE', error.message, options);
   return new ParleyError('UPSTREAM_ERROR', error.message, options);
 }
 

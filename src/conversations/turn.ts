@@ -55,7 +55,13 @@ export class Turn {
   readonly #context: TurnContext;
   #started = false;
 
-  constructor(ids: TurnIds, modelName: string, model: ChatModel, prompt: readonly PromptMessage[], context: TurnContext) {
+  constructor(
+    ids: TurnIds,
+    modelName: string,
+    model: ChatModel,
+    prompt: readonly PromptMessage[],
+    context: TurnContext,
+  ) {
     this.ids = ids;
     this.modelName = modelName;
     this.#model = model;
@@ -100,7 +106,13 @@ export class Turn {
           await flusher.drain();
           await this.#finish(text, status, part.finishReason, part.usage);
           settled = true;
-          const done = { type: 'done', sequence: ++sequence, text, status, finishReason: part.finishReason } as const;
+          const done = {
+            type: 'done',
+            sequence: ++sequence,
+            text,
+            status,
+            finishReason: part.finishReason,
+          } as const;
           yield part.usage === undefined ? done : { ...done, usage: part.usage };
           return;
         }
@@ -181,7 +193,9 @@ class Flusher {
     if (now - this.#lastFlush < this.#context.flushIntervalMs) return;
     this.#lastFlush = now;
     this.#pending = this.#pending
-      .then(() => this.#context.store.updateMessage(this.#messageId, { content: text, status: 'in_progress', now }))
+      .then(() =>
+        this.#context.store.updateMessage(this.#messageId, { content: text, status: 'in_progress', now }),
+      )
       .catch(this.#context.onStoreError);
   }
 

@@ -105,18 +105,27 @@ export class ProviderError extends Error {
   }
 }
 
+/** Response headers as Node and undici give them: lower-case names, repeated ones as arrays. */
+export type ResponseHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The first value of a header, or undefined. */
+export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : value?.[0];
+}
+
 /**
  * Reads `retry-after-ms` or `retry-after` (seconds or an HTTP date) into milliseconds.
- * @example parseRetryAfter(new Headers({ 'retry-after': '2' })) // 2000
+ * @example parseRetryAfter({ 'retry-after': '2' }) // 2000
  */
-export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | undefined {
-  const milliseconds = headers.get('retry-after-ms');
-  if (milliseconds !== null) {
+export function parseRetryAfter(headers: ResponseHeaders, now: number = Date.now()): number | undefined {
+  const milliseconds = headerValue(headers, 'retry-after-ms');
+  if (milliseconds !== undefined) {
     const value = Number(milliseconds);
-    if (Number.isFinite(value) && value >= 0) return value;
+    if (milliseconds.trim() !== '' && Number.isFinite(value) && value >= 0) return value;
   }
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter === null) return undefined;
+  const retryAfter = headerValue(headers, 'retry-after');
+  if (retryAfter === undefined) return undefined;
   const seconds = Number(retryAfter);
   if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(retryAfter);

@@ -167,7 +167,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(path.length, 602);
       assert.equal(path[0]?.parentId, null);
       assert.equal(path.at(-1)?.id, parent);
-      for (let index = 1; index < path.length; index++) assert.equal(path[index]?.parentId, path[index - 1]?.id);
+      for (let index = 1; index < path.length; index++)
+        assert.equal(path[index]?.parentId, path[index - 1]?.id);
     });
 
     it('updates an answer as it streams and when it ends', async () => {
@@ -186,7 +187,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
       message = (await store.getPath(ALICE, conversationId, answer)).at(-1);
       assert.deepEqual(
-        [message?.content, message?.status, message?.finishReason, message?.inputTokens, message?.outputTokens],
+        [
+          message?.content,
+          message?.status,
+          message?.finishReason,
+          message?.inputTokens,
+          message?.outputTokens,
+        ],
         ['Hello!', 'completed', 'stop', 5, 2],
       );
       assert.equal(message?.updatedAt, 2_000);
@@ -200,14 +207,18 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.updateMessage(done.answer, { content: 'ok', status: 'completed', now: 1_500 });
       assert.equal(await store.markInterruptedMessages('server stopped', 5_000), 1);
       const message = (await store.getPath(ALICE, conversationId, answer)).at(-1);
-      assert.deepEqual([message?.status, message?.content, message?.error], ['incomplete', 'partial', 'server stopped']);
+      assert.deepEqual(
+        [message?.status, message?.content, message?.error],
+        ['incomplete', 'partial', 'server stopped'],
+      );
       const other = (await store.getPath(ALICE, done.conversationId, done.answer)).at(-1);
       assert.equal(other?.status, 'completed');
     });
 
     it('lists conversations newest first with offset, limit and total', async () => {
       const ids: string[] = [];
-      for (let index = 0; index < 5; index++) ids.push((await startConversation(store, ALICE, 1_000 + index)).conversationId);
+      for (let index = 0; index < 5; index++)
+        ids.push((await startConversation(store, ALICE, 1_000 + index)).conversationId);
       await startConversation(store, BOB, 9_000);
       const firstPage = await store.listConversations(ALICE, 0, 2);
       assert.equal(firstPage.total, 5);

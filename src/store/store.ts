@@ -104,7 +104,11 @@ export interface Store {
   /** The path from the root to `messageId`, root first, in one query; empty when not found. */
   getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]>;
   /** The children of a message, oldest first (the root's children when `parentId` is null). */
-  getChildren(owner: string, conversationId: string, parentId: string | null): Promise<readonly MessageRecord[]>;
+  getChildren(
+    owner: string,
+    conversationId: string,
+    parentId: string | null,
+  ): Promise<readonly MessageRecord[]>;
 
   close(): Promise<void>;
 }

@@ -59,7 +59,12 @@ export class ScriptedChatModel implements ChatModel {
     let text = '';
     for await (const part of this.doStream(prompt, options)) {
       if (part.type === 'text-delta') text += part.delta;
-      else return { text, finishReason: part.finishReason, ...(part.usage === undefined ? {} : { usage: part.usage }) };
+      else
+        return {
+          text,
+          finishReason: part.finishReason,
+          ...(part.usage === undefined ? {} : { usage: part.usage }),
+        };
     }
     throw new Error('unreachable: the scripted stream always finishes or throws');
   }
@@ -96,7 +101,8 @@ export function scriptedRegistry(scripts: Script[] = [], defaultModel = 'scripte
   const registry: ModelRegistry = {
     defaultModel,
     setupAdvice: 'configure a provider',
-    resolve: (modelName) => (modelName === 'unknown-model' ? undefined : new ScriptedChatModel(modelName, scripts, calls)),
+    resolve: (modelName) =>
+      modelName === 'unknown-model' ? undefined : new ScriptedChatModel(modelName, scripts, calls),
   };
   return { registry, scripts, calls };
 }

@@ -6,8 +6,14 @@ import type { ModelRegistry } from '../../src/providers/registry.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { type Script, scriptedRegistry } from './scripted-chat-model.ts';
 
-export async function buildTestApp(options: { scripts?: Script[]; models?: ModelRegistry; env?: Record<string, string> } = {}) {
-  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', PARLEY_STREAM_FLUSH_MS: '10', ...options.env });
+export async function buildTestApp(
+  options: { scripts?: Script[]; models?: ModelRegistry; env?: Record<string, string> } = {},
+) {
+  const config = loadConfig({
+    DATABASE_URL: 'sqlite::memory:',
+    PARLEY_STREAM_FLUSH_MS: '10',
+    ...options.env,
+  });
   const store = openSqliteStore({ path: ':memory:' });
   const scripted = scriptedRegistry(options.scripts ?? []);
   const parley = await buildApp({ config, store, models: options.models ?? scripted.registry });

@@ -8,8 +8,8 @@
 import type { FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import type { Turn } from '../../conversations/turn.ts';
-import { abortOnDisconnect } from '../client-signal.ts';
 import { toClientError } from '../client-error.ts';
+import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
 import { SseWriter } from '../sse.ts';
 import type { SeedApp } from './seed-app.ts';

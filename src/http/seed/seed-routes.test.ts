@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ProviderError } from '../../providers/spec.ts';
 import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { ProviderError } from '../../providers/spec.ts';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -53,15 +53,26 @@ describe('seed API', () => {
   it('follows up with parent_id and branches from an older parent, as GET /conversation shows', async () => {
     parley.scripts.push({ deltas: ['A1'] }, { deltas: ['A2'] }, { deltas: ['B2'] });
     const first = await askOk({ msg: 'Q1' });
-    const second = await askOk({ msg: 'Q2', parent_id: first.parent_id, conversation_id: first.conversation_id });
+    const second = await askOk({
+      msg: 'Q2',
+      parent_id: first.parent_id,
+      conversation_id: first.conversation_id,
+    });
     assert.equal(second.conversation_id, first.conversation_id);
     assert.deepEqual(
       parley.calls[1]?.prompt.map((message) => message.content),
       ['Q1', 'A1', 'Q2'],
     );
-    const branch = await askOk({ msg: 'Q2b', parent_id: first.parent_id, conversation_id: first.conversation_id });
+    const branch = await askOk({
+      msg: 'Q2b',
+      parent_id: first.parent_id,
+      conversation_id: first.conversation_id,
+    });
 
-    const response = await parley.app.inject({ method: 'GET', url: `/conversation/${first.conversation_id}` });
+    const response = await parley.app.inject({
+      method: 'GET',
+      url: `/conversation/${first.conversation_id}`,
+    });
     assert.equal(response.statusCode, 200);
     const history = response.json();
     assert.deepEqual(Object.keys(history).sort(), [
@@ -117,13 +128,19 @@ describe('seed API', () => {
       ['1', '2', '3'],
     );
     const { parent_id, conversation_id } = events[0];
-    for (const event of events) assert.deepEqual([event.parent_id, event.conversation_id], [parent_id, conversation_id]);
-    const history = (await parley.app.inject({ method: 'GET', url: `/conversation/${conversation_id}` })).json();
+    for (const event of events)
+      assert.deepEqual([event.parent_id, event.conversation_id], [parent_id, conversation_id]);
+    const history = (
+      await parley.app.inject({ method: 'GET', url: `/conversation/${conversation_id}` })
+    ).json();
     assert.deepEqual(history.mapping[parent_id].message.content.parts, ['Hello!']);
   });
 
   it('a stream that fails mid-way sends an error event, no [DONE], and stores the answer incomplete', async () => {
-    const reset = new ProviderError('upstream closed the stream before it finished', { kind: 'network', provider: 'x' });
+    const reset = new ProviderError('upstream closed the stream before it finished', {
+      kind: 'network',
+      provider: 'x',
+    });
     parley.scripts.push({ deltas: ['par', 'tial'], failAfter: { deltas: 2, error: reset } });
     const response = await ask({ msg: 'Hi', stream: true });
     const frames = parseSse(response.body);
@@ -133,7 +150,9 @@ describe('seed API', () => {
     const error = JSON.parse(errorFrame?.data ?? '{}');
     assert.equal(error.code, 1);
     assert.match(error.msg, /closed the stream/);
-    const history = (await parley.app.inject({ method: 'GET', url: `/conversation/${error.conversation_id}` })).json();
+    const history = (
+      await parley.app.inject({ method: 'GET', url: `/conversation/${error.conversation_id}` })
+    ).json();
     const answer = history.mapping[error.parent_id].message;
     assert.deepEqual([answer.content.parts[0], answer.metadata.parley_status], ['partial', 'incomplete']);
     assert.match(answer.metadata.error, /closed the stream/);
@@ -183,8 +202,14 @@ describe('seed API', () => {
       { payload: '{"msg": "hi", "parent_id": "not-a-uuid", "conversation_id": "also-not"}', status: 400 },
       { payload: `{"msg": "hi", "parent_id": "${first.parent_id}"}`, status: 400 },
       { payload: `{"msg": "hi", "conversation_id": "${first.conversation_id}"}`, status: 400 },
-      { payload: `{"msg": "hi", "parent_id": "${randomUUID()}", "conversation_id": "${first.conversation_id}"}`, status: 404 },
-      { payload: `{"msg": "hi", "parent_id": "${first.parent_id}", "conversation_id": "${randomUUID()}"}`, status: 404 },
+      {
+        payload: `{"msg": "hi", "parent_id": "${randomUUID()}", "conversation_id": "${first.conversation_id}"}`,
+        status: 404,
+      },
+      {
+        payload: `{"msg": "hi", "parent_id": "${first.parent_id}", "conversation_id": "${randomUUID()}"}`,
+        status: 404,
+      },
       { payload: '{"msg": "hi", "model": "unknown-model"}', status: 400 },
       { payload: 'msg=hi', contentType: 'application/x-www-form-urlencoded', status: 415 },
       { payload: `{"msg": "${'x'.repeat(2 * 1024 * 1024)}"}`, status: 413 },
@@ -196,7 +221,11 @@ describe('seed API', () => {
         payload: testCase.payload,
         headers: { 'content-type': testCase.contentType ?? 'application/json' },
       });
-      assert.equal(response.statusCode, testCase.status, `${testCase.payload.slice(0, 80)} → ${response.body}`);
+      assert.equal(
+        response.statusCode,
+        testCase.status,
+        `${testCase.payload.slice(0, 80)} → ${response.body}`,
+      );
       assert.match(response.headers['content-type'] ?? '', /application\/json/);
       const body = response.json();
       assert.equal(body.code, 1);
@@ -234,7 +263,8 @@ describe('seed API', () => {
 
   it('lists newest first with offset and limit, renames and deletes', async () => {
     const ids: string[] = [];
-    for (const question of ['one', 'two', 'three']) ids.push((await askOk({ msg: question })).conversation_id);
+    for (const question of ['one', 'two', 'three'])
+      ids.push((await askOk({ msg: question })).conversation_id);
     const page = (await parley.app.inject({ method: 'GET', url: '/conversations?offset=1&limit=1' })).json();
     assert.deepEqual(Object.keys(page).sort(), ['items', 'limit', 'offset', 'total']);
     assert.deepEqual([page.total, page.limit, page.offset], [3, 1, 1]);
@@ -260,7 +290,10 @@ describe('seed API', () => {
 
     const deleted = await parley.app.inject({ method: 'POST', url: `/conversation/${ids[0]}/delete` });
     assert.deepEqual([deleted.statusCode, deleted.json().code], [200, 0]);
-    assert.equal((await parley.app.inject({ method: 'GET', url: `/conversation/${ids[0]}` })).statusCode, 404);
+    assert.equal(
+      (await parley.app.inject({ method: 'GET', url: `/conversation/${ids[0]}` })).statusCode,
+      404,
+    );
     const after = (await parley.app.inject({ method: 'GET', url: '/conversations' })).json();
     assert.equal(after.total, 2);
     assert.ok(!after.items.some((item: { id: string }) => item.id === ids[0]));

@@ -14,7 +14,9 @@ import { openSqliteStore } from './sqlite-store.ts';
 const folder = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-describeStoreContract('sqlite (file)', async () => openSqliteStore({ path: join(folder, `${randomUUID()}.sqlite`) }));
+describeStoreContract('sqlite (file)', async () =>
+  openSqliteStore({ path: join(folder, `${randomUUID()}.sqlite`) }),
+);
 describeStoreContract('sqlite (:memory:)', async () => openSqliteStore({ path: ':memory:' }));
 
 describe('SQLite store', () => {
@@ -23,7 +25,10 @@ describe('SQLite store', () => {
     const store = openSqliteStore({ path });
     await store.close();
     const database = new DatabaseSync(path);
-    assert.equal((database.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+    assert.equal(
+      (database.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode,
+      'wal',
+    );
     assert.equal(
       (database.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
       sqliteMigrations.length,
@@ -52,12 +57,17 @@ describe('SQLite store', () => {
     const database = new DatabaseSync(':memory:');
     for (const migration of sqliteMigrations) database.exec(migration);
     const plan = (sql: string) =>
-      (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join('\n');
+      (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((row) => row.detail)
+        .join('\n');
     assert.match(
       plan('SELECT * FROM messages WHERE conversation_id = ? AND parent_id = ? ORDER BY created_at'),
       /USING INDEX messages_by_parent/,
     );
-    assert.match(plan('SELECT parent_id FROM messages WHERE id = ?'), /USING INDEX sqlite_autoindex_messages_1/);
+    assert.match(
+      plan('SELECT parent_id FROM messages WHERE id = ?'),
+      /USING INDEX sqlite_autoindex_messages_1/,
+    );
     database.close();
   });
 });

@@ -196,9 +196,7 @@ function prepareStatements(database: DatabaseSync) {
       `SELECT c.* FROM conversations c WHERE ${OWNED} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?`,
     ),
     countConversations: prepare(`SELECT COUNT(*) AS total FROM conversations c WHERE ${OWNED}`),
-    setTitle: prepare(
-      `UPDATE conversations AS c SET title = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`,
-    ),
+    setTitle: prepare(`UPDATE conversations AS c SET title = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`),
     softDelete: prepare(`UPDATE conversations AS c SET deleted_at = ? WHERE c.id = ? AND ${OWNED}`),
     listMessages: prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id

@@ -1,0 +1,84 @@
+/** Config: the environment contract's defaults, and a clear error naming each bad variable. */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, isLoopbackHost, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment, frozen', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.database, { kind: 'sqlite', path: './data/parley.sqlite' });
+    assert.equal(config.openai, undefined);
+    assert.equal(config.defaultModel, undefined);
+    assert.equal(config.allowInsecureRemote, false);
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.database));
+  });
+
+  it('reads the OpenAI-compatible provider from OPENAI_API_KEY and OPENAI_BASE_URL', () => {
+    assert.deepEqual(loadConfig({ OPENAI_API_KEY: 'sk-test' }).openai, {
+      baseUrl: 'https://api.openai.com/v1',
+      apiKey: 'sk-test',
+    });
+    // A local server needs no key: the base URL alone configures the provider.
+    assert.deepEqual(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' }).openai, {
+      baseUrl: 'http://127.0.0.1:11434/v1',
+    });
+  });
+
+  it('reads sqlite paths in both spellings and the other variables', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '::1',
+      DATABASE_URL: 'sqlite:/var/lib/parley/db.sqlite',
+      PARLEY_DEFAULT_MODEL: 'deepseek-chat',
+      PARLEY_ALLOW_INSECURE_REMOTE: 'true',
+    });
+    assert.deepEqual(
+      [config.port, config.host, config.database.path, config.defaultModel, config.allowInsecureRemote],
+      [9000, '::1', '/var/lib/parley/db.sqlite', 'deepseek-chat', true],
+    );
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).database.path, '/tmp/x.sqlite');
+  });
+
+  it('stops on bad values with one message naming every bad variable', () => {
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        OPENAI_BASE_URL: 'ftp://secret-user:secret-pass@host',
+        PARLEY_LOG_LEVEL: 'loud',
+        PARLEY_ALLOW_INSECURE_REMOTE: 'maybe',
+      });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      for (const name of [
+        'PORT',
+        'DATABASE_URL',
+        'OPENAI_BASE_URL',
+        'PARLEY_LOG_LEVEL',
+        'PARLEY_ALLOW_INSECURE_REMOTE',
+      ]) {
+        assert.match(error.message, new RegExp(`${name}:`));
+      }
+      assert.doesNotMatch(error.message, /secret-pass/, 'a URL may hold credentials: never echo it');
+      assert.equal(error.problems.length, 5);
+    }
+  });
+
+  it('refuses PostgreSQL URLs clearly until that store exists, and out-of-range ports', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' }), /DATABASE_URL: PostgreSQL/);
+    assert.throws(() => loadConfig({ PORT: '70000' }), /PORT: expected an integer from 0 to 65535/);
+  });
+
+  it('tells loopback hosts from the rest', () => {
+    assert.equal(isLoopbackHost('127.0.0.1'), true);
+    assert.equal(isLoopbackHost('::1'), true);
+    assert.equal(isLoopbackHost('localhost'), true);
+    assert.equal(isLoopbackHost('0.0.0.0'), false);
+    assert.equal(isLoopbackHost('::'), false);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The `openai-compatible` provider: anything that speaks `POST {baseUrl}/chat/completions`
+ * (OpenAI, Azure OpenAI, DeepSeek, Qwen, Groq, Mistral, vLLM, Ollama, llama.cpp server, ...).
+ */
+
+import {
+  DEFAULT_UPSTREAM_TIMEOUTS,
+  postUpstream,
+  readBodyText,
+  readServerSentEvents,
+  releaseBody,
+  type UpstreamResponse,
+  type UpstreamTimeouts,
+} from '../shared/upstream-http.ts';
+import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart, Usage } from '../spec.ts';
+import { ProviderError } from '../spec.ts';
+import { convertToOpenAIMessages } from './convert-to-openai-messages.ts';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
+import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
+import { isChatCompletion, isChatCompletionChunk, isErrorBody, type OpenAIUsage } from './openai-wire.ts';
+
+export interface OpenAICompatibleSettings {
+  /** E.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
+  readonly baseUrl: string;
+  readonly modelId: string;
+  readonly apiKey?: string;
+  readonly timeouts?: UpstreamTimeouts;
+  /** Ask for usage in the last chunk (`stream_options.include_usage`); a few old servers refuse it. */
+  readonly includeUsageInStream?: boolean;
+}
+
+function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
+  if (usage === undefined || usage === null) return undefined;
+  return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export class OpenAICompatibleChatModel implements ChatModel {
+  readonly provider = PROVIDER;
+  readonly modelId: string;
+  readonly #url: string;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #timeouts: UpstreamTimeouts;
+  readonly #includeUsageInStream: boolean;
+
+  constructor(settings: OpenAICompatibleSettings) {
+    this.modelId = settings.modelId;
+    this.#url = `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.#headers = settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` };
+    this.#timeouts = settings.timeouts ?? DEFAULT_UPSTREAM_TIMEOUTS;
+    this.#includeUsageInStream = settings.includeUsageInStream ?? true;
+  }
+
+  async doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {
+    const response = await this.#post(this.#requestBody(prompt, options, false), options.signal);
+    const text = await readBodyText(PROVIDER, response, options.signal);
+    const body = parseJson(text);
+    if (!isChatCompletion(body)) {
+      throw invalidResponse(
+        'the upstream answered with something that is not a chat completion',
+        contentTypeOf(response.headers),
+      );
+    }
+    const choice = body.choices[0];
+    if (choice === undefined) throw invalidResponse('the upstream answered with no choices');
+    const usage = toUsage(body.usage);
+    return {
+      text: choice.message.content ?? '',
+      finishReason: mapOpenAIFinishReason(choice.finish_reason),
+      ...(usage === undefined ? {} : { usage }),
+    };
+  }
+
+  async *doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncGenerator<StreamPart> {
+    const response = await this.#post(this.#requestBody(prompt, options, true), options.signal);
+    const contentType = contentTypeOf(response.headers) ?? '';
+    if (!contentType.includes('text/event-stream')) {
+      releaseBody(response, options.signal);
+      throw invalidResponse('the upstream did not answer with an event stream', contentType);
+    }
+    let finishReason: string | null | undefined;
+    let usage: Usage | undefined;
+    for await (const event of readServerSentEvents(PROVIDER, response, options.signal)) {
+      if (event.data === '[DONE]') {
+        yield finishPart(finishReason, usage);
+        return;
+      }
+      const chunk = parseJson(event.data);
+      if (isErrorBody(chunk)) throw streamedError(chunk);
+      if (!isChatCompletionChunk(chunk))
+        throw invalidResponse('the upstream sent a chunk that is not a chat completion chunk');
+      usage = toUsage(chunk.usage) ?? usage;
+      const choice = chunk.choices[0];
+      if (choice === undefined) continue;
+      const delta = choice.delta.content;
+      if (typeof delta === 'string' && delta !== '') yield { type: 'text-delta', delta };
+      if (choice.finish_reason !== undefined && choice.finish_reason !== null)
+        finishReason = choice.finish_reason;
+    }
+    // The connection ended without `[DONE]`. With a finish reason the answer is whole (some servers
+    // skip `[DONE]`); without one it was cut off, and saying so is better than a silent clean end.
+    if (finishReason === undefined || finishReason === null) {
+      throw new ProviderError('the upstream closed the stream before the answer was complete', {
+        kind: 'network',
+        provider: PROVIDER,
+      });
+    }
+    yield finishPart(finishReason, usage);
+  }
+
+  #requestBody(prompt: readonly PromptMessage[], options: CallOptions, stream: boolean): string {
+    return JSON.stringify({
+      model: this.modelId,
+      messages: convertToOpenAIMessages(prompt),
+      max_tokens: options.maxOutputTokens,
+      temperature: options.temperature,
+      top_p: options.topP,
+      stop: options.stop,
+      ...(stream
+        ? { stream: true, ...(this.#includeUsageInStream ? { stream_options: { include_usage: true } } : {}) }
+        : {}),
+    });
+  }
+
+  async #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    const response = await postUpstream({
+      provider: PROVIDER,
+      url: this.#url,
+      headers: { accept: 'application/json, text/event-stream', ...this.#headers },
+      body,
+      signal,
+      timeouts: this.#timeouts,
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readBodyText(PROVIDER, response, signal).catch(() => '');
+    throw httpError(response.status, response.headers, text);
+  }
+}
+
+function finishPart(finishReason: string | null | undefined, usage: Usage | undefined): StreamPart {
+  return {
+    type: 'finish',
+    finishReason: mapOpenAIFinishReason(finishReason),
+    ...(usage === undefined ? {} : { usage }),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The parts of OpenAI's `/chat/completions` wire format this provider reads, with type guards:
+ * an upstream's JSON is checked before anything trusts it (an OpenAI-compatible server is
+ * sometimes only mostly compatible).
+ */
+
+export interface OpenAIUsage {
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+}
+
+export interface OpenAIChoice {
+  readonly message: { readonly content: string | null };
+  readonly finish_reason: string | null;
+}
+
+export interface OpenAIChatCompletion {
+  readonly choices: readonly OpenAIChoice[];
+  readonly usage?: OpenAIUsage | null;
+}
+
+export interface OpenAIChunkChoice {
+  readonly delta: { readonly content?: string | null };
+  readonly finish_reason?: string | null;
+}
+
+export interface OpenAIChatCompletionChunk {
+  readonly choices: readonly OpenAIChunkChoice[];
+  readonly usage?: OpenAIUsage | null;
+}
+
+export interface OpenAIErrorBody {
+  readonly error: { readonly message?: unknown; readonly type?: unknown; readonly code?: unknown };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+export function isOpenAIUsage(value: unknown): value is OpenAIUsage {
+  return (
+    isRecord(value) && typeof value.prompt_tokens === 'number' && typeof value.completion_tokens === 'number'
+  );
+}
+
+function hasValidUsage(value: Record<string, unknown>): boolean {
+  return value.usage === undefined || value.usage === null || isOpenAIUsage(value.usage);
+}
+
+export function isChatCompletion(value: unknown): value is OpenAIChatCompletion {
+  if (!isRecord(value) || !Array.isArray(value.choices) || !hasValidUsage(value)) return false;
+  return value.choices.every(
+    (choice) =>
+      isRecord(choice) &&
+      isRecord(choice.message) &&
+      isOptionalString(choice.message.content) &&
+      isOptionalString(choice.finish_reason),
+  );
+}
+
+export function isChatCompletionChunk(value: unknown): value is OpenAIChatCompletionChunk {
+  if (!isRecord(value) || !Array.isArray(value.choices) || !hasValidUsage(value)) return false;
+  return value.choices.every(
+    (choice) =>
+      isRecord(choice) &&
+      isRecord(choice.delta) &&
+      isOptionalString(choice.delta.content) &&
+      isOptionalString(choice.finish_reason),
+  );
+}
+
+export function isErrorBody(value: unknown): value is OpenAIErrorBody {
+  return isRecord(value) && isRecord(value.error);
+}

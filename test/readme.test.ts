@@ -1,0 +1,50 @@
+/** The README names files, scripts and variables: this keeps it true to the code. */
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = resolve(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
+const configSource = readFileSync(join(root, 'src/config/config.ts'), 'utf8');
+
+describe('README', () => {
+  it('names only paths that exist', () => {
+    const paths = [...readme.matchAll(/`((?:src|test|scripts|\.ci)\/[^`\s]*)`/g)].map(
+      (match) => match[1] ?? '',
+    );
+    assert.ok(paths.length >= 8);
+    for (const path of paths.filter((candidate) => !candidate.includes('*')))
+      assert.ok(existsSync(join(root, path)), `README names ${path}, which does not exist`);
+  });
+
+  it('names only npm scripts that exist', () => {
+    const scripts = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((match) => match[1] ?? '');
+    assert.ok(scripts.includes('check'));
+    for (const script of scripts) assert.ok(packageJson.scripts[script], `README names npm run ${script}`);
+  });
+
+  it('documents exactly the variables the config reads', () => {
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## The seed API'));
+    const documented = new Set(
+      [...table.matchAll(/^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]),
+    );
+    documented.delete(undefined);
+    const read = new Set(
+      [...configSource.matchAll(/'((?:PARLEY_|OPENAI_|DATABASE_|REDIS_)[A-Z_]+|PORT|HOST)'/g)].map(
+        (m) => m[1],
+      ),
+    );
+    assert.deepEqual([...documented].sort(), [...read].sort());
+  });
+
+  it('gives the two set-up commands: start the server and run the tests', () => {
+    assert.match(readme, /npm ci && OPENAI_API_KEY=sk-\.\.\. npm start/);
+    assert.match(readme, /npm ci && npm run check/);
+    assert.match(readFileSync(join(root, '.ci/run'), 'utf8'), /npm run check/);
+  });
+});

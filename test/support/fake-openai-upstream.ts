@@ -1,0 +1,241 @@
+/**
+ * A fake OpenAI-compatible upstream on 127.0.0.1, built from the documented `/chat/completions`
+ * wire format. It records every request (and whether the client hung up before the answer
+ * ended) and answers from a queue of scripted replies, or by echoing the last user message.
+ */
+
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type FakeReply =
+  /** A whole JSON answer (a completion, or an error with its status and headers). */
+  | {
+      readonly kind: 'json';
+      readonly status?: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly body: unknown;
+    }
+  /** A body sent as is, e.g. HTML from a proxy in front of the upstream. */
+  | {
+      readonly kind: 'text';
+      readonly status: number;
+      readonly contentType: string;
+      readonly body: string;
+    }
+  /** A chat completion stream made of these deltas. */
+  | {
+      readonly kind: 'stream';
+      readonly deltas: readonly string[];
+      readonly finishReason?: string | null;
+      readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number };
+      readonly intervalMs?: number;
+      /** After the deltas: end normally (default), keep the connection open, or reset it. */
+      readonly end?: 'done' | 'no-done' | 'hang' | 'reset';
+    }
+  /** Raw bytes of an event stream, written one piece at a time (to split lines and characters). */
+  | {
+      readonly kind: 'raw-stream';
+      readonly pieces: readonly (string | Buffer)[];
+      readonly intervalMs?: number;
+      readonly end?: 'end' | 'hang' | 'reset';
+    };
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: unknown;
+  /** True once the client closed the connection before the reply was finished. */
+  clientClosedEarly: boolean;
+  /** Resolves when the reply is over, either way. */
+  readonly settled: Promise<void>;
+}
+
+export class FakeOpenAIUpstream {
+  readonly requests: RecordedRequest[] = [];
+  /** TCP connections accepted so far: shows whether clients reuse keep-alive connections. */
+  connections = 0;
+  readonly #replies: FakeReply[] = [];
+  readonly #server: Server;
+  #baseUrl = '';
+
+  private constructor() {
+    this.#server = createServer((request, response) => {
+      void this.#handle(request, response);
+    });
+    this.#server.on('connection', () => {
+      this.connections += 1;
+    });
+  }
+
+  static async start(): Promise<FakeOpenAIUpstream> {
+    const upstream = new FakeOpenAIUpstream();
+    upstream.#server.listen(0, '127.0.0.1');
+    await once(upstream.#server, 'listening');
+    const { port } = upstream.#server.address() as AddressInfo;
+    upstream.#baseUrl = `http://127.0.0.1:${port}/v1`;
+    return upstream;
+  }
+
+  /** The value for `OPENAI_BASE_URL`. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /** Queues replies, used in order; with none queued the upstream echoes. */
+  reply(...replies: FakeReply[]): this {
+    this.#replies.push(...replies);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let settle = (): void => {};
+    const recorded: RecordedRequest = {
+      method: request.method ?? '',
+      path: request.url ?? '',
+      headers: request.headers,
+      body: undefined,
+      clientClosedEarly: false,
+      settled: new Promise((resolve) => {
+        settle = resolve;
+      }),
+    };
+    response.on('close', () => {
+      if (!response.writableFinished) recorded.clientClosedEarly = true;
+      settle();
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
+    this.requests.push(recorded);
+
+    if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
+      sendJson(response, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
+      return;
+    }
+    const body = recorded.body as { stream?: boolean; messages: { role: string; content: string }[] };
+    const reply = this.#replies.shift() ?? echoReply(body);
+    await play(reply, response);
+  }
+}
+
+/** The default answer: "echo: <last user message>", streamed word by word when asked to stream. */
+function echoReply(body: { stream?: boolean; messages: { role: string; content: string }[] }): FakeReply {
+  const question = body.messages.findLast((message) => message.role === 'user')?.content ?? '';
+  const answer = `echo: ${question}`;
+  if (body.stream !== true) return { kind: 'json', body: completion(answer) };
+  const deltas = answer.split(/(?<= )/);
+  return {
+    kind: 'stream',
+    deltas,
+    usage: { prompt_tokens: body.messages.length, completion_tokens: deltas.length },
+  };
+}
+
+/** A `chat.completion` object as OpenAI sends it. */
+export function completion(
+  content: string,
+  finishReason = 'stop',
+  usage = { prompt_tokens: 5, completion_tokens: 7 },
+): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'fake-model',
+    choices: [
+      { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finishReason },
+    ],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** One `data:` frame of a `chat.completion.chunk`. */
+export function chunkFrame(
+  delta: Record<string, unknown>,
+  finishReason: string | null = null,
+  usage?: unknown,
+): string {
+  const chunk = {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'fake-model',
+    choices: usage === undefined ? [{ index: 0, delta, finish_reason: finishReason }] : [],
+    ...(usage === undefined ? {} : { usage }),
+  };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function startEventStream(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  response.flushHeaders();
+}
+
+async function play(reply: FakeReply, response: ServerResponse): Promise<void> {
+  switch (reply.kind) {
+    case 'json':
+      sendJson(response, reply.status ?? 200, reply.body, { ...reply.headers });
+      return;
+    case 'text':
+      response.writeHead(reply.status, { 'content-type': reply.contentType });
+      response.end(reply.body);
+      return;
+    case 'stream': {
+      startEventStream(response);
+      const pieces = [chunkFrame({ role: 'assistant', content: '' })];
+      pieces.push(...reply.deltas.map((delta) => chunkFrame({ content: delta })));
+      const end = reply.end ?? 'done';
+      if (end === 'done' || end === 'no-done') {
+        pieces.push(chunkFrame({}, reply.finishReason === undefined ? 'stop' : reply.finishReason));
+        if (reply.usage !== undefined) pieces.push(chunkFrame({}, null, reply.usage));
+        if (end === 'done') pieces.push('data: [DONE]\n\n');
+      }
+      await writePieces(response, pieces, reply.intervalMs ?? 0);
+      finishStream(response, end === 'done' || end === 'no-done' ? 'end' : end);
+      return;
+    }
+    case 'raw-stream':
+      startEventStream(response);
+      await writePieces(response, reply.pieces, reply.intervalMs ?? 5);
+      finishStream(response, reply.end ?? 'end');
+      return;
+  }
+}
+
+async function writePieces(
+  response: ServerResponse,
+  pieces: readonly (string | Buffer)[],
+  intervalMs: number,
+) {
+  for (const piece of pieces) {
+    if (response.destroyed) return;
+    response.write(piece);
+    if (intervalMs > 0) await sleep(intervalMs);
+  }
+}
+
+function finishStream(response: ServerResponse, end: 'end' | 'hang' | 'reset'): void {
+  if (end === 'end') response.end();
+  else if (end === 'reset') response.socket?.resetAndDestroy();
+  // 'hang': leave the connection open until the client gives up.
+}
