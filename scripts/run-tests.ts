@@ -5,20 +5,26 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { glob, readFile } from 'node:fs/promises';
 
-const optionalServices = [
-  { variable: 'PARLEY_TEST_DATABASE_URL', suites: 'PostgreSQL store contract' },
-  { variable: 'PARLEY_TEST_REDIS_URL', suites: 'Redis shared state' },
-] as const;
+const patterns = process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts'];
 
-for (const service of optionalServices) {
-  const value = process.env[service.variable];
-  if (value === undefined || value === '') {
-    process.stdout.write(`note: ${service.variable} is not set: the ${service.suites} suites are left out\n`);
+/** Suites that need a service name its variable; with the variable unset they skip themselves. */
+const optionalServices = ['PARLEY_TEST_DATABASE_URL', 'PARLEY_TEST_REDIS_URL'] as const;
+const testFiles: string[] = [];
+for await (const file of glob(patterns)) testFiles.push(file);
+for (const variable of optionalServices) {
+  const value = process.env[variable];
+  if (value !== undefined && value !== '') continue;
+  const needing: string[] = [];
+  for (const file of testFiles) if ((await readFile(file, 'utf8')).includes(variable)) needing.push(file);
+  if (needing.length > 0) {
+    process.stdout.write(
+      `note: ${variable} is not set, so these suites are left out: ${needing.join(', ')}\n`,
+    );
   }
 }
 
-const patterns = process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts'];
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-timeout=60000', '--test-concurrency=2', ...patterns],

@@ -84,6 +84,13 @@ export class FakeOpenAIUpstream {
     return this.#baseUrl;
   }
 
+  /** The latest request; throws when there was none. */
+  lastRequest(): RecordedRequest {
+    const request = this.requests.at(-1);
+    if (request === undefined) throw new Error('the fake upstream received no request');
+    return request;
+  }
+
   /** Queues replies, used in order; with none queued the upstream echoes. */
   reply(...replies: FakeReply[]): this {
     this.#replies.push(...replies);
