@@ -20,24 +20,35 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+/** Spawns `node src/main.ts` with only this environment (and PATH), collecting its output. */
+function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [resolve(root, 'src/main.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PARLEY_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
+  const collect = (chunk: Buffer) => {
     output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, output: () => output };
+}
+
+export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+  const { child, output: outputOf } = spawnServer({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    PARLEY_LOG_LEVEL: 'info',
+    ...env,
   });
   const exited = once(child, 'exit');
 
   const deadline = Date.now() + timeoutMs;
   let baseUrl: string | undefined;
   while (baseUrl === undefined) {
+    const output = outputOf();
     const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
     if (match?.[1] !== undefined) baseUrl = match[1];
     else if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
@@ -50,7 +61,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
   return {
     baseUrl,
     child,
-    output: () => output,
+    output: outputOf,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];
@@ -67,20 +78,9 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
 export async function runServerToExit(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [resolve(root, 'src/main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const { child, output } = spawnServer(env);
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: output() };
 }

@@ -17,7 +17,13 @@ import { ProviderError } from '../spec.ts';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
-import { isChatCompletion, isChatCompletionChunk, isErrorBody, type OpenAIUsage } from './openai-wire.ts';
+import {
+  isChatCompletion,
+  isChatCompletionChunk,
+  isErrorBody,
+  type OpenAIUsage,
+  parseJsonOrUndefined,
+} from './openai-wire.ts';
 
 export interface OpenAICompatibleSettings {
   /** E.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
@@ -32,14 +38,6 @@ export interface OpenAICompatibleSettings {
 function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
   if (usage === undefined || usage === null) return undefined;
   return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export class OpenAICompatibleChatModel implements ChatModel {
@@ -61,7 +59,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   async doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {
     const response = await this.#post(this.#requestBody(prompt, options, false), options.signal);
     const text = await readBodyText(PROVIDER, response, options.signal);
-    const body = parseJson(text);
+    const body = parseJsonOrUndefined(text);
     if (!isChatCompletion(body)) {
       throw invalidResponse(
         'the upstream answered with something that is not a chat completion',
@@ -92,7 +90,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
         yield finishPart(finishReason, usage);
         return;
       }
-      const chunk = parseJson(event.data);
+      const chunk = parseJsonOrUndefined(event.data);
       if (isErrorBody(chunk)) throw streamedError(chunk);
       if (!isChatCompletionChunk(chunk))
         throw invalidResponse('the upstream sent a chunk that is not a chat completion chunk');

@@ -1,7 +1,7 @@
 /** Turns an OpenAI-style error answer into a `ProviderError` whose message is safe to show. */
 
 import { headerValue, ProviderError, parseRetryAfter, type ResponseHeaders } from '../spec.ts';
-import { isErrorBody } from './openai-wire.ts';
+import { isErrorBody, parseJsonOrUndefined } from './openai-wire.ts';
 
 export const PROVIDER = 'openai-compatible';
 
@@ -23,17 +23,9 @@ function upstreamCodeOf(body: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** For a non-2xx answer: status, code, retry-after, and the upstream's message when it is usable. */
 export function httpError(status: number, headers: ResponseHeaders, bodyText: string): ProviderError {
-  const body = parseJson(bodyText);
+  const body = parseJsonOrUndefined(bodyText);
   const upstreamCode = upstreamCodeOf(body);
   const retryAfterMs = parseRetryAfter(headers);
   const upstreamMessage =
