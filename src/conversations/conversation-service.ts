@@ -7,9 +7,21 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound, ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { ConversationRecord, MessageRecord, NewMessage, Page, Store } from '../store/store.ts';
-import { buildPrompt, titleFromQuestion } from './prompt.ts';
-import { Turn, type TurnContext } from './turn.ts';
+import type {
+  ConversationRecord,
+  CursorPage,
+  CursorQuery,
+  MessageRecord,
+  Metadata,
+  NewMessage,
+  Page,
+  Store,
+} from '../store/store.ts';
+import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
+import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
+
+/** The store of a turn that is not kept (`store: false`): its writes go nowhere. */
+const DROP_WRITES: TurnContext['store'] = { updateMessage: async () => {} };
 
 export interface AskInput {
   readonly owner: string;
@@ -18,6 +30,29 @@ export interface AskInput {
   readonly conversationId?: string;
   readonly parentId?: string;
   readonly model?: string;
+}
+
+/** Where a generation's new messages go. */
+export type Placement =
+  | { readonly kind: 'new-conversation'; readonly metadata?: Metadata }
+  /** Under a given message: continues its branch, or starts a new one when it has children. */
+  | { readonly kind: 'under'; readonly conversationId: string; readonly parentId: string }
+  /** After the conversation's current node (an empty conversation: at the root). */
+  | { readonly kind: 'after-current'; readonly conversationId: string };
+
+export interface GenerationInput {
+  readonly owner: string;
+  /** The new messages, oldest first; the model answers after the last. */
+  readonly inputs: readonly InputMessage[];
+  readonly placement: Placement;
+  readonly model?: string;
+  /** A system message for this call only; not stored as a message, not inherited by later turns. */
+  readonly instructions?: string;
+  readonly options?: GenerationOptions;
+  /** JSON stored on the answer (see `MessageRecord.requestOptions`). */
+  readonly requestOptions?: string;
+  /** False: generate without writing anything (OpenAI's `store: false`). */
+  readonly store?: boolean;
 }
 
 export interface ConversationHistory {
@@ -41,6 +76,7 @@ export class ConversationService {
   readonly #newId: () => string;
   readonly #shutdown = new AbortController();
   readonly #turnContext: TurnContext;
+  readonly #running = new Map<string, Turn>();
 
   constructor(options: ConversationServiceOptions) {
     this.#store = options.store;
@@ -53,29 +89,38 @@ export class ConversationService {
       flushIntervalMs: options.flushIntervalMs,
       shutdownSignal: this.#shutdown.signal,
       onStoreError: options.onStoreError ?? (() => {}),
+      onSettled: (turn) => this.#running.delete(turn.ids.answerId),
     };
   }
 
-  /**
-   * Starts a turn: checks the conversation and parent, builds the prompt from the path to the
-   * root, and stores the question with an `in_progress` answer in one transaction. Run the
-   * returned turn with `generate` or `stream`.
-   */
+  /** The seed's ask: one question, under a parent or in a new conversation. */
   async startTurn(input: AskInput): Promise<Turn> {
-    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
     if ((input.conversationId === undefined) !== (input.parentId === undefined)) {
       throw badRequest(
         'parent_id and conversation_id go together: send both to continue, or neither to start',
       );
     }
-    let conversation: ConversationRecord | undefined;
-    let path: readonly MessageRecord[] = [];
-    if (input.conversationId !== undefined && input.parentId !== undefined) {
-      conversation = await this.#store.getConversation(input.owner, input.conversationId);
-      if (conversation === undefined) throw notFound(`conversation ${input.conversationId} not found`);
-      path = await this.#store.getPath(input.owner, input.conversationId, input.parentId);
-      if (path.length === 0) throw notFound(`message ${input.parentId} not found in this conversation`);
-    }
+    const placement: Placement =
+      input.conversationId !== undefined && input.parentId !== undefined
+        ? { kind: 'under', conversationId: input.conversationId, parentId: input.parentId }
+        : { kind: 'new-conversation' };
+    return this.startGeneration({
+      owner: input.owner,
+      inputs: [{ role: 'user', content: input.question }],
+      placement,
+      ...(input.model === undefined ? {} : { model: input.model }),
+    });
+  }
+
+  /**
+   * Starts a generation: checks the conversation and parent, builds the prompt from the path to
+   * the root, and stores the inputs with an `in_progress` answer in one transaction. Run the
+   * returned turn with `generate` or `stream`.
+   */
+  async startGeneration(input: GenerationInput): Promise<Turn> {
+    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
+    if (input.inputs.length === 0) throw badRequest('there is nothing to answer: the input is empty');
+    const { conversation, path } = await this.#locate(input.owner, input.placement);
 
     const modelName = input.model ?? conversation?.model ?? this.#models.defaultModel;
     if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
@@ -84,50 +129,190 @@ export class ConversationService {
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
 
     const conversationId = conversation?.id ?? this.#newId();
-    const questionId = this.#newId();
+    const inputIds = input.inputs.map(() => this.#newId());
     const answerId = this.#newId();
-    const messages: NewMessage[] = [
-      {
-        id: questionId,
-        parentId: input.parentId ?? null,
-        role: 'user',
-        content: input.question,
-        status: 'completed',
-      },
-      {
-        id: answerId,
-        parentId: questionId,
-        role: 'assistant',
-        content: '',
-        status: 'in_progress',
-        model: modelName,
-        provider: model.provider,
-      },
-    ];
-    const written = await this.#store.beginTurn({
-      owner: input.owner,
+    const questionId = inputIds.at(-1) ?? answerId;
+    const messages: NewMessage[] = input.inputs.map((message, index) => ({
+      id: inputIds[index] ?? '',
+      parentId: index === 0 ? (path.at(-1)?.id ?? null) : (inputIds[index - 1] ?? null),
+      role: message.role,
+      content: message.content,
+      status: 'completed',
+    }));
+    messages.push({
+      id: answerId,
+      parentId: questionId,
+      role: 'assistant',
+      content: '',
+      status: 'in_progress',
+      model: modelName,
+      provider: model.provider,
+      ...(input.requestOptions === undefined ? {} : { requestOptions: input.requestOptions }),
+    });
+    const stored = input.store !== false;
+    if (stored) {
+      const firstUser = input.inputs.find((message) => message.role === 'user') ?? input.inputs[0];
+      const written = await this.#store.beginTurn({
+        owner: input.owner,
+        conversationId,
+        ...(conversation === undefined
+          ? {
+              newConversation: {
+                id: conversationId,
+                title: titleFromQuestion(firstUser?.content ?? ''),
+                model: modelName,
+                ...(input.placement.kind === 'new-conversation' && input.placement.metadata !== undefined
+                  ? { metadata: input.placement.metadata }
+                  : {}),
+              },
+            }
+          : {}),
+        messages,
+        now: this.#now(),
+      });
+      // The conversation was deleted between the read and the write.
+      if (!written) throw notFound(`conversation ${conversationId} not found`);
+    }
+    const turn = new Turn(
+      { conversationId, questionId, inputIds, answerId },
+      modelName,
+      model,
+      buildPrompt(path, input.inputs, input.instructions),
+      stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
+      input.options,
+    );
+    this.#running.set(answerId, turn);
+    return turn;
+  }
+
+  /** The turn generating this answer, while it runs. */
+  runningTurn(answerId: string): Turn | undefined {
+    return this.#running.get(answerId);
+  }
+
+  /** The conversation and the path the new messages hang from (empty for a new root). */
+  async #locate(
+    owner: string,
+    placement: Placement,
+  ): Promise<{ conversation: ConversationRecord | undefined; path: readonly MessageRecord[] }> {
+    if (placement.kind === 'new-conversation') return { conversation: undefined, path: [] };
+    const conversation = await this.#store.getConversation(owner, placement.conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${placement.conversationId} not found`);
+    const parentId = placement.kind === 'under' ? placement.parentId : conversation.currentNode;
+    if (parentId === null) return { conversation, path: [] };
+    const path = await this.#store.getPath(owner, conversation.id, parentId);
+    if (path.length === 0) throw notFound(`message ${parentId} not found in this conversation`);
+    if (path.at(-1)?.deletedAt !== null) throw notFound(`message ${parentId} not found in this conversation`);
+    return { conversation, path };
+  }
+
+  /** Creates a conversation holding these messages (chained, oldest first) and nothing generated. */
+  async createConversation(
+    owner: string,
+    items: readonly InputMessage[],
+    metadata: Metadata,
+  ): Promise<{ conversation: ConversationRecord; messages: readonly MessageRecord[] }> {
+    const conversationId = this.#newId();
+    const messages = this.#chain(items, null);
+    const firstUser = items.find((message) => message.role === 'user');
+    await this.#store.beginTurn({
+      owner,
       conversationId,
-      ...(conversation === undefined
-        ? {
-            newConversation: {
-              id: conversationId,
-              title: titleFromQuestion(input.question),
-              model: modelName,
-            },
-          }
-        : {}),
+      newConversation: {
+        id: conversationId,
+        title: firstUser === undefined ? null : titleFromQuestion(firstUser.content),
+        model: null,
+        metadata,
+      },
       messages,
       now: this.#now(),
     });
-    // The conversation was deleted between the read and the write.
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    return { conversation, messages: await this.#read(owner, conversationId, messages) };
+  }
+
+  /** Appends messages after the conversation's current node, in one transaction. */
+  async appendMessages(
+    owner: string,
+    conversationId: string,
+    items: readonly InputMessage[],
+  ): Promise<readonly MessageRecord[]> {
+    const messages = this.#chain(items, null);
+    const written = await this.#store.beginTurn({
+      owner,
+      conversationId,
+      messages,
+      appendToCurrentNode: true,
+      now: this.#now(),
+    });
     if (!written) throw notFound(`conversation ${conversationId} not found`);
-    return new Turn(
-      { conversationId, questionId, answerId },
-      modelName,
-      model,
-      buildPrompt(path, input.question),
-      this.#turnContext,
-    );
+    return this.#read(owner, conversationId, messages);
+  }
+
+  #chain(items: readonly InputMessage[], parentId: string | null): NewMessage[] {
+    const messages: NewMessage[] = [];
+    for (const item of items) {
+      const previous = messages.at(-1);
+      messages.push({
+        id: this.#newId(),
+        parentId: previous === undefined ? parentId : previous.id,
+        role: item.role,
+        content: item.content,
+        status: 'completed',
+      });
+    }
+    return messages;
+  }
+
+  async #read(
+    owner: string,
+    conversationId: string,
+    written: readonly NewMessage[],
+  ): Promise<MessageRecord[]> {
+    const last = written.at(-1);
+    if (last === undefined) return [];
+    const path = await this.#store.getPath(owner, conversationId, last.id);
+    return path.slice(-written.length);
+  }
+
+  /** The messages of the branch that ends at the conversation's current node, root first. */
+  async currentBranch(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    if (conversation.currentNode === null) return [];
+    const path = await this.#store.getPath(owner, conversationId, conversation.currentNode);
+    return path.filter((message) => message.deletedAt === null);
+  }
+
+  getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined> {
+    return this.#store.getConversation(owner, conversationId);
+  }
+
+  listAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
+    return this.#store.listConversationsAfter(owner, query);
+  }
+
+  async setMetadata(owner: string, conversationId: string, metadata: Metadata): Promise<void> {
+    if (!(await this.#store.setMetadata(owner, conversationId, metadata, this.#now()))) {
+      throw notFound(`conversation ${conversationId} not found`);
+    }
+  }
+
+  /** One live message of the owner's, in any conversation. */
+  getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined> {
+    return this.#store.getMessage(owner, messageId);
+  }
+
+  /** The path from the root to a message, root first (deleted messages included). */
+  getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
+    return this.#store.getPath(owner, conversationId, messageId);
+  }
+
+  async deleteMessage(owner: string, conversationId: string, messageId: string): Promise<void> {
+    if (!(await this.#store.deleteMessage(owner, conversationId, messageId, this.#now()))) {
+      throw notFound(`item ${messageId} not found`);
+    }
   }
 
   async history(owner: string, conversationId: string): Promise<ConversationHistory> {

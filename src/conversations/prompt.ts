@@ -3,18 +3,37 @@
 import type { PromptMessage } from '../providers/spec.ts';
 import type { MessageRecord } from '../store/store.ts';
 
+/** A message as a caller sends it: the text of one role. */
+export interface InputMessage {
+  readonly role: 'system' | 'developer' | 'user' | 'assistant';
+  readonly content: string;
+}
+
 /**
- * The path from the root, then the new question. Answers that failed with no text are left out
- * (they carry nothing the model said); partial answers keep the text that arrived.
+ * Instructions first (for this call only), then the path from the root, then the new inputs.
+ * Deleted messages and answers that failed with no text are left out (they carry nothing the
+ * model said); partial answers keep the text that arrived. Providers know no `developer` role:
+ * it is sent as `system`.
  */
-export function buildPrompt(path: readonly MessageRecord[], question: string): PromptMessage[] {
+export function buildPrompt(
+  path: readonly MessageRecord[],
+  inputs: readonly InputMessage[],
+  instructions?: string,
+): PromptMessage[] {
   const prompt: PromptMessage[] = [];
+  if (instructions !== undefined && instructions !== '')
+    prompt.push({ role: 'system', content: instructions });
   for (const message of path) {
+    if (message.deletedAt !== null) continue;
     if (message.role === 'assistant' && message.content === '' && message.status !== 'completed') continue;
-    prompt.push({ role: message.role, content: message.content });
+    prompt.push({ role: promptRole(message.role), content: message.content });
   }
-  prompt.push({ role: 'user', content: question });
+  for (const input of inputs) prompt.push({ role: promptRole(input.role), content: input.content });
   return prompt;
+}
+
+function promptRole(role: MessageRecord['role']): PromptMessage['role'] {
+  return role === 'developer' ? 'system' : role;
 }
 
 /** A first title from the question: its first line, cut at a word near 60 characters. */

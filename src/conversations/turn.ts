@@ -5,7 +5,7 @@
  */
 
 import { ParleyError } from '../errors.ts';
-import type { ChatModel, FinishReason, PromptMessage, Usage } from '../providers/spec.ts';
+import type { CallOptions, ChatModel, FinishReason, PromptMessage, Usage } from '../providers/spec.ts';
 import type { MessageStatus, Store } from '../store/store.ts';
 import { toParleyError } from './provider-errors.ts';
 
@@ -27,18 +27,30 @@ export interface TurnResult {
   readonly usage?: Usage;
 }
 
+/** The sampling options a caller may set for one generation. */
+export type GenerationOptions = Pick<CallOptions, 'maxOutputTokens' | 'temperature' | 'topP' | 'stop'>;
+
+/** The finish reason stored for an answer stopped through `Turn.cancel` (read as "cancelled"). */
+export const CANCELLED_FINISH_REASON = 'cancelled';
+
 export interface TurnContext {
-  readonly store: Store;
+  /** Only answers are written from a turn; a turn that is not stored gets a store that drops writes. */
+  readonly store: Pick<Store, 'updateMessage'>;
   readonly now: () => number;
   readonly flushIntervalMs: number;
   /** Aborted when the server shuts down. */
   readonly shutdownSignal: AbortSignal;
   readonly onStoreError: (error: unknown) => void;
+  /** Called once when the turn has stored its final state. */
+  readonly onSettled?: (turn: Turn) => void;
 }
 
 export interface TurnIds {
   readonly conversationId: string;
+  /** The last of the messages written before the answer (usually the user's question). */
   readonly questionId: string;
+  /** Every message written before the answer in this turn, oldest first. */
+  readonly inputIds: readonly string[];
   readonly answerId: string;
 }
 
@@ -53,6 +65,8 @@ export class Turn {
   readonly #model: ChatModel;
   readonly #prompt: readonly PromptMessage[];
   readonly #context: TurnContext;
+  readonly #options: GenerationOptions;
+  readonly #cancel = new AbortController();
   #started = false;
 
   constructor(
@@ -61,25 +75,38 @@ export class Turn {
     model: ChatModel,
     prompt: readonly PromptMessage[],
     context: TurnContext,
+    options: GenerationOptions = {},
   ) {
     this.ids = ids;
     this.modelName = modelName;
     this.#model = model;
     this.#prompt = prompt;
     this.#context = context;
+    this.#options = options;
+  }
+
+  get provider(): string {
+    return this.#model.provider;
+  }
+
+  /** Stops the generation (idempotent); the answer is stored `incomplete`, finish reason "cancelled". */
+  cancel(): void {
+    this.#cancel.abort();
   }
 
   /** Generates the whole answer at once. Throws a ParleyError after storing what happened. */
   async generate(signal: AbortSignal): Promise<TurnResult> {
     this.#claim();
-    const combined = AbortSignal.any([signal, this.#context.shutdownSignal]);
+    const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
     try {
-      const result = await this.#model.doGenerate(this.#prompt, { signal: combined });
+      const result = await this.#model.doGenerate(this.#prompt, { ...this.#options, signal: combined });
       const status = statusFor(result.finishReason);
       await this.#finish(result.text, status, result.finishReason, result.usage);
       return { ...result, status };
     } catch (error) {
       throw await this.#fail('', error, combined);
+    } finally {
+      this.#context.onSettled?.(this);
     }
   }
 
@@ -90,13 +117,18 @@ export class Turn {
   async *stream(signal: AbortSignal): AsyncGenerator<TurnEvent, void, undefined> {
     this.#claim();
     const stop = new AbortController();
-    const combined = AbortSignal.any([signal, this.#context.shutdownSignal, stop.signal]);
+    const combined = AbortSignal.any([
+      signal,
+      this.#context.shutdownSignal,
+      this.#cancel.signal,
+      stop.signal,
+    ]);
     const flusher = new Flusher(this.#context, this.ids.answerId);
     let text = '';
     let sequence = 0;
     let settled = false;
     try {
-      for await (const part of this.#model.doStream(this.#prompt, { signal: combined })) {
+      for await (const part of this.#model.doStream(this.#prompt, { ...this.#options, signal: combined })) {
         if (part.type === 'text-delta') {
           text += part.delta;
           flusher.maybeFlush(text);
@@ -129,6 +161,7 @@ export class Turn {
         await flusher.drain();
         await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
       }
+      this.#context.onSettled?.(this);
     }
   }
 
@@ -149,6 +182,14 @@ export class Turn {
     let parleyError = toParleyError(error);
     if (this.#context.shutdownSignal.aborted && signal.aborted) {
       parleyError = new ParleyError('SHUTTING_DOWN', 'the server is shutting down', { cause: error });
+    }
+    if (this.#cancel.signal.aborted && signal.aborted) {
+      parleyError = new ParleyError('CANCELLED', 'the response was cancelled', { cause: error });
+      await this.#store(text, 'incomplete', {
+        error: parleyError.message,
+        finishReason: CANCELLED_FINISH_REASON,
+      });
+      return parleyError;
     }
     // Interrupted answers (cancelled, shut down) are incomplete; broken ones with no text failed.
     const interrupted = parleyError.code === 'CANCELLED' || parleyError.code === 'SHUTTING_DOWN';

@@ -255,5 +255,103 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
       assert.equal(written, false);
     });
+
+    it('appends after the current node read inside the transaction, ignoring the given parent', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      const [question, reply] = turn('ignored-parent', 'appended');
+      assert.equal(
+        await store.beginTurn({
+          owner: ALICE,
+          conversationId,
+          messages: [question, reply],
+          appendToCurrentNode: true,
+          now: 2_000,
+        }),
+        true,
+      );
+      const path = await store.getPath(ALICE, conversationId, reply.id);
+      assert.deepEqual(path.map((message) => message.id).slice(-3), [answer, question.id, reply.id]);
+      assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, reply.id);
+    });
+
+    it('keeps metadata and request options, and replaces metadata', async () => {
+      const conversationId = randomUUID();
+      const answer = randomUUID();
+      await store.beginTurn({
+        owner: ALICE,
+        conversationId,
+        newConversation: { id: conversationId, title: null, model: null, metadata: { topic: 'tests' } },
+        messages: [
+          {
+            id: answer,
+            parentId: null,
+            role: 'assistant',
+            content: '',
+            status: 'in_progress',
+            requestOptions: '{"temperature":0.5}',
+          },
+        ],
+        now: 1_000,
+      });
+      assert.deepEqual((await store.getConversation(ALICE, conversationId))?.metadata, { topic: 'tests' });
+      assert.equal((await store.getMessage(ALICE, answer))?.requestOptions, '{"temperature":0.5}');
+      assert.equal(await store.setMetadata(ALICE, conversationId, { a: '1', b: '2' }, 2_000), true);
+      assert.deepEqual((await store.getConversation(ALICE, conversationId))?.metadata, { a: '1', b: '2' });
+      assert.equal(await store.setMetadata(BOB, conversationId, {}, 3_000), false);
+      const empty = await startConversation(store);
+      assert.deepEqual((await store.getConversation(ALICE, empty.conversationId))?.metadata, {});
+    });
+
+    it('reads one message by id for its owner only, and soft-deletes it out of getMessage', async () => {
+      const { conversationId, question, answer } = await startConversation(store);
+      const message = await store.getMessage(ALICE, answer);
+      assert.equal(message?.conversationId, conversationId);
+      assert.equal(message?.deletedAt, null);
+      assert.equal(await store.getMessage(BOB, answer), undefined);
+      assert.equal(await store.deleteMessage(BOB, conversationId, question, 2_000), false);
+      assert.equal(await store.deleteMessage(ALICE, conversationId, question, 2_000), true);
+      assert.equal(await store.deleteMessage(ALICE, conversationId, question, 3_000), false);
+      assert.equal(await store.getMessage(ALICE, question), undefined);
+      // It stays in the tree, marked, so its children still hang from it.
+      const path = await store.getPath(ALICE, conversationId, answer);
+      assert.deepEqual(
+        path.map((entry) => [entry.id, entry.deletedAt]),
+        [
+          [question, 2_000],
+          [answer, null],
+        ],
+      );
+    });
+
+    it('pages conversations by creation with a cursor, both ways, scoped to the owner', async () => {
+      const ids: string[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        ids.push((await startConversation(store, ALICE, 1_000 + index)).conversationId);
+      }
+      const foreign = (await startConversation(store, BOB, 1_002)).conversationId;
+      const first = await store.listConversationsAfter(ALICE, { order: 'asc', limit: 2 });
+      assert.deepEqual(
+        first.items.map((conversation) => conversation.id),
+        ids.slice(0, 2),
+      );
+      assert.equal(first.hasMore, true);
+      const rest = await store.listConversationsAfter(ALICE, { order: 'asc', limit: 10, after: String(ids[1]) });
+      assert.deepEqual(
+        rest.items.map((conversation) => conversation.id),
+        ids.slice(2),
+      );
+      assert.equal(rest.hasMore, false);
+      const newest = await store.listConversationsAfter(ALICE, { order: 'desc', limit: 2, after: String(ids[3]) });
+      assert.deepEqual(
+        newest.items.map((conversation) => conversation.id),
+        [ids[2], ids[1]],
+      );
+      const viaForeign = await store.listConversationsAfter(ALICE, {
+        order: 'asc',
+        limit: 10,
+        after: foreign,
+      });
+      assert.deepEqual(viaForeign.items, []);
+    });
   });
 }

@@ -1,11 +1,14 @@
 /**
  * The Store interface: everything the conversation core reads and writes. One row per message;
  * every read and write is scoped by owner inside the query itself, so another owner's id reads
- * as "not found". Implementations: `sqlite/` (PostgreSQL comes later), both held to
+ * as "not found". Implementations: `sqlite/` and `postgres/`, both held to
  * `store-contract.ts`.
  */
 
-export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
+export type MessageRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+/** OpenAI-style metadata: string keys and values. */
+export type Metadata = Readonly<Record<string, string>>;
 export type MessageStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
 /** Times are Unix milliseconds. */
@@ -16,6 +19,7 @@ export interface ConversationRecord {
   readonly model: string | null;
   /** The leaf last written; null only while a conversation has no message yet. */
   readonly currentNode: string | null;
+  readonly metadata: Metadata;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -33,6 +37,10 @@ export interface MessageRecord {
   readonly inputTokens: number | null;
   readonly outputTokens: number | null;
   readonly error: string | null;
+  /** The options of the request that produced this answer: JSON owned by the surface that wrote it. */
+  readonly requestOptions: string | null;
+  /** Set when the message was deleted: it stays in the tree but leaves listings and prompts. */
+  readonly deletedAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -41,6 +49,7 @@ export interface NewConversation {
   readonly id: string;
   readonly title: string | null;
   readonly model: string | null;
+  readonly metadata?: Metadata;
 }
 
 /** A message as written at the start of a turn. */
@@ -52,6 +61,7 @@ export interface NewMessage {
   readonly status: MessageStatus;
   readonly model?: string;
   readonly provider?: string;
+  readonly requestOptions?: string;
 }
 
 export interface BeginTurnInput {
@@ -61,6 +71,11 @@ export interface BeginTurnInput {
   readonly conversationId: string;
   /** Written in order (each usually the child of the one before); the last becomes `current_node`. */
   readonly messages: readonly NewMessage[];
+  /**
+   * Hang the first message under the conversation's `current_node` as read inside the transaction
+   * (its `parentId` is ignored), so concurrent appends chain instead of branching.
+   */
+  readonly appendToCurrentNode?: boolean;
   readonly now: number;
 }
 
@@ -78,6 +93,18 @@ export interface MessageUpdate {
 export interface Page<T> {
   readonly items: readonly T[];
   readonly total: number;
+}
+
+export interface CursorQuery {
+  /** The id of the last item of the previous page. */
+  readonly after?: string;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+}
+
+export interface CursorPage<T> {
+  readonly items: readonly T[];
+  readonly hasMore: boolean;
 }
 
 export interface Store {
@@ -98,10 +125,19 @@ export interface Store {
   setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean>;
   /** Soft delete: the conversation is gone from every read. */
   deleteConversation(owner: string, conversationId: string, now: number): Promise<boolean>;
+  /** By creation time, with a cursor; an unknown `after` gives an empty page. */
+  listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>>;
+  /** Replaces the conversation's metadata. */
+  setMetadata(owner: string, conversationId: string, metadata: Metadata, now: number): Promise<boolean>;
 
-  /** Every message of a conversation, oldest first; empty when it is not the owner's. */
+  /** One message of any of the owner's live conversations; undefined when deleted or foreign. */
+  getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined>;
+  /** Soft delete of one message (see `MessageRecord.deletedAt`). */
+  deleteMessage(owner: string, conversationId: string, messageId: string, now: number): Promise<boolean>;
+
+  /** Every message of a conversation (deleted ones too), oldest first; empty when it is not the owner's. */
   listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]>;
-  /** The path from the root to `messageId`, root first, in one query; empty when not found. */
+  /** The path from the root to `messageId` (deleted ones too), root first, in one query; empty when not found. */
   getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]>;
   /** The children of a message, oldest first (the root's children when `parentId` is null). */
   getChildren(

@@ -24,7 +24,7 @@ export const sqliteMigrations: readonly string[] = [
     id              TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     parent_id       TEXT REFERENCES messages (id),
-    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+    role            TEXT NOT NULL CHECK (role IN ('system', 'developer', 'user', 'assistant', 'tool')),
     content         TEXT NOT NULL,
     model           TEXT,
     provider        TEXT,
@@ -41,5 +41,15 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX messages_by_parent ON messages (conversation_id, parent_id, created_at);
   -- Finding generations that a crash interrupted, without scanning every message.
   CREATE INDEX messages_in_progress ON messages (status) WHERE status = 'in_progress';
+  `,
+  `
+  -- OpenAI-style metadata (up to 16 string pairs) as JSON, written when set, never per turn.
+  ALTER TABLE conversations ADD COLUMN metadata TEXT;
+  -- Listing by creation with a cursor (the /v1/conversations list).
+  CREATE INDEX conversations_by_owner_created ON conversations (owner, created_at, id) WHERE deleted_at IS NULL;
+  -- The options of the request that produced an answer (JSON owned by the surface), written once.
+  ALTER TABLE messages ADD COLUMN request_options TEXT;
+  -- A deleted item stays in the tree (its children still hang from it) but leaves every listing and prompt.
+  ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
   `,
 ];

@@ -9,10 +9,13 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type {
   BeginTurnInput,
   ConversationRecord,
+  CursorPage,
+  CursorQuery,
   MessageRecord,
   MessageRole,
   MessageStatus,
   MessageUpdate,
+  Metadata,
   Page,
   Store,
 } from '../store.ts';
@@ -28,7 +31,7 @@ export interface SqliteStoreOptions {
 type Row = Record<string, SQLInputValue>;
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
-  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.created_at, m.updated_at`;
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.created_at, m.updated_at`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
@@ -83,22 +86,28 @@ class SqliteStore implements Store {
           input.owner,
           conversation.title,
           conversation.model,
+          conversation.metadata === undefined ? null : JSON.stringify(conversation.metadata),
           input.now,
           input.now,
         );
-      } else if (statements.ownedConversation.get(input.conversationId, input.owner) === undefined) {
-        return false;
       }
+      const owned = statements.ownedConversation.get(input.conversationId, input.owner) as Row | undefined;
+      if (owned === undefined) return false;
+      let first = true;
       for (const message of input.messages) {
+        const parentId =
+          first && input.appendToCurrentNode === true ? nullableString(owned.current_node) : message.parentId;
+        first = false;
         statements.insertMessage.run(
           message.id,
           input.conversationId,
-          message.parentId,
+          parentId,
           message.role,
           message.content,
           message.model ?? null,
           message.provider ?? null,
           message.status,
+          message.requestOptions ?? null,
           input.now,
           input.now,
         );
@@ -146,6 +155,37 @@ class SqliteStore implements Store {
     return Number(this.#statements.softDelete.run(now, conversationId, owner).changes) > 0;
   }
 
+  async listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
+    const statement = query.order === 'asc' ? this.#statements.listAfterAsc : this.#statements.listAfterDesc;
+    const cursor = query.after ?? null;
+    const rows = statement.all(owner, cursor, cursor, cursor, cursor, query.limit + 1) as Row[];
+    return { items: rows.slice(0, query.limit).map(toConversation), hasMore: rows.length > query.limit };
+  }
+
+  async setMetadata(
+    owner: string,
+    conversationId: string,
+    metadata: Metadata,
+    now: number,
+  ): Promise<boolean> {
+    const result = this.#statements.setMetadata.run(JSON.stringify(metadata), now, conversationId, owner);
+    return Number(result.changes) > 0;
+  }
+
+  async getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined> {
+    const row = this.#statements.getMessage.get(messageId, owner) as Row | undefined;
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  async deleteMessage(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    now: number,
+  ): Promise<boolean> {
+    return Number(this.#statements.deleteMessage.run(now, messageId, conversationId, owner).changes) > 0;
+  }
+
   async listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
     return (this.#statements.listMessages.all(conversationId, owner) as Row[]).map(toMessage);
   }
@@ -175,13 +215,13 @@ function prepareStatements(database: DatabaseSync) {
   const prepare = (sql: string): StatementSync => database.prepare(sql);
   return {
     insertConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, created_at, updated_at)
-       VALUES (?, ?, ?, ?, NULL, ?, ?)`,
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, created_at, updated_at)
+       VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
-    ownedConversation: prepare(`SELECT 1 FROM conversations c WHERE c.id = ? AND ${OWNED}`),
+    ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_options, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
     updateMessage: prepare(
@@ -198,6 +238,30 @@ function prepareStatements(database: DatabaseSync) {
     countConversations: prepare(`SELECT COUNT(*) AS total FROM conversations c WHERE ${OWNED}`),
     setTitle: prepare(`UPDATE conversations AS c SET title = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`),
     softDelete: prepare(`UPDATE conversations AS c SET deleted_at = ? WHERE c.id = ? AND ${OWNED}`),
+    // Keyset pagination on (created_at, id): the cursor row's position, then the rows after it.
+    listAfterAsc: prepare(
+      `SELECT c.* FROM conversations c WHERE ${OWNED} AND (? IS NULL OR (c.created_at, c.id) >
+         (SELECT created_at, id FROM conversations WHERE id = ? AND owner = c.owner))
+         AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
+       ORDER BY c.created_at, c.id LIMIT ?`,
+    ),
+    listAfterDesc: prepare(
+      `SELECT c.* FROM conversations c WHERE ${OWNED} AND (? IS NULL OR (c.created_at, c.id) <
+         (SELECT created_at, id FROM conversations WHERE id = ? AND owner = c.owner))
+         AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
+       ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+    ),
+    setMetadata: prepare(
+      `UPDATE conversations AS c SET metadata = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`,
+    ),
+    getMessage: prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.id = ? AND m.deleted_at IS NULL AND ${OWNED}`,
+    ),
+    deleteMessage: prepare(
+      `UPDATE messages AS m SET deleted_at = ? WHERE m.id = ? AND m.conversation_id = ? AND m.deleted_at IS NULL
+         AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND ${OWNED})`,
+    ),
     listMessages: prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
@@ -230,6 +294,10 @@ function toConversation(row: Row): ConversationRecord {
     title: nullableString(row.title),
     model: nullableString(row.model),
     currentNode: nullableString(row.current_node),
+    metadata:
+      row.metadata === null || row.metadata === undefined
+        ? {}
+        : (JSON.parse(String(row.metadata)) as Metadata),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -249,6 +317,8 @@ function toMessage(row: Row): MessageRecord {
     inputTokens: nullableNumber(row.input_tokens),
     outputTokens: nullableNumber(row.output_tokens),
     error: nullableString(row.error),
+    requestOptions: nullableString(row.request_options),
+    deletedAt: nullableNumber(row.deleted_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
