@@ -5,8 +5,10 @@
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config/config.ts';
+import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { toClientError } from './http/client-error.ts';
+import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import type { ModelRegistry } from './providers/registry.ts';
@@ -31,7 +33,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     logger: dependencies.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     // Wrong types are a 400, never silently coerced; query numbers are parsed by their routes.
-    ajv: { customOptions: { coerceTypes: false } },
+    // Unknown fields are kept so schemas with `additionalProperties: false` can name them in a 400.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   });
   const conversations = new ConversationService({
@@ -55,6 +58,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
 
   await app.register(healthRoutes);
   await app.register(seedRoutes, { conversations });
+  await app.register(openaiRoutes, { prefix: '/v1', conversations, completions: new Completions(models) });
 
   app.addHook('onClose', async () => {
     conversations.shutdown();

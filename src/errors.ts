@@ -26,6 +26,8 @@ export type ErrorCode = keyof typeof errorCodes;
 export interface ParleyErrorOptions {
   /** Seconds a client should wait, sent as `retry-after`. */
   readonly retryAfterSeconds?: number;
+  /** The request parameter at fault, when there is one (OpenAI's `param`). */
+  readonly param?: string;
   readonly cause?: unknown;
 }
 
@@ -35,6 +37,7 @@ export class ParleyError extends Error {
   readonly status: number;
   readonly type: string;
   readonly retryAfterSeconds: number | undefined;
+  readonly param: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -43,8 +46,10 @@ export class ParleyError extends Error {
     this.status = errorCodes[code].status;
     this.type = errorCodes[code].type;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
   }
 }
 
-export const badRequest = (message: string): ParleyError => new ParleyError('BAD_REQUEST', message);
+export const badRequest = (message: string, param?: string): ParleyError =>
+  new ParleyError('BAD_REQUEST', message, param === undefined ? {} : { param });
 export const notFound = (message: string): ParleyError => new ParleyError('NOT_FOUND', message);

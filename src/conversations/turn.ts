@@ -67,6 +67,7 @@ export class Turn {
   readonly #context: TurnContext;
   readonly #options: GenerationOptions;
   readonly #cancel = new AbortController();
+  readonly #settled = Promise.withResolvers<void>();
   #started = false;
 
   constructor(
@@ -89,6 +90,11 @@ export class Turn {
     return this.#model.provider;
   }
 
+  /** Resolves once the answer's final state is stored. */
+  get settled(): Promise<void> {
+    return this.#settled.promise;
+  }
+
   /** Stops the generation (idempotent); the answer is stored `incomplete`, finish reason "cancelled". */
   cancel(): void {
     this.#cancel.abort();
@@ -106,7 +112,7 @@ export class Turn {
     } catch (error) {
       throw await this.#fail('', error, combined);
     } finally {
-      this.#context.onSettled?.(this);
+      this.#settle();
     }
   }
 
@@ -161,8 +167,13 @@ export class Turn {
         await flusher.drain();
         await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
       }
-      this.#context.onSettled?.(this);
+      this.#settle();
     }
+  }
+
+  #settle(): void {
+    this.#context.onSettled?.(this);
+    this.#settled.resolve();
   }
 
   #claim(): void {

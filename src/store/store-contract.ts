@@ -335,13 +335,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         ids.slice(0, 2),
       );
       assert.equal(first.hasMore, true);
-      const rest = await store.listConversationsAfter(ALICE, { order: 'asc', limit: 10, after: String(ids[1]) });
+      const rest = await store.listConversationsAfter(ALICE, {
+        order: 'asc',
+        limit: 10,
+        after: String(ids[1]),
+      });
       assert.deepEqual(
         rest.items.map((conversation) => conversation.id),
         ids.slice(2),
       );
       assert.equal(rest.hasMore, false);
-      const newest = await store.listConversationsAfter(ALICE, { order: 'desc', limit: 2, after: String(ids[3]) });
+      const newest = await store.listConversationsAfter(ALICE, {
+        order: 'desc',
+        limit: 2,
+        after: String(ids[3]),
+      });
       assert.deepEqual(
         newest.items.map((conversation) => conversation.id),
         [ids[2], ids[1]],

@@ -1,0 +1,170 @@
+/**
+ * `/v1/conversations` and their items. A conversation's items are the messages of its current
+ * branch (root to `current_node`); new items are appended after it. Beyond OpenAI,
+ * `GET /v1/conversations` lists the caller's conversations with the same cursor pagination.
+ */
+
+import { Type } from 'typebox';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { badRequest } from '../../errors.ts';
+import type { ConversationRecord } from '../../store/store.ts';
+import { ownerOf } from '../owner.ts';
+import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages, toMessageItem } from './input-items.ts';
+import type { OpenAIApp } from './openai-app.ts';
+import { notFoundError } from './openai-errors.ts';
+import { fromPublicId, toPublicId } from './openai-ids.ts';
+import { MetadataSchema } from './responses-schemas.ts';
+
+const MAX_ITEMS_PER_CALL = 20;
+
+const CreateConversationBody = Type.Object(
+  {
+    items: Type.Optional(Type.Union([Type.Array(InputItem, { maxItems: MAX_ITEMS_PER_CALL }), Type.Null()])),
+    metadata: Type.Optional(Type.Union([MetadataSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const UpdateConversationBody = Type.Object(
+  { metadata: Type.Union([MetadataSchema, Type.Null()]) },
+  { additionalProperties: false },
+);
+const CreateItemsBody = Type.Object(
+  { items: Type.Array(InputItem, { minItems: 1, maxItems: MAX_ITEMS_PER_CALL }) },
+  { additionalProperties: false },
+);
+const ConversationParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const ItemParams = Type.Object({
+  id: Type.String({ maxLength: 100 }),
+  itemId: Type.String({ maxLength: 100 }),
+});
+const ItemQuery = Type.Object({ include: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+
+export function toConversationObject(conversation: ConversationRecord) {
+  return {
+    id: toPublicId('conv_', conversation.id),
+    object: 'conversation' as const,
+    created_at: Math.floor(conversation.createdAt / 1000),
+    metadata: conversation.metadata,
+  };
+}
+
+export function registerConversationsRoutes(app: OpenAIApp, conversations: ConversationService): void {
+  /** The owner's conversation behind a `conv_` id, or a 404. */
+  const find = async (owner: string, publicId: string) => {
+    const id = fromPublicId('conv_', publicId);
+    const conversation = id === undefined ? undefined : await conversations.getConversation(owner, id);
+    if (conversation === undefined) throw notFoundError('conversation', publicId);
+    return conversation;
+  };
+
+  app.post('/conversations', { schema: { body: CreateConversationBody } }, async (request) => {
+    const items = toInputMessages(request.body.items ?? [], 'items');
+    const created = await conversations.createConversation(
+      ownerOf(request),
+      items,
+      request.body.metadata ?? {},
+    );
+    return toConversationObject(created.conversation);
+  });
+
+  app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
+    const query = request.query;
+    const after = query.after === undefined ? undefined : fromPublicId('conv_', query.after);
+    if (query.after !== undefined && after === undefined)
+      throw badRequest("'after' is not a conversation id.", 'after');
+    const page = await conversations.listAfter(ownerOf(request), {
+      order: query.order ?? 'desc',
+      limit: parseLimit(query.limit),
+      ...(after === undefined ? {} : { after }),
+    });
+    const data = page.items.map(toConversationObject);
+    return {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: page.hasMore,
+    };
+  });
+
+  app.get('/conversations/:id', { schema: { params: ConversationParams } }, async (request) =>
+    toConversationObject(await find(ownerOf(request), request.params.id)),
+  );
+
+  app.post(
+    '/conversations/:id',
+    { schema: { params: ConversationParams, body: UpdateConversationBody } },
+    async (request) => {
+      const owner = ownerOf(request);
+      const conversation = await find(owner, request.params.id);
+      await conversations.setMetadata(owner, conversation.id, request.body.metadata ?? {});
+      return toConversationObject(await find(owner, request.params.id));
+    },
+  );
+
+  app.delete('/conversations/:id', { schema: { params: ConversationParams } }, async (request) => {
+    const owner = ownerOf(request);
+    const conversation = await find(owner, request.params.id);
+    await conversations.delete(owner, conversation.id);
+    return { id: request.params.id, object: 'conversation.deleted', deleted: true };
+  });
+
+  app.post(
+    '/conversations/:id/items',
+    { schema: { params: ConversationParams, body: CreateItemsBody, querystring: ItemQuery } },
+    async (request) => {
+      const owner = ownerOf(request);
+      const conversation = await find(owner, request.params.id);
+      const written = await conversations.appendMessages(
+        owner,
+        conversation.id,
+        toInputMessages(request.body.items, 'items'),
+      );
+      const data = written.map(toMessageItem);
+      return {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: false,
+      };
+    },
+  );
+
+  app.get(
+    '/conversations/:id/items',
+    { schema: { params: ConversationParams, querystring: ListQuery } },
+    async (request) => {
+      const owner = ownerOf(request);
+      const conversation = await find(owner, request.params.id);
+      const branch = await conversations.currentBranch(owner, conversation.id);
+      return pageOf(branch.map(toMessageItem), request.query, 'desc');
+    },
+  );
+
+  app.get(
+    '/conversations/:id/items/:itemId',
+    { schema: { params: ItemParams, querystring: ItemQuery } },
+    async (request) => {
+      const owner = ownerOf(request);
+      const conversation = await find(owner, request.params.id);
+      const messageId = fromPublicId('msg_', request.params.itemId);
+      const message = messageId === undefined ? undefined : await conversations.getMessage(owner, messageId);
+      if (message === undefined || message.conversationId !== conversation.id) {
+        throw notFoundError('item', request.params.itemId);
+      }
+      return toMessageItem(message);
+    },
+  );
+
+  app.delete('/conversations/:id/items/:itemId', { schema: { params: ItemParams } }, async (request) => {
+    const owner = ownerOf(request);
+    const conversation = await find(owner, request.params.id);
+    const messageId = fromPublicId('msg_', request.params.itemId);
+    if (messageId === undefined) throw notFoundError('item', request.params.itemId);
+    await conversations.deleteMessage(owner, conversation.id, messageId).catch(() => {
+      throw notFoundError('item', request.params.itemId);
+    });
+    return toConversationObject(await find(owner, request.params.id));
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * The OpenAI-compatible surface under `/v1` as one Fastify plugin: models, chat completions,
+ * responses and conversations, in OpenAI's error shape.
+ */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Completions } from '../../conversations/completions.ts';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { registerChatCompletionsRoute } from './chat-completions-route.ts';
+import { registerConversationsRoutes } from './conversations-routes.ts';
+import { registerModelsRoutes } from './models-routes.ts';
+import { notFoundError, sendOpenAIError } from './openai-errors.ts';
+import { registerResponsesRoutes } from './responses-routes.ts';
+
+export type OpenAIApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface OpenAIRoutesOptions {
+  readonly conversations: ConversationService;
+  readonly completions: Completions;
+}
+
+export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.setErrorHandler((error, request, reply) => sendOpenAIError(request, reply, error));
+  typed.setNotFoundHandler((request, reply) =>
+    sendOpenAIError(
+      request,
+      reply,
+      notFoundError('route', `${request.method} ${request.url.split('?', 1)[0]}`),
+    ),
+  );
+  registerModelsRoutes(typed, options.completions);
+  registerChatCompletionsRoute(typed, options.completions);
+  registerResponsesRoutes(typed, options.conversations);
+  registerConversationsRoutes(typed, options.conversations);
+}

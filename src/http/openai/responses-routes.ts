@@ -1,0 +1,197 @@
+/**
+ * `/v1/responses`: create (stored or not, streamed or not), retrieve, delete, input items and
+ * cancel. A stored response is an answer of the conversation tree: `previous_response_id` is its
+ * parent, so pointing it at an older response branches, exactly like `/ask`'s `parent_id`.
+ */
+
+import type { ConversationService, Placement } from '../../conversations/conversation-service.ts';
+import type { Turn } from '../../conversations/turn.ts';
+import { badRequest } from '../../errors.ts';
+import type { MessageRecord } from '../../store/store.ts';
+import { abortOnDisconnect } from '../client-signal.ts';
+import { ownerOf } from '../owner.ts';
+import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
+import type { OpenAIApp } from './openai-app.ts';
+import { notFoundError } from './openai-errors.ts';
+import { fromPublicId } from './openai-ids.ts';
+import { type ResponseOptions, readResponseOptions, toResponseObject } from './response-object.ts';
+import { streamResponse } from './response-stream.ts';
+import { CreateResponseBody, type CreateResponseRequest, ResponseParams } from './responses-schemas.ts';
+
+/** How long `cancel` waits for the generation to store its final state. */
+const CANCEL_WAIT_MS = 5_000;
+
+export function registerResponsesRoutes(app: OpenAIApp, conversations: ConversationService): void {
+  app.post('/responses', { schema: { body: CreateResponseBody } }, async (request, reply) => {
+    const owner = ownerOf(request);
+    const body = request.body;
+    const { placement, conversationPublicId } = await placementFor(conversations, owner, body);
+    const inputs =
+      typeof body.input === 'string'
+        ? [{ role: 'user' as const, content: body.input }]
+        : toInputMessages(body.input ?? [], 'input');
+    if (inputs.length === 0) throw badRequest("'input' is required and must not be empty.", 'input');
+    const options: ResponseOptions = {
+      instructions: body.instructions ?? null,
+      metadata: body.metadata ?? {},
+      temperature: body.temperature ?? null,
+      top_p: body.top_p ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      previous_response_id: body.previous_response_id ?? null,
+      conversation: conversationPublicId,
+      input_count: inputs.length,
+      user: body.user ?? null,
+    };
+    const store = body.store !== false;
+    const startedAt = Date.now();
+    const turn = await conversations.startGeneration({
+      owner,
+      inputs,
+      placement,
+      ...(body.model === undefined ? {} : { model: body.model }),
+      ...(body.instructions === undefined || body.instructions === null
+        ? {}
+        : { instructions: body.instructions }),
+      options: {
+        ...(body.max_output_tokens == null ? {} : { maxOutputTokens: body.max_output_tokens }),
+        ...(body.temperature == null ? {} : { temperature: body.temperature }),
+        ...(body.top_p == null ? {} : { topP: body.top_p }),
+      },
+      requestOptions: JSON.stringify(options),
+      store,
+    });
+    const signal = abortOnDisconnect(reply);
+    const render = (state: AnswerState) => ({
+      ...toResponseObject(answerRecord(turn, startedAt, state), options),
+      store,
+    });
+    if (body.stream === true) return streamResponse(turn, reply, signal, render);
+    const result = await turn.generate(signal);
+    return render({
+      text: result.text,
+      status: result.status,
+      finishReason: result.finishReason,
+      ...(result.usage === undefined ? {} : { usage: result.usage }),
+    });
+  });
+
+  app.get('/responses/:id', { schema: { params: ResponseParams } }, async (request) => {
+    const answer = await findResponse(conversations, ownerOf(request), request.params.id);
+    return toResponseObject(answer);
+  });
+
+  app.delete('/responses/:id', { schema: { params: ResponseParams } }, async (request) => {
+    const owner = ownerOf(request);
+    const answer = await findResponse(conversations, owner, request.params.id);
+    await conversations.deleteMessage(owner, answer.conversationId, answer.id);
+    return { id: request.params.id, object: 'response.deleted', deleted: true };
+  });
+
+  app.get(
+    '/responses/:id/input_items',
+    { schema: { params: ResponseParams, querystring: ListQuery } },
+    async (request) => {
+      const owner = ownerOf(request);
+      const answer = await findResponse(conversations, owner, request.params.id);
+      const path = await conversations.getPath(owner, answer.conversationId, answer.id);
+      const inputCount = readResponseOptions(answer).input_count;
+      const inputs = path.slice(Math.max(0, path.length - 1 - inputCount), -1);
+      const items = inputs.filter((message) => message.deletedAt === null).map(toMessageItem);
+      return pageOf(items, request.query, 'desc');
+    },
+  );
+
+  app.post('/responses/:id/cancel', { schema: { params: ResponseParams } }, async (request) => {
+    const owner = ownerOf(request);
+    const answer = await findResponse(conversations, owner, request.params.id);
+    const running = conversations.runningTurn(answer.id);
+    if (running !== undefined) {
+      running.cancel();
+      await Promise.race([running.settled, new Promise((resolve) => setTimeout(resolve, CANCEL_WAIT_MS))]);
+    }
+    return toResponseObject(await findResponse(conversations, owner, request.params.id));
+  });
+}
+
+/** Where the new input goes: under `previous_response_id`, after a conversation's last item, or new. */
+async function placementFor(
+  conversations: ConversationService,
+  owner: string,
+  body: CreateResponseRequest,
+): Promise<{ placement: Placement; conversationPublicId: string | null }> {
+  const conversation =
+    typeof body.conversation === 'string' ? body.conversation : (body.conversation?.id ?? null);
+  const previous = body.previous_response_id ?? null;
+  if (conversation !== null && previous !== null) {
+    throw badRequest(
+      "'previous_response_id' and 'conversation' cannot be used together: the conversation already says what came before.",
+      'previous_response_id',
+    );
+  }
+  if (previous !== null) {
+    const parent = await findResponse(conversations, owner, previous, 'previous_response_id');
+    return {
+      placement: { kind: 'under', conversationId: parent.conversationId, parentId: parent.id },
+      conversationPublicId: null,
+    };
+  }
+  if (conversation !== null) {
+    const conversationId = fromPublicId('conv_', conversation);
+    const found =
+      conversationId === undefined ? undefined : await conversations.getConversation(owner, conversationId);
+    if (found === undefined) throw notFoundError('conversation', conversation);
+    return {
+      placement: { kind: 'after-current', conversationId: found.id },
+      conversationPublicId: conversation,
+    };
+  }
+  return { placement: { kind: 'new-conversation' }, conversationPublicId: null };
+}
+
+/** The owner's answer behind a `resp_` id, or a 404. */
+async function findResponse(
+  conversations: ConversationService,
+  owner: string,
+  publicId: string,
+  param?: string,
+): Promise<MessageRecord> {
+  const id = fromPublicId('resp_', publicId);
+  const message = id === undefined ? undefined : await conversations.getMessage(owner, id);
+  if (message === undefined || message.role !== 'assistant') {
+    const error = notFoundError('response', publicId);
+    throw param === undefined ? error : Object.assign(error, { param });
+  }
+  return message;
+}
+
+export interface AnswerState {
+  readonly text: string;
+  readonly status: MessageRecord['status'];
+  readonly finishReason?: string;
+  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly error?: string;
+}
+
+/** The answer as the store holds it (or would, with `store: false`), without reading it back. */
+function answerRecord(turn: Turn, startedAt: number, state: AnswerState): MessageRecord {
+  return {
+    id: turn.ids.answerId,
+    conversationId: turn.ids.conversationId,
+    parentId: turn.ids.questionId,
+    role: 'assistant',
+    content: state.text,
+    model: turn.modelName,
+    provider: turn.provider,
+    status: state.status,
+    finishReason: state.finishReason ?? null,
+    inputTokens: state.usage?.inputTokens ?? null,
+    outputTokens: state.usage?.outputTokens ?? null,
+    error: state.error ?? null,
+    requestOptions: null,
+    deletedAt: null,
+    createdAt: startedAt,
+    updatedAt: Date.now(),
+  };
+}
+
+export type RenderResponse = (state: AnswerState) => ReturnType<typeof toResponseObject> & { store: boolean };

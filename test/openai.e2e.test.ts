@@ -1,0 +1,380 @@
+/**
+ * The `/v1` surface driven by the official `openai` SDK against the real server process, which
+ * talks to a fake OpenAI-compatible upstream. The SDK's own parsing and error classes are the
+ * judge of wire compatibility.
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { type ServerProcess, startServer } from './support/server-process.ts';
+
+interface UpstreamBody {
+  messages: { role: string; content: string }[];
+  max_tokens?: number;
+  temperature?: number;
+}
+
+describe('the OpenAI-compatible surface, through the official SDK', () => {
+  let upstream: FakeOpenAIUpstream;
+  let server: ServerProcess;
+  let client: OpenAI;
+  let dataDir: string;
+
+  const lastUpstreamBody = () => upstream.lastRequest().body as UpstreamBody;
+
+  before(async () => {
+    upstream = await FakeOpenAIUpstream.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'parley-openai-'));
+    server = await startServer({
+      DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
+      OPENAI_API_KEY: 'sk-upstream-secret',
+      OPENAI_BASE_URL: upstream.baseUrl,
+      PARLEY_DEFAULT_MODEL: 'fake-model',
+    });
+    client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'unused-for-now', maxRetries: 0 });
+  });
+  after(async () => {
+    await server.kill();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('models: the default model is listed and retrievable', async () => {
+    const models = await client.models.list();
+    assert.deepEqual(
+      models.data.map((model) => model.id),
+      ['fake-model'],
+    );
+    const model = await client.models.retrieve('fake-model');
+    assert.equal(model.owned_by, 'openai-compatible');
+  });
+
+  test('chat completions: a completion, a stream with usage, and a 400 naming an unsupported field', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello' },
+      ],
+      max_completion_tokens: 20,
+    });
+    assert.equal(completion.object, 'chat.completion');
+    assert.equal(completion.choices[0]?.message.content, 'echo: hello');
+    assert.equal(completion.choices[0]?.finish_reason, 'stop');
+    assert.equal(completion.usage?.total_tokens, 12);
+    assert.equal(lastUpstreamBody().max_tokens, 20);
+
+    const stream = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'stream this please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    assert.equal(text, 'echo: stream this please');
+    assert.equal(finish, 'stop');
+    assert.equal(usage?.completion_tokens, 4);
+
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'fake-model',
+        messages: [{ role: 'user', content: 'x' }],
+        logit_bias: { '1': 2 },
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.param, 'logit_bias');
+        return true;
+      },
+    );
+  });
+
+  test('responses: create, chain, branch, retrieve, input items; instructions are not inherited', async () => {
+    const first = await client.responses.create({
+      model: 'fake-model',
+      input: 'first',
+      instructions: 'Answer in English.',
+      metadata: { run: 'chain' },
+      temperature: 0.3,
+    });
+    assert.equal(first.status, 'completed');
+    assert.equal(first.output_text, 'echo: first');
+    assert.match(first.id, /^resp_[0-9a-f]{32}$/);
+    assert.deepEqual(first.metadata, { run: 'chain' });
+    assert.deepEqual(lastUpstreamBody().messages[0], { role: 'system', content: 'Answer in English.' });
+    assert.equal(lastUpstreamBody().temperature, 0.3);
+
+    const second = await client.responses.create({ input: 'second', previous_response_id: first.id });
+    assert.equal(second.previous_response_id, first.id);
+    assert.deepEqual(lastUpstreamBody().messages, [
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'echo: first' },
+      { role: 'user', content: 'second' },
+    ]);
+
+    const branch = await client.responses.create({
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'other second' }] }],
+      previous_response_id: first.id,
+    });
+    assert.equal(branch.output_text, 'echo: other second');
+    assert.equal(lastUpstreamBody().messages.at(-2)?.content, 'echo: first');
+
+    const retrieved = await client.responses.retrieve(second.id);
+    assert.equal(retrieved.output_text, 'echo: second');
+    assert.equal(retrieved.previous_response_id, first.id);
+
+    const items = await client.responses.inputItems.list(branch.id);
+    assert.deepEqual(
+      items.data.map((item) => (item.type === 'message' ? item.role : item.type)),
+      ['user'],
+    );
+
+    await assert.rejects(
+      client.responses.retrieve('resp_0000000000000000000000000000dead'),
+      OpenAI.NotFoundError,
+    );
+    await assert.rejects(
+      client.responses.create({ input: 'x', previous_response_id: 'resp_nope' }),
+      OpenAI.NotFoundError,
+    );
+  });
+
+  test('responses: store false answers but keeps nothing; delete removes a response', async () => {
+    const ephemeral = await client.responses.create({ input: 'forget me', store: false });
+    assert.equal(ephemeral.output_text, 'echo: forget me');
+    await assert.rejects(client.responses.retrieve(ephemeral.id), OpenAI.NotFoundError);
+
+    const kept = await client.responses.create({ input: 'delete me' });
+    await client.responses.delete(kept.id);
+    await assert.rejects(client.responses.retrieve(kept.id), OpenAI.NotFoundError);
+  });
+
+  test('responses: a stream of typed events in order, with sequence numbers', async () => {
+    const stream = await client.responses.create({ input: 'count the events', stream: true });
+    const types: string[] = [];
+    const sequence: number[] = [];
+    let completed: OpenAI.Responses.Response | undefined;
+    let deltas = '';
+    for await (const event of stream) {
+      types.push(event.type);
+      sequence.push(event.sequence_number);
+      if (event.type === 'response.output_text.delta') deltas += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    assert.deepEqual(types.slice(0, 4), [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
+    assert.deepEqual(types.slice(-4), [
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    assert.deepEqual(
+      sequence,
+      sequence.map((_, index) => index),
+    );
+    assert.equal(deltas, 'echo: count the events');
+    const output = completed?.output[0];
+    assert.ok(output?.type === 'message');
+    assert.deepEqual(
+      output.content.map((part) => (part.type === 'output_text' ? part.text : '')),
+      ['echo: count the events'],
+    );
+    const stored = await client.responses.retrieve(completed?.id ?? '');
+    assert.equal(stored.status, 'completed');
+  });
+
+  test('responses: aborting a slow stream closes the upstream; cancel stops a running response', async () => {
+    upstream.reply({ kind: 'stream', deltas: ['slow ', 'slow ', 'slow '], intervalMs: 30, end: 'hang' });
+    const stream = await client.responses.create({ input: 'go slowly', stream: true });
+    let responseId = '';
+    for await (const event of stream) {
+      if (event.type === 'response.created') responseId = event.response.id;
+      if (event.type === 'response.output_text.delta') break;
+    }
+    const upstreamRequest = upstream.lastRequest();
+    await upstreamRequest.settled;
+    assert.equal(upstreamRequest.clientClosedEarly, true);
+    assert.notEqual(responseId, '');
+
+    upstream.reply({ kind: 'stream', deltas: ['never ', 'ends '], intervalMs: 20, end: 'hang' });
+    const running = client.responses.create({ input: 'cancel me' }).catch((error: unknown) => error);
+    await waitFor(() => upstream.requests.at(-1)?.body !== upstreamRequest.body);
+    const hanging = upstream.lastRequest();
+    // The running response is the newest conversation's current answer.
+    const newest = await newestResponseId(server);
+    const cancelled = await client.responses.cancel(newest);
+    assert.equal(cancelled.status, 'cancelled');
+    const again = await client.responses.cancel(newest);
+    assert.equal(again.status, 'cancelled');
+    await hanging.settled;
+    assert.equal(hanging.clientClosedEarly, true);
+    const outcome = await running;
+    assert.ok(outcome instanceof OpenAI.APIError);
+  });
+
+  test('conversations: create with items, page items, append, respond into it, update, delete', async () => {
+    const conversation = await client.conversations.create({
+      metadata: { topic: 'demo' },
+      items: [
+        { type: 'message', role: 'system', content: 'You are terse.' },
+        { type: 'message', role: 'user', content: 'one' },
+        { type: 'message', role: 'assistant', content: 'two' },
+      ],
+    });
+    assert.match(conversation.id, /^conv_[0-9a-f]{32}$/);
+    assert.deepEqual(conversation.metadata, { topic: 'demo' });
+
+    const added = await client.conversations.items.create(conversation.id, {
+      items: [{ type: 'message', role: 'user', content: 'three' }],
+    });
+    assert.equal(added.data.length, 1);
+
+    const response = await client.responses.create({ input: 'four', conversation: conversation.id });
+    assert.deepEqual(response.conversation, { id: conversation.id });
+    assert.deepEqual(
+      lastUpstreamBody().messages.map((message) => message.content),
+      ['You are terse.', 'one', 'two', 'three', 'four'],
+    );
+
+    const page = await client.conversations.items.list(conversation.id, { limit: 2, order: 'asc' });
+    assert.equal(page.data.length, 2);
+    assert.equal(page.has_more, true);
+    const all: string[] = [];
+    for await (const item of client.conversations.items.list(conversation.id, { limit: 2, order: 'asc' })) {
+      if (item.type === 'message')
+        all.push(item.content.map((part) => ('text' in part ? part.text : '')).join(''));
+    }
+    assert.deepEqual(all, ['You are terse.', 'one', 'two', 'three', 'four', 'echo: four']);
+
+    const newestFirst = await client.conversations.items.list(conversation.id, { limit: 1 });
+    const lastItem = newestFirst.data[0];
+    assert.ok(lastItem !== undefined && lastItem.type === 'message');
+    assert.equal(lastItem.role, 'assistant');
+    const one = await client.conversations.items.retrieve(String(lastItem.id), {
+      conversation_id: conversation.id,
+    });
+    assert.equal(one.id, lastItem.id);
+
+    const addedItem = added.data[0];
+    assert.ok(addedItem !== undefined);
+    await client.conversations.items.delete(String(addedItem.id), { conversation_id: conversation.id });
+    const remaining = await client.conversations.items.list(conversation.id, { limit: 100, order: 'asc' });
+    assert.equal(remaining.data.length, 5);
+    await client.responses.create({ input: 'five', conversation: conversation.id });
+    assert.ok(!lastUpstreamBody().messages.some((message) => message.content === 'three'));
+
+    const updated = await client.conversations.update(conversation.id, { metadata: { topic: 'changed' } });
+    assert.deepEqual(updated.metadata, { topic: 'changed' });
+
+    const listed = await fetch(`${server.baseUrl}/v1/conversations?limit=100`);
+    const list = (await listed.json()) as { object: string; data: { id: string }[] };
+    assert.equal(list.object, 'list');
+    assert.ok(list.data.some((entry) => entry.id === conversation.id));
+
+    const deleted = await client.conversations.delete(conversation.id);
+    assert.equal(deleted.deleted, true);
+    await assert.rejects(client.conversations.retrieve(conversation.id), OpenAI.NotFoundError);
+  });
+
+  test('one core: /ask conversations continue through /v1, and /v1 responses continue through /ask', async () => {
+    const asked = await fetch(`${server.baseUrl}/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msg: 'from the seed' }),
+    });
+    const seed = ((await asked.json()) as { data: { parent_id: string; conversation_id: string } }).data;
+    const conversationId = `conv_${seed.conversation_id.replaceAll('-', '')}`;
+    const items = await client.conversations.items.list(conversationId, { order: 'asc' });
+    assert.equal(items.data.length, 2);
+
+    const continued = await client.responses.create({
+      input: 'from the SDK',
+      previous_response_id: `resp_${seed.parent_id.replaceAll('-', '')}`,
+    });
+    assert.deepEqual(
+      lastUpstreamBody().messages.map((message) => message.content),
+      ['from the seed', 'echo: from the seed', 'from the SDK'],
+    );
+
+    const hex = continued.id.slice('resp_'.length);
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const back = await fetch(`${server.baseUrl}/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        msg: 'back to the seed',
+        parent_id: uuid,
+        conversation_id: seed.conversation_id,
+      }),
+    });
+    assert.equal(back.status, 200);
+    assert.equal(lastUpstreamBody().messages.length, 5);
+  });
+
+  test('errors: an upstream 429 reaches the SDK as RateLimitError; bad input is a 400 naming the field', async () => {
+    upstream.reply({
+      kind: 'json',
+      status: 429,
+      headers: { 'retry-after': '3' },
+      body: { error: { message: 'slow down', code: 'rate_limit_exceeded' } },
+    });
+    await assert.rejects(client.responses.create({ input: 'x' }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.equal(error.headers.get('retry-after'), '3');
+      return true;
+    });
+    await assert.rejects(
+      client.responses.create({ input: 'x', tools: [{ type: 'web_search' }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.param, 'tools');
+        return true;
+      },
+    );
+    const malformed = await fetch(`${server.baseUrl}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input": ',
+    });
+    assert.equal(malformed.status, 400);
+    const body = (await malformed.json()) as { error: { type: string } };
+    assert.equal(body.error.type, 'invalid_request_error');
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The newest conversation's current answer, as a `resp_` id (through the seed's routes). */
+async function newestResponseId(server: ServerProcess): Promise<string> {
+  const list = (await (await fetch(`${server.baseUrl}/conversations?limit=1`)).json()) as {
+    items: { id: string }[];
+  };
+  const id = list.items[0]?.id ?? '';
+  const history = (await (await fetch(`${server.baseUrl}/conversation/${id}`)).json()) as {
+    current_node: string;
+  };
+  return `resp_${history.current_node.replaceAll('-', '')}`;
+}
