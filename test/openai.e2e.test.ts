@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { chunkFrame, FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 interface UpstreamBody {
@@ -99,6 +99,99 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
         return true;
       },
     );
+  });
+
+  test('chat completions: tools and response_format pass through; tool calls come back, streamed too', async () => {
+    const body = {
+      id: 'chatcmpl-up',
+      object: 'chat.completion',
+      created: 1,
+      model: 'fake-model',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+            ],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
+    };
+    upstream.reply({ kind: 'json', body });
+    const tools: OpenAI.Chat.ChatCompletionTool[] = [
+      {
+        type: 'function',
+        function: {
+          name: 'weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      },
+    ];
+    const completion = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+      tools,
+      tool_choice: 'required',
+      response_format: { type: 'json_object' },
+    });
+    const call = completion.choices[0]?.message.tool_calls?.[0];
+    assert.ok(call?.type === 'function');
+    assert.equal(call.function.name, 'weather');
+    assert.equal(call.function.arguments, '{"city":"Oslo"}');
+    assert.equal(completion.choices[0]?.finish_reason, 'tool_calls');
+    const sent = upstream.lastRequest().body as Record<string, unknown>;
+    assert.deepEqual(sent.tools, tools);
+    assert.equal(sent.tool_choice, 'required');
+    assert.deepEqual(sent.response_format, { type: 'json_object' });
+
+    // The result goes back as a tool message; the stream carries tool call pieces.
+    upstream.reply({
+      kind: 'raw-stream',
+      pieces: [
+        chunkFrame({
+          role: 'assistant',
+          tool_calls: [
+            { index: 0, id: 'call_2', type: 'function', function: { name: 'weather', arguments: '{"ci' } },
+          ],
+        }),
+        chunkFrame({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Bergen"}' } }] }, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ],
+    });
+    const stream = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ],
+      tools,
+      stream: true,
+    });
+    let argumentsText = '';
+    let name = '';
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta.tool_calls?.[0];
+      argumentsText += piece?.function?.arguments ?? '';
+      name = piece?.function?.name ?? name;
+    }
+    assert.equal(name, 'weather');
+    assert.equal(argumentsText, '{"city":"Bergen"}');
+    assert.deepEqual((upstream.lastRequest().body as { messages: unknown[] }).messages.at(-1), {
+      role: 'tool',
+      content: 'sunny',
+      tool_call_id: 'call_1',
+    });
   });
 
   test('responses: create, chain, branch, retrieve, input items; instructions are not inherited', async () => {

@@ -5,9 +5,8 @@
 
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { ChatModel, GenerateResult, PromptMessage, StreamPart } from '../providers/spec.ts';
+import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../providers/spec.ts';
 import { toParleyError } from './provider-errors.ts';
-import type { GenerationOptions } from './turn.ts';
 
 export class Completions {
   readonly #models: ModelRegistry;
@@ -28,10 +27,30 @@ export class Completions {
     return { modelName: name, model };
   }
 
+  /** Refuses (400, naming the field) what this model cannot do, rather than dropping it silently. */
+  assertSupported(model: ChatModel, options: CallOptions): void {
+    if (options.tools !== undefined && model.capabilities?.tools !== true) {
+      throw new ParleyError(
+        'BAD_REQUEST',
+        `the model's provider (${model.provider}) does not support tools`,
+        {
+          param: 'tools',
+        },
+      );
+    }
+    if (options.responseFormat !== undefined && model.capabilities?.responseFormat !== true) {
+      throw new ParleyError(
+        'BAD_REQUEST',
+        `the model's provider (${model.provider}) does not support response_format`,
+        { param: 'response_format' },
+      );
+    }
+  }
+
   async generate(
     model: ChatModel,
     prompt: readonly PromptMessage[],
-    options: GenerationOptions,
+    options: Omit<CallOptions, 'signal'>,
     signal: AbortSignal,
   ): Promise<GenerateResult> {
     try {
@@ -45,7 +64,7 @@ export class Completions {
   async *stream(
     model: ChatModel,
     prompt: readonly PromptMessage[],
-    options: GenerationOptions,
+    options: Omit<CallOptions, 'signal'>,
     signal: AbortSignal,
   ): AsyncGenerator<StreamPart> {
     try {

@@ -135,6 +135,8 @@ export class Turn {
     let settled = false;
     try {
       for await (const part of this.#model.doStream(this.#prompt, { ...this.#options, signal: combined })) {
+        // Conversations carry text; tool calls only pass through the stateless completions.
+        if (part.type === 'tool-call-delta') continue;
         if (part.type === 'text-delta') {
           text += part.delta;
           flusher.maybeFlush(text);

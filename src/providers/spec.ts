@@ -6,10 +6,48 @@
 
 export type PromptRole = 'system' | 'user' | 'assistant' | 'tool';
 
-/** One message of a prompt, oldest first. Text only for now; structured parts come later. */
+/** A function call the model asked for; `arguments` is JSON text, as the model wrote it. */
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: string;
+}
+
+/** One message of a prompt, oldest first: text, plus tool calls (assistant) or a tool result (tool). */
 export interface PromptMessage {
   readonly role: PromptRole;
   readonly content: string;
+  /** On an assistant message: the calls it made. */
+  readonly toolCalls?: readonly ToolCall[];
+  /** On a tool message: the call it answers. */
+  readonly toolCallId?: string;
+}
+
+/** A function the model may call; `parameters` is a JSON Schema passed through untouched. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description?: string;
+  readonly parameters?: unknown;
+  readonly strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
+
+export type ResponseFormat =
+  | { readonly type: 'text' }
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly name: string;
+      readonly schema?: unknown;
+      readonly description?: string;
+      readonly strict?: boolean;
+    };
+
+/** What a model can do beyond text; callers refuse a request a model cannot honour. */
+export interface ModelCapabilities {
+  readonly tools: boolean;
+  readonly responseFormat: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
@@ -24,6 +62,9 @@ export interface CallOptions {
   readonly temperature?: number;
   readonly topP?: number;
   readonly stop?: readonly string[];
+  readonly tools?: readonly ToolDefinition[];
+  readonly toolChoice?: ToolChoice;
+  readonly responseFormat?: ResponseFormat;
   /** Aborting it must close the upstream connection at once. */
   readonly signal?: AbortSignal;
 }
@@ -33,11 +74,21 @@ export interface GenerateResult {
   readonly finishReason: FinishReason;
   /** Absent when the upstream did not report it. */
   readonly usage?: Usage;
+  /** Present when the model called tools. */
+  readonly toolCalls?: readonly ToolCall[];
 }
 
 /** A typed part of a streamed generation. */
 export type StreamPart =
   | { readonly type: 'text-delta'; readonly delta: string }
+  /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */
+  | {
+      readonly type: 'tool-call-delta';
+      readonly index: number;
+      readonly id?: string;
+      readonly name?: string;
+      readonly argumentsDelta: string;
+    }
   | { readonly type: 'finish'; readonly finishReason: FinishReason; readonly usage?: Usage };
 
 /**
@@ -49,6 +100,8 @@ export interface ChatModel {
   readonly provider: string;
   /** The upstream model id sent on the wire. */
   readonly modelId: string;
+  /** Absent: text only. */
+  readonly capabilities?: ModelCapabilities;
   doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult>;
   doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncIterable<StreamPart>;
 }

@@ -59,7 +59,7 @@ export class ScriptedChatModel implements ChatModel {
     let text = '';
     for await (const part of this.doStream(prompt, options)) {
       if (part.type === 'text-delta') text += part.delta;
-      else
+      else if (part.type === 'finish')
         return {
           text,
           finishReason: part.finishReason,

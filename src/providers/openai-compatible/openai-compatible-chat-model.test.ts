@@ -113,6 +113,78 @@ describe('OpenAICompatibleChatModel', () => {
     assert.equal(upstream.connections, connectionsBefore);
   });
 
+  test('passes tools, tool choice and response format through, and reads tool calls back', async () => {
+    const body = completion('', 'tool_calls') as { choices: { message: Record<string, unknown> }[] };
+    const message = body.choices[0]?.message;
+    if (message !== undefined) {
+      message.content = null;
+      message.tool_calls = [
+        { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+      ];
+    }
+    upstream.reply({ kind: 'json', body });
+    const result = await model.doGenerate(
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call_0', name: 'time', arguments: '{}' }] },
+        { role: 'tool', content: '12:00', toolCallId: 'call_0' },
+      ],
+      {
+        tools: [{ name: 'weather', description: 'Weather by city', parameters: { type: 'object' } }],
+        toolChoice: { name: 'weather' },
+        responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+    );
+    assert.deepEqual(result.toolCalls, [{ id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' }]);
+    assert.equal(result.finishReason, 'tool-calls');
+    const sent = upstream.lastRequest().body as Record<string, unknown>;
+    assert.deepEqual(sent.messages, [
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'time', arguments: '{}' } }],
+      },
+      { role: 'tool', content: '12:00', tool_call_id: 'call_0' },
+    ]);
+    assert.deepEqual(sent.tools, [
+      {
+        type: 'function',
+        function: { name: 'weather', description: 'Weather by city', parameters: { type: 'object' } },
+      },
+    ]);
+    assert.deepEqual(sent.tool_choice, { type: 'function', function: { name: 'weather' } });
+    assert.deepEqual(sent.response_format, {
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema: { type: 'object' }, strict: true },
+    });
+  });
+
+  test('streams tool call pieces as they arrive', async () => {
+    upstream.reply({
+      kind: 'raw-stream',
+      pieces: [
+        chunkFrame({
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { index: 0, id: 'call_9', type: 'function', function: { name: 'weather', arguments: '' } },
+          ],
+        }),
+        chunkFrame({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+        chunkFrame({ tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] }, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ],
+    });
+    const parts = await collect(model.doStream(prompt, { tools: [{ name: 'weather' }] }));
+    assert.deepEqual(parts, [
+      { type: 'tool-call-delta', index: 0, id: 'call_9', name: 'weather', argumentsDelta: '' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '"Oslo"}' },
+      { type: 'finish', finishReason: 'tool-calls' },
+    ]);
+  });
+
   test('reassembles events split mid-line and mid-character', async () => {
     const frames = Buffer.from(
       chunkFrame({ content: 'né' }) + chunkFrame({ content: '日本' }, 'stop') + 'data: [DONE]\n\n',

@@ -14,7 +14,12 @@ import {
 } from '../shared/upstream-http.ts';
 import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart, Usage } from '../spec.ts';
 import { ProviderError } from '../spec.ts';
-import { convertToOpenAIMessages } from './convert-to-openai-messages.ts';
+import {
+  convertToOpenAIMessages,
+  convertToOpenAIResponseFormat,
+  convertToOpenAIToolChoice,
+  convertToOpenAITools,
+} from './convert-to-openai-messages.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
 import {
@@ -42,6 +47,7 @@ function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
 
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly provider = PROVIDER;
+  readonly capabilities = { tools: true, responseFormat: true } as const;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -69,10 +75,16 @@ export class OpenAICompatibleChatModel implements ChatModel {
     const choice = body.choices[0];
     if (choice === undefined) throw invalidResponse('the upstream answered with no choices');
     const usage = toUsage(body.usage);
+    const toolCalls = (choice.message.tool_calls ?? []).map((call) => ({
+      id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+    }));
     return {
       text: choice.message.content ?? '',
       finishReason: mapOpenAIFinishReason(choice.finish_reason),
       ...(usage === undefined ? {} : { usage }),
+      ...(toolCalls.length === 0 ? {} : { toolCalls }),
     };
   }
 
@@ -99,6 +111,15 @@ export class OpenAICompatibleChatModel implements ChatModel {
       if (choice === undefined) continue;
       const delta = choice.delta.content;
       if (typeof delta === 'string' && delta !== '') yield { type: 'text-delta', delta };
+      for (const call of choice.delta.tool_calls ?? []) {
+        yield {
+          type: 'tool-call-delta',
+          index: call.index,
+          ...(call.id == null ? {} : { id: call.id }),
+          ...(call.function?.name == null ? {} : { name: call.function.name }),
+          argumentsDelta: call.function?.arguments ?? '',
+        };
+      }
       if (choice.finish_reason !== undefined && choice.finish_reason !== null)
         finishReason = choice.finish_reason;
     }
@@ -121,6 +142,13 @@ export class OpenAICompatibleChatModel implements ChatModel {
       temperature: options.temperature,
       top_p: options.topP,
       stop: options.stop,
+      tools: options.tools === undefined ? undefined : convertToOpenAITools(options.tools),
+      tool_choice:
+        options.toolChoice === undefined ? undefined : convertToOpenAIToolChoice(options.toolChoice),
+      response_format:
+        options.responseFormat === undefined
+          ? undefined
+          : convertToOpenAIResponseFormat(options.responseFormat),
       ...(stream
         ? { stream: true, ...(this.#includeUsageInStream ? { stream_options: { include_usage: true } } : {}) }
         : {}),

@@ -9,8 +9,22 @@ export interface OpenAIUsage {
   readonly completion_tokens: number;
 }
 
+export interface OpenAIToolCall {
+  readonly id: string;
+  readonly function: { readonly name: string; readonly arguments: string };
+}
+
+export interface OpenAIToolCallDelta {
+  readonly index: number;
+  readonly id?: string | null;
+  readonly function?: { readonly name?: string | null; readonly arguments?: string | null } | null;
+}
+
 export interface OpenAIChoice {
-  readonly message: { readonly content: string | null };
+  readonly message: {
+    readonly content: string | null;
+    readonly tool_calls?: readonly OpenAIToolCall[] | null;
+  };
   readonly finish_reason: string | null;
 }
 
@@ -20,7 +34,10 @@ export interface OpenAIChatCompletion {
 }
 
 export interface OpenAIChunkChoice {
-  readonly delta: { readonly content?: string | null };
+  readonly delta: {
+    readonly content?: string | null;
+    readonly tool_calls?: readonly OpenAIToolCallDelta[] | null;
+  };
   readonly finish_reason?: string | null;
 }
 
@@ -51,6 +68,27 @@ function hasValidUsage(value: Record<string, unknown>): boolean {
   return value.usage === undefined || value.usage === null || isOpenAIUsage(value.usage);
 }
 
+function isToolCall(value: unknown): value is OpenAIToolCall {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    isRecord(value.function) &&
+    typeof value.function.name === 'string' &&
+    typeof value.function.arguments === 'string'
+  );
+}
+
+function isToolCallDelta(value: unknown): value is OpenAIToolCallDelta {
+  if (!isRecord(value) || typeof value.index !== 'number' || !isOptionalString(value.id)) return false;
+  const fn = value.function;
+  if (fn === undefined || fn === null) return true;
+  return isRecord(fn) && isOptionalString(fn.name) && isOptionalString(fn.arguments);
+}
+
+function isOptionalArrayOf(value: unknown, guard: (item: unknown) => boolean): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.every(guard));
+}
+
 export function isChatCompletion(value: unknown): value is OpenAIChatCompletion {
   if (!isRecord(value) || !Array.isArray(value.choices) || !hasValidUsage(value)) return false;
   return value.choices.every(
@@ -58,6 +96,7 @@ export function isChatCompletion(value: unknown): value is OpenAIChatCompletion 
       isRecord(choice) &&
       isRecord(choice.message) &&
       isOptionalString(choice.message.content) &&
+      isOptionalArrayOf(choice.message.tool_calls, isToolCall) &&
       isOptionalString(choice.finish_reason),
   );
 }
@@ -69,6 +108,7 @@ export function isChatCompletionChunk(value: unknown): value is OpenAIChatComple
       isRecord(choice) &&
       isRecord(choice.delta) &&
       isOptionalString(choice.delta.content) &&
+      isOptionalArrayOf(choice.delta.tool_calls, isToolCallDelta) &&
       isOptionalString(choice.finish_reason),
   );
 }
