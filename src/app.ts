@@ -10,6 +10,7 @@ import { ConversationService } from './conversations/conversation-service.ts';
 import { toClientError } from './http/client-error.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
+import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
@@ -37,9 +38,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   });
+  const metrics = new Metrics();
   const conversations = new ConversationService({
     store,
     models,
+    observer: metrics,
     flushIntervalMs: config.streamFlushIntervalMs,
     onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
   });
@@ -56,7 +59,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.code(404).send({ code: 1, msg: `no route for ${request.method} ${request.url.split('?', 1)[0]}` }),
   );
 
-  await app.register(healthRoutes);
+  app.addHook('onResponse', metrics.onResponse);
+  await app.register(healthRoutes, { conversations });
+  await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
   await app.register(openaiRoutes, { prefix: '/v1', conversations, completions: new Completions(models) });
 

@@ -310,6 +310,36 @@ describe('the server end to end (seed API over a fake OpenAI upstream)', () => {
     }
   });
 
+  test('operations: /readyz checks the database, /metrics counts requests and generations', async () => {
+    const server = await startServer(serverEnv('ops.sqlite'));
+    try {
+      const ready = await fetch(`${server.baseUrl}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ok', checks: { database: 'up' } });
+      await ask(server, { msg: 'count me' });
+      const streamed = await post(server, '/ask', { msg: 'stream me', stream: true });
+      await streamed.text();
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      assert.match(metrics, /parley_http_requests_total\{method="POST",route="\/ask",status="200"\} 2/);
+      assert.match(
+        metrics,
+        /parley_generations_total\{model="fake-model",provider="openai-compatible",status="completed"\} 2/,
+      );
+      assert.match(
+        metrics,
+        /parley_time_to_first_token_seconds_count\{model="fake-model",provider="openai-compatible"\} 1/,
+      );
+      assert.match(
+        metrics,
+        /parley_tokens_total\{model="fake-model",provider="openai-compatible",direction="output"\} \d+/,
+      );
+      assert.match(metrics, /parley_active_streams\{model="fake-model"\} 0/);
+      assert.match(metrics, /parley_process_resident_memory_bytes/);
+    } finally {
+      await server.kill();
+    }
+  });
+
   test('without a provider the server starts, serves history, and answers chat with 503 and advice', async () => {
     const server = await startServer({ DATABASE_URL: `sqlite:${join(dataDir, 'none.sqlite')}` });
     try {

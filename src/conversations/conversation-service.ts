@@ -17,6 +17,7 @@ import type {
   Page,
   Store,
 } from '../store/store.ts';
+import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
 
@@ -67,6 +68,7 @@ export interface ConversationServiceOptions {
   readonly now?: () => number;
   readonly newId?: () => string;
   readonly onStoreError?: (error: unknown) => void;
+  readonly observer?: GenerationObserver;
 }
 
 export class ConversationService {
@@ -90,6 +92,7 @@ export class ConversationService {
       shutdownSignal: this.#shutdown.signal,
       onStoreError: options.onStoreError ?? (() => {}),
       onSettled: (turn) => this.#running.delete(turn.ids.answerId),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
     };
   }
 
@@ -335,6 +338,16 @@ export class ConversationService {
   async delete(owner: string, conversationId: string): Promise<void> {
     if (!(await this.#store.deleteConversation(owner, conversationId, this.#now()))) {
       throw notFound(`conversation ${conversationId} not found`);
+    }
+  }
+
+  /** True when the store answers (for readiness checks). */
+  async storeIsReachable(): Promise<boolean> {
+    try {
+      await this.#store.ping();
+      return true;
+    } catch {
+      return false;
     }
   }
 

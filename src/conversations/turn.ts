@@ -7,6 +7,7 @@
 import { ParleyError } from '../errors.ts';
 import type { CallOptions, ChatModel, FinishReason, PromptMessage, Usage } from '../providers/spec.ts';
 import type { MessageStatus, Store } from '../store/store.ts';
+import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
 
 export type TurnEvent =
@@ -41,6 +42,7 @@ export interface TurnContext {
   /** Aborted when the server shuts down. */
   readonly shutdownSignal: AbortSignal;
   readonly onStoreError: (error: unknown) => void;
+  readonly observer?: GenerationObserver;
   /** Called once when the turn has stored its final state. */
   readonly onSettled?: (turn: Turn) => void;
 }
@@ -90,6 +92,10 @@ export class Turn {
     return this.#model.provider;
   }
 
+  get #labels(): GenerationLabels {
+    return { model: this.modelName, provider: this.#model.provider };
+  }
+
   /** Resolves once the answer's final state is stored. */
   get settled(): Promise<void> {
     return this.#settled.promise;
@@ -130,14 +136,18 @@ export class Turn {
       stop.signal,
     ]);
     const flusher = new Flusher(this.#context, this.ids.answerId);
+    const observer = this.#context.observer;
+    const startedAt = performance.now();
     let text = '';
     let sequence = 0;
     let settled = false;
+    observer?.streamOpened(this.#labels);
     try {
       for await (const part of this.#model.doStream(this.#prompt, { ...this.#options, signal: combined })) {
         // Conversations carry text; tool calls only pass through the stateless completions.
         if (part.type === 'tool-call-delta') continue;
         if (part.type === 'text-delta') {
+          if (text === '') observer?.firstToken(this.#labels, (performance.now() - startedAt) / 1000);
           text += part.delta;
           flusher.maybeFlush(text);
           yield { type: 'delta', sequence: ++sequence, delta: part.delta, text };
@@ -168,7 +178,9 @@ export class Turn {
         stop.abort();
         await flusher.drain();
         await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
+        observer?.finished(this.#labels, 'incomplete', undefined);
       }
+      observer?.streamClosed(this.#labels);
       this.#settle();
     }
   }
@@ -184,6 +196,7 @@ export class Turn {
   }
 
   async #finish(text: string, status: MessageStatus, finishReason: FinishReason, usage: Usage | undefined) {
+    this.#context.observer?.finished(this.#labels, status, usage);
     await this.#store(text, status, {
       finishReason,
       ...(usage === undefined ? {} : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }),
@@ -193,11 +206,13 @@ export class Turn {
   /** Stores the failure (`incomplete` if any text arrived, else `failed`) and returns the client's error. */
   async #fail(text: string, error: unknown, signal: AbortSignal): Promise<ParleyError> {
     let parleyError = toParleyError(error);
+    this.#context.observer?.failed(this.#labels, parleyError.code);
     if (this.#context.shutdownSignal.aborted && signal.aborted) {
       parleyError = new ParleyError('SHUTTING_DOWN', 'the server is shutting down', { cause: error });
     }
     if (this.#cancel.signal.aborted && signal.aborted) {
       parleyError = new ParleyError('CANCELLED', 'the response was cancelled', { cause: error });
+      this.#context.observer?.finished(this.#labels, 'incomplete', undefined);
       await this.#store(text, 'incomplete', {
         error: parleyError.message,
         finishReason: CANCELLED_FINISH_REASON,
@@ -207,6 +222,7 @@ export class Turn {
     // Interrupted answers (cancelled, shut down) are incomplete; broken ones with no text failed.
     const interrupted = parleyError.code === 'CANCELLED' || parleyError.code === 'SHUTTING_DOWN';
     const status = text === '' && !interrupted ? 'failed' : 'incomplete';
+    this.#context.observer?.finished(this.#labels, status, undefined);
     await this.#store(text, status, { error: parleyError.message });
     return parleyError;
   }

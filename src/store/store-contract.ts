@@ -361,5 +361,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
       assert.deepEqual(viaForeign.items, []);
     });
+
+    it('answers a ping while open and refuses once closed', async () => {
+      await store.ping();
+      const other = await factory();
+      await other.close();
+      await assert.rejects(other.ping());
+    });
   });
 }

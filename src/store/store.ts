@@ -146,5 +146,8 @@ export interface Store {
     parentId: string | null,
   ): Promise<readonly MessageRecord[]>;
 
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }

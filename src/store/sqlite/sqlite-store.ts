@@ -206,6 +206,10 @@ class SqliteStore implements Store {
     return (rows as Row[]).map(toMessage);
   }
 
+  async ping(): Promise<void> {
+    this.#statements.ping.get();
+  }
+
   async close(): Promise<void> {
     if (this.#database.isOpen) this.#database.close();
   }
@@ -218,6 +222,7 @@ function prepareStatements(database: DatabaseSync) {
       `INSERT INTO conversations (id, owner, title, model, current_node, metadata, created_at, updated_at)
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
+    ping: prepare('SELECT 1'),
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,

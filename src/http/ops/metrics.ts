@@ -1,0 +1,103 @@
+/**
+ * Prometheus metrics (prom-client) on `GET /metrics`: HTTP requests by route and status with
+ * latency, and what generations do (active streams, time to first token, tokens, outcomes,
+ * upstream errors). One registry per app, so tests and replicas never share counters.
+ */
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { GenerationLabels, GenerationObserver } from '../../conversations/generation-observer.ts';
+import type { Usage } from '../../providers/spec.ts';
+import type { MessageStatus } from '../../store/store.ts';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
+
+export class Metrics implements GenerationObserver {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: 'parley_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #latency = new Histogram({
+    name: 'parley_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request (for streams: until the stream ended)',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #activeStreams = new Gauge({
+    name: 'parley_active_streams',
+    help: 'Generations streaming right now',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly #firstToken = new Histogram({
+    name: 'parley_time_to_first_token_seconds',
+    help: 'From the upstream call to the first text of a streamed answer',
+    labelNames: ['model', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #tokens = new Counter({
+    name: 'parley_tokens_total',
+    help: 'Tokens reported by providers, by direction (input or output)',
+    labelNames: ['model', 'provider', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly #generations = new Counter({
+    name: 'parley_generations_total',
+    help: 'Generations by final status',
+    labelNames: ['model', 'provider', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #upstreamErrors = new Counter({
+    name: 'parley_upstream_errors_total',
+    help: 'Failed generations by provider and error code',
+    labelNames: ['provider', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+  }
+
+  /** Fastify `onResponse` hook: counts the request under its route pattern, never its raw URL. */
+  readonly onResponse = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    this.#requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  };
+
+  streamOpened(labels: GenerationLabels): void {
+    this.#activeStreams.inc({ model: labels.model });
+  }
+
+  streamClosed(labels: GenerationLabels): void {
+    this.#activeStreams.dec({ model: labels.model });
+  }
+
+  firstToken(labels: GenerationLabels, seconds: number): void {
+    this.#firstToken.observe({ model: labels.model, provider: labels.provider }, seconds);
+  }
+
+  finished(labels: GenerationLabels, status: MessageStatus, usage: Usage | undefined): void {
+    this.#generations.inc({ model: labels.model, provider: labels.provider, status });
+    if (usage === undefined) return;
+    this.#tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
+    this.#tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+  }
+
+  failed(labels: GenerationLabels, code: string): void {
+    if (code === 'CANCELLED' || code === 'SHUTTING_DOWN') return;
+    this.#upstreamErrors.inc({ provider: labels.provider, code });
+  }
+}
+
+export async function metricsRoutes(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+}
