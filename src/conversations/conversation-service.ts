@@ -122,8 +122,11 @@ export class ConversationService {
    */
   async startGeneration(input: GenerationInput): Promise<Turn> {
     if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
-    if (input.inputs.length === 0) throw badRequest('there is nothing to answer: the input is empty');
     const { conversation, path } = await this.#locate(input.owner, input.placement);
+    // No new input: answer the message placed under again (a regenerate), which must be a question.
+    if (input.inputs.length === 0 && path.at(-1)?.role !== 'user') {
+      throw badRequest('there is nothing to answer: the input is empty');
+    }
 
     const modelName = input.model ?? conversation?.model ?? this.#models.defaultModel;
     if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
@@ -134,7 +137,7 @@ export class ConversationService {
     const conversationId = conversation?.id ?? this.#newId();
     const inputIds = input.inputs.map(() => this.#newId());
     const answerId = this.#newId();
-    const questionId = inputIds.at(-1) ?? answerId;
+    const questionId = inputIds.at(-1) ?? path.at(-1)?.id ?? answerId;
     const messages: NewMessage[] = input.inputs.map((message, index) => ({
       id: inputIds[index] ?? '',
       parentId: index === 0 ? (path.at(-1)?.id ?? null) : (inputIds[index - 1] ?? null),
@@ -186,6 +189,32 @@ export class ConversationService {
     );
     this.#running.set(answerId, turn);
     return turn;
+  }
+
+  /**
+   * A new answer to the question an existing answer replied to, as that answer's sibling
+   * (ChatGPT's "regenerate"). The conversation's current node moves to the new answer.
+   */
+  async regenerate(owner: string, conversationId: string, answerId: string, model?: string): Promise<Turn> {
+    const path = await this.#store.getPath(owner, conversationId, answerId);
+    const answer = path.at(-1);
+    const question = path.at(-2);
+    if (answer === undefined || answer.deletedAt !== null)
+      throw notFound(`message ${answerId} not found in this conversation`);
+    if (answer.role !== 'assistant' || question === undefined || question.role !== 'user') {
+      throw badRequest('a variant needs parent_id to be an answer to a question');
+    }
+    return this.startGeneration({
+      owner,
+      inputs: [],
+      placement: { kind: 'under', conversationId, parentId: question.id },
+      ...(model === undefined ? {} : { model }),
+    });
+  }
+
+  /** Deletes every conversation of the owner; returns how many. */
+  clear(owner: string): Promise<number> {
+    return this.#store.deleteAllConversations(owner, this.#now());
   }
 
   /** The turn generating this answer, while it runs. */

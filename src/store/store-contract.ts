@@ -368,5 +368,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await other.close();
       await assert.rejects(other.ping());
     });
+
+    it('deletes all of one owner’s conversations and no one else’s', async () => {
+      await startConversation(store, ALICE);
+      await startConversation(store, ALICE);
+      const bobs = await startConversation(store, BOB);
+      assert.equal(await store.deleteAllConversations(ALICE, 5_000), 2);
+      assert.equal((await store.listConversations(ALICE, 0, 10)).total, 0);
+      assert.ok(await store.getConversation(BOB, bobs.conversationId));
+      assert.equal(await store.deleteAllConversations(ALICE, 6_000), 0);
+    });
   });
 }

@@ -125,6 +125,8 @@ export interface Store {
   setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean>;
   /** Soft delete: the conversation is gone from every read. */
   deleteConversation(owner: string, conversationId: string, now: number): Promise<boolean>;
+  /** Soft-deletes every live conversation of the owner; returns how many. */
+  deleteAllConversations(owner: string, now: number): Promise<number>;
   /** By creation time, with a cursor; an unknown `after` gives an empty page. */
   listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>>;
   /** Replaces the conversation's metadata. */

@@ -8,6 +8,7 @@
 import type { FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import type { Turn } from '../../conversations/turn.ts';
+import { badRequest } from '../../errors.ts';
 import { toClientError } from '../client-error.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
@@ -18,13 +19,23 @@ import { AskBody } from './seed-schemas.ts';
 export function registerAskRoute(app: SeedApp, conversations: ConversationService): void {
   app.post('/ask', { schema: { body: AskBody } }, async (request, reply) => {
     const body = request.body;
-    const turn = await conversations.startTurn({
-      owner: ownerOf(request),
-      question: body.msg,
-      ...(body.conversation_id === undefined ? {} : { conversationId: body.conversation_id }),
-      ...(body.parent_id === undefined ? {} : { parentId: body.parent_id }),
-      ...(body.model === undefined ? {} : { model: body.model }),
-    });
+    const owner = ownerOf(request);
+    let turn: Turn;
+    if (body.action === 'variant') {
+      if (body.parent_id === undefined || body.conversation_id === undefined) {
+        throw badRequest('action "variant" needs the parent_id of an answer and its conversation_id');
+      }
+      turn = await conversations.regenerate(owner, body.conversation_id, body.parent_id, body.model);
+    } else {
+      if (body.msg === undefined) throw badRequest('msg is required');
+      turn = await conversations.startTurn({
+        owner,
+        question: body.msg,
+        ...(body.conversation_id === undefined ? {} : { conversationId: body.conversation_id }),
+        ...(body.parent_id === undefined ? {} : { parentId: body.parent_id }),
+        ...(body.model === undefined ? {} : { model: body.model }),
+      });
+    }
     const signal = abortOnDisconnect(reply);
     if (body.stream === true) return streamAnswer(turn, reply, signal);
     const result = await turn.generate(signal);

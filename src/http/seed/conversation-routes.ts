@@ -44,6 +44,11 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
     },
   );
 
+  app.post('/conversations/clear', async (request) => {
+    const deleted = await conversations.clear(ownerOf(request));
+    return { code: 0, msg: `${deleted} conversations deleted` };
+  });
+
   app.post('/conversation/:id/delete', { schema: { params: ConversationParams } }, async (request) => {
     await conversations.delete(ownerOf(request), request.params.id);
     return { code: 0, msg: 'conversation deleted' };

@@ -107,6 +107,55 @@ describe('seed API', () => {
     assert.deepEqual(secondQuestion.message.content.parts, ['Q2']);
   });
 
+  it('action "variant" answers the same question again, as a sibling of the answer', async () => {
+    parley.scripts.push({ deltas: ['A1'] }, { deltas: ['A2'] }, { deltas: ['A2 again'] });
+    const first = await askOk({ msg: 'Q1' });
+    const second = await askOk({
+      msg: 'Q2',
+      parent_id: first.parent_id,
+      conversation_id: first.conversation_id,
+    });
+    const variant = await askOk({
+      action: 'variant',
+      parent_id: second.parent_id,
+      conversation_id: second.conversation_id,
+    });
+    assert.equal(variant.message, 'A2 again');
+    assert.notEqual(variant.parent_id, second.parent_id);
+    // The model saw the path up to the question, not the answer being replaced.
+    assert.deepEqual(
+      parley.calls[2]?.prompt.map((message) => message.content),
+      ['Q1', 'A1', 'Q2'],
+    );
+    const history = (
+      await parley.app.inject({ method: 'GET', url: `/conversation/${first.conversation_id}` })
+    ).json();
+    const question = history.mapping[second.parent_id].parent;
+    assert.deepEqual(history.mapping[question].children, [second.parent_id, variant.parent_id]);
+    assert.equal(history.current_node, variant.parent_id);
+
+    const onQuestion = await ask({
+      action: 'variant',
+      parent_id: question,
+      conversation_id: first.conversation_id,
+    });
+    assert.equal(onQuestion.statusCode, 400);
+    const withoutIds = await ask({ action: 'variant' });
+    assert.equal(withoutIds.statusCode, 400);
+    assert.equal((await ask({})).statusCode, 400, 'msg is required for the default action');
+  });
+
+  it('POST /conversations/clear deletes every conversation of the caller', async () => {
+    parley.scripts.push({ deltas: ['a'] }, { deltas: ['b'] });
+    await askOk({ msg: 'one' });
+    await askOk({ msg: 'two' });
+    const cleared = await parley.app.inject({ method: 'POST', url: '/conversations/clear' });
+    assert.equal(cleared.statusCode, 200);
+    assert.equal(cleared.json().code, 0);
+    const list = (await parley.app.inject({ method: 'GET', url: '/conversations' })).json();
+    assert.equal(list.total, 0);
+  });
+
   it('streams cumulative text with deltas, ids and [DONE]', async () => {
     parley.scripts.push({ deltas: ['Hel', 'lo', '!'] });
     const response = await ask({ msg: 'Hi', stream: true });

@@ -5,11 +5,13 @@ import { Type } from 'typebox';
 const Uuid = Type.String({ format: 'uuid' });
 
 export const AskBody = Type.Object({
-  msg: Type.String({ minLength: 1 }),
+  msg: Type.Optional(Type.String({ minLength: 1 })),
   parent_id: Type.Optional(Uuid),
   conversation_id: Type.Optional(Uuid),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   stream: Type.Optional(Type.Boolean()),
+  /** revChatGPT's actions: `next` (default) asks `msg`; `variant` answers parent_id's question again. */
+  action: Type.Optional(Type.Union([Type.Literal('next'), Type.Literal('variant')])),
 });
 
 export const ConversationParams = Type.Object({ id: Uuid });

@@ -155,6 +155,10 @@ class SqliteStore implements Store {
     return Number(this.#statements.softDelete.run(now, conversationId, owner).changes) > 0;
   }
 
+  async deleteAllConversations(owner: string, now: number): Promise<number> {
+    return Number(this.#statements.softDeleteAll.run(now, owner).changes);
+  }
+
   async listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
     const statement = query.order === 'asc' ? this.#statements.listAfterAsc : this.#statements.listAfterDesc;
     const cursor = query.after ?? null;
@@ -242,6 +246,7 @@ function prepareStatements(database: DatabaseSync) {
     ),
     countConversations: prepare(`SELECT COUNT(*) AS total FROM conversations c WHERE ${OWNED}`),
     setTitle: prepare(`UPDATE conversations AS c SET title = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`),
+    softDeleteAll: prepare(`UPDATE conversations AS c SET deleted_at = ? WHERE ${OWNED}`),
     softDelete: prepare(`UPDATE conversations AS c SET deleted_at = ? WHERE c.id = ? AND ${OWNED}`),
     // Keyset pagination on (created_at, id): the cursor row's position, then the rows after it.
     listAfterAsc: prepare(
