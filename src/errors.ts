@@ -6,7 +6,10 @@
 
 export const errorCodes = {
   BAD_REQUEST: { status: 400, type: 'invalid_request_error' },
+  UNAUTHORIZED: { status: 401, type: 'authentication_error' },
+  FORBIDDEN: { status: 403, type: 'permission_error' },
   NOT_FOUND: { status: 404, type: 'not_found_error' },
+  RATE_LIMITED: { status: 429, type: 'rate_limit_error' },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
   UNKNOWN_MODEL: { status: 400, type: 'invalid_request_error' },

@@ -1,5 +1,5 @@
 /**
- * Imports point down only (DESIGN.md): http → conversations → providers / store → config.
+ * Imports point down only (DESIGN.md): http → conversations / access → providers / store → config.
  * A provider never imports a store, a store never imports anything above it, and HTTP reaches the
  * store and the providers only for their types.
  */
@@ -18,7 +18,8 @@ const allowed: Record<string, { runtime: string[]; typeOnly: string[] }> = {
   store: { runtime: [], typeOnly: [] },
   providers: { runtime: ['config'], typeOnly: [] },
   conversations: { runtime: ['errors.ts', 'providers', 'store'], typeOnly: [] },
-  http: { runtime: ['errors.ts', 'conversations'], typeOnly: ['store', 'providers', 'config'] },
+  access: { runtime: ['errors.ts', 'store'], typeOnly: ['config', 'providers'] },
+  http: { runtime: ['errors.ts', 'conversations', 'access'], typeOnly: ['store', 'providers', 'config'] },
 };
 
 function sourceFiles(folder: string): string[] {

@@ -378,5 +378,102 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.ok(await store.getConversation(BOB, bobs.conversationId));
       assert.equal(await store.deleteAllConversations(ALICE, 6_000), 0);
     });
+
+    it('stores keys by hash, lists them, revokes them, and knows whether any is active', async () => {
+      assert.equal(await store.hasActiveKeys(1_000), false);
+      const key = {
+        id: randomUUID(),
+        name: 'ci',
+        hash: 'hash-1',
+        hint: 'sk-parley-ab',
+        role: 'user' as const,
+        models: ['model-a'],
+        limits: { requestsPerMinute: 5, concurrentStreams: 1 },
+        expiresAt: null,
+        createdAt: 1_000,
+        revokedAt: null,
+      };
+      await store.createKey(key);
+      await store.createKey({
+        ...key,
+        id: randomUUID(),
+        name: 'old',
+        hash: 'hash-2',
+        expiresAt: 1_500,
+        models: null,
+      });
+      assert.deepEqual(await store.findKeyByHash('hash-1'), key);
+      assert.equal(await store.findKeyByHash('nope'), undefined);
+      assert.deepEqual(
+        (await store.listKeys()).map((listed) => listed.name),
+        ['ci', 'old'],
+      );
+      await assert.rejects(store.createKey({ ...key, id: randomUUID() }), 'a hash is unique');
+      assert.equal(await store.hasActiveKeys(2_000), true);
+      assert.equal(await store.revokeKey(key.id, 3_000), true);
+      assert.equal(await store.revokeKey(key.id, 4_000), false);
+      assert.equal((await store.findKeyByHash('hash-1'))?.revokedAt, 3_000);
+      assert.equal(await store.hasActiveKeys(2_000), false, 'the other key expired at 1 500');
+    });
+
+    it('records usage and sums it by owner, key, model and UTC day', async () => {
+      const day = Date.UTC(2026, 10, 24, 12);
+      const row = {
+        owner: ALICE,
+        keyId: 'key-a',
+        conversationId: null,
+        messageId: null,
+        model: 'model-a',
+        provider: 'fake',
+        inputTokens: 10,
+        outputTokens: 5,
+        tokensCounted: false,
+        cost: 0.5,
+        latencyMs: 20,
+        firstTokenMs: 3,
+        status: 'completed',
+        createdAt: day,
+      };
+      await store.recordUsage(row);
+      await store.recordUsage({ ...row, inputTokens: 1, outputTokens: 1, cost: 0.25 });
+      await store.recordUsage({ ...row, createdAt: day + 86_400_000 });
+      await store.recordUsage({ ...row, owner: BOB, keyId: 'key-b', cost: null });
+      const alice = await store.summarizeUsage({ owner: ALICE });
+      assert.deepEqual(alice, [
+        {
+          owner: ALICE,
+          keyId: 'key-a',
+          model: 'model-a',
+          day: '2026-11-24',
+          requests: 2,
+          inputTokens: 11,
+          outputTokens: 6,
+          cost: 0.75,
+        },
+        {
+          owner: ALICE,
+          keyId: 'key-a',
+          model: 'model-a',
+          day: '2026-11-25',
+          requests: 1,
+          inputTokens: 10,
+          outputTokens: 5,
+          cost: 0.5,
+        },
+      ]);
+      const firstDay = await store.summarizeUsage({ from: day - 1, to: day + 1 });
+      assert.deepEqual(
+        firstDay.map((entry) => [entry.owner, entry.requests, entry.cost]),
+        [
+          [ALICE, 2, 0.75],
+          [BOB, 1, null],
+        ],
+      );
+    });
+
+    it('keeps the first value of a setting', async () => {
+      assert.equal(await store.ensureSetting('secret', 'one'), 'one');
+      assert.equal(await store.ensureSetting('secret', 'two'), 'one');
+    });
   });
 }

@@ -107,6 +107,70 @@ export interface CursorPage<T> {
   readonly hasMore: boolean;
 }
 
+export type KeyRole = 'admin' | 'user';
+
+/** Per-key limits; an absent field is no limit. */
+export interface KeyLimits {
+  readonly requestsPerMinute?: number;
+  readonly tokensPerMinute?: number;
+  readonly tokensPerDay?: number;
+  readonly concurrentStreams?: number;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  /** A keyed hash of the secret; the secret itself is never stored. */
+  readonly hash: string;
+  /** The secret's first characters, to tell keys apart in listings. */
+  readonly hint: string;
+  readonly role: KeyRole;
+  /** The models this key may use; null for all. */
+  readonly models: readonly string[] | null;
+  readonly limits: KeyLimits;
+  readonly expiresAt: number | null;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** One generation's accounting. */
+export interface UsageRecord {
+  readonly owner: string;
+  readonly keyId: string | null;
+  readonly conversationId: string | null;
+  readonly messageId: string | null;
+  readonly model: string;
+  readonly provider: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** True when Parley counted the tokens itself (the provider did not report them). */
+  readonly tokensCounted: boolean;
+  readonly cost: number | null;
+  readonly latencyMs: number;
+  readonly firstTokenMs: number | null;
+  readonly status: string;
+  readonly createdAt: number;
+}
+
+export interface UsageQuery {
+  /** Only this owner's usage; all owners when absent. */
+  readonly owner?: string;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** Usage summed by owner, key, model and UTC day (`YYYY-MM-DD`). */
+export interface UsageSummaryRow {
+  readonly owner: string;
+  readonly keyId: string | null;
+  readonly model: string;
+  readonly day: string;
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cost: number | null;
+}
+
 export interface Store {
   /**
    * Writes the messages of a turn (and the conversation, when new) in one transaction and moves
@@ -147,6 +211,20 @@ export interface Store {
     conversationId: string,
     parentId: string | null,
   ): Promise<readonly MessageRecord[]>;
+
+  createKey(key: ApiKeyRecord): Promise<void>;
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, revoked ones too, oldest first. */
+  listKeys(): Promise<readonly ApiKeyRecord[]>;
+  revokeKey(id: string, now: number): Promise<boolean>;
+  /** True when some key is neither revoked nor expired. */
+  hasActiveKeys(now: number): Promise<boolean>;
+
+  recordUsage(usage: UsageRecord): Promise<void>;
+  summarizeUsage(query: UsageQuery): Promise<readonly UsageSummaryRow[]>;
+
+  /** Stores `value` under `name` unless a value is there already; returns the stored value. */
+  ensureSetting(name: string, value: string): Promise<string>;
 
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;

@@ -52,4 +52,45 @@ export const sqliteMigrations: readonly string[] = [
   -- A deleted item stays in the tree (its children still hang from it) but leaves every listing and prompt.
   ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
   `,
+  `
+  -- API keys: only a hash of the secret is kept; \`hint\` is the secret's start, for people to tell keys apart.
+  CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    hash       TEXT NOT NULL UNIQUE,
+    hint       TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+    models     TEXT,
+    limits     TEXT,
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) STRICT;
+
+  -- One row per generation, for accounting; aggregated by owner, model and day.
+  CREATE TABLE usage (
+    id              INTEGER PRIMARY KEY,
+    owner           TEXT NOT NULL,
+    key_id          TEXT,
+    conversation_id TEXT,
+    message_id      TEXT,
+    model           TEXT NOT NULL,
+    provider        TEXT NOT NULL,
+    input_tokens    INTEGER NOT NULL,
+    output_tokens   INTEGER NOT NULL,
+    tokens_counted  INTEGER NOT NULL,
+    cost            REAL,
+    latency_ms      INTEGER NOT NULL,
+    first_token_ms  INTEGER,
+    status          TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX usage_by_time ON usage (created_at);
+
+  -- Server-wide values made once, e.g. the secret that keys are hashed with.
+  CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

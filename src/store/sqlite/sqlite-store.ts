@@ -7,10 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
+  ApiKeyRecord,
   BeginTurnInput,
   ConversationRecord,
   CursorPage,
   CursorQuery,
+  KeyLimits,
+  KeyRole,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -18,6 +21,9 @@ import type {
   Metadata,
   Page,
   Store,
+  UsageQuery,
+  UsageRecord,
+  UsageSummaryRow,
 } from '../store.ts';
 import { sqliteMigrations } from './migrations.ts';
 
@@ -210,6 +216,83 @@ class SqliteStore implements Store {
     return (rows as Row[]).map(toMessage);
   }
 
+  async createKey(key: ApiKeyRecord): Promise<void> {
+    this.#statements.insertKey.run(
+      key.id,
+      key.name,
+      key.hash,
+      key.hint,
+      key.role,
+      key.models === null ? null : JSON.stringify(key.models),
+      JSON.stringify(key.limits),
+      key.expiresAt,
+      key.createdAt,
+      key.revokedAt,
+    );
+  }
+
+  async findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.#statements.findKey.get(hash) as Row | undefined;
+    return row === undefined ? undefined : toKey(row);
+  }
+
+  async listKeys(): Promise<readonly ApiKeyRecord[]> {
+    return (this.#statements.listKeys.all() as Row[]).map(toKey);
+  }
+
+  async revokeKey(id: string, now: number): Promise<boolean> {
+    return Number(this.#statements.revokeKey.run(now, id).changes) > 0;
+  }
+
+  async hasActiveKeys(now: number): Promise<boolean> {
+    return this.#statements.activeKey.get(now) !== undefined;
+  }
+
+  async recordUsage(usage: UsageRecord): Promise<void> {
+    this.#statements.insertUsage.run(
+      usage.owner,
+      usage.keyId,
+      usage.conversationId,
+      usage.messageId,
+      usage.model,
+      usage.provider,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.tokensCounted ? 1 : 0,
+      usage.cost,
+      usage.latencyMs,
+      usage.firstTokenMs,
+      usage.status,
+      usage.createdAt,
+    );
+  }
+
+  async summarizeUsage(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
+    const rows = this.#statements.summarizeUsage.all(
+      query.owner ?? null,
+      query.owner ?? null,
+      query.from ?? null,
+      query.from ?? null,
+      query.to ?? null,
+      query.to ?? null,
+    ) as Row[];
+    return rows.map((row) => ({
+      owner: String(row.owner),
+      keyId: nullableString(row.key_id),
+      model: String(row.model),
+      day: String(row.day),
+      requests: Number(row.requests),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      cost: nullableNumber(row.cost),
+    }));
+  }
+
+  async ensureSetting(name: string, value: string): Promise<string> {
+    this.#statements.insertSetting.run(name, value);
+    return String((this.#statements.getSetting.get(name) as Row).value);
+  }
+
   async ping(): Promise<void> {
     this.#statements.ping.get();
   }
@@ -227,6 +310,31 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    insertKey: prepare(
+      `INSERT INTO api_keys (id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    findKey: prepare('SELECT * FROM api_keys WHERE hash = ?'),
+    listKeys: prepare('SELECT * FROM api_keys ORDER BY created_at, rowid'),
+    revokeKey: prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    activeKey: prepare(
+      'SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) LIMIT 1',
+    ),
+    insertUsage: prepare(
+      `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens, output_tokens,
+         tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    summarizeUsage: prepare(
+      `SELECT owner, key_id, model, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day,
+         COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+         SUM(cost) AS cost
+       FROM usage
+       WHERE (? IS NULL OR owner = ?) AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?)
+       GROUP BY owner, key_id, model, day ORDER BY day, owner, key_id, model`,
+    ),
+    insertSetting: prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    getSetting: prepare('SELECT value FROM settings WHERE name = ?'),
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
@@ -310,6 +418,22 @@ function toConversation(row: Row): ConversationRecord {
         : (JSON.parse(String(row.metadata)) as Metadata),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+  };
+}
+
+function toKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    hash: String(row.hash),
+    hint: String(row.hint),
+    role: String(row.role) as KeyRole,
+    models:
+      row.models === null || row.models === undefined ? null : (JSON.parse(String(row.models)) as string[]),
+    limits: JSON.parse(String(row.limits ?? '{}')) as KeyLimits,
+    expiresAt: nullableNumber(row.expires_at),
+    createdAt: Number(row.created_at),
+    revokedAt: nullableNumber(row.revoked_at),
   };
 }
 
