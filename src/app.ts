@@ -4,10 +4,13 @@
  */
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { KeyService } from './access/keys.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
+import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
 import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
@@ -26,6 +29,7 @@ export interface AppDependencies {
 export interface ParleyApp {
   readonly app: FastifyInstance;
   readonly conversations: ConversationService;
+  readonly keys: KeyService;
 }
 
 export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp> {
@@ -59,14 +63,20 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.code(404).send({ code: 1, msg: `no route for ${request.method} ${request.url.split('?', 1)[0]}` }),
   );
 
+  const keys = await KeyService.open(store, {
+    ...(config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret }),
+  });
+  if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
+  registerAuth(app, keys);
   app.addHook('onResponse', metrics.onResponse);
   await app.register(healthRoutes, { conversations });
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
+  await app.register(nativeRoutes, { prefix: '/api', keys, conversations });
   await app.register(openaiRoutes, { prefix: '/v1', conversations, completions: new Completions(models) });
 
   app.addHook('onClose', async () => {
     conversations.shutdown();
   });
-  return { app, conversations };
+  return { app, conversations, keys };
 }

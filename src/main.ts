@@ -24,18 +24,9 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  if (!isLoopbackHost(config.host) && !config.allowInsecureRemote) {
-    process.stderr.write(
-      `parley: refusing to listen on ${config.host}: Parley has no API keys yet, so it serves only on loopback ` +
-        '(127.0.0.1, ::1). Put it behind an authenticating proxy and set PARLEY_ALLOW_INSECURE_REMOTE=true to ' +
-        'listen there anyway.\n',
-    );
-    process.exit(1);
-  }
-
   const store = openSqliteStore({ path: config.database.path });
   const models = createModelRegistry(config);
-  const { app, conversations } = await buildApp({
+  const { app, conversations, keys } = await buildApp({
     config,
     store,
     models,
@@ -45,13 +36,23 @@ async function main(): Promise<void> {
     },
   });
 
+  if (!isLoopbackHost(config.host) && !config.allowInsecureRemote && !(await keys.authRequired())) {
+    process.stderr.write(
+      `parley: refusing to listen on ${config.host}: no API key is configured, so Parley serves only on loopback ` +
+        '(127.0.0.1, ::1). Set PARLEY_ADMIN_KEY (or create keys with `parley keys create`), or set ' +
+        'PARLEY_ALLOW_INSECURE_REMOTE=true to listen there without authentication.\n',
+    );
+    await store.close();
+    process.exit(1);
+  }
+
   const interrupted = await store.markInterruptedMessages(
     'interrupted: the server stopped while answering',
     Date.now(),
   );
   if (interrupted > 0)
     app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
-  if (!isLoopbackHost(config.host)) {
+  if (!isLoopbackHost(config.host) && !(await keys.authRequired())) {
     app.log.warn(
       { host: config.host },
       'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',

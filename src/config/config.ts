@@ -25,6 +25,10 @@ export interface Config {
   readonly openai?: OpenAICompatibleConfig;
   /** The model `/ask` uses when neither the request nor the conversation names one. */
   readonly defaultModel?: string;
+  /** An admin key made sure of at start (compose files, first runs); never logged. */
+  readonly adminKey?: string;
+  /** The secret API keys are hashed with; generated and kept in the database when unset. */
+  readonly keyHashSecret?: string;
   /** Listen on a non-loopback address without API keys (logged loudly at every start). */
   readonly allowInsecureRemote: boolean;
   readonly logLevel: LogLevel;
@@ -61,6 +65,8 @@ export function loadConfig(environment: Environment): Config {
   const openaiApiKey = reader.string('OPENAI_API_KEY');
   const openaiBaseUrl = reader.url('OPENAI_BASE_URL', ['http:', 'https:']);
   const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
+  const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
+  const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
@@ -83,6 +89,8 @@ export function loadConfig(environment: Environment): Config {
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(openai === undefined ? {} : { openai }),
     ...(defaultModel === undefined ? {} : { defaultModel }),
+    ...(adminKey === undefined ? {} : { adminKey }),
+    ...(keyHashSecret === undefined ? {} : { keyHashSecret }),
     allowInsecureRemote,
     logLevel,
     bodyLimitBytes,
@@ -133,6 +141,16 @@ class EnvironmentReader {
     if (!/^\d+$/.test(raw) || value < min || value > max) {
       this.#problems.push(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
       return fallback;
+    }
+    return value;
+  }
+
+  /** A secret of at least `minLength` characters; the message never repeats the value. */
+  secret(name: string, minLength: number): string | undefined {
+    const value = this.string(name);
+    if (value !== undefined && value.length < minLength) {
+      this.#problems.push(`${name}: must be at least ${minLength} characters long`);
+      return undefined;
     }
     return value;
   }

@@ -6,6 +6,7 @@
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
 import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../providers/spec.ts';
+import { assertModelAllowed } from './conversation-service.ts';
 import { toParleyError } from './provider-errors.ts';
 
 export class Completions {
@@ -16,11 +17,15 @@ export class Completions {
   }
 
   /** The model for a name (or the default one), or a 503/400 saying why there is none. */
-  resolve(modelName: string | undefined): { readonly modelName: string; readonly model: ChatModel } {
+  resolve(
+    modelName: string | undefined,
+    allowedModels?: readonly string[] | null,
+  ): { readonly modelName: string; readonly model: ChatModel } {
     const name = modelName ?? this.#models.defaultModel;
     if (name === undefined || this.#models.defaultModel === undefined) {
       throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
     }
+    assertModelAllowed(name, allowedModels);
     const model = this.#models.resolve(name);
     if (model === undefined)
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${name}"`, { param: 'model' });

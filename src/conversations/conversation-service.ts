@@ -16,6 +16,8 @@ import type {
   NewMessage,
   Page,
   Store,
+  UsageQuery,
+  UsageSummaryRow,
 } from '../store/store.ts';
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
@@ -31,6 +33,8 @@ export interface AskInput {
   readonly conversationId?: string;
   readonly parentId?: string;
   readonly model?: string;
+  /** The models the caller may use; null or absent for all. */
+  readonly allowedModels?: readonly string[] | null;
 }
 
 /** Where a generation's new messages go. */
@@ -54,6 +58,7 @@ export interface GenerationInput {
   readonly requestOptions?: string;
   /** False: generate without writing anything (OpenAI's `store: false`). */
   readonly store?: boolean;
+  readonly allowedModels?: readonly string[] | null;
 }
 
 export interface ConversationHistory {
@@ -112,6 +117,7 @@ export class ConversationService {
       inputs: [{ role: 'user', content: input.question }],
       placement,
       ...(input.model === undefined ? {} : { model: input.model }),
+      ...(input.allowedModels === undefined ? {} : { allowedModels: input.allowedModels }),
     });
   }
 
@@ -130,6 +136,7 @@ export class ConversationService {
 
     const modelName = input.model ?? conversation?.model ?? this.#models.defaultModel;
     if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
+    assertModelAllowed(modelName, input.allowedModels);
     const model = this.#models.resolve(modelName);
     if (model === undefined)
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
@@ -195,7 +202,13 @@ export class ConversationService {
    * A new answer to the question an existing answer replied to, as that answer's sibling
    * (ChatGPT's "regenerate"). The conversation's current node moves to the new answer.
    */
-  async regenerate(owner: string, conversationId: string, answerId: string, model?: string): Promise<Turn> {
+  async regenerate(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    model?: string,
+    allowedModels?: readonly string[] | null,
+  ): Promise<Turn> {
     const path = await this.#store.getPath(owner, conversationId, answerId);
     const answer = path.at(-1);
     const question = path.at(-2);
@@ -209,6 +222,7 @@ export class ConversationService {
       inputs: [],
       placement: { kind: 'under', conversationId, parentId: question.id },
       ...(model === undefined ? {} : { model }),
+      ...(allowedModels === undefined ? {} : { allowedModels }),
     });
   }
 
@@ -380,8 +394,21 @@ export class ConversationService {
     }
   }
 
+  usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
+    return this.#store.summarizeUsage(query);
+  }
+
   /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
   shutdown(): void {
     this.#shutdown.abort();
   }
+}
+
+/** Refuses a model outside the caller's allowlist (403, naming the model). */
+export function assertModelAllowed(
+  modelName: string,
+  allowedModels: readonly string[] | null | undefined,
+): void {
+  if (allowedModels === null || allowedModels === undefined || allowedModels.includes(modelName)) return;
+  throw new ParleyError('FORBIDDEN', `this key may not use the model "${modelName}"`, { param: 'model' });
 }

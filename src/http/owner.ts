@@ -1,12 +1,7 @@
-/**
- * Who is asking. Until API keys exist every request acts as one fixed local principal; every store
- * query already filters by it, so keys only change where the owner comes from.
- */
+/** Who is asking: the principal the auth hook set (the local one when no key is configured). */
 
 import type { FastifyRequest } from 'fastify';
 
-export const LOCAL_OWNER = 'local';
-
-export function ownerOf(_request: FastifyRequest): string {
-  return LOCAL_OWNER;
+export function ownerOf(request: FastifyRequest): string {
+  return request.principal.owner;
 }

@@ -232,7 +232,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     if (body.n !== undefined && body.n !== null && body.n !== 1) {
       throw badRequest('Parley answers one choice per request: n must be 1.', 'n');
     }
-    const { modelName, model } = completions.resolve(body.model);
+    const { modelName, model } = completions.resolve(body.model, request.principal.models);
     const prompt = toPrompt(body.messages);
     const options = toCallOptions(body);
     completions.assertSupported(model, options);

@@ -4,28 +4,17 @@
  */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Completions } from '../../conversations/completions.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { TypedApp } from '../typed-app.ts';
 import { registerChatCompletionsRoute } from './chat-completions-route.ts';
 import { registerConversationsRoutes } from './conversations-routes.ts';
 import { registerModelsRoutes } from './models-routes.ts';
 import { notFoundError, sendOpenAIError } from './openai-errors.ts';
 import { registerResponsesRoutes } from './responses-routes.ts';
 
-export type OpenAIApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type OpenAIApp = TypedApp;
 
 export interface OpenAIRoutesOptions {
   readonly conversations: ConversationService;

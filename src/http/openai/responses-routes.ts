@@ -59,6 +59,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       },
       requestOptions: JSON.stringify(options),
       store,
+      allowedModels: request.principal.models,
     });
     const signal = abortOnDisconnect(reply);
     const render = (state: AnswerState) => ({

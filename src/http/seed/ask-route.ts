@@ -25,7 +25,13 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
       if (body.parent_id === undefined || body.conversation_id === undefined) {
         throw badRequest('action "variant" needs the parent_id of an answer and its conversation_id');
       }
-      turn = await conversations.regenerate(owner, body.conversation_id, body.parent_id, body.model);
+      turn = await conversations.regenerate(
+        owner,
+        body.conversation_id,
+        body.parent_id,
+        body.model,
+        request.principal.models,
+      );
     } else {
       if (body.msg === undefined) throw badRequest('msg is required');
       turn = await conversations.startTurn({
@@ -34,6 +40,7 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
         ...(body.conversation_id === undefined ? {} : { conversationId: body.conversation_id }),
         ...(body.parent_id === undefined ? {} : { parentId: body.parent_id }),
         ...(body.model === undefined ? {} : { model: body.model }),
+        allowedModels: request.principal.models,
       });
     }
     const signal = abortOnDisconnect(reply);

@@ -4,26 +4,14 @@
  */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { type ClientError, toClientError } from '../client-error.ts';
+import type { TypedApp } from '../typed-app.ts';
 import { registerAskRoute } from './ask-route.ts';
 import { registerConversationRoutes } from './conversation-routes.ts';
 
-export type SeedApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type SeedApp = TypedApp;
 
 /** Sends a seed-shaped error. */
 export function sendSeedError(reply: FastifyReply, clientError: ClientError): FastifyReply {

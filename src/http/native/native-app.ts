@@ -1,0 +1,47 @@
+/**
+ * The native API under `/api` (keys and usage for now; conversations, search and export come with
+ * the native API work). Errors are `{"error": {"code", "message"}}` with the real status.
+ */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { KeyService } from '../../access/keys.ts';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { ParleyError } from '../../errors.ts';
+import { sendSurfaceError } from '../surface-errors.ts';
+import type { TypedApp } from '../typed-app.ts';
+import { registerKeysRoutes } from './keys-routes.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
+
+export interface NativeRoutesOptions {
+  readonly keys: KeyService;
+  readonly conversations: ConversationService;
+}
+
+/** Admin-only routes call this first. */
+export function requireAdmin(request: FastifyRequest): void {
+  if (request.principal.role !== 'admin') throw new ParleyError('FORBIDDEN', 'this needs an admin key');
+}
+
+export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOptions) {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.setErrorHandler((error, request, reply) => {
+    if (toStatus(error) >= 500) request.log.error({ err: error }, '/api request failed');
+    return sendSurfaceError(request, reply, error);
+  });
+  typed.setNotFoundHandler((request, reply) =>
+    sendSurfaceError(
+      request,
+      reply,
+      new ParleyError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?', 1)[0]}`),
+    ),
+  );
+  registerKeysRoutes(typed, options.keys);
+  registerUsageRoutes(typed, options.conversations);
+}
+
+function toStatus(error: unknown): number {
+  return error instanceof ParleyError ? error.status : 500;
+}
+
+export type NativeApp = TypedApp;
