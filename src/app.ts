@@ -8,6 +8,7 @@ import { KeyService } from './access/keys.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
@@ -43,10 +44,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     return503OnClosing: true,
   });
   const metrics = new Metrics();
+  const recorder = new UsageRecorder(store, (error) =>
+    app.log.error({ err: error }, 'could not record usage'),
+  );
   const conversations = new ConversationService({
     store,
     models,
     observer: metrics,
+    recorder,
     flushIntervalMs: config.streamFlushIntervalMs,
     onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
   });
@@ -73,7 +78,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
   await app.register(nativeRoutes, { prefix: '/api', keys, conversations });
-  await app.register(openaiRoutes, { prefix: '/v1', conversations, completions: new Completions(models) });
+  await app.register(openaiRoutes, {
+    prefix: '/v1',
+    conversations,
+    completions: new Completions(models, recorder),
+  });
 
   app.addHook('onClose', async () => {
     conversations.shutdown();

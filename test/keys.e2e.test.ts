@@ -164,6 +164,48 @@ describe('API keys and per-key isolation', () => {
     assert.equal((await call(`/api/keys/${limited.id}`, ADMIN_KEY, undefined, 'DELETE')).status, 404);
   });
 
+  test('every generation is a usage row: provider counts, or the tokenizer when it reports none', async () => {
+    const carol = await createKey({ name: 'carol' });
+    const dave = await createKey({ name: 'dave' });
+    assert.equal((await call('/ask', carol.key, { msg: 'one' })).status, 200); // usage 5 + 7 reported
+    upstream.reply({ kind: 'stream', deltas: ['hello', ' world'] }); // no usage reported: counted
+    const streamed = await call('/ask', carol.key, { msg: 'hello world', stream: true });
+    await streamed.text();
+    const sdk = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: carol.key, maxRetries: 0 });
+    await sdk.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'three' }],
+    });
+    assert.equal((await call('/ask', dave.key, { msg: 'not carol' })).status, 200);
+
+    type Row = {
+      key_id: string;
+      model: string;
+      requests: number;
+      input_tokens: number;
+      output_tokens: number;
+    };
+    let rows: Row[] = [];
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const usage = await call('/api/usage', carol.key);
+      rows = ((await usage.json()) as { data: Row[] }).data;
+      if (rows[0]?.requests === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(rows.length, 1, 'a user key sees its own usage only');
+    const row = rows[0];
+    assert.equal(row?.key_id, carol.id);
+    assert.equal(row?.model, 'fake-model');
+    assert.equal(row?.requests, 3);
+    // 5 + 7 reported twice (ask, chat), plus the counted stream: "hello world" = 2 output tokens.
+    assert.equal(row?.output_tokens, 7 + 7 + 2);
+    assert.ok((row?.input_tokens ?? 0) > 10);
+
+    const all = await call('/api/usage', ADMIN_KEY);
+    const keys = new Set(((await all.json()) as { data: Row[] }).data.map((entry) => entry.key_id));
+    assert.ok(keys.has(carol.id) && keys.has(dave.id), 'an admin sees every key');
+  });
+
   test('no key, admin key or upstream key ever reaches the logs', async () => {
     await call('/ask', ADMIN_KEY, { msg: 'log me' });
     upstream.reply({ kind: 'json', status: 401, body: { error: { message: `bad key ${UPSTREAM_KEY}` } } });

@@ -5,15 +5,63 @@
 
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../providers/spec.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  GenerateResult,
+  PromptMessage,
+  StreamPart,
+  Usage,
+} from '../providers/spec.ts';
 import { assertModelAllowed } from './conversation-service.ts';
 import { toParleyError } from './provider-errors.ts';
+import type { UsageRecorder } from './usage-recorder.ts';
+
+/** Who a stateless completion is charged to. */
+export interface CompletionAccount {
+  readonly owner: string;
+  readonly keyId: string | null;
+}
 
 export class Completions {
   readonly #models: ModelRegistry;
+  readonly #recorder: UsageRecorder | undefined;
+  readonly #now: () => number;
 
-  constructor(models: ModelRegistry) {
+  constructor(models: ModelRegistry, recorder?: UsageRecorder, now: () => number = Date.now) {
     this.#models = models;
+    this.#recorder = recorder;
+    this.#now = now;
+  }
+
+  #record(
+    account: CompletionAccount,
+    model: ChatModel,
+    prompt: readonly PromptMessage[],
+    outcome: {
+      text: string;
+      usage: Usage | undefined;
+      status: string;
+      startedAt: number;
+      firstTokenAt: number | null;
+    },
+  ): void {
+    void this.#recorder?.record({
+      account: {
+        ...account,
+        conversationId: null,
+        messageId: null,
+        model: model.modelId,
+        provider: model.provider,
+      },
+      prompt,
+      text: outcome.text,
+      usage: outcome.usage,
+      status: outcome.status,
+      startedAt: outcome.startedAt,
+      firstTokenAt: outcome.firstTokenAt,
+      endedAt: this.#now(),
+    });
   }
 
   /** The model for a name (or the default one), or a 503/400 saying why there is none. */
@@ -57,10 +105,27 @@ export class Completions {
     prompt: readonly PromptMessage[],
     options: Omit<CallOptions, 'signal'>,
     signal: AbortSignal,
+    account: CompletionAccount,
   ): Promise<GenerateResult> {
+    const startedAt = this.#now();
     try {
-      return await model.doGenerate(prompt, { ...options, signal });
+      const result = await model.doGenerate(prompt, { ...options, signal });
+      this.#record(account, model, prompt, {
+        text: result.text,
+        usage: result.usage,
+        status: 'completed',
+        startedAt,
+        firstTokenAt: null,
+      });
+      return result;
     } catch (error) {
+      this.#record(account, model, prompt, {
+        text: '',
+        usage: undefined,
+        status: 'failed',
+        startedAt,
+        firstTokenAt: null,
+      });
       throw toParleyError(error);
     }
   }
@@ -71,11 +136,29 @@ export class Completions {
     prompt: readonly PromptMessage[],
     options: Omit<CallOptions, 'signal'>,
     signal: AbortSignal,
+    account: CompletionAccount,
   ): AsyncGenerator<StreamPart> {
+    const startedAt = this.#now();
+    let firstTokenAt: number | null = null;
+    let text = '';
+    let usage: Usage | undefined;
+    let status = 'incomplete';
     try {
-      yield* model.doStream(prompt, { ...options, signal });
+      for await (const part of model.doStream(prompt, { ...options, signal })) {
+        if (part.type === 'text-delta') {
+          firstTokenAt ??= this.#now();
+          text += part.delta;
+        } else if (part.type === 'finish') {
+          usage = part.usage;
+          status = 'completed';
+        }
+        yield part;
+      }
     } catch (error) {
+      status = text === '' ? 'failed' : 'incomplete';
       throw toParleyError(error);
+    } finally {
+      this.#record(account, model, prompt, { text, usage, status, startedAt, firstTokenAt });
     }
   }
 

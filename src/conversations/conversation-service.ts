@@ -22,6 +22,7 @@ import type {
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
+import type { UsageRecorder } from './usage-recorder.ts';
 
 /** The store of a turn that is not kept (`store: false`): its writes go nowhere. */
 const DROP_WRITES: TurnContext['store'] = { updateMessage: async () => {} };
@@ -35,6 +36,7 @@ export interface AskInput {
   readonly model?: string;
   /** The models the caller may use; null or absent for all. */
   readonly allowedModels?: readonly string[] | null;
+  readonly keyId?: string | null;
 }
 
 /** Where a generation's new messages go. */
@@ -59,6 +61,8 @@ export interface GenerationInput {
   /** False: generate without writing anything (OpenAI's `store: false`). */
   readonly store?: boolean;
   readonly allowedModels?: readonly string[] | null;
+  /** The API key the usage is charged to. */
+  readonly keyId?: string | null;
 }
 
 export interface ConversationHistory {
@@ -74,6 +78,7 @@ export interface ConversationServiceOptions {
   readonly newId?: () => string;
   readonly onStoreError?: (error: unknown) => void;
   readonly observer?: GenerationObserver;
+  readonly recorder?: UsageRecorder;
 }
 
 export class ConversationService {
@@ -98,6 +103,7 @@ export class ConversationService {
       onStoreError: options.onStoreError ?? (() => {}),
       onSettled: (turn) => this.#running.delete(turn.ids.answerId),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
+      ...(options.recorder === undefined ? {} : { recorder: options.recorder }),
     };
   }
 
@@ -118,6 +124,7 @@ export class ConversationService {
       placement,
       ...(input.model === undefined ? {} : { model: input.model }),
       ...(input.allowedModels === undefined ? {} : { allowedModels: input.allowedModels }),
+      ...(input.keyId === undefined ? {} : { keyId: input.keyId }),
     });
   }
 
@@ -193,6 +200,7 @@ export class ConversationService {
       buildPrompt(path, input.inputs, input.instructions),
       stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
       input.options,
+      { owner: input.owner, keyId: input.keyId ?? null, stored },
     );
     this.#running.set(answerId, turn);
     return turn;
@@ -208,6 +216,7 @@ export class ConversationService {
     answerId: string,
     model?: string,
     allowedModels?: readonly string[] | null,
+    keyId?: string | null,
   ): Promise<Turn> {
     const path = await this.#store.getPath(owner, conversationId, answerId);
     const answer = path.at(-1);
@@ -223,6 +232,7 @@ export class ConversationService {
       placement: { kind: 'under', conversationId, parentId: question.id },
       ...(model === undefined ? {} : { model }),
       ...(allowedModels === undefined ? {} : { allowedModels }),
+      ...(keyId === undefined ? {} : { keyId }),
     });
   }
 

@@ -9,6 +9,7 @@ import type { CallOptions, ChatModel, FinishReason, PromptMessage, Usage } from 
 import type { MessageStatus, Store } from '../store/store.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
+import type { UsageRecorder } from './usage-recorder.ts';
 
 export type TurnEvent =
   | { readonly type: 'delta'; readonly sequence: number; readonly delta: string; readonly text: string }
@@ -43,8 +44,16 @@ export interface TurnContext {
   readonly shutdownSignal: AbortSignal;
   readonly onStoreError: (error: unknown) => void;
   readonly observer?: GenerationObserver;
+  readonly recorder?: UsageRecorder;
   /** Called once when the turn has stored its final state. */
   readonly onSettled?: (turn: Turn) => void;
+}
+
+/** Who a turn's usage is charged to, and whether its ids are stored (for the usage row). */
+export interface TurnAccount {
+  readonly owner: string;
+  readonly keyId: string | null;
+  readonly stored: boolean;
 }
 
 export interface TurnIds {
@@ -70,7 +79,10 @@ export class Turn {
   readonly #options: GenerationOptions;
   readonly #cancel = new AbortController();
   readonly #settled = Promise.withResolvers<void>();
+  readonly #account: TurnAccount;
   #started = false;
+  #startedAt = 0;
+  #firstTokenAt: number | null = null;
 
   constructor(
     ids: TurnIds,
@@ -79,7 +91,9 @@ export class Turn {
     prompt: readonly PromptMessage[],
     context: TurnContext,
     options: GenerationOptions = {},
+    account: TurnAccount = { owner: '', keyId: null, stored: true },
   ) {
+    this.#account = account;
     this.ids = ids;
     this.modelName = modelName;
     this.#model = model;
@@ -147,7 +161,10 @@ export class Turn {
         // Conversations carry text; tool calls only pass through the stateless completions.
         if (part.type === 'tool-call-delta') continue;
         if (part.type === 'text-delta') {
-          if (text === '') observer?.firstToken(this.#labels, (performance.now() - startedAt) / 1000);
+          if (text === '') {
+            this.#firstTokenAt = this.#context.now();
+            observer?.firstToken(this.#labels, (performance.now() - startedAt) / 1000);
+          }
           text += part.delta;
           flusher.maybeFlush(text);
           yield { type: 'delta', sequence: ++sequence, delta: part.delta, text };
@@ -179,6 +196,7 @@ export class Turn {
         await flusher.drain();
         await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
         observer?.finished(this.#labels, 'incomplete', undefined);
+        this.#record(text, 'incomplete', undefined);
       }
       observer?.streamClosed(this.#labels);
       this.#settle();
@@ -193,10 +211,33 @@ export class Turn {
   #claim(): void {
     if (this.#started) throw new Error('a turn runs once');
     this.#started = true;
+    this.#startedAt = this.#context.now();
+  }
+
+  /** One usage row for this generation, written in the background. */
+  #record(text: string, status: MessageStatus, usage: Usage | undefined): void {
+    void this.#context.recorder?.record({
+      account: {
+        owner: this.#account.owner,
+        keyId: this.#account.keyId,
+        conversationId: this.#account.stored ? this.ids.conversationId : null,
+        messageId: this.#account.stored ? this.ids.answerId : null,
+        model: this.modelName,
+        provider: this.#model.provider,
+      },
+      prompt: this.#prompt,
+      text,
+      usage,
+      status,
+      startedAt: this.#startedAt,
+      firstTokenAt: this.#firstTokenAt,
+      endedAt: this.#context.now(),
+    });
   }
 
   async #finish(text: string, status: MessageStatus, finishReason: FinishReason, usage: Usage | undefined) {
     this.#context.observer?.finished(this.#labels, status, usage);
+    this.#record(text, status, usage);
     await this.#store(text, status, {
       finishReason,
       ...(usage === undefined ? {} : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }),
@@ -213,6 +254,7 @@ export class Turn {
     if (this.#cancel.signal.aborted && signal.aborted) {
       parleyError = new ParleyError('CANCELLED', 'the response was cancelled', { cause: error });
       this.#context.observer?.finished(this.#labels, 'incomplete', undefined);
+      this.#record(text, 'incomplete', undefined);
       await this.#store(text, 'incomplete', {
         error: parleyError.message,
         finishReason: CANCELLED_FINISH_REASON,
@@ -223,6 +265,7 @@ export class Turn {
     const interrupted = parleyError.code === 'CANCELLED' || parleyError.code === 'SHUTTING_DOWN';
     const status = text === '' && !interrupted ? 'failed' : 'incomplete';
     this.#context.observer?.finished(this.#labels, status, undefined);
+    this.#record(text, status, undefined);
     await this.#store(text, status, { error: parleyError.message });
     return parleyError;
   }

@@ -237,11 +237,12 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     const options = toCallOptions(body);
     completions.assertSupported(model, options);
     const signal = abortOnDisconnect(reply);
+    const account = { owner: request.principal.owner, keyId: request.principal.keyId };
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (body.stream !== true) {
-      const result = await completions.generate(model, prompt, options, signal);
+      const result = await completions.generate(model, prompt, options, signal, account);
       return {
         id,
         object: 'chat.completion',
@@ -279,7 +280,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
         ...(includeUsage ? { usage: null } : {}),
       });
     try {
-      for await (const part of completions.stream(model, prompt, options, signal)) {
+      for await (const part of completions.stream(model, prompt, options, signal, account)) {
         if (!sse.isOpen) {
           sse.open();
           await sse.send({ data: chunk({ role: 'assistant', content: '', refusal: null }, null) });

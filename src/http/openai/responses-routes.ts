@@ -60,6 +60,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       requestOptions: JSON.stringify(options),
       store,
       allowedModels: request.principal.models,
+      keyId: request.principal.keyId,
     });
     const signal = abortOnDisconnect(reply);
     const render = (state: AnswerState) => ({

@@ -31,6 +31,7 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
         body.parent_id,
         body.model,
         request.principal.models,
+        request.principal.keyId,
       );
     } else {
       if (body.msg === undefined) throw badRequest('msg is required');
@@ -41,6 +42,7 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
         ...(body.parent_id === undefined ? {} : { parentId: body.parent_id }),
         ...(body.model === undefined ? {} : { model: body.model }),
         allowedModels: request.principal.models,
+        keyId: request.principal.keyId,
       });
     }
     const signal = abortOnDisconnect(reply);

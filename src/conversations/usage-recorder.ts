@@ -1,0 +1,89 @@
+/**
+ * Accounting: one usage row per generation — who, which model and provider, tokens in and out,
+ * latency, time to first token, outcome. Tokens come from the provider; when it reports none,
+ * Parley counts them with a real tokenizer (`gpt-tokenizer`, o200k_base, loaded on first need).
+ * Writing happens after the answer, off the request's path; a failure to write is logged, never
+ * thrown at a client.
+ */
+
+import type { PromptMessage, Usage } from '../providers/spec.ts';
+import type { Store, UsageRecord } from '../store/store.ts';
+
+export interface GenerationAccount {
+  readonly owner: string;
+  readonly keyId: string | null;
+  readonly conversationId: string | null;
+  readonly messageId: string | null;
+  readonly model: string;
+  readonly provider: string;
+}
+
+export interface FinishedGeneration {
+  readonly account: GenerationAccount;
+  readonly prompt: readonly PromptMessage[];
+  readonly text: string;
+  readonly usage: Usage | undefined;
+  readonly status: string;
+  readonly startedAt: number;
+  readonly firstTokenAt: number | null;
+  readonly endedAt: number;
+}
+
+type CountTokens = (text: string) => number;
+let tokenizer: Promise<CountTokens> | undefined;
+
+/** The tokenizer, imported once on first use (it is large, and most providers report usage). */
+function loadTokenizer(): Promise<CountTokens> {
+  tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens);
+  return tokenizer;
+}
+
+/** Tokens of a prompt as chat models count them: each message's text plus a small framing cost. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+
+export async function countUsage(prompt: readonly PromptMessage[], text: string): Promise<Usage> {
+  const count = await loadTokenizer();
+  let inputTokens = 0;
+  for (const message of prompt) inputTokens += count(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  return { inputTokens, outputTokens: text === '' ? 0 : count(text) };
+}
+
+export class UsageRecorder {
+  readonly #store: Pick<Store, 'recordUsage'>;
+  readonly #onError: (error: unknown) => void;
+  readonly #listeners: ((usage: UsageRecord) => void)[] = [];
+
+  constructor(store: Pick<Store, 'recordUsage'>, onError: (error: unknown) => void) {
+    this.#store = store;
+    this.#onError = onError;
+  }
+
+  /** Called with every row written (the limiter counts tokens from it). */
+  onRecorded(listener: (usage: UsageRecord) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Records in the background; resolves when the row is written (tests wait on it). */
+  record(generation: FinishedGeneration): Promise<void> {
+    return this.#write(generation).catch(this.#onError);
+  }
+
+  async #write(generation: FinishedGeneration): Promise<void> {
+    const counted = generation.usage === undefined;
+    const usage = generation.usage ?? (await countUsage(generation.prompt, generation.text));
+    const row: UsageRecord = {
+      ...generation.account,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      tokensCounted: counted,
+      cost: null,
+      latencyMs: Math.round(generation.endedAt - generation.startedAt),
+      firstTokenMs:
+        generation.firstTokenAt === null ? null : Math.round(generation.firstTokenAt - generation.startedAt),
+      status: generation.status,
+      createdAt: generation.endedAt,
+    };
+    await this.#store.recordUsage(row);
+    for (const listener of this.#listeners) listener(row);
+  }
+}
