@@ -4,13 +4,17 @@
  */
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
+import { type LimitStore, MemoryLimitStore, RedisLimitStore } from './access/limit-store.ts';
+import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
+import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
@@ -73,6 +77,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
   registerAuth(app, keys);
+  const limiter = new Limiter(openLimitStore(config));
+  recorder.onRecorded((usage) => {
+    if (usage.keyId === null) return;
+    limiter
+      .addTokens(usage.keyId, usage.inputTokens + usage.outputTokens)
+      .catch((error: unknown) => app.log.error({ err: error }, 'could not count tokens against limits'));
+  });
+  registerLimits(app, limiter, metrics.limitRejected);
   app.addHook('onResponse', metrics.onResponse);
   await app.register(healthRoutes, { conversations });
   await app.register(metricsRoutes, { metrics });
@@ -86,6 +98,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
 
   app.addHook('onClose', async () => {
     conversations.shutdown();
+    await limiter.close();
   });
   return { app, conversations, keys };
+}
+
+/** Limits are counted in Redis when `REDIS_URL` is set (shared by every replica), else in memory. */
+function openLimitStore(config: Config): LimitStore {
+  if (config.redisUrl === undefined) return new MemoryLimitStore();
+  return new RedisLimitStore(
+    new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+  );
 }

@@ -4,6 +4,7 @@
  */
 
 import { once } from 'node:events';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 export interface SseFrame {
@@ -27,8 +28,14 @@ export class SseWriter {
 
   /** Sends the status line and headers; Fastify no longer touches this response. */
   open(headers: Readonly<Record<string, string>> = {}): void {
+    // Headers hooks set on the reply (e.g. x-ratelimit-*) go out too: hijacking skips Fastify's send.
+    const fromHooks: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(this.#reply.getHeaders())) {
+      if (value !== undefined) fromHooks[name] = value;
+    }
     this.#reply.hijack();
     this.#reply.raw.writeHead(200, {
+      ...fromHooks,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',

@@ -59,6 +59,13 @@ export class Metrics implements GenerationObserver {
     registers: [this.registry],
   });
 
+  readonly #limitRejections = new Counter({
+    name: 'parley_limit_rejections_total',
+    help: 'Requests refused by a per-key limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }
@@ -68,6 +75,10 @@ export class Metrics implements GenerationObserver {
     const route = request.routeOptions.url ?? 'unmatched';
     this.#requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  };
+
+  readonly limitRejected = (limit: string): void => {
+    this.#limitRejections.inc({ limit });
   };
 
   streamOpened(labels: GenerationLabels): void {

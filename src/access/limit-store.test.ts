@@ -1,0 +1,127 @@
+/** The limit counters, held to one contract in memory and (with PARLEY_TEST_REDIS_URL) in Redis. */
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { type LimitStore, MemoryLimitStore, MINUTE_MS, RedisLimitStore } from './limit-store.ts';
+import { Limiter, RateLimitError } from './limiter.ts';
+
+const redisUrl = process.env.PARLEY_TEST_REDIS_URL;
+const NOW = Date.UTC(2026, 10, 25, 10, 30, 15);
+
+function describeLimitStore(name: string, open: () => LimitStore): void {
+  describe(`limit store: ${name}`, () => {
+    const store = open();
+    after(() => store.close());
+
+    it('admits exactly the limit under concurrent requests, then resets with the next minute', async () => {
+      const key = randomUUID();
+      const results = await Promise.all(Array.from({ length: 40 }, () => store.takeRequest(key, 7, NOW)));
+      assert.equal(results.filter((result) => result.allowed).length, 7);
+      assert.ok(results.every((result) => result.resetMs === MINUTE_MS - 15_000));
+      assert.deepEqual(
+        results
+          .filter((result) => result.allowed)
+          .map((result) => result.count)
+          .sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
+      const nextMinute = await store.takeRequest(key, 7, NOW + MINUTE_MS);
+      assert.deepEqual([nextMinute.allowed, nextMinute.count], [true, 1]);
+    });
+
+    it('adds tokens to the minute and the day, each window on its own', async () => {
+      const key = randomUUID();
+      await store.addTokens(key, 100, NOW);
+      await store.addTokens(key, 50, NOW);
+      assert.deepEqual(
+        [(await store.tokens(key, NOW)).minute, (await store.tokens(key, NOW)).day],
+        [150, 150],
+      );
+      const later = await store.tokens(key, NOW + MINUTE_MS);
+      assert.deepEqual([later.minute, later.day], [0, 150]);
+    });
+
+    it('holds at most the limit of open streams under concurrency, and frees them on close', async () => {
+      const key = randomUUID();
+      const opened = await Promise.all(Array.from({ length: 10 }, () => store.openStream(key, 3)));
+      assert.equal(opened.filter(Boolean).length, 3);
+      await store.closeStream(key);
+      assert.equal(await store.openStream(key, 3), true);
+      assert.equal(await store.openStream(key, 3), false);
+    });
+  });
+}
+
+describeLimitStore('memory', () => new MemoryLimitStore());
+if (redisUrl !== undefined && redisUrl !== '') {
+  describeLimitStore('redis', () => new RedisLimitStore(new Redis(redisUrl)));
+} else {
+  describe.skip('limit store: redis (set PARLEY_TEST_REDIS_URL to run)', () => {});
+}
+
+describe('limiter', () => {
+  const principal = (limits: Record<string, number>) => ({
+    owner: 'key:x',
+    keyId: randomUUID(),
+    role: 'user' as const,
+    models: null,
+    limits,
+  });
+
+  it('sends x-ratelimit headers, then refuses with retry-after and the headers', async () => {
+    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const caller = principal({ requestsPerMinute: 2, tokensPerMinute: 1_000 });
+    const first = await limiter.admit(caller, false);
+    assert.deepEqual(first.headers, {
+      'x-ratelimit-limit-tokens': '1000',
+      'x-ratelimit-remaining-tokens': '1000',
+      'x-ratelimit-reset-tokens': '45s',
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '1',
+      'x-ratelimit-reset-requests': '45s',
+    });
+    await limiter.admit(caller, false);
+    await assert.rejects(limiter.admit(caller, false), (error: unknown) => {
+      assert.ok(error instanceof RateLimitError);
+      assert.equal(error.status, 429);
+      assert.equal(error.limit, 'requests_per_minute');
+      assert.equal(error.retryAfterSeconds, 45);
+      assert.equal(error.headers['x-ratelimit-remaining-requests'], '0');
+      return true;
+    });
+  });
+
+  it('refuses once the tokens spent reach the minute or day budget', async () => {
+    const limiterStore = new MemoryLimitStore();
+    const limiter = new Limiter(limiterStore, () => NOW);
+    const caller = principal({ tokensPerMinute: 100, tokensPerDay: 150 });
+    await limiter.admit(caller, false);
+    await limiter.addTokens(caller.keyId, 100);
+    await assert.rejects(limiter.admit(caller, false), { limit: 'tokens_per_minute' });
+    // A minute later the minute budget is back, but the day's is spent.
+    const later = new Limiter(limiterStore, () => NOW + MINUTE_MS);
+    await later.addTokens(caller.keyId, 50);
+    await assert.rejects(later.admit(caller, false), { limit: 'tokens_per_day' });
+  });
+
+  it('counts only streams against concurrent_streams, and release frees the slot once', async () => {
+    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const caller = principal({ concurrentStreams: 1 });
+    const stream = await limiter.admit(caller, true);
+    await limiter.admit(caller, false);
+    await assert.rejects(limiter.admit(caller, true), { limit: 'concurrent_streams' });
+    await stream.release();
+    await stream.release();
+    const again = await limiter.admit(caller, true);
+    await assert.rejects(limiter.admit(caller, true), { limit: 'concurrent_streams' });
+    await again.release();
+  });
+
+  it('lets callers without a key or limits through untouched', async () => {
+    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const admission = await limiter.admit({ ...principal({}), keyId: null }, true);
+    assert.deepEqual(admission.headers, {});
+  });
+});

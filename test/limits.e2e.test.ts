@@ -1,0 +1,148 @@
+/**
+ * Per-key limits through real server processes: refusals are 429s with `retry-after` and
+ * `x-ratelimit-*` before any upstream call, concurrent streams are capped, and with Redis two
+ * replicas share one count exactly (PARLEY_TEST_REDIS_URL).
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { type ServerProcess, startServer } from './support/server-process.ts';
+
+const ADMIN_KEY = 'sk-admin-limits-0123456789abcdef';
+const redisUrl = process.env.PARLEY_TEST_REDIS_URL;
+
+async function createKey(server: ServerProcess, limits: Record<string, number>): Promise<string> {
+  const response = await fetch(`${server.baseUrl}/api/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'limited', limits }),
+  });
+  assert.equal(response.status, 201);
+  return ((await response.json()) as { key: string }).key;
+}
+
+const ask = (server: ServerProcess, key: string, body: Record<string, unknown>) =>
+  fetch(`${server.baseUrl}/ask`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('per-key limits end to end', () => {
+  let upstream: FakeOpenAIUpstream;
+  let dataDir: string;
+
+  before(async () => {
+    upstream = await FakeOpenAIUpstream.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'parley-limits-'));
+  });
+  after(async () => {
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const env = (database: string, extra: Record<string, string> = {}) => ({
+    DATABASE_URL: `sqlite:${join(dataDir, database)}`,
+    OPENAI_BASE_URL: upstream.baseUrl,
+    PARLEY_DEFAULT_MODEL: 'fake-model',
+    PARLEY_ADMIN_KEY: ADMIN_KEY,
+    PARLEY_LOG_LEVEL: 'info',
+    ...extra,
+  });
+
+  test('requests per minute: 429 with retry-after and x-ratelimit headers, before the upstream', async () => {
+    const server = await startServer(env('rpm.sqlite'));
+    try {
+      const key = await createKey(server, { requests_per_minute: 2 });
+      const first = await ask(server, key, { msg: 'one' });
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('x-ratelimit-limit-requests'), '2');
+      assert.equal(first.headers.get('x-ratelimit-remaining-requests'), '1');
+      assert.match(first.headers.get('x-ratelimit-reset-requests') ?? '', /^\d+s$/);
+      assert.equal((await ask(server, key, { msg: 'two' })).status, 200);
+      const before = upstream.requests.length;
+      const refused = await ask(server, key, { msg: 'three' });
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.equal(refused.headers.get('x-ratelimit-remaining-requests'), '0');
+      assert.match(((await refused.json()) as { msg: string }).msg, /2 requests this minute/);
+      assert.equal(upstream.requests.length, before, 'a refused request never reaches the upstream');
+
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      assert.match(metrics, /parley_limit_rejections_total\{limit="requests_per_minute"\} 1/);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  test('concurrent streams: a second stream waits for the first to end', async () => {
+    const server = await startServer(env('streams.sqlite'));
+    try {
+      const key = await createKey(server, { concurrent_streams: 1 });
+      upstream.reply({ kind: 'stream', deltas: ['a ', 'b ', 'c '], intervalMs: 60 });
+      const first = await ask(server, key, { msg: 'long', stream: true });
+      assert.equal(first.status, 200);
+      const second = await ask(server, key, { msg: 'parallel', stream: true });
+      assert.equal(second.status, 429);
+      assert.equal((await ask(server, key, { msg: 'not a stream' })).status, 200);
+      await first.text();
+      // The slot frees when the first response closes.
+      let third = await ask(server, key, { msg: 'after', stream: true });
+      for (let attempt = 0; third.status === 429 && attempt < 50; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        third = await ask(server, key, { msg: 'after', stream: true });
+      }
+      assert.equal(third.status, 200);
+      assert.match(await third.text(), /\[DONE\]/);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  test('tokens per minute: spent tokens are counted, then further requests are refused', async () => {
+    const server = await startServer(env('tpm.sqlite'));
+    try {
+      const key = await createKey(server, { tokens_per_minute: 10 });
+      // The fake reports 5 input + 7 output tokens: one answer spends the whole budget.
+      assert.equal((await ask(server, key, { msg: 'spend' })).status, 200);
+      let refused: Response | undefined;
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const response = await ask(server, key, { msg: 'more' });
+        if (response.status === 429) {
+          refused = response;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(refused !== undefined, 'the token budget was enforced');
+      assert.match(((await refused.json()) as { msg: string }).msg, /10 tokens per minute/);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  test('with Redis, two replicas share one exact count', {
+    skip: redisUrl === undefined || redisUrl === '',
+  }, async () => {
+    const shared = env('replicas.sqlite', { REDIS_URL: redisUrl ?? '' });
+    const one = await startServer(shared);
+    const two = await startServer(shared);
+    try {
+      const key = await createKey(one, { requests_per_minute: 6 });
+      const responses = await Promise.all(
+        Array.from({ length: 14 }, (_, index) => ask(index % 2 === 0 ? one : two, key, { msg: `r${index}` })),
+      );
+      const statuses = responses.map((response) => response.status);
+      assert.equal(statuses.filter((status) => status === 200).length, 6, statuses.join(','));
+      assert.equal(statuses.filter((status) => status === 429).length, 8);
+      await Promise.all(responses.map((response) => response.text()));
+    } finally {
+      await one.kill();
+      await two.kill();
+    }
+  });
+});
