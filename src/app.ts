@@ -3,6 +3,7 @@
  * and `main.ts` only wires and listens.
  */
 
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
@@ -14,6 +15,7 @@ import { ConversationService } from './conversations/conversation-service.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
+import { registerJsonParser } from './http/json-body.ts';
 import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
@@ -33,6 +35,8 @@ export interface AppDependencies {
 
 export interface ParleyApp {
   readonly app: FastifyInstance;
+  /** Every route registered, as `{method, url}` (for tests and documentation). */
+  readonly routes: readonly { readonly method: string; readonly url: string }[];
   readonly conversations: ConversationService;
   readonly keys: KeyService;
 }
@@ -47,6 +51,30 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  registerJsonParser(app);
+  // CORS is off unless origins are configured: browsers on other sites cannot call Parley by default.
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+      exposedHeaders: [
+        'retry-after',
+        'x-ratelimit-limit-requests',
+        'x-ratelimit-remaining-requests',
+        'x-ratelimit-reset-requests',
+        'x-ratelimit-limit-tokens',
+        'x-ratelimit-remaining-tokens',
+        'x-ratelimit-reset-tokens',
+      ],
+      maxAge: 600,
+    });
+  }
   const metrics = new Metrics();
   const recorder = new UsageRecorder(store, (error) =>
     app.log.error({ err: error }, 'could not record usage'),
@@ -100,7 +128,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     conversations.shutdown();
     await limiter.close();
   });
-  return { app, conversations, keys };
+  return { app, conversations, keys, routes };
 }
 
 /** Limits are counted in Redis when `REDIS_URL` is set (shared by every replica), else in memory. */

@@ -74,6 +74,34 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT: expected an integer from 0 to 65535/);
   });
 
+  it('reads CORS origins, admin key and key secret, refusing bad ones without echoing secrets', () => {
+    const config = loadConfig({
+      PARLEY_CORS_ORIGINS: 'https://chat.example.com, http://127.0.0.1:5173',
+      PARLEY_ADMIN_KEY: 'sk-admin-0123456789abcdefghij',
+      PARLEY_KEY_SECRET: '0123456789abcdef',
+    });
+    assert.deepEqual(config.corsOrigins, ['https://chat.example.com', 'http://127.0.0.1:5173']);
+    assert.equal(config.adminKey, 'sk-admin-0123456789abcdefghij');
+    assert.deepEqual(loadConfig({}).corsOrigins, []);
+    assert.deepEqual(loadConfig({ PARLEY_CORS_ORIGINS: '*' }).corsOrigins, ['*']);
+    assert.throws(
+      () => loadConfig({ PARLEY_CORS_ORIGINS: 'https://a.example/path' }),
+      /PARLEY_CORS_ORIGINS:/,
+    );
+    assert.throws(
+      () => loadConfig({ PARLEY_ADMIN_KEY: 'too-short-secret', PARLEY_KEY_SECRET: 'short' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          'PARLEY_ADMIN_KEY: must be at least 24 characters long',
+          'PARLEY_KEY_SECRET: must be at least 16 characters long',
+        ]);
+        assert.doesNotMatch(error.message, /too-short-secret/);
+        return true;
+      },
+    );
+  });
+
   it('tells loopback hosts from the rest', () => {
     assert.equal(isLoopbackHost('127.0.0.1'), true);
     assert.equal(isLoopbackHost('::1'), true);

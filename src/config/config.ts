@@ -29,6 +29,8 @@ export interface Config {
   readonly adminKey?: string;
   /** The secret API keys are hashed with; generated and kept in the database when unset. */
   readonly keyHashSecret?: string;
+  /** Origins allowed to call Parley from browsers; empty (the default) turns CORS off. `*` for any. */
+  readonly corsOrigins: readonly string[];
   /** Listen on a non-loopback address without API keys (logged loudly at every start). */
   readonly allowInsecureRemote: boolean;
   readonly logLevel: LogLevel;
@@ -67,6 +69,7 @@ export function loadConfig(environment: Environment): Config {
   const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
+  const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
@@ -91,6 +94,7 @@ export function loadConfig(environment: Environment): Config {
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(adminKey === undefined ? {} : { adminKey }),
     ...(keyHashSecret === undefined ? {} : { keyHashSecret }),
+    corsOrigins,
     allowInsecureRemote,
     logLevel,
     bodyLimitBytes,
@@ -153,6 +157,27 @@ class EnvironmentReader {
       return undefined;
     }
     return value;
+  }
+
+  /** A comma-separated list of `http(s)://host[:port]` origins, or `*`. */
+  origins(name: string): string[] {
+    const raw = this.string(name);
+    if (raw === undefined) return [];
+    const origins = raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '');
+    for (const origin of origins) {
+      const parsed = origin === '*' ? null : URL.parse(origin);
+      if (
+        origin !== '*' &&
+        (parsed === null || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin)
+      ) {
+        this.#problems.push(`${name}: "${origin}" is not an origin like https://chat.example.com (or *)`);
+        return [];
+      }
+    }
+    return origins;
   }
 
   boolean(name: string, fallback: boolean): boolean {
