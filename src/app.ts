@@ -76,8 +76,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     });
   }
   const metrics = new Metrics();
-  const recorder = new UsageRecorder(store, (error) =>
-    app.log.error({ err: error }, 'could not record usage'),
+  const recorder = new UsageRecorder(
+    store,
+    (error) => app.log.error({ err: error }, 'could not record usage'),
+    config.prices,
   );
   const conversations = new ConversationService({
     store,
@@ -109,7 +111,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   recorder.onRecorded((usage) => {
     if (usage.keyId === null) return;
     limiter
-      .addTokens(usage.keyId, usage.inputTokens + usage.outputTokens)
+      .addUsage(usage.keyId, usage.inputTokens + usage.outputTokens, usage.cost)
       .catch((error: unknown) => app.log.error({ err: error }, 'could not count tokens against limits'));
   });
   registerLimits(app, limiter, metrics.limitRejected);

@@ -12,7 +12,7 @@ import type { ApiKeyRecord, KeyLimits } from './store/store.ts';
 
 const USAGE = `usage:
   parley keys create --name <name> [--role user|admin] [--models m1,m2] [--expires-at <unix seconds>]
-                     [--rpm N] [--tpm N] [--tpd N] [--streams N]
+                     [--rpm N] [--tpm N] [--tpd N] [--budget <dollars per day>] [--streams N]
   parley keys list
   parley keys revoke <id>`;
 
@@ -22,6 +22,13 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (value === undefined) return undefined;
   if (!/^[1-9]\d{0,9}$/.test(value)) throw new UsageError(`${flag} must be a positive integer`);
   return Number(value);
+}
+
+function positiveAmount(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const amount = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || amount <= 0) throw new UsageError(`${flag} must be a positive amount`);
+  return amount;
 }
 
 function describeKey(key: ApiKeyRecord): string {
@@ -72,6 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
         tpm: { type: 'string' },
         tpd: { type: 'string' },
         streams: { type: 'string' },
+        budget: { type: 'string' },
       },
       strict: true,
     });
@@ -86,6 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
         tokensPerMinute: positiveInteger(values.tpm, '--tpm'),
         tokensPerDay: positiveInteger(values.tpd, '--tpd'),
         concurrentStreams: positiveInteger(values.streams, '--streams'),
+        budgetPerDay: positiveAmount(values.budget, '--budget'),
       }).filter(([, value]) => value !== undefined),
     );
     const { key, secret } = await keys.create({

@@ -5,7 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -120,6 +120,33 @@ describe('per-key limits end to end', () => {
       }
       assert.ok(refused !== undefined, 'the token budget was enforced');
       assert.match(((await refused.json()) as { msg: string }).msg, /10 tokens per minute/);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  test('a daily budget in dollars, priced by the config file, and the cost in /api/usage', async () => {
+    const config = join(dataDir, 'parley.config.yaml');
+    // $1,000 per million tokens: the fake's 5 + 7 tokens cost $0.012.
+    await writeFile(config, 'prices:\n  fake-model: { input: 1000, output: 1000 }\n');
+    const server = await startServer(env('budget.sqlite', { PARLEY_CONFIG: config }));
+    try {
+      const key = await createKey(server, { budget_per_day: 0.01 });
+      assert.equal((await ask(server, key, { msg: 'spend' })).status, 200);
+      let refused: Response | undefined;
+      for (let attempt = 0; attempt < 50 && refused === undefined; attempt += 1) {
+        const response = await ask(server, key, { msg: 'more' });
+        if (response.status === 429) refused = response;
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(refused !== undefined, 'the budget was enforced');
+      assert.match(((await refused.json()) as { msg: string }).msg, /budget of \$0\.01/);
+      const usage = await fetch(`${server.baseUrl}/api/usage`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const rows = ((await usage.json()) as { data: { cost: number; requests: number }[] }).data;
+      assert.equal(rows[0]?.requests, 1);
+      assert.ok(Math.abs((rows[0]?.cost ?? 0) - 0.012) < 1e-9);
     } finally {
       await server.kill();
     }

@@ -33,14 +33,12 @@ function describeLimitStore(name: string, open: () => LimitStore): void {
 
     it('adds tokens to the minute and the day, each window on its own', async () => {
       const key = randomUUID();
-      await store.addTokens(key, 100, NOW);
-      await store.addTokens(key, 50, NOW);
-      assert.deepEqual(
-        [(await store.tokens(key, NOW)).minute, (await store.tokens(key, NOW)).day],
-        [150, 150],
-      );
+      await store.addUsage(key, 100, 0, NOW);
+      await store.addUsage(key, 50, 2_500, NOW);
+      const now = await store.tokens(key, NOW);
+      assert.deepEqual([now.minute, now.day, now.spentDay], [150, 150, 2_500]);
       const later = await store.tokens(key, NOW + MINUTE_MS);
-      assert.deepEqual([later.minute, later.day], [0, 150]);
+      assert.deepEqual([later.minute, later.day, later.spentDay], [0, 150, 2_500]);
     });
 
     it('holds at most the limit of open streams under concurrency, and frees them on close', async () => {
@@ -98,12 +96,21 @@ describe('limiter', () => {
     const limiter = new Limiter(limiterStore, () => NOW);
     const caller = principal({ tokensPerMinute: 100, tokensPerDay: 150 });
     await limiter.admit(caller, false);
-    await limiter.addTokens(caller.keyId, 100);
+    await limiter.addUsage(caller.keyId, 100, null);
     await assert.rejects(limiter.admit(caller, false), { limit: 'tokens_per_minute' });
     // A minute later the minute budget is back, but the day's is spent.
     const later = new Limiter(limiterStore, () => NOW + MINUTE_MS);
-    await later.addTokens(caller.keyId, 50);
+    await later.addUsage(caller.keyId, 50, null);
     await assert.rejects(later.admit(caller, false), { limit: 'tokens_per_day' });
+  });
+
+  it('refuses once the money spent today reaches the daily budget', async () => {
+    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const caller = principal({ budgetPerDay: 0.5 });
+    await limiter.addUsage(caller.keyId, 1_000, 0.3);
+    await limiter.admit(caller, false);
+    await limiter.addUsage(caller.keyId, 1_000, 0.2);
+    await assert.rejects(limiter.admit(caller, false), { limit: 'budget_per_day' });
   });
 
   it('counts only streams against concurrent_streams, and release frees the slot once', async () => {

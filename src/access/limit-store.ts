@@ -21,6 +21,8 @@ export interface WindowCount {
 export interface TokenCounts {
   readonly minute: number;
   readonly day: number;
+  /** Money spent today, in millionths of a US dollar. */
+  readonly spentDay: number;
   readonly minuteResetMs: number;
   readonly dayResetMs: number;
 }
@@ -29,7 +31,8 @@ export interface LimitStore {
   /** Counts one request in the current minute unless that would pass `limit`. */
   takeRequest(keyId: string, limit: number, now: number): Promise<WindowCount>;
   tokens(keyId: string, now: number): Promise<TokenCounts>;
-  addTokens(keyId: string, tokens: number, now: number): Promise<void>;
+  /** Adds spent tokens (minute and day windows) and money in millionths of a dollar (day window). */
+  addUsage(keyId: string, tokens: number, microDollars: number, now: number): Promise<void>;
   /** Opens a stream unless `limit` are open already. */
   openStream(keyId: string, limit: number): Promise<boolean>;
   closeStream(keyId: string): Promise<void>;
@@ -52,8 +55,9 @@ export class MemoryLimitStore implements LimitStore {
     this.#minute = minute;
     const day = windowOf(now, DAY_MS);
     for (const key of this.#counts.keys()) {
-      const [, window, size] = key.split('|');
-      if (Number(window) !== (size === 'd' ? day : minute)) this.#counts.delete(key);
+      const [, window, kind] = key.split('|');
+      const daily = kind === 'd' || kind === 's';
+      if (Number(window) !== (daily ? day : minute)) this.#counts.delete(key);
     }
   }
 
@@ -72,16 +76,18 @@ export class MemoryLimitStore implements LimitStore {
     return {
       minute: this.#counts.get(`${keyId}|${windowOf(now, MINUTE_MS)}|t`) ?? 0,
       day: this.#counts.get(`${keyId}|${windowOf(now, DAY_MS)}|d`) ?? 0,
+      spentDay: this.#counts.get(`${keyId}|${windowOf(now, DAY_MS)}|s`) ?? 0,
       minuteResetMs: resetOf(now, MINUTE_MS),
       dayResetMs: resetOf(now, DAY_MS),
     };
   }
 
-  async addTokens(keyId: string, tokens: number, now: number): Promise<void> {
+  async addUsage(keyId: string, tokens: number, microDollars: number, now: number): Promise<void> {
     this.#roll(now);
-    for (const key of [`${keyId}|${windowOf(now, MINUTE_MS)}|t`, `${keyId}|${windowOf(now, DAY_MS)}|d`]) {
-      this.#counts.set(key, (this.#counts.get(key) ?? 0) + tokens);
-    }
+    const add = (key: string, amount: number) => this.#counts.set(key, (this.#counts.get(key) ?? 0) + amount);
+    add(`${keyId}|${windowOf(now, MINUTE_MS)}|t`, tokens);
+    add(`${keyId}|${windowOf(now, DAY_MS)}|d`, tokens);
+    add(`${keyId}|${windowOf(now, DAY_MS)}|s`, microDollars);
   }
 
   async openStream(keyId: string, limit: number): Promise<boolean> {
@@ -110,12 +116,14 @@ if count > tonumber(ARGV[1]) then
 end
 return count`;
 
-/** Adds tokens to the minute and day windows, each expiring after its window. */
-const ADD_TOKENS_SCRIPT = `
+/** Adds tokens to the minute and day windows and money to the day, each expiring after its window. */
+const ADD_USAGE_SCRIPT = `
 redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('INCRBY', KEYS[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return 1`;
 
 /** Open streams of a key; the counter expires if a replica died holding streams (see STREAM_TTL_MS). */
@@ -159,25 +167,29 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async tokens(keyId: string, now: number): Promise<TokenCounts> {
-    const [minute, day] = await this.#redis.mget(
+    const [minute, day, spent] = await this.#redis.mget(
       this.#key(keyId, 'tokens-minute', windowOf(now, MINUTE_MS)),
       this.#key(keyId, 'tokens-day', windowOf(now, DAY_MS)),
+      this.#key(keyId, 'spent-day', windowOf(now, DAY_MS)),
     );
     return {
       minute: Number(minute ?? 0),
       day: Number(day ?? 0),
+      spentDay: Number(spent ?? 0),
       minuteResetMs: resetOf(now, MINUTE_MS),
       dayResetMs: resetOf(now, DAY_MS),
     };
   }
 
-  async addTokens(keyId: string, tokens: number, now: number): Promise<void> {
+  async addUsage(keyId: string, tokens: number, microDollars: number, now: number): Promise<void> {
     await this.#redis.eval(
-      ADD_TOKENS_SCRIPT,
-      2,
+      ADD_USAGE_SCRIPT,
+      3,
       this.#key(keyId, 'tokens-minute', windowOf(now, MINUTE_MS)),
       this.#key(keyId, 'tokens-day', windowOf(now, DAY_MS)),
+      this.#key(keyId, 'spent-day', windowOf(now, DAY_MS)),
       tokens,
+      microDollars,
       MINUTE_MS,
       DAY_MS,
     );

@@ -15,7 +15,12 @@ export interface Admission {
 }
 
 /** A 429 with the headers to send alongside it. */
-export type LimitKind = 'tokens_per_minute' | 'tokens_per_day' | 'concurrent_streams' | 'requests_per_minute';
+export type LimitKind =
+  | 'tokens_per_minute'
+  | 'tokens_per_day'
+  | 'budget_per_day'
+  | 'concurrent_streams'
+  | 'requests_per_minute';
 
 export class RateLimitError extends ParleyError {
   readonly limit: LimitKind;
@@ -51,7 +56,11 @@ export class Limiter {
     const now = this.#now();
     const headers: Record<string, string> = {};
 
-    if (limits.tokensPerMinute !== undefined || limits.tokensPerDay !== undefined) {
+    if (
+      limits.tokensPerMinute !== undefined ||
+      limits.tokensPerDay !== undefined ||
+      limits.budgetPerDay !== undefined
+    ) {
       const used = await this.#store.tokens(keyId, now);
       if (limits.tokensPerMinute !== undefined) {
         headers['x-ratelimit-limit-tokens'] = String(limits.tokensPerMinute);
@@ -65,6 +74,14 @@ export class Limiter {
             headers,
           );
         }
+      }
+      if (limits.budgetPerDay !== undefined && used.spentDay >= limits.budgetPerDay * 1_000_000) {
+        throw new RateLimitError(
+          'budget_per_day',
+          `this key spent its budget of $${limits.budgetPerDay} for today`,
+          used.dayResetMs,
+          headers,
+        );
       }
       if (limits.tokensPerDay !== undefined && used.day >= limits.tokensPerDay) {
         throw new RateLimitError(
@@ -117,9 +134,9 @@ export class Limiter {
     };
   }
 
-  /** Counts tokens a key spent (called after each generation). */
-  addTokens(keyId: string, tokens: number): Promise<void> {
-    return this.#store.addTokens(keyId, tokens, this.#now());
+  /** Counts what a key spent (called after each generation); `cost` in US dollars, when priced. */
+  addUsage(keyId: string, tokens: number, cost: number | null): Promise<void> {
+    return this.#store.addUsage(keyId, tokens, Math.round((cost ?? 0) * 1_000_000), this.#now());
   }
 
   close(): Promise<void> {

@@ -4,6 +4,8 @@
  * environment contract).
  */
 
+import { type ModelPrice, readConfigFile } from './config-file.ts';
+
 export interface SqliteDatabaseConfig {
   readonly kind: 'sqlite';
   /** A file path, or `:memory:` for tests. */
@@ -29,6 +31,10 @@ export interface Config {
   readonly adminKey?: string;
   /** The secret API keys are hashed with; generated and kept in the database when unset. */
   readonly keyHashSecret?: string;
+  /** US dollars per million tokens, by model name, from the config file. */
+  readonly prices: Readonly<Record<string, ModelPrice>>;
+  /** The config file read at start, if any. */
+  readonly configFile?: string;
   /** Origins allowed to call Parley from browsers; empty (the default) turns CORS off. `*` for any. */
   readonly corsOrigins: readonly string[];
   /** Listen on a non-loopback address without API keys (logged loudly at every start). */
@@ -70,6 +76,7 @@ export function loadConfig(environment: Environment): Config {
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
+  const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
@@ -94,6 +101,8 @@ export function loadConfig(environment: Environment): Config {
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(adminKey === undefined ? {} : { adminKey }),
     ...(keyHashSecret === undefined ? {} : { keyHashSecret }),
+    prices: file.prices,
+    ...(file.path === undefined ? {} : { configFile: file.path }),
     corsOrigins,
     allowInsecureRemote,
     logLevel,

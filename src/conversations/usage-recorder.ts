@@ -48,14 +48,32 @@ export async function countUsage(prompt: readonly PromptMessage[], text: string)
   return { inputTokens, outputTokens: text === '' ? 0 : count(text) };
 }
 
+/** US dollars per million tokens. */
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+}
+
+/** The cost of a generation in US dollars, or null when its model has no price. */
+export function costOf(price: Price | undefined, usage: Usage): number | null {
+  if (price === undefined) return null;
+  return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
+}
+
 export class UsageRecorder {
   readonly #store: Pick<Store, 'recordUsage'>;
   readonly #onError: (error: unknown) => void;
   readonly #listeners: ((usage: UsageRecord) => void)[] = [];
+  readonly #prices: Readonly<Record<string, Price>>;
 
-  constructor(store: Pick<Store, 'recordUsage'>, onError: (error: unknown) => void) {
+  constructor(
+    store: Pick<Store, 'recordUsage'>,
+    onError: (error: unknown) => void,
+    prices: Readonly<Record<string, Price>> = {},
+  ) {
     this.#store = store;
     this.#onError = onError;
+    this.#prices = prices;
   }
 
   /** Called with every row written (the limiter counts tokens from it). */
@@ -76,7 +94,7 @@ export class UsageRecorder {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       tokensCounted: counted,
-      cost: null,
+      cost: costOf(this.#prices[generation.account.model], usage),
       latencyMs: Math.round(generation.endedAt - generation.startedAt),
       firstTokenMs:
         generation.firstTokenAt === null ? null : Math.round(generation.firstTokenAt - generation.startedAt),

@@ -114,6 +114,8 @@ export interface KeyLimits {
   readonly requestsPerMinute?: number;
   readonly tokensPerMinute?: number;
   readonly tokensPerDay?: number;
+  /** US dollars per UTC day, priced with the config file's price table. */
+  readonly budgetPerDay?: number;
   readonly concurrentStreams?: number;
 }
 

@@ -15,6 +15,7 @@ const LimitsBody = Type.Object(
     requests_per_minute: Type.Optional(Limit),
     tokens_per_minute: Type.Optional(Limit),
     tokens_per_day: Type.Optional(Limit),
+    budget_per_day: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
     concurrent_streams: Type.Optional(Limit),
   },
   { additionalProperties: false },
@@ -48,6 +49,7 @@ export function toKeyObject(key: ApiKeyRecord) {
       requests_per_minute: key.limits.requestsPerMinute ?? null,
       tokens_per_minute: key.limits.tokensPerMinute ?? null,
       tokens_per_day: key.limits.tokensPerDay ?? null,
+      budget_per_day: key.limits.budgetPerDay ?? null,
       concurrent_streams: key.limits.concurrentStreams ?? null,
     },
     expires_at: toSeconds(key.expiresAt),
@@ -74,6 +76,7 @@ export function registerKeysRoutes(app: NativeApp, keys: KeyService): void {
           : { requestsPerMinute: limits.requests_per_minute }),
         ...(limits.tokens_per_minute === undefined ? {} : { tokensPerMinute: limits.tokens_per_minute }),
         ...(limits.tokens_per_day === undefined ? {} : { tokensPerDay: limits.tokens_per_day }),
+        ...(limits.budget_per_day === undefined ? {} : { budgetPerDay: limits.budget_per_day }),
         ...(limits.concurrent_streams === undefined ? {} : { concurrentStreams: limits.concurrent_streams }),
       },
     });
