@@ -25,6 +25,12 @@ import { seedRoutes } from './http/seed/seed-app.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+} as const;
+
 export interface AppDependencies {
   readonly config: Config;
   readonly store: Store;
@@ -106,6 +112,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     ...(config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret }),
   });
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
+  // On every answer, pages included: no MIME sniffing, no framing, no referrer leaks.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   registerAuth(app, keys);
   const limiter = new Limiter(openLimitStore(config));
   recorder.onRecorded((usage) => {

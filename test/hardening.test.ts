@@ -59,6 +59,22 @@ describe('hardening', () => {
     assert.equal(large.json().code, 1);
   });
 
+  it('sends security headers on every answer, streams and errors included', async () => {
+    parley = await buildTestApp();
+    parley.scripts.push({ deltas: ['ok'] });
+    const answers = [
+      await parley.app.inject({ method: 'GET', url: '/healthz' }),
+      await parley.app.inject({ method: 'GET', url: '/nowhere' }),
+      await post(parley, '/ask', JSON.stringify({ msg: 'hi', stream: true })),
+    ];
+    for (const answer of answers) {
+      assert.equal(answer.headers['x-content-type-options'], 'nosniff');
+      assert.equal(answer.headers['x-frame-options'], 'DENY');
+      assert.equal(answer.headers['referrer-policy'], 'no-referrer');
+    }
+    assert.match(String(answers[2]?.headers['content-type']), /event-stream/);
+  });
+
   it('sends no CORS headers unless origins are configured, then only to those origins', async () => {
     parley = await buildTestApp();
     const closed = await parley.app.inject({

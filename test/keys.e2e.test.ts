@@ -146,6 +146,33 @@ describe('API keys and per-key isolation', () => {
     const bobConversations = await call('/v1/conversations', bob.key);
     assert.deepEqual(((await bobConversations.json()) as { data: unknown[] }).data, []);
 
+    // Through the native API: Bob sees nothing, an admin reads everything.
+    assert.equal((await call(`/api/conversations/${ids.conversation_id}`, bob.key)).status, 404);
+    const asAdmin = await call(`/api/conversations/${ids.conversation_id}`, ADMIN_KEY);
+    assert.equal(asAdmin.status, 200);
+    const tree = (await asAdmin.json()) as {
+      owner: string;
+      messages: { id: string; parent_id: string | null }[];
+    };
+    assert.equal(tree.owner, `key:${alice.id}`);
+    assert.deepEqual(
+      tree.messages.map((message) => message.id === ids.parent_id),
+      [false, true],
+    );
+    const listed = await call(`/api/conversations?owner=${encodeURIComponent(`key:${alice.id}`)}`, ADMIN_KEY);
+    assert.deepEqual(
+      ((await listed.json()) as { data: { id: string }[] }).data.map((entry) => entry.id),
+      [ids.conversation_id],
+    );
+    assert.equal(
+      (await call(`/api/conversations?owner=${encodeURIComponent(`key:${alice.id}`)}`, bob.key)).status,
+      400,
+    );
+    assert.deepEqual(
+      ((await (await call('/api/conversations', bob.key)).json()) as { data: unknown[] }).data,
+      [],
+    );
+
     // Alice still has it, whole.
     const aliceSdk = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: alice.key, maxRetries: 0 });
     const response = await aliceSdk.responses.retrieve(`resp_${hex(ids.parent_id)}`);

@@ -404,6 +404,22 @@ export class ConversationService {
     }
   }
 
+  /**
+   * A conversation and all its messages as `viewer` may see it: its own, or anyone's for an admin.
+   * Another owner's id reads as not found for everyone else.
+   */
+  async readAs(
+    viewer: { readonly owner: string; readonly admin: boolean },
+    conversationId: string,
+  ): Promise<ConversationHistory> {
+    let conversation = await this.#store.getConversation(viewer.owner, conversationId);
+    if (conversation === undefined && viewer.admin)
+      conversation = await this.#store.findConversationForAdmin(conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    const messages = await this.#store.listMessages(conversation.owner, conversationId);
+    return { conversation, messages };
+  }
+
   usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
     return this.#store.summarizeUsage(query);
   }

@@ -475,5 +475,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(await store.ensureSetting('secret', 'one'), 'one');
       assert.equal(await store.ensureSetting('secret', 'two'), 'one');
     });
+
+    it('finds a live conversation for an admin whoever owns it', async () => {
+      const { conversationId } = await startConversation(store, BOB);
+      assert.equal((await store.findConversationForAdmin(conversationId))?.owner, BOB);
+      await store.deleteConversation(BOB, conversationId, 2_000);
+      assert.equal(await store.findConversationForAdmin(conversationId), undefined);
+    });
   });
 }

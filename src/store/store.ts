@@ -186,6 +186,8 @@ export interface Store {
   markInterruptedMessages(error: string, now: number): Promise<number>;
 
   getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined>;
+  /** For admins only: a live conversation whoever owns it (the caller checks the role). */
+  findConversationForAdmin(conversationId: string): Promise<ConversationRecord | undefined>;
   /** Newest first (by update time). */
   listConversations(owner: string, offset: number, limit: number): Promise<Page<ConversationRecord>>;
   setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean>;

@@ -147,6 +147,11 @@ class SqliteStore implements Store {
     return row === undefined ? undefined : toConversation(row);
   }
 
+  async findConversationForAdmin(conversationId: string): Promise<ConversationRecord | undefined> {
+    const row = this.#statements.getConversationAnyOwner.get(conversationId) as Row | undefined;
+    return row === undefined ? undefined : toConversation(row);
+  }
+
   async listConversations(owner: string, offset: number, limit: number): Promise<Page<ConversationRecord>> {
     const rows = this.#statements.listConversations.all(owner, limit, offset) as Row[];
     const count = this.#statements.countConversations.get(owner) as Row;
@@ -310,6 +315,9 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    getConversationAnyOwner: prepare(
+      'SELECT c.* FROM conversations c WHERE c.id = ? AND c.deleted_at IS NULL',
+    ),
     insertKey: prepare(
       `INSERT INTO api_keys (id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,93 @@
+/**
+ * The native API's conversation reads: a cursor list and one conversation with its whole tree
+ * (messages with their parent ids). A user key sees its own; an admin key reads any
+ * conversation by id and lists any owner's with `?owner=`.
+ */
+
+import { Type } from 'typebox';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { badRequest } from '../../errors.ts';
+import type { ConversationRecord, MessageRecord } from '../../store/store.ts';
+import type { NativeApp } from './native-app.ts';
+
+const ListQuery = Type.Object(
+  {
+    owner: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    after: Type.Optional(Type.String({ format: 'uuid' })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  },
+  { additionalProperties: false },
+);
+const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+const seconds = (milliseconds: number) => Math.floor(milliseconds / 1000);
+
+function toConversation(conversation: ConversationRecord) {
+  return {
+    id: conversation.id,
+    object: 'conversation' as const,
+    owner: conversation.owner,
+    title: conversation.title,
+    model: conversation.model,
+    current_node: conversation.currentNode,
+    metadata: conversation.metadata,
+    created_at: seconds(conversation.createdAt),
+    updated_at: seconds(conversation.updatedAt),
+  };
+}
+
+function toMessage(message: MessageRecord) {
+  return {
+    id: message.id,
+    parent_id: message.parentId,
+    role: message.role,
+    content: message.content,
+    status: message.status,
+    model: message.model,
+    provider: message.provider,
+    finish_reason: message.finishReason,
+    usage:
+      message.inputTokens === null && message.outputTokens === null
+        ? null
+        : { input_tokens: message.inputTokens, output_tokens: message.outputTokens },
+    error: message.error,
+    deleted: message.deletedAt !== null,
+    created_at: seconds(message.createdAt),
+    updated_at: seconds(message.updatedAt),
+  };
+}
+
+export function registerNativeConversationRoutes(app: NativeApp, conversations: ConversationService): void {
+  app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
+    const principal = request.principal;
+    const query = request.query;
+    if (query.owner !== undefined && principal.role !== 'admin' && query.owner !== principal.owner) {
+      throw badRequest('only an admin key may list another owner’s conversations', 'owner');
+    }
+    const limit = Number(query.limit ?? 20);
+    if (limit < 1 || limit > 100) throw badRequest('limit must be between 1 and 100', 'limit');
+    const page = await conversations.listAfter(query.owner ?? principal.owner, {
+      order: query.order ?? 'desc',
+      limit,
+      ...(query.after === undefined ? {} : { after: query.after }),
+    });
+    const data = page.items.map(toConversation);
+    return {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: page.hasMore,
+    };
+  });
+
+  app.get('/conversations/:id', { schema: { params: Params } }, async (request) => {
+    const principal = request.principal;
+    const history = await conversations.readAs(
+      { owner: principal.owner, admin: principal.role === 'admin' },
+      request.params.id,
+    );
+    return { ...toConversation(history.conversation), messages: history.messages.map(toMessage) };
+  });
+}
