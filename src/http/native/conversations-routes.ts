@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { badRequest } from '../../errors.ts';
 import type { ConversationRecord, MessageRecord } from '../../store/store.ts';
+import { cursorList } from '../cursor-list.ts';
 import type { NativeApp } from './native-app.ts';
 
 const ListQuery = Type.Object(
@@ -72,14 +73,7 @@ export function registerNativeConversationRoutes(app: NativeApp, conversations: 
       limit,
       ...(query.after === undefined ? {} : { after: query.after }),
     });
-    const data = page.items.map(toConversation);
-    return {
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: page.hasMore,
-    };
+    return cursorList(page.items.map(toConversation), page.hasMore);
   });
 
   app.get('/conversations/:id', { schema: { params: Params } }, async (request) => {

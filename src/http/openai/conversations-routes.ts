@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { badRequest } from '../../errors.ts';
 import type { ConversationRecord } from '../../store/store.ts';
+import { cursorList } from '../cursor-list.ts';
 import { ownerOf } from '../owner.ts';
 import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages, toMessageItem } from './input-items.ts';
 import type { OpenAIApp } from './openai-app.ts';
@@ -77,14 +78,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       limit: parseLimit(query.limit),
       ...(after === undefined ? {} : { after }),
     });
-    const data = page.items.map(toConversationObject);
-    return {
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: page.hasMore,
-    };
+    return cursorList(page.items.map(toConversationObject), page.hasMore);
   });
 
   app.get('/conversations/:id', { schema: { params: ConversationParams } }, async (request) =>

@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { InputMessage } from '../../conversations/prompt.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord } from '../../store/store.ts';
+import { cursorList } from '../cursor-list.ts';
 import { toPublicId } from './openai-ids.ts';
 
 const TextPart = Type.Object(
@@ -128,12 +129,5 @@ export function pageOf<T extends { id: string }>(
     const index = ordered.findIndex((item) => item.id === query.after);
     start = index === -1 ? ordered.length : index + 1;
   }
-  const data = ordered.slice(start, start + limit);
-  return {
-    object: 'list' as const,
-    data,
-    first_id: data[0]?.id ?? null,
-    last_id: data.at(-1)?.id ?? null,
-    has_more: start + limit < ordered.length,
-  };
+  return cursorList(ordered.slice(start, start + limit), start + limit < ordered.length);
 }
