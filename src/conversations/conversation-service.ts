@@ -15,6 +15,7 @@ import type {
   Metadata,
   NewMessage,
   Page,
+  SearchHit,
   Store,
   UsageQuery,
   UsageSummaryRow,
@@ -418,6 +419,10 @@ export class ConversationService {
     if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
     const messages = await this.#store.listMessages(conversation.owner, conversationId);
     return { conversation, messages };
+  }
+
+  search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
+    return this.#store.search(owner, text, limit);
   }
 
   usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {

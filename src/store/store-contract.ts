@@ -482,5 +482,66 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.deleteConversation(BOB, conversationId, 2_000);
       assert.equal(await store.findConversationForAdmin(conversationId), undefined);
     });
+
+    it('searches titles and finished messages, best first, scoped to the owner', async () => {
+      const write = async (owner: string, title: string, texts: string[]) => {
+        const conversationId = randomUUID();
+        const ids = texts.map(() => randomUUID());
+        await store.beginTurn({
+          owner,
+          conversationId,
+          newConversation: { id: conversationId, title, model: null },
+          messages: texts.map((content, index) => ({
+            id: ids[index] ?? '',
+            parentId: index === 0 ? null : (ids[index - 1] ?? null),
+            role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+            content,
+            status: 'completed' as const,
+          })),
+          now: 1_000,
+        });
+        return { conversationId, ids };
+      };
+      const animals = await write(ALICE, 'Animals', ['The quick brown fox jumps', 'Foxes are quick indeed']);
+      await write(ALICE, 'Cooking', ['How do I cook rice?', 'Rinse it, then simmer.']);
+      await write(BOB, 'Quick notes', ['quick quick quick']);
+
+      const hits = await store.search(ALICE, 'quick', 10);
+      assert.deepEqual(new Set(hits.map((hit) => hit.conversationId)), new Set([animals.conversationId]));
+      assert.equal(hits.length, 2);
+      assert.ok(hits.every((hit) => hit.kind === 'message' && hit.snippet.includes('<mark>quick</mark>')));
+      assert.ok((hits[0]?.rank ?? 0) <= (hits[1]?.rank ?? 0), 'best first');
+      assert.deepEqual(
+        (await store.search(ALICE, 'anim', 10)).map((hit) => [hit.kind, hit.snippet]),
+        [['title', '<mark>Animals</mark>']],
+      );
+      assert.equal((await store.search(ALICE, 'brown jumps', 10)).length, 1, 'every word must match');
+      assert.deepEqual(await store.search(ALICE, '   ', 10), []);
+      assert.deepEqual(await store.search(ALICE, '"AND OR ( NEAR', 10), [], 'syntax is read as words');
+
+      // An answer still streaming is not found; once it ends, it is.
+      const streaming = await startConversation(store, ALICE);
+      await store.updateMessage(streaming.answer, {
+        content: 'platypus so far',
+        status: 'in_progress',
+        now: 2_000,
+      });
+      assert.deepEqual(await store.search(ALICE, 'platypus', 10), []);
+      await store.updateMessage(streaming.answer, {
+        content: 'platypus at last',
+        status: 'completed',
+        now: 3_000,
+      });
+      assert.equal((await store.search(ALICE, 'platypus', 10))[0]?.messageId, streaming.answer);
+
+      // Deleted messages and conversations leave the results; a renamed title is found by its new name.
+      await store.deleteMessage(ALICE, animals.conversationId, animals.ids[0] ?? '', 4_000);
+      assert.equal((await store.search(ALICE, 'quick', 10)).length, 1);
+      await store.setTitle(ALICE, animals.conversationId, 'Wildlife', 5_000);
+      assert.deepEqual(await store.search(ALICE, 'animals', 10), []);
+      assert.equal((await store.search(ALICE, 'wildlife', 10)).length, 1);
+      await store.deleteConversation(ALICE, animals.conversationId, 6_000);
+      assert.deepEqual(await store.search(ALICE, 'quick', 10), []);
+    });
   });
 }

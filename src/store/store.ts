@@ -173,6 +173,20 @@ export interface UsageSummaryRow {
   readonly cost: number | null;
 }
 
+/** A search match: a conversation's title or one message, with a highlighted snippet. */
+export interface SearchHit {
+  readonly kind: 'title' | 'message';
+  readonly conversationId: string;
+  readonly conversationTitle: string | null;
+  readonly messageId: string | null;
+  readonly role: MessageRole | null;
+  /** Plain text around the match; matched terms are wrapped in `<mark>` and `</mark>`. */
+  readonly snippet: string;
+  /** Lower is better. */
+  readonly rank: number;
+  readonly createdAt: number;
+}
+
 export interface Store {
   /**
    * Writes the messages of a turn (and the conversation, when new) in one transaction and moves
@@ -215,6 +229,12 @@ export interface Store {
     conversationId: string,
     parentId: string | null,
   ): Promise<readonly MessageRecord[]>;
+
+  /**
+   * Full-text search over the owner's titles and finished, live messages, best first. `text` is
+   * what a person typed: each word must match (the last one as a prefix).
+   */
+  search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]>;
 
   createKey(key: ApiKeyRecord): Promise<void>;
   findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;

@@ -12,6 +12,7 @@ import { sendSurfaceError } from '../surface-errors.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerNativeConversationRoutes } from './conversations-routes.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
+import { registerSearchRoutes } from './search-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 
 export interface NativeRoutesOptions {
@@ -40,6 +41,7 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerKeysRoutes(typed, options.keys);
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
+  registerSearchRoutes(typed, options.conversations);
 }
 
 function toStatus(error: unknown): number {

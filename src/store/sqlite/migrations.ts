@@ -93,4 +93,34 @@ export const sqliteMigrations: readonly string[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- Full-text search over finished message text and titles. Answers are indexed once they end
+  -- (not at every streaming flush); deleted messages leave the index; deleted conversations are
+  -- filtered at query time.
+  CREATE VIRTUAL TABLE messages_fts USING fts5(content, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE titles_fts USING fts5(title, tokenize = 'unicode61 remove_diacritics 2');
+
+  INSERT INTO messages_fts (rowid, content)
+    SELECT rowid, content FROM messages WHERE status <> 'in_progress' AND deleted_at IS NULL;
+  INSERT INTO titles_fts (rowid, title) SELECT rowid, title FROM conversations WHERE title IS NOT NULL;
+
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.status <> 'in_progress' BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+  END;
+  CREATE TRIGGER messages_fts_finish AFTER UPDATE OF status ON messages
+    WHEN old.status = 'in_progress' AND new.status <> 'in_progress' AND new.deleted_at IS NULL BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER UPDATE OF deleted_at ON messages
+    WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.rowid;
+  END;
+  CREATE TRIGGER titles_fts_insert AFTER INSERT ON conversations WHEN new.title IS NOT NULL BEGIN
+    INSERT INTO titles_fts (rowid, title) VALUES (new.rowid, new.title);
+  END;
+  CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON conversations BEGIN
+    DELETE FROM titles_fts WHERE rowid = old.rowid;
+    INSERT INTO titles_fts (rowid, title) SELECT new.rowid, new.title WHERE new.title IS NOT NULL;
+  END;
+  `,
 ];

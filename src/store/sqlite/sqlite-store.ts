@@ -20,6 +20,7 @@ import type {
   MessageUpdate,
   Metadata,
   Page,
+  SearchHit,
   Store,
   UsageQuery,
   UsageRecord,
@@ -221,6 +222,22 @@ class SqliteStore implements Store {
     return (rows as Row[]).map(toMessage);
   }
 
+  async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
+    const query = toFtsQuery(text);
+    if (query === '') return [];
+    const rows = this.#statements.search.all(query, owner, query, owner, limit) as Row[];
+    return rows.map((row) => ({
+      kind: row.kind === 'title' ? 'title' : 'message',
+      conversationId: String(row.conversation_id),
+      conversationTitle: nullableString(row.title),
+      messageId: nullableString(row.message_id),
+      role: row.role === null ? null : (String(row.role) as MessageRole),
+      snippet: String(row.snippet),
+      rank: Number(row.rank),
+      createdAt: Number(row.created_at),
+    }));
+  }
+
   async createKey(key: ApiKeyRecord): Promise<void> {
     this.#statements.insertKey.run(
       key.id,
@@ -315,6 +332,20 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    search: prepare(
+      `SELECT * FROM (
+         SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL AS message_id, NULL AS role,
+           highlight(titles_fts, 0, '<mark>', '</mark>') AS snippet, bm25(titles_fts) AS rank, c.created_at
+         FROM titles_fts JOIN conversations c ON c.rowid = titles_fts.rowid
+         WHERE titles_fts MATCH ? AND ${OWNED}
+         UNION ALL
+         SELECT 'message', m.conversation_id, c.title, m.id, m.role,
+           snippet(messages_fts, 0, '<mark>', '</mark>', '…', 16), bm25(messages_fts), m.created_at
+         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+           JOIN conversations c ON c.id = m.conversation_id
+         WHERE messages_fts MATCH ? AND ${OWNED} AND m.deleted_at IS NULL
+       ) ORDER BY rank LIMIT ?`,
+    ),
     getConversationAnyOwner: prepare(
       'SELECT c.* FROM conversations c WHERE c.id = ? AND c.deleted_at IS NULL',
     ),
@@ -427,6 +458,17 @@ function toConversation(row: Row): ConversationRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
+}
+
+/**
+ * A person's words as an FTS5 query: every word quoted (so no word is read as syntax), all
+ * required, the last one a prefix so results come while typing.
+ */
+export function toFtsQuery(text: string): string {
+  const words = text.split(/\s+/).filter((word) => word !== '');
+  return words
+    .map((word, index) => `"${word.replaceAll('"', '""')}"${index === words.length - 1 ? '*' : ''}`)
+    .join(' ');
 }
 
 function toKey(row: Row): ApiKeyRecord {
