@@ -9,6 +9,7 @@ export const errorCodes = {
   UNAUTHORIZED: { status: 401, type: 'authentication_error' },
   FORBIDDEN: { status: 403, type: 'permission_error' },
   NOT_FOUND: { status: 404, type: 'not_found_error' },
+  CONFLICT: { status: 409, type: 'conflict_error' },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error' },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },

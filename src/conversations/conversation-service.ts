@@ -11,6 +11,7 @@ import type {
   ConversationRecord,
   CursorPage,
   CursorQuery,
+  ImportedConversation,
   MessageRecord,
   Metadata,
   NewMessage,
@@ -22,6 +23,7 @@ import type {
 } from '../store/store.ts';
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
+import { parseImport } from './transfer.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
 
@@ -419,6 +421,37 @@ export class ConversationService {
     if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
     const messages = await this.#store.listMessages(conversation.owner, conversationId);
     return { conversation, messages };
+  }
+
+  /** Every live conversation of an owner with its messages, oldest first (for exports). */
+  async allHistories(owner: string): Promise<ConversationHistory[]> {
+    const histories: ConversationHistory[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.listConversationsAfter(owner, {
+        order: 'asc',
+        limit: 100,
+        ...(after === undefined ? {} : { after }),
+      });
+      for (const conversation of page.items) {
+        histories.push({ conversation, messages: await this.#store.listMessages(owner, conversation.id) });
+      }
+      after = page.items.at(-1)?.id;
+      if (!page.hasMore || after === undefined) return histories;
+    }
+  }
+
+  /** Imports a Parley export or ChatGPT's conversations.json for `owner`: all of it, or nothing. */
+  async importData(owner: string, data: unknown): Promise<readonly ImportedConversation[]> {
+    const items = parseImport(data, owner, this.#now());
+    const { conflicts } = await this.#store.importConversations(items);
+    if (conflicts.length > 0) {
+      throw new ParleyError(
+        'CONFLICT',
+        `import: ${conflicts.length} ids exist already (e.g. ${conflicts.slice(0, 3).join(', ')}); nothing was imported`,
+      );
+    }
+    return items;
   }
 
   search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {

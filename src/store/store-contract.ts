@@ -543,5 +543,54 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.deleteConversation(ALICE, animals.conversationId, 6_000);
       assert.deepEqual(await store.search(ALICE, 'quick', 10), []);
     });
+
+    it('imports whole conversations as given, parents in any order, or nothing on a conflict', async () => {
+      const conversationId = randomUUID();
+      const [root, answer, branch] = [randomUUID(), randomUUID(), randomUUID()];
+      const message = (id: string, parentId: string | null, role: 'user' | 'assistant', at: number) => ({
+        id,
+        conversationId,
+        parentId,
+        role,
+        content: `text of ${id}`,
+        model: role === 'assistant' ? 'model-a' : null,
+        provider: null,
+        status: role === 'assistant' ? ('incomplete' as const) : ('completed' as const),
+        finishReason: null,
+        inputTokens: null,
+        outputTokens: null,
+        error: null,
+        requestOptions: null,
+        deletedAt: null,
+        createdAt: at,
+        updatedAt: at + 1,
+      });
+      const messages = [
+        message(branch, answer, 'user', 3_000),
+        message(answer, root, 'assistant', 2_000),
+        message(root, null, 'user', 1_000),
+      ];
+      const conversation = {
+        id: conversationId,
+        owner: ALICE,
+        title: 'Imported',
+        model: 'model-a',
+        currentNode: branch,
+        metadata: { source: 'test' },
+        createdAt: 1_000,
+        updatedAt: 3_001,
+      };
+      assert.deepEqual(await store.importConversations([{ conversation, messages }]), { conflicts: [] });
+      assert.deepEqual(await store.getConversation(ALICE, conversationId), conversation);
+      assert.deepEqual(await store.listMessages(ALICE, conversationId), [...messages].reverse());
+
+      const other = randomUUID();
+      const again = await store.importConversations([
+        { conversation: { ...conversation, id: other }, messages: [] },
+        { conversation, messages },
+      ]);
+      assert.deepEqual(new Set(again.conflicts), new Set([conversationId, root, answer, branch]));
+      assert.equal(await store.getConversation(ALICE, other), undefined, 'nothing was written');
+    });
   });
 }

@@ -173,6 +173,13 @@ export interface UsageSummaryRow {
   readonly cost: number | null;
 }
 
+/** A whole conversation as written by an import: ids, times and statuses kept as given. */
+export interface ImportedConversation {
+  readonly conversation: ConversationRecord;
+  /** Parents may come in any order; every parent is in the list (or null). */
+  readonly messages: readonly MessageRecord[];
+}
+
 /** A search match: a conversation's title or one message, with a highlighted snippet. */
 export interface SearchHit {
   readonly kind: 'title' | 'message';
@@ -235,6 +242,14 @@ export interface Store {
    * what a person typed: each word must match (the last one as a prefix).
    */
   search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]>;
+
+  /**
+   * Writes whole conversations in one transaction. When any conversation or message id exists
+   * already, writes nothing and returns those ids.
+   */
+  importConversations(
+    items: readonly ImportedConversation[],
+  ): Promise<{ readonly conflicts: readonly string[] }>;
 
   createKey(key: ApiKeyRecord): Promise<void>;
   findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;

@@ -13,6 +13,7 @@ import type { TypedApp } from '../typed-app.ts';
 import { registerNativeConversationRoutes } from './conversations-routes.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
 import { registerSearchRoutes } from './search-routes.ts';
+import { registerTransferRoutes } from './transfer-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 
 export interface NativeRoutesOptions {
@@ -42,6 +43,7 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
   registerSearchRoutes(typed, options.conversations);
+  registerTransferRoutes(typed, options.conversations);
 }
 
 function toStatus(error: unknown): number {

@@ -75,4 +75,251 @@ describe('native API', () => {
     const empty = await parley.app.inject({ method: 'GET', url: '/api/search?q=', headers: as(alice) });
     assert.equal(empty.statusCode, 400);
   });
+
+  it('exports and imports Parley’s own format exactly, and refuses to import twice', async () => {
+    const alice = await newKey('alice');
+    parley.scripts.push({ deltas: ['A1'] }, { deltas: ['A2'] }, { deltas: ['B2'] });
+    const first = await ask(alice, 'Q1');
+    await parley.app.inject({
+      method: 'POST',
+      url: '/ask',
+      headers: as(alice),
+      payload: { msg: 'Q2', parent_id: first.parent_id, conversation_id: first.conversation_id },
+    });
+    await parley.app.inject({
+      method: 'POST',
+      url: '/ask',
+      headers: as(alice),
+      payload: { msg: 'Q2b', parent_id: first.parent_id, conversation_id: first.conversation_id },
+    });
+    const exported = await parley.app.inject({ method: 'GET', url: '/api/export', headers: as(alice) });
+    assert.equal(exported.statusCode, 200);
+    const data = exported.json() as { format: string; conversations: { id: string; messages: unknown[] }[] };
+    assert.equal(data.format, 'parley.export');
+    assert.equal(data.conversations[0]?.messages.length, 6);
+
+    const again = await parley.app.inject({
+      method: 'POST',
+      url: '/api/import',
+      headers: as(alice),
+      payload: data,
+    });
+    assert.equal(again.statusCode, 409, 'the same ids exist here already');
+
+    // Into a fresh server, for another owner: the same conversation, field for field.
+    const other = await buildTestApp({ env: { PARLEY_ADMIN_KEY: ADMIN } });
+    try {
+      const imported = await other.app.inject({
+        method: 'POST',
+        url: '/api/import',
+        headers: as(ADMIN),
+        payload: data,
+      });
+      assert.equal(imported.statusCode, 201, imported.body);
+      const back = await other.app.inject({ method: 'GET', url: '/api/export', headers: as(ADMIN) });
+      const { exported_at: _a, ...left } = back.json() as Record<string, unknown>;
+      const { exported_at: _b, ...right } = data as unknown as Record<string, unknown>;
+      assert.deepEqual(left, right);
+    } finally {
+      await other.app.close();
+      await other.store.close();
+    }
+
+    const markdown = await parley.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${first.conversation_id}/export?format=markdown`,
+      headers: as(alice),
+    });
+    assert.match(String(markdown.headers['content-type']), /text\/markdown/);
+    assert.equal(
+      markdown.body,
+      [
+        '# Q1',
+        '',
+        markdown.body.split('\n')[2],
+        '',
+        '**User:**',
+        '',
+        'Q1',
+        '',
+        '**Assistant:**',
+        '',
+        'A1',
+        '',
+        '**User:**',
+        '',
+        'Q2b',
+        '',
+        '**Assistant:**',
+        '',
+        'B2',
+        '',
+        '_2 more messages on other branches._',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('imports a ChatGPT export, keeps its tree and current branch, and continues it with /ask', async () => {
+    const alice = await newKey('alice');
+    const node = (id: string, parent: string | null, children: string[], message: unknown) => ({
+      id,
+      parent,
+      children,
+      message,
+    });
+    const message = (
+      id: string,
+      role: string,
+      text: string,
+      time: number,
+      extra: Record<string, unknown> = {},
+    ) => ({
+      id,
+      author: { role, name: null, metadata: {} },
+      create_time: time,
+      update_time: null,
+      content: { content_type: 'text', parts: [text] },
+      status: 'finished_successfully',
+      end_turn: role === 'assistant' ? true : null,
+      weight: 1,
+      metadata: extra,
+      recipient: 'all',
+    });
+    const chatgpt = [
+      {
+        title: 'Trip to Oslo',
+        create_time: 1_700_000_000.5,
+        update_time: 1_700_000_100.25,
+        mapping: {
+          'aaa-root': node('aaa-root', null, ['sys'], null),
+          sys: node(
+            'sys',
+            'aaa-root',
+            ['u1'],
+            message('sys', 'system', '', 1_700_000_000, { is_visually_hidden_from_conversation: true }),
+          ),
+          u1: node('u1', 'sys', ['a1'], message('u1', 'user', 'Plan a day in Oslo', 1_700_000_001)),
+          a1: node(
+            'a1',
+            'u1',
+            ['u2', 'u2b'],
+            message('a1', 'assistant', 'Visit the Opera House.', 1_700_000_002, { model_slug: 'gpt-4o' }),
+          ),
+          u2: node('u2', 'a1', ['a2'], message('u2', 'user', 'And in the evening?', 1_700_000_003)),
+          a2: node(
+            'a2',
+            'u2',
+            [],
+            message('a2', 'assistant', 'Dinner at Aker Brygge.', 1_700_000_004, { model_slug: 'gpt-4o' }),
+          ),
+          u2b: node('u2b', 'a1', ['a2b'], message('u2b', 'user', 'Is it expensive?', 1_700_000_005)),
+          a2b: node('a2b', 'u2b', [], {
+            ...message('a2b', 'assistant', '', 1_700_000_006),
+            content: {
+              content_type: 'multimodal_text',
+              parts: ['Quite, ', { content_type: 'image_asset_pointer' }, 'yes.'],
+            },
+          }),
+        },
+        moderation_results: [],
+        current_node: 'a2b',
+        conversation_id: 'c0ffee00-0000-4000-8000-000000000000',
+        id: 'c0ffee00-0000-4000-8000-000000000000',
+        default_model_slug: 'gpt-4o',
+      },
+    ];
+    const response = await parley.app.inject({
+      method: 'POST',
+      url: '/api/import',
+      headers: as(alice),
+      payload: chatgpt,
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    const summary = (
+      response.json() as { conversations: { id: string; messages: number; current_node: string }[] }
+    ).conversations[0];
+    assert.equal(summary?.messages, 6, 'the empty root and the hidden system message carry nothing');
+
+    const read = await parley.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${summary?.id}`,
+      headers: as(alice),
+    });
+    const tree = read.json() as {
+      title: string;
+      created_at: number;
+      current_node: string;
+      messages: { id: string; parent_id: string | null; role: string; content: string; created_at: number }[];
+    };
+    assert.equal(tree.title, 'Trip to Oslo');
+    assert.equal(tree.created_at, 1_700_000_000);
+    const byText = new Map(tree.messages.map((entry) => [entry.content, entry]));
+    assert.equal(byText.get('Plan a day in Oslo')?.parent_id, null);
+    const a1 = byText.get('Visit the Opera House.');
+    assert.equal(a1?.parent_id, byText.get('Plan a day in Oslo')?.id);
+    assert.equal(byText.get('And in the evening?')?.parent_id, a1?.id);
+    assert.equal(byText.get('Is it expensive?')?.parent_id, a1?.id);
+    assert.equal(tree.current_node, byText.get('Quite, \nyes.')?.id);
+
+    parley.scripts.push({ deltas: ['Bring a coat.'] });
+    const continued = await parley.app.inject({
+      method: 'POST',
+      url: '/ask',
+      headers: as(alice),
+      payload: { msg: 'What should I wear?', parent_id: tree.current_node, conversation_id: summary?.id },
+    });
+    assert.equal(continued.statusCode, 200, continued.body);
+    assert.deepEqual(
+      parley.calls.at(-1)?.prompt.map((entry) => entry.content),
+      [
+        'Plan a day in Oslo',
+        'Visit the Opera House.',
+        'Is it expensive?',
+        'Quite, \nyes.',
+        'What should I wear?',
+      ],
+    );
+  });
+
+  it('refuses a malformed import with a 400 that says where, importing nothing', async () => {
+    const alice = await newKey('alice');
+    const broken = [
+      {
+        title: 'ok',
+        mapping: {
+          a: {
+            id: 'a',
+            parent: null,
+            children: [],
+            message: { author: { role: 'user' }, content: { parts: ['hi'] } },
+          },
+        },
+      },
+      {
+        title: 'bad',
+        mapping: { b: { id: 'b', parent: null, children: [], message: { author: { role: 'robot' } } } },
+      },
+    ];
+    const response = await parley.app.inject({
+      method: 'POST',
+      url: '/api/import',
+      headers: as(alice),
+      payload: broken,
+    });
+    assert.equal(response.statusCode, 400);
+    assert.match(
+      (response.json() as { error: { message: string } }).error.message,
+      /\[1\]\.mapping\.b\.message\.author\.role/,
+    );
+    const list = await parley.app.inject({ method: 'GET', url: '/api/conversations', headers: as(alice) });
+    assert.deepEqual((list.json() as { data: unknown[] }).data, []);
+    const unknown = await parley.app.inject({
+      method: 'POST',
+      url: '/api/import',
+      headers: as(alice),
+      payload: { hello: 1 },
+    });
+    assert.equal(unknown.statusCode, 400);
+  });
 });

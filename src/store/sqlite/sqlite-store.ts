@@ -12,6 +12,7 @@ import type {
   ConversationRecord,
   CursorPage,
   CursorQuery,
+  ImportedConversation,
   KeyLimits,
   KeyRole,
   MessageRecord,
@@ -238,6 +239,55 @@ class SqliteStore implements Store {
     }));
   }
 
+  async importConversations(
+    items: readonly ImportedConversation[],
+  ): Promise<{ readonly conflicts: readonly string[] }> {
+    const statements = this.#statements;
+    return inTransaction(this.#database, () => {
+      const conflicts: string[] = [];
+      for (const { conversation, messages } of items) {
+        if (statements.conversationExists.get(conversation.id) !== undefined) conflicts.push(conversation.id);
+        for (const message of messages) {
+          if (statements.messageExists.get(message.id) !== undefined) conflicts.push(message.id);
+        }
+      }
+      if (conflicts.length > 0) return { conflicts };
+      for (const { conversation, messages } of items) {
+        statements.importConversation.run(
+          conversation.id,
+          conversation.owner,
+          conversation.title,
+          conversation.model,
+          conversation.currentNode,
+          JSON.stringify(conversation.metadata),
+          conversation.createdAt,
+          conversation.updatedAt,
+        );
+        for (const message of parentsFirst(messages)) {
+          statements.importMessage.run(
+            message.id,
+            conversation.id,
+            message.parentId,
+            message.role,
+            message.content,
+            message.model,
+            message.provider,
+            message.status,
+            message.finishReason,
+            message.inputTokens,
+            message.outputTokens,
+            message.error,
+            message.requestOptions,
+            message.deletedAt,
+            message.createdAt,
+            message.updatedAt,
+          );
+        }
+      }
+      return { conflicts };
+    });
+  }
+
   async createKey(key: ApiKeyRecord): Promise<void> {
     this.#statements.insertKey.run(
       key.id,
@@ -332,6 +382,17 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
+    messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
+    importConversation: prepare(
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    importMessage: prepare(
+      `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
+         input_tokens, output_tokens, error, request_options, deleted_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     search: prepare(
       `SELECT * FROM (
          SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL AS message_id, NULL AS role,
@@ -458,6 +519,24 @@ function toConversation(row: Row): ConversationRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
+}
+
+/** Orders messages so that every parent comes before its children (the foreign key needs it). */
+function parentsFirst(messages: readonly MessageRecord[]): MessageRecord[] {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const ordered: MessageRecord[] = [];
+  const placed = new Set<string>();
+  for (const message of messages) {
+    const chain: MessageRecord[] = [];
+    let current: MessageRecord | undefined = message;
+    while (current !== undefined && !placed.has(current.id)) {
+      chain.push(current);
+      placed.add(current.id);
+      current = current.parentId === null ? undefined : byId.get(current.parentId);
+    }
+    ordered.push(...chain.reverse());
+  }
+  return ordered;
 }
 
 /**

@@ -1,0 +1,318 @@
+/**
+ * Export and import. Parley's own format round-trips exactly (ids, tree, times in milliseconds,
+ * statuses). ChatGPT's data export (`conversations.json`) is read too: every node with its
+ * parent, role, text and time, the title and the current branch. A malformed file is a 400 that
+ * says where, and nothing is imported.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { badRequest } from '../errors.ts';
+import type {
+  ConversationRecord,
+  ImportedConversation,
+  MessageRecord,
+  MessageRole,
+  MessageStatus,
+} from '../store/store.ts';
+import type { ConversationHistory } from './conversation-service.ts';
+
+export const EXPORT_FORMAT = 'parley.export';
+export const EXPORT_VERSION = 1;
+
+const ROLES: readonly MessageRole[] = ['system', 'developer', 'user', 'assistant', 'tool'];
+const STATUSES: readonly MessageStatus[] = ['in_progress', 'completed', 'incomplete', 'failed'];
+
+export function toExportConversation(history: ConversationHistory) {
+  const { conversation, messages } = history;
+  return {
+    id: conversation.id,
+    title: conversation.title,
+    model: conversation.model,
+    current_node: conversation.currentNode,
+    metadata: conversation.metadata,
+    created_at: conversation.createdAt,
+    updated_at: conversation.updatedAt,
+    messages: messages.map((message) => ({
+      id: message.id,
+      parent_id: message.parentId,
+      role: message.role,
+      content: message.content,
+      status: message.status,
+      model: message.model,
+      provider: message.provider,
+      finish_reason: message.finishReason,
+      input_tokens: message.inputTokens,
+      output_tokens: message.outputTokens,
+      error: message.error,
+      request_options: message.requestOptions,
+      deleted_at: message.deletedAt,
+      created_at: message.createdAt,
+      updated_at: message.updatedAt,
+    })),
+  };
+}
+
+export function toExport(histories: readonly ConversationHistory[], now: number) {
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exported_at: now,
+    conversations: histories.map(toExportConversation),
+  };
+}
+
+const ROLE_NAMES: Readonly<Record<MessageRole, string>> = {
+  system: 'System',
+  developer: 'Developer',
+  user: 'User',
+  assistant: 'Assistant',
+  tool: 'Tool',
+};
+
+/** The current branch as Markdown, oldest first; other branches are counted, not shown. */
+export function toMarkdown(history: ConversationHistory): string {
+  const { conversation, messages } = history;
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const branch: MessageRecord[] = [];
+  for (
+    let node = conversation.currentNode === null ? undefined : byId.get(conversation.currentNode);
+    node !== undefined;
+  ) {
+    if (node.deletedAt === null) branch.unshift(node);
+    node = node.parentId === null ? undefined : byId.get(node.parentId);
+  }
+  const lines = [`# ${conversation.title ?? 'Untitled conversation'}`, ''];
+  lines.push(
+    `_${new Date(conversation.createdAt).toISOString()}${conversation.model === null ? '' : ` · ${conversation.model}`}_`,
+    '',
+  );
+  for (const message of branch) {
+    const note = message.status === 'completed' ? '' : ` _(${message.status})_`;
+    lines.push(`**${ROLE_NAMES[message.role]}:**${note}`, '', message.content, '');
+  }
+  const others = messages.length - branch.length;
+  if (others > 0) lines.push(`_${others} more message${others === 1 ? '' : 's'} on other branches._`, '');
+  return lines.join('\n');
+}
+
+/** Reads an uploaded file: Parley's export, or ChatGPT's `conversations.json` (a list, or one conversation). */
+export function parseImport(data: unknown, owner: string, now: number): ImportedConversation[] {
+  if (isRecord(data) && data.format === EXPORT_FORMAT) return parseParleyExport(data, owner);
+  if (Array.isArray(data))
+    return data.map((entry, index) => parseChatGptConversation(entry, `[${index}]`, owner, now));
+  if (isRecord(data) && isRecord(data.mapping)) return [parseChatGptConversation(data, '', owner, now)];
+  throw badRequest(
+    'unknown file: expected a Parley export ({"format": "parley.export"}) or ChatGPT conversations.json (a list of conversations)',
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Field readers that fail with the field's place in the file. */
+class Reader {
+  readonly where: string;
+  constructor(where: string) {
+    this.where = where;
+  }
+  fail(field: string, expected: string): never {
+    throw badRequest(
+      `import: ${this.where}${this.where === '' ? '' : '.'}${field} must be ${expected}; nothing was imported`,
+    );
+  }
+  string(record: Record<string, unknown>, field: string): string {
+    const value = record[field];
+    return typeof value === 'string' ? value : this.fail(field, 'a string');
+  }
+  nullableString(record: Record<string, unknown>, field: string): string | null {
+    const value = record[field];
+    if (value === null || value === undefined) return null;
+    return typeof value === 'string' ? value : this.fail(field, 'a string or null');
+  }
+  number(record: Record<string, unknown>, field: string): number {
+    const value = record[field];
+    return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(field, 'a number');
+  }
+  nullableNumber(record: Record<string, unknown>, field: string): number | null {
+    const value = record[field];
+    if (value === null || value === undefined) return null;
+    return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(field, 'a number or null');
+  }
+  oneOf<T extends string>(record: Record<string, unknown>, field: string, allowed: readonly T[]): T {
+    const value = record[field];
+    return (
+      allowed.find((candidate) => candidate === value) ?? this.fail(field, `one of ${allowed.join(', ')}`)
+    );
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseParleyExport(data: Record<string, unknown>, owner: string): ImportedConversation[] {
+  const top: Reader = new Reader('');
+  if (data.version !== EXPORT_VERSION) top.fail('version', `${EXPORT_VERSION}`);
+  if (!Array.isArray(data.conversations)) top.fail('conversations', 'a list');
+  return (data.conversations as unknown[]).map((entry, index) => {
+    const read: Reader = new Reader(`conversations[${index}]`);
+    if (!isRecord(entry)) read.fail('', 'an object');
+    const id = read.string(entry, 'id');
+    if (!UUID.test(id)) read.fail('id', 'a UUID');
+    const metadata = entry.metadata ?? {};
+    if (!isRecord(metadata) || !Object.values(metadata).every((value) => typeof value === 'string')) {
+      read.fail('metadata', 'an object of strings');
+    }
+    if (!Array.isArray(entry.messages)) read.fail('messages', 'a list');
+    const messages = (entry.messages as unknown[]).map((raw, messageIndex) => {
+      const field: Reader = new Reader(`conversations[${index}].messages[${messageIndex}]`);
+      if (!isRecord(raw)) field.fail('', 'an object');
+      const messageId = field.string(raw, 'id');
+      if (!UUID.test(messageId)) field.fail('id', 'a UUID');
+      return {
+        id: messageId,
+        conversationId: id,
+        parentId: field.nullableString(raw, 'parent_id'),
+        role: field.oneOf(raw, 'role', ROLES),
+        content: field.string(raw, 'content'),
+        model: field.nullableString(raw, 'model'),
+        provider: field.nullableString(raw, 'provider'),
+        status: field.oneOf(raw, 'status', STATUSES),
+        finishReason: field.nullableString(raw, 'finish_reason'),
+        inputTokens: field.nullableNumber(raw, 'input_tokens'),
+        outputTokens: field.nullableNumber(raw, 'output_tokens'),
+        error: field.nullableString(raw, 'error'),
+        requestOptions: field.nullableString(raw, 'request_options'),
+        deletedAt: field.nullableNumber(raw, 'deleted_at'),
+        createdAt: field.number(raw, 'created_at'),
+        updatedAt: field.number(raw, 'updated_at'),
+      } satisfies MessageRecord;
+    });
+    const conversation: ConversationRecord = {
+      id,
+      owner,
+      title: read.nullableString(entry, 'title'),
+      model: read.nullableString(entry, 'model'),
+      currentNode: read.nullableString(entry, 'current_node'),
+      metadata: metadata as Record<string, string>,
+      createdAt: read.number(entry, 'created_at'),
+      updatedAt: read.number(entry, 'updated_at'),
+    };
+    checkTree(read, conversation, messages);
+    return { conversation, messages };
+  });
+}
+
+/** Every parent and the current node must be messages of the same conversation. */
+function checkTree(read: Reader, conversation: ConversationRecord, messages: readonly MessageRecord[]): void {
+  const ids = new Set(messages.map((message) => message.id));
+  if (ids.size !== messages.length) read.fail('messages', 'messages with distinct ids');
+  for (const message of messages) {
+    if (message.parentId !== null && !ids.has(message.parentId))
+      read.fail('messages', `complete: parent ${message.parentId} is missing`);
+  }
+  if (conversation.currentNode !== null && !ids.has(conversation.currentNode))
+    read.fail('current_node', 'one of its messages');
+}
+
+const CHATGPT_STATUS: Readonly<Record<string, MessageStatus>> = {
+  finished_successfully: 'completed',
+  finished_partial_completion: 'incomplete',
+  in_progress: 'incomplete',
+};
+
+/** Text of a ChatGPT message: its string parts (images and other parts are left out), or `text`. */
+function chatGptText(content: unknown): string {
+  if (!isRecord(content)) return '';
+  if (Array.isArray(content.parts))
+    return content.parts.filter((part) => typeof part === 'string').join('\n');
+  return typeof content.text === 'string' ? content.text : '';
+}
+
+function parseChatGptConversation(
+  entry: unknown,
+  where: string,
+  owner: string,
+  now: number,
+): ImportedConversation {
+  const read: Reader = new Reader(where);
+  if (!isRecord(entry)) read.fail('', 'a conversation object');
+  if (!isRecord(entry.mapping)) read.fail('mapping', 'an object of nodes');
+  const createdAt = Math.round((read.nullableNumber(entry, 'create_time') ?? now / 1000) * 1000);
+  const updatedAt = Math.round((read.nullableNumber(entry, 'update_time') ?? createdAt / 1000) * 1000);
+  const nodes = entry.mapping as Record<string, unknown>;
+  const conversationId = randomUUID();
+
+  // First pass: which nodes carry a message we keep, and their new ids.
+  const kept = new Map<string, { id: string; message: Record<string, unknown> }>();
+  for (const [nodeId, node] of Object.entries(nodes)) {
+    if (!isRecord(node)) read.fail(`mapping.${nodeId}`, 'a node object');
+    const message = node.message;
+    if (message === null || message === undefined) continue;
+    if (!isRecord(message) || !isRecord(message.author))
+      read.fail(`mapping.${nodeId}.message.author`, 'an object');
+    const role = message.author.role;
+    if (typeof role !== 'string' || !ROLES.includes(role as MessageRole)) {
+      read.fail(`mapping.${nodeId}.message.author.role`, `one of ${ROLES.join(', ')}`);
+    }
+    // The hidden, empty system message at the root of every ChatGPT conversation carries nothing.
+    if (role === 'system' && chatGptText(message.content).trim() === '') continue;
+    kept.set(nodeId, { id: randomUUID(), message });
+  }
+
+  /** The nearest kept ancestor of a node (skipping nodes without a message). */
+  const keptAncestor = (nodeId: string | null): string | null => {
+    const seen = new Set<string>();
+    let current = nodeId;
+    while (current !== null && !seen.has(current)) {
+      seen.add(current);
+      const found = kept.get(current);
+      if (found !== undefined) return found.id;
+      const node = nodes[current];
+      current = isRecord(node) && typeof node.parent === 'string' ? node.parent : null;
+    }
+    return null;
+  };
+
+  const messages: MessageRecord[] = [];
+  for (const [nodeId, { id, message }] of kept) {
+    const node = nodes[nodeId] as Record<string, unknown>;
+    const time = typeof message.create_time === 'number' ? Math.round(message.create_time * 1000) : createdAt;
+    const metadata = isRecord(message.metadata) ? message.metadata : {};
+    const role = (message.author as Record<string, unknown>).role as MessageRole;
+    messages.push({
+      id,
+      conversationId,
+      parentId: keptAncestor(typeof node.parent === 'string' ? node.parent : null),
+      role,
+      content: chatGptText(message.content),
+      model: role === 'assistant' && typeof metadata.model_slug === 'string' ? metadata.model_slug : null,
+      provider: null,
+      status: CHATGPT_STATUS[String(message.status)] ?? 'completed',
+      finishReason: null,
+      inputTokens: null,
+      outputTokens: null,
+      error: null,
+      requestOptions: null,
+      deletedAt: null,
+      createdAt: time,
+      updatedAt: typeof message.update_time === 'number' ? Math.round(message.update_time * 1000) : time,
+    });
+  }
+  const currentNode = keptAncestor(typeof entry.current_node === 'string' ? entry.current_node : null);
+  return {
+    conversation: {
+      id: conversationId,
+      owner,
+      title: read.nullableString(entry, 'title'),
+      model: typeof entry.default_model_slug === 'string' ? entry.default_model_slug : null,
+      currentNode: currentNode ?? messages.at(-1)?.id ?? null,
+      metadata: {
+        imported_from: 'chatgpt',
+        ...(typeof entry.id === 'string' ? { chatgpt_id: entry.id } : {}),
+      },
+      createdAt,
+      updatedAt,
+    },
+    messages,
+  };
+}
