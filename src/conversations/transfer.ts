@@ -29,6 +29,7 @@ export function toExportConversation(history: ConversationHistory) {
     title: conversation.title,
     model: conversation.model,
     current_node: conversation.currentNode,
+    system_prompt: conversation.systemPrompt,
     metadata: conversation.metadata,
     created_at: conversation.createdAt,
     updated_at: conversation.updatedAt,
@@ -193,6 +194,7 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
       title: read.nullableString(entry, 'title'),
       model: read.nullableString(entry, 'model'),
       currentNode: read.nullableString(entry, 'current_node'),
+      systemPrompt: read.nullableString(entry, 'system_prompt'),
       metadata: metadata as Record<string, string>,
       createdAt: read.number(entry, 'created_at'),
       updatedAt: read.number(entry, 'updated_at'),
@@ -306,6 +308,7 @@ function parseChatGptConversation(
       title: read.nullableString(entry, 'title'),
       model: typeof entry.default_model_slug === 'string' ? entry.default_model_slug : null,
       currentNode: currentNode ?? messages.at(-1)?.id ?? null,
+      systemPrompt: null,
       metadata: {
         imported_from: 'chatgpt',
         ...(typeof entry.id === 'string' ? { chatgpt_id: entry.id } : {}),

@@ -576,6 +576,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         title: 'Imported',
         model: 'model-a',
         currentNode: branch,
+        systemPrompt: 'Be kind.',
         metadata: { source: 'test' },
         createdAt: 1_000,
         updatedAt: 3_001,
@@ -591,6 +592,31 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       ]);
       assert.deepEqual(new Set(again.conflicts), new Set([conversationId, root, answer, branch]));
       assert.equal(await store.getConversation(ALICE, other), undefined, 'nothing was written');
+    });
+
+    it('updates only the fields a patch names', async () => {
+      const { conversationId, question } = await startConversation(store);
+      assert.equal(
+        await store.updateConversation(ALICE, conversationId, { systemPrompt: 'Be terse.' }, 2_000),
+        true,
+      );
+      let conversation = await store.getConversation(ALICE, conversationId);
+      assert.deepEqual(
+        [conversation?.systemPrompt, conversation?.title, conversation?.model, conversation?.updatedAt],
+        ['Be terse.', null, 'model-a', 2_000],
+      );
+      await store.updateConversation(
+        ALICE,
+        conversationId,
+        { title: 'T', model: null, currentNode: question },
+        3_000,
+      );
+      conversation = await store.getConversation(ALICE, conversationId);
+      assert.deepEqual(
+        [conversation?.systemPrompt, conversation?.title, conversation?.model, conversation?.currentNode],
+        ['Be terse.', 'T', null, question],
+      );
+      assert.equal(await store.updateConversation(BOB, conversationId, { title: 'x' }, 4_000), false);
     });
   });
 }

@@ -19,6 +19,8 @@ export interface ConversationRecord {
   readonly model: string | null;
   /** The leaf last written; null only while a conversation has no message yet. */
   readonly currentNode: string | null;
+  /** Sent first on every turn of this conversation; null for none. */
+  readonly systemPrompt: string | null;
   readonly metadata: Metadata;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -50,6 +52,7 @@ export interface NewConversation {
   readonly title: string | null;
   readonly model: string | null;
   readonly metadata?: Metadata;
+  readonly systemPrompt?: string | null;
 }
 
 /** A message as written at the start of a turn. */
@@ -88,6 +91,15 @@ export interface MessageUpdate {
   readonly outputTokens?: number | null;
   readonly error?: string | null;
   readonly now: number;
+}
+
+/** What `updateConversation` may change; absent fields stay as they are. */
+export interface ConversationPatch {
+  readonly title?: string | null;
+  readonly systemPrompt?: string | null;
+  readonly model?: string | null;
+  /** Must be a live message of this conversation (the caller checks). */
+  readonly currentNode?: string;
 }
 
 export interface Page<T> {
@@ -218,6 +230,12 @@ export interface Store {
   deleteAllConversations(owner: string, now: number): Promise<number>;
   /** By creation time, with a cursor; an unknown `after` gives an empty page. */
   listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>>;
+  updateConversation(
+    owner: string,
+    conversationId: string,
+    patch: ConversationPatch,
+    now: number,
+  ): Promise<boolean>;
   /** Replaces the conversation's metadata. */
   setMetadata(owner: string, conversationId: string, metadata: Metadata, now: number): Promise<boolean>;
 

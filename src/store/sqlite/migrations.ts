@@ -107,8 +107,10 @@ export const sqliteMigrations: readonly string[] = [
   CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.status <> 'in_progress' BEGIN
     INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
   END;
+  -- An answer is indexed each time it ends (a continued answer ends twice: replace its entry).
   CREATE TRIGGER messages_fts_finish AFTER UPDATE OF status ON messages
     WHEN old.status = 'in_progress' AND new.status <> 'in_progress' AND new.deleted_at IS NULL BEGIN
+    DELETE FROM messages_fts WHERE rowid = new.rowid;
     INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
   END;
   CREATE TRIGGER messages_fts_delete AFTER UPDATE OF deleted_at ON messages
@@ -122,5 +124,9 @@ export const sqliteMigrations: readonly string[] = [
     DELETE FROM titles_fts WHERE rowid = old.rowid;
     INSERT INTO titles_fts (rowid, title) SELECT new.rowid, new.title WHERE new.title IS NOT NULL;
   END;
+  `,
+  `
+  -- A conversation's own system prompt, sent first on every turn.
+  ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
   `,
 ];

@@ -9,6 +9,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type {
   ApiKeyRecord,
   BeginTurnInput,
+  ConversationPatch,
   ConversationRecord,
   CursorPage,
   CursorQuery,
@@ -95,6 +96,7 @@ class SqliteStore implements Store {
           conversation.title,
           conversation.model,
           conversation.metadata === undefined ? null : JSON.stringify(conversation.metadata),
+          conversation.systemPrompt ?? null,
           input.now,
           input.now,
         );
@@ -179,6 +181,29 @@ class SqliteStore implements Store {
     return { items: rows.slice(0, query.limit).map(toConversation), hasMore: rows.length > query.limit };
   }
 
+  async updateConversation(
+    owner: string,
+    conversationId: string,
+    patch: ConversationPatch,
+    now: number,
+  ): Promise<boolean> {
+    // One statement: each field is set only when the patch has it (a flag per field).
+    const result = this.#statements.updateConversation.run(
+      patch.title === undefined ? 0 : 1,
+      patch.title ?? null,
+      patch.systemPrompt === undefined ? 0 : 1,
+      patch.systemPrompt ?? null,
+      patch.model === undefined ? 0 : 1,
+      patch.model ?? null,
+      patch.currentNode === undefined ? 0 : 1,
+      patch.currentNode ?? null,
+      now,
+      conversationId,
+      owner,
+    );
+    return Number(result.changes) > 0;
+  }
+
   async setMetadata(
     owner: string,
     conversationId: string,
@@ -260,6 +285,7 @@ class SqliteStore implements Store {
           conversation.model,
           conversation.currentNode,
           JSON.stringify(conversation.metadata),
+          conversation.systemPrompt,
           conversation.createdAt,
           conversation.updatedAt,
         );
@@ -378,15 +404,15 @@ function prepareStatements(database: DatabaseSync) {
   const prepare = (sql: string): StatementSync => database.prepare(sql);
   return {
     insertConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, created_at, updated_at)
-       VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, created_at, updated_at)
+       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
     conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
     messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
     importConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
@@ -469,6 +495,15 @@ function prepareStatements(database: DatabaseSync) {
          AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
        ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
     ),
+    updateConversation: prepare(
+      `UPDATE conversations AS c SET
+         title = CASE WHEN ? THEN ? ELSE title END,
+         system_prompt = CASE WHEN ? THEN ? ELSE system_prompt END,
+         model = CASE WHEN ? THEN ? ELSE model END,
+         current_node = CASE WHEN ? THEN ? ELSE current_node END,
+         updated_at = ?
+       WHERE c.id = ? AND ${OWNED}`,
+    ),
     setMetadata: prepare(
       `UPDATE conversations AS c SET metadata = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`,
     ),
@@ -512,6 +547,7 @@ function toConversation(row: Row): ConversationRecord {
     title: nullableString(row.title),
     model: nullableString(row.model),
     currentNode: nullableString(row.current_node),
+    systemPrompt: nullableString(row.system_prompt),
     metadata:
       row.metadata === null || row.metadata === undefined
         ? {}
