@@ -67,7 +67,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
-      methods: ['GET', 'POST', 'DELETE'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
       exposedHeaders: [
         'retry-after',

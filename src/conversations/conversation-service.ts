@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, notFound, ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
 import type {
+  ConversationPatch,
   ConversationRecord,
   CursorPage,
   CursorQuery,
@@ -42,11 +43,21 @@ export interface AskInput {
   readonly keyId?: string | null;
 }
 
+/** What a caller may set on a generation started through the conversation operations. */
+export interface GenerationCaller {
+  readonly model?: string;
+  readonly allowedModels?: readonly string[] | null;
+  readonly keyId?: string | null;
+}
+
 /** Where a generation's new messages go. */
 export type Placement =
   | { readonly kind: 'new-conversation'; readonly metadata?: Metadata }
-  /** Under a given message: continues its branch, or starts a new one when it has children. */
-  | { readonly kind: 'under'; readonly conversationId: string; readonly parentId: string }
+  /**
+   * Under a given message: continues its branch, or starts a new one when it has children. A null
+   * parent starts a new root in the conversation (editing its first question).
+   */
+  | { readonly kind: 'under'; readonly conversationId: string; readonly parentId: string | null }
   /** After the conversation's current node (an empty conversation: at the root). */
   | { readonly kind: 'after-current'; readonly conversationId: string };
 
@@ -200,7 +211,7 @@ export class ConversationService {
       { conversationId, questionId, inputIds, answerId },
       modelName,
       model,
-      buildPrompt(path, input.inputs, input.instructions),
+      buildPrompt(path, input.inputs, input.instructions, conversation?.systemPrompt),
       stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
       input.options,
       { owner: input.owner, keyId: input.keyId ?? null, stored },
@@ -239,6 +250,134 @@ export class ConversationService {
     });
   }
 
+  /**
+   * Edit: a new version of a user message, as its sibling (same parent), and an answer to it.
+   * The old version and everything under it stay, on their own branch.
+   */
+  async edit(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    content: string,
+    caller: GenerationCaller = {},
+  ): Promise<Turn> {
+    const message = await this.#messageOf(owner, conversationId, messageId);
+    if (message.role !== 'user') throw badRequest('only a user message can be edited', 'message_id');
+    return this.startGeneration({
+      owner,
+      inputs: [{ role: 'user', content }],
+      placement: { kind: 'under', conversationId, parentId: message.parentId },
+      ...caller,
+    });
+  }
+
+  /**
+   * Continue: the model goes on from where an answer stopped (cut by the length limit, cancelled,
+   * failed mid-way). The continuation extends the same message: its text grows, its status is
+   * `in_progress` again and then final, and it becomes the current node.
+   */
+  async continueAnswer(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    caller: GenerationCaller = {},
+  ): Promise<Turn> {
+    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    const path = await this.#store.getPath(owner, conversationId, answerId);
+    const answer = path.at(-1);
+    if (answer === undefined || answer.deletedAt !== null)
+      throw notFound(`message ${answerId} not found in this conversation`);
+    if (answer.role !== 'assistant') throw badRequest('only an answer can be continued', 'parent_id');
+    if (answer.status === 'in_progress')
+      throw new ParleyError('CONFLICT', 'this answer is still being written');
+    const modelName = caller.model ?? answer.model ?? conversation.model ?? this.#models.defaultModel;
+    if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
+    assertModelAllowed(modelName, caller.allowedModels);
+    const model = this.#models.resolve(modelName);
+    if (model === undefined)
+      throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
+    const now = this.#now();
+    await this.#store.updateMessage(answerId, {
+      content: answer.content,
+      status: 'in_progress',
+      error: null,
+      now,
+    });
+    await this.#store.updateConversation(owner, conversationId, { currentNode: answerId }, now);
+    const parent = path.at(-2);
+    const turn = new Turn(
+      { conversationId, questionId: parent?.id ?? answerId, inputIds: [], answerId },
+      modelName,
+      model,
+      // The cut answer is the last message: models that continue a final assistant message pick up there.
+      buildPrompt(path, [], undefined, conversation.systemPrompt),
+      this.#turnContext,
+      {},
+      { owner, keyId: caller.keyId ?? null, stored: true },
+      answer.content,
+    );
+    this.#running.set(answerId, turn);
+    return turn;
+  }
+
+  /** Makes a message the current node: the branch through it is the conversation's current one. */
+  async switchBranch(owner: string, conversationId: string, messageId: string): Promise<void> {
+    await this.#messageOf(owner, conversationId, messageId);
+    await this.#store.updateConversation(owner, conversationId, { currentNode: messageId }, this.#now());
+  }
+
+  /** A new conversation holding copies of the path from the root to `messageId`. */
+  async fork(owner: string, conversationId: string, messageId: string): Promise<ConversationRecord> {
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    const path = (await this.#store.getPath(owner, conversationId, messageId)).filter(
+      (message) => message.deletedAt === null,
+    );
+    if (path.length === 0) throw notFound(`message ${messageId} not found in this conversation`);
+    const now = this.#now();
+    const forkId = this.#newId();
+    const ids = new Map(path.map((message) => [message.id, this.#newId()]));
+    const messages = path.map((message, index) => ({
+      ...message,
+      id: ids.get(message.id) ?? '',
+      conversationId: forkId,
+      parentId: index === 0 ? null : (ids.get(path[index - 1]?.id ?? '') ?? null),
+    }));
+    const fork: ConversationRecord = {
+      ...conversation,
+      id: forkId,
+      title: `${conversation.title ?? 'Conversation'} (fork)`,
+      currentNode: messages.at(-1)?.id ?? null,
+      metadata: { ...conversation.metadata, forked_from: conversationId },
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#store.importConversations([{ conversation: fork, messages }]);
+    return fork;
+  }
+
+  /** Changes title, system prompt, default model or current node (which must be a live message). */
+  async update(owner: string, conversationId: string, patch: ConversationPatch): Promise<ConversationRecord> {
+    if (patch.currentNode !== undefined) await this.#messageOf(owner, conversationId, patch.currentNode);
+    if (!(await this.#store.updateConversation(owner, conversationId, patch, this.#now()))) {
+      throw notFound(`conversation ${conversationId} not found`);
+    }
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    return conversation;
+  }
+
+  /** A live message of the owner's conversation, or a 404. */
+  async #messageOf(owner: string, conversationId: string, messageId: string): Promise<MessageRecord> {
+    const message = await this.#store.getMessage(owner, messageId);
+    if (message === undefined || message.conversationId !== conversationId) {
+      throw notFound(`message ${messageId} not found in this conversation`);
+    }
+    return message;
+  }
+
   /** Deletes every conversation of the owner; returns how many. */
   clear(owner: string): Promise<number> {
     return this.#store.deleteAllConversations(owner, this.#now());
@@ -270,6 +409,11 @@ export class ConversationService {
     owner: string,
     items: readonly InputMessage[],
     metadata: Metadata,
+    settings: {
+      readonly title?: string | null;
+      readonly systemPrompt?: string | null;
+      readonly model?: string | null;
+    } = {},
   ): Promise<{ conversation: ConversationRecord; messages: readonly MessageRecord[] }> {
     const conversationId = this.#newId();
     const messages = this.#chain(items, null);
@@ -279,9 +423,10 @@ export class ConversationService {
       conversationId,
       newConversation: {
         id: conversationId,
-        title: firstUser === undefined ? null : titleFromQuestion(firstUser.content),
-        model: null,
+        title: settings.title ?? (firstUser === undefined ? null : titleFromQuestion(firstUser.content)),
+        model: settings.model ?? null,
         metadata,
+        systemPrompt: settings.systemPrompt ?? null,
       },
       messages,
       now: this.#now(),

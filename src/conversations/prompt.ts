@@ -10,7 +10,8 @@ export interface InputMessage {
 }
 
 /**
- * Instructions first (for this call only), then the path from the root, then the new inputs.
+ * The conversation's system prompt, then instructions (for this call only), then the path from the
+ * root, then the new inputs.
  * Deleted messages and answers that failed with no text are left out (they carry nothing the
  * model said); partial answers keep the text that arrived. Providers know no `developer` role:
  * it is sent as `system`.
@@ -19,8 +20,12 @@ export function buildPrompt(
   path: readonly MessageRecord[],
   inputs: readonly InputMessage[],
   instructions?: string,
+  systemPrompt?: string | null,
 ): PromptMessage[] {
   const prompt: PromptMessage[] = [];
+  if (systemPrompt !== undefined && systemPrompt !== null && systemPrompt !== '') {
+    prompt.push({ role: 'system', content: systemPrompt });
+  }
   if (instructions !== undefined && instructions !== '')
     prompt.push({ role: 'system', content: instructions });
   for (const message of path) {

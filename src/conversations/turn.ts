@@ -80,6 +80,8 @@ export class Turn {
   readonly #cancel = new AbortController();
   readonly #settled = Promise.withResolvers<void>();
   readonly #account: TurnAccount;
+  /** Text the answer already has (a continued answer); the model's output is appended to it. */
+  readonly #initialText: string;
   #started = false;
   #startedAt = 0;
   #firstTokenAt: number | null = null;
@@ -92,8 +94,10 @@ export class Turn {
     context: TurnContext,
     options: GenerationOptions = {},
     account: TurnAccount = { owner: '', keyId: null, stored: true },
+    initialText = '',
   ) {
     this.#account = account;
+    this.#initialText = initialText;
     this.ids = ids;
     this.modelName = modelName;
     this.#model = model;
@@ -127,10 +131,11 @@ export class Turn {
     try {
       const result = await this.#model.doGenerate(this.#prompt, { ...this.#options, signal: combined });
       const status = statusFor(result.finishReason);
-      await this.#finish(result.text, status, result.finishReason, result.usage);
-      return { ...result, status };
+      const text = this.#initialText + result.text;
+      await this.#finish(text, status, result.finishReason, result.usage);
+      return { ...result, text, status };
     } catch (error) {
-      throw await this.#fail('', error, combined);
+      throw await this.#fail(this.#initialText, error, combined);
     } finally {
       this.#settle();
     }
@@ -152,7 +157,7 @@ export class Turn {
     const flusher = new Flusher(this.#context, this.ids.answerId);
     const observer = this.#context.observer;
     const startedAt = performance.now();
-    let text = '';
+    let text = this.#initialText;
     let sequence = 0;
     let settled = false;
     observer?.streamOpened(this.#labels);
@@ -161,7 +166,7 @@ export class Turn {
         // Conversations carry text; tool calls only pass through the stateless completions.
         if (part.type === 'tool-call-delta') continue;
         if (part.type === 'text-delta') {
-          if (text === '') {
+          if (this.#firstTokenAt === null) {
             this.#firstTokenAt = this.#context.now();
             observer?.firstToken(this.#labels, (performance.now() - startedAt) / 1000);
           }
@@ -226,7 +231,8 @@ export class Turn {
         provider: this.#model.provider,
       },
       prompt: this.#prompt,
-      text,
+      // Only what this generation wrote (a continued answer's earlier text was counted before).
+      text: text.slice(this.#initialText.length),
       usage,
       status,
       startedAt: this.#startedAt,

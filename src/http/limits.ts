@@ -9,7 +9,15 @@ import { type Limiter, RateLimitError } from '../access/limiter.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
 /** The routes that generate, as `METHOD url-pattern`. */
-const GENERATING_ROUTES = new Set(['POST /ask', 'POST /v1/chat/completions', 'POST /v1/responses']);
+const GENERATING_ROUTES = new Set([
+  'POST /ask',
+  'POST /v1/chat/completions',
+  'POST /v1/responses',
+  'POST /api/conversations/:id/messages',
+  'POST /api/conversations/:id/messages/:messageId/regenerate',
+  'POST /api/conversations/:id/messages/:messageId/edit',
+  'POST /api/conversations/:id/messages/:messageId/continue',
+]);
 
 export function registerLimits(
   app: FastifyInstance,

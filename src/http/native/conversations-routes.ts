@@ -24,7 +24,7 @@ const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const seconds = (milliseconds: number) => Math.floor(milliseconds / 1000);
 
-function toConversation(conversation: ConversationRecord) {
+export function toConversation(conversation: ConversationRecord) {
   return {
     id: conversation.id,
     object: 'conversation' as const,
@@ -32,16 +32,19 @@ function toConversation(conversation: ConversationRecord) {
     title: conversation.title,
     model: conversation.model,
     current_node: conversation.currentNode,
+    system_prompt: conversation.systemPrompt,
     metadata: conversation.metadata,
     created_at: seconds(conversation.createdAt),
     updated_at: seconds(conversation.updatedAt),
   };
 }
 
-function toMessage(message: MessageRecord) {
+export function toMessage(message: MessageRecord, children: readonly string[] = []) {
   return {
     id: message.id,
     parent_id: message.parentId,
+    /** The messages answering or following this one; siblings are the parent's children. */
+    children,
     role: message.role,
     content: message.content,
     status: message.status,
@@ -82,6 +85,16 @@ export function registerNativeConversationRoutes(app: NativeApp, conversations: 
       { owner: principal.owner, admin: principal.role === 'admin' },
       request.params.id,
     );
-    return { ...toConversation(history.conversation), messages: history.messages.map(toMessage) };
+    const children = new Map<string, string[]>();
+    for (const message of history.messages) {
+      if (message.parentId === null) continue;
+      const list = children.get(message.parentId);
+      if (list === undefined) children.set(message.parentId, [message.id]);
+      else list.push(message.id);
+    }
+    return {
+      ...toConversation(history.conversation),
+      messages: history.messages.map((message) => toMessage(message, children.get(message.id) ?? [])),
+    };
   });
 }

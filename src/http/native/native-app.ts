@@ -1,6 +1,6 @@
 /**
- * The native API under `/api`: keys, usage, and conversation reads (writes, search and export come
- * with the native API work). Errors are `{"error": {"code", "message"}}` with the real status.
+ * The native API under `/api`: conversations and their operations, search, export and import,
+ * keys and usage. Errors are `{"error": {"code", "message"}}` with the real status.
  */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,6 +10,7 @@ import type { ConversationService } from '../../conversations/conversation-servi
 import { ParleyError } from '../../errors.ts';
 import { sendSurfaceError } from '../surface-errors.ts';
 import type { TypedApp } from '../typed-app.ts';
+import { registerConversationWriteRoutes } from './conversation-writes-routes.ts';
 import { registerNativeConversationRoutes } from './conversations-routes.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
 import { registerSearchRoutes } from './search-routes.ts';
@@ -42,6 +43,7 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerKeysRoutes(typed, options.keys);
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
+  registerConversationWriteRoutes(typed, options.conversations);
   registerSearchRoutes(typed, options.conversations);
   registerTransferRoutes(typed, options.conversations);
 }

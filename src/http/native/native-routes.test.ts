@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { buildTestApp } from '../../../test/support/test-app.ts';
+import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
 
 const ADMIN = 'sk-admin-native-0123456789abcdef';
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
@@ -321,5 +321,131 @@ describe('native API', () => {
       payload: { hello: 1 },
     });
     assert.equal(unknown.statusCode, 400);
+  });
+
+  it('creates a conversation, posts under any parent, regenerates, edits, switches branch, continues and forks', async () => {
+    const alice = await newKey('alice');
+    const api = async (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: Record<string, unknown>) => {
+      const response = await parley.app.inject({
+        method,
+        url,
+        headers: as(alice),
+        ...(payload === undefined ? {} : { payload }),
+      });
+      assert.ok(response.statusCode < 300, `${method} ${url}: ${response.statusCode} ${response.body}`);
+      return response.json() as Record<string, unknown> & {
+        message: { id: string; content: string; status: string };
+      };
+    };
+    const created = await api('POST', '/api/conversations', {
+      title: 'Native',
+      system_prompt: 'Answer in French.',
+    });
+    const id = String(created.id);
+    assert.equal(created.system_prompt, 'Answer in French.');
+
+    parley.scripts.push({ deltas: ['Bonjour'] });
+    const first = await api('POST', `/api/conversations/${id}/messages`, { content: 'Hello' });
+    assert.equal(first.message.content, 'Bonjour');
+    assert.deepEqual(parley.calls.at(-1)?.prompt, [
+      { role: 'system', content: 'Answer in French.' },
+      { role: 'user', content: 'Hello' },
+    ]);
+
+    parley.scripts.push({ deltas: ['Salut'] });
+    const variant = await api('POST', `/api/conversations/${id}/messages/${first.message.id}/regenerate`, {});
+    assert.equal(variant.message.content, 'Salut');
+
+    parley.scripts.push({ deltas: ['Coucou'] });
+    const edited = await api('POST', `/api/conversations/${id}/messages/${String(first.question_id)}/edit`, {
+      content: 'Hi!',
+    });
+    assert.equal(edited.message.content, 'Coucou');
+
+    let tree = await api('GET', `/api/conversations/${id}`);
+    const messages = tree.messages as unknown as {
+      id: string;
+      parent_id: string | null;
+      content: string;
+      children: string[];
+    }[];
+    const roots = messages.filter((message) => message.parent_id === null);
+    assert.deepEqual(
+      roots.map((message) => message.content),
+      ['Hello', 'Hi!'],
+      'an edit is a user sibling',
+    );
+    const hello = roots[0];
+    assert.equal(hello?.children.length, 2, 'a regenerate is an answer sibling');
+    assert.equal(tree.current_node, edited.message.id);
+
+    // Back to the first branch, then a message after the current node lands there.
+    await api('PATCH', `/api/conversations/${id}`, { current_node: first.message.id });
+    parley.scripts.push({ deltas: ['Ça va'] });
+    const next = await api('POST', `/api/conversations/${id}/messages`, { content: 'How are you?' });
+    assert.deepEqual(
+      parley.calls.at(-1)?.prompt.map((message) => message.content),
+      ['Answer in French.', 'Hello', 'Bonjour', 'How are you?'],
+    );
+
+    // An answer cut by the length limit, then continued: the same message grows.
+    parley.scripts.push({ deltas: ['Il était'], finishReason: 'length' }, { deltas: [' une fois.'] });
+    const cut = await api('POST', `/api/conversations/${id}/messages`, { content: 'Tell a story' });
+    assert.equal(cut.message.status, 'incomplete');
+    const continued = await api('POST', `/api/conversations/${id}/messages/${cut.message.id}/continue`, {
+      stream: false,
+    });
+    assert.equal(continued.message.id, cut.message.id);
+    assert.equal(continued.message.content, 'Il était une fois.');
+    assert.equal(continued.message.status, 'completed');
+    assert.deepEqual(parley.calls.at(-1)?.prompt.at(-1), { role: 'assistant', content: 'Il était' });
+
+    // Fork at the second answer: a new conversation with copies of that path only.
+    const fork = await api('POST', `/api/conversations/${id}/fork`, { message_id: next.message.id });
+    assert.equal(fork.title, 'Native (fork)');
+    const forked = await api('GET', `/api/conversations/${String(fork.id)}`);
+    const forkedMessages = forked.messages as unknown as { id: string; content: string }[];
+    assert.deepEqual(
+      forkedMessages.map((message) => message.content),
+      ['Hello', 'Bonjour', 'How are you?', 'Ça va'],
+    );
+    assert.ok(
+      forkedMessages.every((message) => message.id !== next.message.id),
+      'copies have their own ids',
+    );
+    assert.equal(forked.system_prompt, 'Answer in French.');
+    tree = await api('GET', `/api/conversations/${id}`);
+    assert.equal((tree.messages as unknown[]).length, 9, 'the original is untouched');
+  });
+
+  it('streams a native answer as delta and done events', async () => {
+    const alice = await newKey('alice');
+    const created = await parley.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as(alice),
+      payload: {},
+    });
+    parley.scripts.push({ deltas: ['one ', 'two'] });
+    const response = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${(created.json() as { id: string }).id}/messages`,
+      headers: as(alice),
+      payload: { content: 'count', stream: true },
+    });
+    assert.match(String(response.headers['content-type']), /event-stream/);
+    const frames = parseSse(response.body);
+    assert.deepEqual(
+      frames.map((frame) => [frame.id, frame.event]),
+      [
+        ['1', 'delta'],
+        ['2', 'delta'],
+        ['3', 'done'],
+      ],
+    );
+    assert.equal(
+      (JSON.parse(frames[2]?.data ?? '{}') as { message: { content: string } }).message.content,
+      'one two',
+    );
   });
 });

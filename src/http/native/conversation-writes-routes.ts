@@ -1,0 +1,183 @@
+/**
+ * The native API's conversation operations: create, update (title, system prompt, default model,
+ * current branch), delete; post a message under any parent; regenerate, edit, continue; fork.
+ * Generating routes answer JSON, or a stream with `"stream": true`.
+ */
+
+import { Type } from 'typebox';
+import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { MetadataSchema } from '../openai/responses-schemas.ts';
+import { toConversation } from './conversations-routes.ts';
+import type { NativeApp } from './native-app.ts';
+import { runTurn } from './run-turn.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Model = Type.String({ minLength: 1, maxLength: 200 });
+const Text = Type.String({ maxLength: 100_000 });
+
+const CreateBody = Type.Object(
+  {
+    title: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    system_prompt: Type.Optional(Type.Union([Text, Type.Null()])),
+    model: Type.Optional(Type.Union([Model, Type.Null()])),
+    metadata: Type.Optional(MetadataSchema),
+  },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object(
+  {
+    title: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    system_prompt: Type.Optional(Type.Union([Text, Type.Null()])),
+    model: Type.Optional(Type.Union([Model, Type.Null()])),
+    current_node: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
+const PostMessageBody = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 100_000 }),
+    /** Absent: after the current node; null: a new root. */
+    parent_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    model: Type.Optional(Model),
+    stream: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const EditBody = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 100_000 }),
+    model: Type.Optional(Model),
+    stream: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const GenerateBody = Type.Object(
+  { model: Type.Optional(Model), stream: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+const ForkBody = Type.Object({ message_id: Uuid }, { additionalProperties: false });
+const Params = Type.Object({ id: Uuid });
+const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
+
+export function registerConversationWriteRoutes(app: NativeApp, conversations: ConversationService): void {
+  app.post('/conversations', { schema: { body: CreateBody } }, async (request, reply) => {
+    const body = request.body;
+    const { conversation } = await conversations.createConversation(
+      request.principal.owner,
+      [],
+      body.metadata ?? {},
+      {
+        ...(body.title === undefined ? {} : { title: body.title }),
+        ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
+        ...(body.model === undefined ? {} : { model: body.model }),
+      },
+    );
+    return reply.code(201).send(toConversation(conversation));
+  });
+
+  app.patch('/conversations/:id', { schema: { params: Params, body: PatchBody } }, async (request) => {
+    const body = request.body;
+    const conversation = await conversations.update(request.principal.owner, request.params.id, {
+      ...(body.title === undefined ? {} : { title: body.title }),
+      ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
+      ...(body.model === undefined ? {} : { model: body.model }),
+      ...(body.current_node === undefined ? {} : { currentNode: body.current_node }),
+    });
+    return toConversation(conversation);
+  });
+
+  app.delete('/conversations/:id', { schema: { params: Params } }, async (request) => {
+    await conversations.delete(request.principal.owner, request.params.id);
+    return { id: request.params.id, object: 'conversation', deleted: true };
+  });
+
+  app.post(
+    '/conversations/:id/messages',
+    { schema: { params: Params, body: PostMessageBody } },
+    async (request, reply) => {
+      const principal = request.principal;
+      const body = request.body;
+      const turn = await conversations.startGeneration({
+        owner: principal.owner,
+        inputs: [{ role: 'user', content: body.content }],
+        placement:
+          body.parent_id === undefined
+            ? { kind: 'after-current', conversationId: request.params.id }
+            : { kind: 'under', conversationId: request.params.id, parentId: body.parent_id },
+        ...(body.model === undefined ? {} : { model: body.model }),
+        allowedModels: principal.models,
+        keyId: principal.keyId,
+      });
+      return runTurn(turn, reply, body.stream === true, conversations, principal.owner);
+    },
+  );
+
+  app.post(
+    '/conversations/:id/messages/:messageId/regenerate',
+    { schema: { params: MessageParams, body: GenerateBody } },
+    async (request, reply) => {
+      const principal = request.principal;
+      const turn = await conversations.regenerate(
+        principal.owner,
+        request.params.id,
+        request.params.messageId,
+        request.body.model,
+        principal.models,
+        principal.keyId,
+      );
+      return runTurn(turn, reply, request.body.stream === true, conversations, principal.owner);
+    },
+  );
+
+  app.post(
+    '/conversations/:id/messages/:messageId/edit',
+    { schema: { params: MessageParams, body: EditBody } },
+    async (request, reply) => {
+      const principal = request.principal;
+      const turn = await conversations.edit(
+        principal.owner,
+        request.params.id,
+        request.params.messageId,
+        request.body.content,
+        {
+          ...(request.body.model === undefined ? {} : { model: request.body.model }),
+          allowedModels: principal.models,
+          keyId: principal.keyId,
+        },
+      );
+      return runTurn(turn, reply, request.body.stream === true, conversations, principal.owner);
+    },
+  );
+
+  app.post(
+    '/conversations/:id/messages/:messageId/continue',
+    { schema: { params: MessageParams, body: GenerateBody } },
+    async (request, reply) => {
+      const principal = request.principal;
+      const turn = await conversations.continueAnswer(
+        principal.owner,
+        request.params.id,
+        request.params.messageId,
+        {
+          ...(request.body.model === undefined ? {} : { model: request.body.model }),
+          allowedModels: principal.models,
+          keyId: principal.keyId,
+        },
+      );
+      return runTurn(turn, reply, request.body.stream === true, conversations, principal.owner);
+    },
+  );
+
+  app.post(
+    '/conversations/:id/fork',
+    { schema: { params: Params, body: ForkBody } },
+    async (request, reply) => {
+      const fork = await conversations.fork(
+        request.principal.owner,
+        request.params.id,
+        request.body.message_id,
+      );
+      return reply.code(201).send(toConversation(fork));
+    },
+  );
+}
