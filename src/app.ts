@@ -92,6 +92,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     models,
     observer: metrics,
     recorder,
+    autoTitles: config.autoTitles,
     flushIntervalMs: config.streamFlushIntervalMs,
     onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
   });

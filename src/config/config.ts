@@ -42,6 +42,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
   readonly bodyLimitBytes: number;
+  /** Ask the model for a short title after a conversation's first answer. */
+  readonly autoTitles: boolean;
   /** How often a streaming answer's text is written to the store while it grows. */
   readonly streamFlushIntervalMs: number;
 }
@@ -80,6 +82,7 @@ export function loadConfig(environment: Environment): Config {
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
   const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -107,6 +110,7 @@ export function loadConfig(environment: Environment): Config {
     allowInsecureRemote,
     logLevel,
     bodyLimitBytes,
+    autoTitles,
     streamFlushIntervalMs,
   });
 }

@@ -24,6 +24,8 @@ import type {
 } from '../store/store.ts';
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
+import { toParleyError } from './provider-errors.ts';
+import { cleanTitle, titlePrompt } from './titles.ts';
 import { parseImport } from './transfer.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
@@ -93,6 +95,8 @@ export interface ConversationServiceOptions {
   readonly onStoreError?: (error: unknown) => void;
   readonly observer?: GenerationObserver;
   readonly recorder?: UsageRecorder;
+  /** Ask the model for a title after a new conversation's first answer. */
+  readonly autoTitles?: boolean;
 }
 
 export class ConversationService {
@@ -103,12 +107,16 @@ export class ConversationService {
   readonly #shutdown = new AbortController();
   readonly #turnContext: TurnContext;
   readonly #running = new Map<string, Turn>();
+  readonly #autoTitles: boolean;
+  readonly #onBackgroundError: (error: unknown) => void;
 
   constructor(options: ConversationServiceOptions) {
     this.#store = options.store;
     this.#models = options.models;
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? randomUUID;
+    this.#autoTitles = options.autoTitles ?? false;
+    this.#onBackgroundError = options.onStoreError ?? (() => {});
     this.#turnContext = {
       store: options.store,
       now: this.#now,
@@ -217,7 +225,59 @@ export class ConversationService {
       { owner: input.owner, keyId: input.keyId ?? null, stored },
     );
     this.#running.set(answerId, turn);
+    if (stored && conversation === undefined && this.#autoTitles) {
+      const defaultTitle = titleFromQuestion(
+        input.inputs.find((message) => message.role === 'user')?.content ?? '',
+      );
+      void turn.settled.then(() => this.#autoTitle(input.owner, conversationId, answerId, defaultTitle));
+    }
     return turn;
+  }
+
+  /** After a first answer that completed: a model-written title, unless someone renamed it meanwhile. */
+  async #autoTitle(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    defaultTitle: string,
+  ): Promise<void> {
+    try {
+      const answer = await this.#store.getMessage(owner, answerId);
+      if (answer?.status !== 'completed') return;
+      await this.generateTitle(owner, conversationId, defaultTitle);
+    } catch (error) {
+      this.#onBackgroundError(error);
+    }
+  }
+
+  /**
+   * Asks the model for a title from the first exchange and stores it. With `onlyIfTitleIs`, keeps
+   * a title someone set in the meantime. Returns the title the conversation has afterwards.
+   */
+  async generateTitle(owner: string, conversationId: string, onlyIfTitleIs?: string): Promise<string> {
+    const conversation = await this.#store.getConversation(owner, conversationId);
+    if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
+    if (conversation.currentNode === null)
+      throw badRequest('the conversation has no message to make a title from');
+    const path = await this.#store.getPath(owner, conversationId, conversation.currentNode);
+    const prompt = titlePrompt(path);
+    if (prompt === undefined) throw badRequest('the conversation has no question to make a title from');
+    const modelName = conversation.model ?? this.#models.defaultModel;
+    const model = modelName === undefined ? undefined : this.#models.resolve(modelName);
+    if (model === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
+    let reply: string;
+    try {
+      reply = (await model.doGenerate(prompt, { maxOutputTokens: 24, temperature: 0.2 })).text;
+    } catch (error) {
+      throw toParleyError(error);
+    }
+    const title = cleanTitle(reply);
+    if (title === undefined) throw new ParleyError('UPSTREAM_ERROR', 'the model gave no title');
+    const current = await this.#store.getConversation(owner, conversationId);
+    if (current === undefined) throw notFound(`conversation ${conversationId} not found`);
+    if (onlyIfTitleIs !== undefined && current.title !== onlyIfTitleIs) return current.title ?? title;
+    await this.#store.setTitle(owner, conversationId, title, this.#now());
+    return title;
   }
 
   /**

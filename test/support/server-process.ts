@@ -41,6 +41,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
     HOST: '127.0.0.1',
     PORT: '0',
     PARLEY_LOG_LEVEL: 'info',
+    // Background title requests would reach the fake upstreams: tests that want them turn them on.
+    PARLEY_AUTO_TITLES: 'false',
     ...env,
   });
   const exited = once(child, 'exit');

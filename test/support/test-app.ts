@@ -12,6 +12,8 @@ export async function buildTestApp(
   const config = loadConfig({
     DATABASE_URL: 'sqlite::memory:',
     PARLEY_STREAM_FLUSH_MS: '10',
+    // A title request would take the next script: tests that want one turn it on.
+    PARLEY_AUTO_TITLES: 'false',
     ...options.env,
   });
   const store = openSqliteStore({ path: ':memory:' });

@@ -21,18 +21,26 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
     const body = request.body;
     const owner = ownerOf(request);
     let turn: Turn;
-    if (body.action === 'variant') {
+    if (body.action === 'variant' || body.action === 'continue') {
       if (body.parent_id === undefined || body.conversation_id === undefined) {
-        throw badRequest('action "variant" needs the parent_id of an answer and its conversation_id');
+        throw badRequest(`action "${body.action}" needs the parent_id of an answer and its conversation_id`);
       }
-      turn = await conversations.regenerate(
-        owner,
-        body.conversation_id,
-        body.parent_id,
-        body.model,
-        request.principal.models,
-        request.principal.keyId,
-      );
+      const caller = {
+        ...(body.model === undefined ? {} : { model: body.model }),
+        allowedModels: request.principal.models,
+        keyId: request.principal.keyId,
+      };
+      turn =
+        body.action === 'variant'
+          ? await conversations.regenerate(
+              owner,
+              body.conversation_id,
+              body.parent_id,
+              body.model,
+              caller.allowedModels,
+              caller.keyId,
+            )
+          : await conversations.continueAnswer(owner, body.conversation_id, body.parent_id, caller);
     } else {
       if (body.msg === undefined) throw badRequest('msg is required');
       turn = await conversations.startTurn({

@@ -44,6 +44,11 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
     },
   );
 
+  app.post('/conversation/:id/gen_title', { schema: { params: ConversationParams } }, async (request) => {
+    const title = await conversations.generateTitle(ownerOf(request), request.params.id);
+    return { code: 0, data: { title } };
+  });
+
   app.post('/conversations/clear', async (request) => {
     const deleted = await conversations.clear(ownerOf(request));
     return { code: 0, msg: `${deleted} conversations deleted` };

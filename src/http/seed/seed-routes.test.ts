@@ -145,6 +145,67 @@ describe('seed API', () => {
     assert.equal((await ask({})).statusCode, 400, 'msg is required for the default action');
   });
 
+  it('gen_title asks the model for a title; with auto titles, the first answer brings one', async () => {
+    parley.scripts.push({ deltas: ['Use a pot.'] }, { deltas: ['"Cooking Rice."'] });
+    const first = await askOk({ msg: 'how do I cook rice' });
+    const titled = await parley.app.inject({
+      method: 'POST',
+      url: `/conversation/${first.conversation_id}/gen_title`,
+    });
+    assert.equal(titled.statusCode, 200);
+    assert.deepEqual(titled.json(), { code: 0, data: { title: 'Cooking Rice' } });
+    assert.match(
+      String(parley.calls.at(-1)?.prompt.at(-1)?.content),
+      /User: how do I cook rice\n\nAssistant: Use a pot\./,
+    );
+
+    const auto = await buildTestApp({ env: { PARLEY_AUTO_TITLES: 'true' } });
+    try {
+      auto.scripts.push({ deltas: ['Fine.'] }, { deltas: ['Small talk'] }, { deltas: ['Second answer'] });
+      const asked = await auto.app.inject({ method: 'POST', url: '/ask', payload: { msg: 'how are you' } });
+      const ids = (asked.json() as { data: AskData }).data;
+      let title = '';
+      for (let attempt = 0; attempt < 100 && title !== 'Small talk'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        title = (await auto.app.inject({ method: 'GET', url: `/conversation/${ids.conversation_id}` })).json()
+          .title;
+      }
+      assert.equal(title, 'Small talk');
+      // Only the first answer brings a title.
+      await auto.app.inject({
+        method: 'POST',
+        url: '/ask',
+        payload: { msg: 'and now?', parent_id: ids.parent_id, conversation_id: ids.conversation_id },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.equal(auto.calls.length, 3);
+    } finally {
+      await auto.app.close();
+      await auto.store.close();
+    }
+  });
+
+  it('action "continue" extends an answer cut short, in place', async () => {
+    parley.scripts.push({ deltas: ['Once upon'], finishReason: 'length' }, { deltas: [' a time.'] });
+    const cut = await askOk({ msg: 'Tell a story' });
+    assert.equal(cut.message, 'Once upon');
+    const continued = await askOk({
+      action: 'continue',
+      parent_id: cut.parent_id,
+      conversation_id: cut.conversation_id,
+    });
+    assert.deepEqual(continued, {
+      message: 'Once upon a time.',
+      parent_id: cut.parent_id,
+      conversation_id: cut.conversation_id,
+    });
+    const history = (
+      await parley.app.inject({ method: 'GET', url: `/conversation/${cut.conversation_id}` })
+    ).json();
+    assert.equal(Object.keys(history.mapping).length, 2, 'no new message: the same answer grew');
+    assert.equal(history.mapping[cut.parent_id].message.status, 'finished_successfully');
+  });
+
   it('POST /conversations/clear deletes every conversation of the caller', async () => {
     parley.scripts.push({ deltas: ['a'] }, { deltas: ['b'] });
     await askOk({ msg: 'one' });

@@ -10,8 +10,13 @@ export const AskBody = Type.Object({
   conversation_id: Type.Optional(Uuid),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   stream: Type.Optional(Type.Boolean()),
-  /** revChatGPT's actions: `next` (default) asks `msg`; `variant` answers parent_id's question again. */
-  action: Type.Optional(Type.Union([Type.Literal('next'), Type.Literal('variant')])),
+  /**
+   * revChatGPT's actions: `next` (default) asks `msg`; `variant` answers parent_id's question
+   * again; `continue` extends the answer parent_id (cut short) in place.
+   */
+  action: Type.Optional(
+    Type.Union([Type.Literal('next'), Type.Literal('variant'), Type.Literal('continue')]),
+  ),
 });
 
 export const ConversationParams = Type.Object({ id: Uuid });
