@@ -93,6 +93,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     observer: metrics,
     recorder,
     autoTitles: config.autoTitles,
+    context: {
+      windows: config.contextWindows,
+      ...(config.maxContextTokens === undefined ? {} : { maxContextTokens: config.maxContextTokens }),
+    },
     flushIntervalMs: config.streamFlushIntervalMs,
     onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
   });

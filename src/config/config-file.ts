@@ -6,6 +6,8 @@
  * ```yaml
  * prices:            # US dollars per million tokens
  *   gpt-4o-mini: { input: 0.15, output: 0.60 }
+ * models:            # per-model settings
+ *   my-local-model: { context_window: 8192 }
  * ```
  */
 
@@ -19,8 +21,16 @@ const Price = Type.Object(
   { additionalProperties: false },
 );
 
+const ModelSettings = Type.Object(
+  { context_window: Type.Optional(Type.Integer({ minimum: 512, maximum: 100_000_000 })) },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
-  { prices: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Price)) },
+  {
+    prices: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Price)),
+    models: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelSettings)),
+  },
   { additionalProperties: false },
 );
 
@@ -33,6 +43,8 @@ export interface ModelPrice {
 export interface ConfigFile {
   readonly path: string | undefined;
   readonly prices: Readonly<Record<string, ModelPrice>>;
+  /** Context windows in tokens, by model name. */
+  readonly contextWindows: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_CONFIG_FILE = './parley.config.yaml';
@@ -40,13 +52,13 @@ export const DEFAULT_CONFIG_FILE = './parley.config.yaml';
 /** Reads and validates the file; returns the problems (naming PARLEY_CONFIG and the place) instead of throwing. */
 export function readConfigFile(explicitPath: string | undefined, problems: string[]): ConfigFile {
   const path = explicitPath ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (path === undefined) return { path, prices: {} };
+  if (path === undefined) return { path, prices: {}, contextWindows: {} };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(`PARLEY_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return { path, prices: {} };
+    return { path, prices: {}, contextWindows: {} };
   }
   let value: unknown;
   try {
@@ -55,7 +67,7 @@ export function readConfigFile(explicitPath: string | undefined, problems: strin
     problems.push(
       `PARLEY_CONFIG: ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n', 1)[0]}`,
     );
-    return { path, prices: {} };
+    return { path, prices: {}, contextWindows: {} };
   }
   if (!Value.Check(ConfigFileSchema, value)) {
     for (const issue of [...Value.Errors(ConfigFileSchema, value)].slice(0, 5)) {
@@ -67,7 +79,11 @@ export function readConfigFile(explicitPath: string | undefined, problems: strin
         `PARLEY_CONFIG: ${path}: ${where}: ${issue.message}${extra === undefined ? '' : ` (${extra.join(', ')})`}`,
       );
     }
-    return { path, prices: {} };
+    return { path, prices: {}, contextWindows: {} };
   }
-  return { path, prices: value.prices ?? {} };
+  const contextWindows: Record<string, number> = {};
+  for (const [model, settings] of Object.entries(value.models ?? {})) {
+    if (settings.context_window !== undefined) contextWindows[model] = settings.context_window;
+  }
+  return { path, prices: value.prices ?? {}, contextWindows };
 }

@@ -33,6 +33,10 @@ export interface Config {
   readonly keyHashSecret?: string;
   /** US dollars per million tokens, by model name, from the config file. */
   readonly prices: Readonly<Record<string, ModelPrice>>;
+  /** Context windows in tokens by model name, from the config file. */
+  readonly contextWindows: Readonly<Record<string, number>>;
+  /** `PARLEY_MAX_CONTEXT_TOKENS`: a cap on every model's context window. */
+  readonly maxContextTokens?: number;
   /** The config file read at start, if any. */
   readonly configFile?: string;
   /** Origins allowed to call Parley from browsers; empty (the default) turns CORS off. `*` for any. */
@@ -83,6 +87,7 @@ export function loadConfig(environment: Environment): Config {
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
+  const maxContextTokens = reader.optionalInteger('PARLEY_MAX_CONTEXT_TOKENS', 512, 100_000_000);
   const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -105,6 +110,8 @@ export function loadConfig(environment: Environment): Config {
     ...(adminKey === undefined ? {} : { adminKey }),
     ...(keyHashSecret === undefined ? {} : { keyHashSecret }),
     prices: file.prices,
+    contextWindows: file.contextWindows,
+    ...(maxContextTokens === undefined ? {} : { maxContextTokens }),
     ...(file.path === undefined ? {} : { configFile: file.path }),
     corsOrigins,
     allowInsecureRemote,
@@ -149,6 +156,11 @@ class EnvironmentReader {
   string(name: string): string | undefined {
     const value = this.#environment[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** An integer in range, or undefined when unset. */
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.string(name) === undefined ? undefined : this.integer(name, min, min, max);
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {

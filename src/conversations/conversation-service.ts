@@ -22,6 +22,13 @@ import type {
   UsageQuery,
   UsageSummaryRow,
 } from '../store/store.ts';
+import {
+  type ContextPlan,
+  type ContextSettings,
+  contextWindowOf,
+  DEFAULT_OUTPUT_RESERVE,
+  fitToWindow,
+} from './context-window.ts';
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { toParleyError } from './provider-errors.ts';
@@ -97,6 +104,7 @@ export interface ConversationServiceOptions {
   readonly recorder?: UsageRecorder;
   /** Ask the model for a title after a new conversation's first answer. */
   readonly autoTitles?: boolean;
+  readonly context?: ContextSettings;
 }
 
 export class ConversationService {
@@ -108,6 +116,7 @@ export class ConversationService {
   readonly #turnContext: TurnContext;
   readonly #running = new Map<string, Turn>();
   readonly #autoTitles: boolean;
+  readonly #contextSettings: ContextSettings;
   readonly #onBackgroundError: (error: unknown) => void;
 
   constructor(options: ConversationServiceOptions) {
@@ -116,6 +125,7 @@ export class ConversationService {
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? randomUUID;
     this.#autoTitles = options.autoTitles ?? false;
+    this.#contextSettings = options.context ?? {};
     this.#onBackgroundError = options.onStoreError ?? (() => {});
     this.#turnContext = {
       store: options.store,
@@ -181,6 +191,14 @@ export class ConversationService {
       content: message.content,
       status: 'completed',
     }));
+    // Fit the prompt to the model's window before anything is written: too long a message is a 400.
+    const window = contextWindowOf(modelName, this.#contextSettings);
+    const plan = await fitToWindow(
+      buildPrompt(path, input.inputs, input.instructions, conversation?.systemPrompt),
+      Math.max(1, input.inputs.length),
+      window,
+      input.options?.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE,
+    );
     messages.push({
       id: answerId,
       parentId: questionId,
@@ -189,6 +207,7 @@ export class ConversationService {
       status: 'in_progress',
       model: modelName,
       provider: model.provider,
+      context: describePlan(window, plan),
       ...(input.requestOptions === undefined ? {} : { requestOptions: input.requestOptions }),
     });
     const stored = input.store !== false;
@@ -219,7 +238,7 @@ export class ConversationService {
       { conversationId, questionId, inputIds, answerId },
       modelName,
       model,
-      buildPrompt(path, input.inputs, input.instructions, conversation?.systemPrompt),
+      plan.prompt,
       stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
       input.options,
       { owner: input.owner, keyId: input.keyId ?? null, stored },
@@ -358,6 +377,12 @@ export class ConversationService {
     const model = this.#models.resolve(modelName);
     if (model === undefined)
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
+    const plan = await fitToWindow(
+      buildPrompt(path, [], undefined, conversation.systemPrompt),
+      1,
+      contextWindowOf(modelName, this.#contextSettings),
+      DEFAULT_OUTPUT_RESERVE,
+    );
     const now = this.#now();
     await this.#store.updateMessage(answerId, {
       content: answer.content,
@@ -372,7 +397,7 @@ export class ConversationService {
       modelName,
       model,
       // The cut answer is the last message: models that continue a final assistant message pick up there.
-      buildPrompt(path, [], undefined, conversation.systemPrompt),
+      plan.prompt,
       this.#turnContext,
       {},
       { owner, keyId: caller.keyId ?? null, stored: true },
@@ -680,4 +705,15 @@ export function assertModelAllowed(
 ): void {
   if (allowedModels === null || allowedModels === undefined || allowedModels.includes(modelName)) return;
   throw new ParleyError('FORBIDDEN', `this key may not use the model "${modelName}"`, { param: 'model' });
+}
+
+/** What an answer records of its prompt, so a reader can tell what the model saw. */
+function describePlan(window: number, plan: ContextPlan): string {
+  return JSON.stringify({
+    window,
+    sent_messages: plan.prompt.length,
+    dropped_messages: plan.droppedMessages,
+    tokens: plan.tokens,
+    tokens_counted: plan.counted,
+  });
 }

@@ -47,6 +47,7 @@ export function toExportConversation(history: ConversationHistory) {
       error: message.error,
       request_options: message.requestOptions,
       deleted_at: message.deletedAt,
+      context: message.context,
       created_at: message.createdAt,
       updated_at: message.updatedAt,
     })),
@@ -184,6 +185,7 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
         error: field.nullableString(raw, 'error'),
         requestOptions: field.nullableString(raw, 'request_options'),
         deletedAt: field.nullableNumber(raw, 'deleted_at'),
+        context: field.nullableString(raw, 'context'),
         createdAt: field.number(raw, 'created_at'),
         updatedAt: field.number(raw, 'updated_at'),
       } satisfies MessageRecord;
@@ -296,6 +298,7 @@ function parseChatGptConversation(
       error: null,
       requestOptions: null,
       deletedAt: null,
+      context: null,
       createdAt: time,
       updatedAt: typeof message.update_time === 'number' ? Math.round(message.update_time * 1000) : time,
     });

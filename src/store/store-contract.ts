@@ -562,6 +562,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         error: null,
         requestOptions: null,
         deletedAt: null,
+        context: role === 'assistant' ? '{"window":8192}' : null,
         createdAt: at,
         updatedAt: at + 1,
       });

@@ -43,6 +43,8 @@ export interface MessageRecord {
   readonly requestOptions: string | null;
   /** Set when the message was deleted: it stays in the tree but leaves listings and prompts. */
   readonly deletedAt: number | null;
+  /** On an answer: what was sent to the model (JSON), so a reader can tell what it saw. */
+  readonly context: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -65,6 +67,7 @@ export interface NewMessage {
   readonly model?: string;
   readonly provider?: string;
   readonly requestOptions?: string;
+  readonly context?: string;
 }
 
 export interface BeginTurnInput {

@@ -56,6 +56,8 @@ export function toMessage(message: MessageRecord, children: readonly string[] = 
         ? null
         : { input_tokens: message.inputTokens, output_tokens: message.outputTokens },
     error: message.error,
+    /** On answers: the window, messages sent and dropped, tokens — what the model saw. */
+    context: message.context === null ? null : (JSON.parse(message.context) as Record<string, unknown>),
     deleted: message.deletedAt !== null,
     created_at: seconds(message.createdAt),
     updated_at: seconds(message.updatedAt),

@@ -448,4 +448,61 @@ describe('native API', () => {
       'one two',
     );
   });
+
+  it('keeps a long conversation inside the model window, dropping the oldest turns, and records it', async () => {
+    const small = await buildTestApp({ env: { PARLEY_ADMIN_KEY: ADMIN, PARLEY_MAX_CONTEXT_TOKENS: '1600' } });
+    try {
+      const created = await small.app.inject({
+        method: 'POST',
+        url: '/api/conversations',
+        headers: as(ADMIN),
+        payload: { system_prompt: 'Be brief.' },
+      });
+      const id = (created.json() as { id: string }).id;
+      const word = 'hello ';
+      let last:
+        | { message: { context: { dropped_messages: number; window: number; tokens_counted: boolean } } }
+        | undefined;
+      for (let turn = 0; turn < 8; turn += 1) {
+        small.scripts.push({ deltas: [`a${turn} ${word.repeat(100)}`] });
+        const response = await small.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${id}/messages`,
+          headers: as(ADMIN),
+          payload: { content: `q${turn} ${word.repeat(100)}` },
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        last = response.json() as typeof last;
+      }
+      const prompt = small.calls.at(-1)?.prompt ?? [];
+      assert.equal(prompt[0]?.content, 'Be brief.', 'the system prompt stays');
+      assert.equal(prompt.at(-1)?.content.split(' ')[0], 'q7', 'the new question stays');
+      assert.ok(prompt.length < 16, `older turns were dropped (${prompt.length} sent)`);
+      assert.ok(!prompt.some((entry) => entry.content.startsWith('q0 ')), 'the oldest went first');
+      assert.equal(last?.message.context.window, 1600);
+      assert.equal(last?.message.context.tokens_counted, true);
+      assert.equal(last?.message.context.dropped_messages, 16 - prompt.length);
+
+      const huge = await small.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        headers: as(ADMIN),
+        payload: { content: word.repeat(3_000) },
+      });
+      assert.equal(huge.statusCode, 400, 'a message larger than the window');
+      const tree = await small.app.inject({
+        method: 'GET',
+        url: `/api/conversations/${id}`,
+        headers: as(ADMIN),
+      });
+      assert.equal(
+        (tree.json() as { messages: unknown[] }).messages.length,
+        16,
+        'nothing was written for it',
+      );
+    } finally {
+      await small.app.close();
+      await small.store.close();
+    }
+  });
 });

@@ -191,6 +191,7 @@ function answerRecord(turn: Turn, startedAt: number, state: AnswerState): Messag
     error: state.error ?? null,
     requestOptions: null,
     deletedAt: null,
+    context: null,
     createdAt: startedAt,
     updatedAt: Date.now(),
   };

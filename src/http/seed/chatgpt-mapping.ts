@@ -60,6 +60,7 @@ function toNode(message: MessageRecord, children: string[]) {
           ? {}
           : { usage: { input_tokens: message.inputTokens, output_tokens: message.outputTokens } }),
         ...(message.error === null ? {} : { error: message.error }),
+        ...(message.context === null ? {} : { parley_context: JSON.parse(message.context) as unknown }),
       },
     },
   };

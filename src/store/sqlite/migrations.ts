@@ -129,4 +129,8 @@ export const sqliteMigrations: readonly string[] = [
   -- A conversation's own system prompt, sent first on every turn.
   ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
   `,
+  `
+  -- What was sent to the model for an answer (JSON: window, messages sent and dropped, tokens).
+  ALTER TABLE messages ADD COLUMN context TEXT;
+  `,
 ];

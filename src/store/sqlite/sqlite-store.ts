@@ -40,7 +40,7 @@ export interface SqliteStoreOptions {
 type Row = Record<string, SQLInputValue>;
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
-  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.created_at, m.updated_at`;
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context, m.created_at, m.updated_at`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
@@ -118,6 +118,7 @@ class SqliteStore implements Store {
           message.provider ?? null,
           message.status,
           message.requestOptions ?? null,
+          message.context ?? null,
           input.now,
           input.now,
         );
@@ -305,6 +306,7 @@ class SqliteStore implements Store {
             message.error,
             message.requestOptions,
             message.deletedAt,
+            message.context,
             message.createdAt,
             message.updatedAt,
           );
@@ -416,8 +418,8 @@ function prepareStatements(database: DatabaseSync) {
     ),
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
-         input_tokens, output_tokens, error, request_options, deleted_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         input_tokens, output_tokens, error, request_options, deleted_at, context, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     search: prepare(
       `SELECT * FROM (
@@ -464,7 +466,7 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_options, context, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
     updateMessage: prepare(
@@ -618,6 +620,7 @@ function toMessage(row: Row): MessageRecord {
     error: nullableString(row.error),
     requestOptions: nullableString(row.request_options),
     deletedAt: nullableNumber(row.deleted_at),
+    context: nullableString(row.context),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PromptMessage } from '../providers/spec.ts';
+import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
+
+const message = (role: PromptMessage['role'], words: number, tag: string): PromptMessage => ({
+  role,
+  content: `${tag} ${'hello '.repeat(words)}`.trim(),
+});
+
+describe('context window', () => {
+  it('knows model families, takes the config over them, and caps with the global limit', () => {
+    assert.equal(contextWindowOf('gpt-4o-mini'), 128_000);
+    assert.equal(contextWindowOf('gpt-4.1-nano'), 1_047_576);
+    assert.equal(contextWindowOf('claude-sonnet-4-5'), 200_000);
+    assert.equal(contextWindowOf('something-local'), DEFAULT_CONTEXT_WINDOW);
+    assert.equal(contextWindowOf('something-local', { windows: { 'something-local': 4_096 } }), 4_096);
+    assert.equal(contextWindowOf('gpt-4o', { maxContextTokens: 16_000 }), 16_000);
+  });
+
+  it('sends a prompt that fits as it is, without tokenizing', async () => {
+    const prompt = [message('system', 3, 's'), message('user', 10, 'q')];
+    const plan = await fitToWindow(prompt, 1, 1_000, 100);
+    assert.deepEqual(plan.prompt, prompt);
+    assert.equal(plan.droppedMessages, 0);
+    assert.equal(plan.counted, false);
+  });
+
+  it('drops the oldest whole messages, keeping the system prompt and the new input', async () => {
+    // "hello" is one token: each message is about 100 tokens (+4 framing).
+    const history = Array.from({ length: 10 }, (_, index) =>
+      message(index % 2 === 0 ? 'user' : 'assistant', 100, `m${index}`),
+    );
+    const prompt = [message('system', 10, 'sys'), ...history, message('user', 100, 'new')];
+    const plan = await fitToWindow(prompt, 1, 600, 100);
+    assert.equal(plan.counted, true);
+    assert.deepEqual(
+      plan.prompt.map((entry) => entry.content.split(' ')[0]),
+      ['sys', 'm7', 'm8', 'm9', 'new'],
+    );
+    assert.equal(plan.droppedMessages, 7);
+    assert.ok(plan.tokens <= 500);
+  });
+
+  it('refuses a new message larger than the window with a 400', async () => {
+    await assert.rejects(fitToWindow([message('user', 2_000, 'huge')], 1, 1_000, 100), (error: unknown) => {
+      assert.equal((error as { status?: number }).status, 400);
+      assert.match(String((error as Error).message), /window of 1000/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Fitting a conversation into the model's context window. A path that fits is sent whole (the
+ * common case is decided without tokenizing: a byte-level BPE token is at least one byte, so a
+ * prompt with fewer bytes than the budget fits). Otherwise the oldest messages between the system
+ * prompt and the new input are dropped, whole, until the rest fits — counted with a real
+ * tokenizer (o200k_base), cached per message text.
+ */
+
+import { badRequest } from '../errors.ts';
+import type { PromptMessage } from '../providers/spec.ts';
+
+/** Known context windows, by model name prefix (longest prefix wins). */
+const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [
+  ['gpt-4.1', 1_047_576],
+  ['gpt-4o', 128_000],
+  ['gpt-4-turbo', 128_000],
+  ['gpt-4', 8_192],
+  ['gpt-3.5-turbo', 16_385],
+  ['gpt-5', 400_000],
+  ['o1', 200_000],
+  ['o3', 200_000],
+  ['o4', 200_000],
+  ['claude', 200_000],
+  ['deepseek', 128_000],
+  ['qwen', 131_072],
+  ['mistral-large', 131_072],
+  ['llama-3', 131_072],
+  ['llama3', 8_192],
+  ['gemma', 8_192],
+];
+
+/** For a model Parley knows nothing about. */
+export const DEFAULT_CONTEXT_WINDOW = 32_768;
+/** Room kept for the answer when the request sets no output limit. */
+export const DEFAULT_OUTPUT_RESERVE = 1_024;
+/** The framing a chat template adds around each message. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+
+export interface ContextSettings {
+  /** Per-model windows from the config file. */
+  readonly windows?: Readonly<Record<string, number>>;
+  /** `PARLEY_MAX_CONTEXT_TOKENS`: a cap on every model's window. */
+  readonly maxContextTokens?: number;
+}
+
+export function contextWindowOf(modelName: string, settings: ContextSettings = {}): number {
+  const name = modelName.toLowerCase();
+  let window = settings.windows?.[modelName];
+  if (window === undefined) {
+    let best = '';
+    for (const [prefix, size] of KNOWN_WINDOWS) {
+      if (name.startsWith(prefix) && prefix.length > best.length) {
+        best = prefix;
+        window = size;
+      }
+    }
+  }
+  window ??= DEFAULT_CONTEXT_WINDOW;
+  return settings.maxContextTokens === undefined ? window : Math.min(window, settings.maxContextTokens);
+}
+
+export interface ContextPlan {
+  readonly prompt: PromptMessage[];
+  /** Messages of the history left out because they did not fit. */
+  readonly droppedMessages: number;
+  /** Tokens of what is sent (an upper bound when nothing had to be counted). */
+  readonly tokens: number;
+  /** True when `tokens` was counted with the tokenizer, false when bounded by bytes. */
+  readonly counted: boolean;
+}
+
+type CountTokens = (text: string) => number;
+let tokenizer: Promise<CountTokens> | undefined;
+const loadTokenizer = (): Promise<CountTokens> => {
+  tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens);
+  return tokenizer;
+};
+
+/** Token counts of message texts already seen (history repeats on every turn). Bounded by total size. */
+const cache = new Map<string, number>();
+let cachedCharacters = 0;
+const CACHE_CHARACTER_LIMIT = 32 * 1024 * 1024;
+
+function countCached(count: CountTokens, text: string): number {
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const tokens = count(text) + MESSAGE_OVERHEAD_TOKENS;
+  if (cachedCharacters + text.length > CACHE_CHARACTER_LIMIT) {
+    cache.clear();
+    cachedCharacters = 0;
+  }
+  cache.set(text, tokens);
+  cachedCharacters += text.length;
+  return tokens;
+}
+
+/**
+ * Fits a prompt (leading system messages, history, then `keepLast` new messages) into `window`
+ * tokens with `reserve` left for the answer. Throws a 400 when even the system messages and the
+ * new input do not fit.
+ */
+export async function fitToWindow(
+  prompt: readonly PromptMessage[],
+  keepLast: number,
+  window: number,
+  reserve: number,
+): Promise<ContextPlan> {
+  const budget = window - reserve;
+  let bytes = 0;
+  for (const message of prompt) bytes += Buffer.byteLength(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  if (bytes <= budget) return { prompt: [...prompt], droppedMessages: 0, tokens: bytes, counted: false };
+
+  const count = await loadTokenizer();
+  let head = 0;
+  while (head < prompt.length - keepLast && prompt[head]?.role === 'system') head += 1;
+  const tailStart = Math.max(head, prompt.length - keepLast);
+  let used = 0;
+  for (let index = 0; index < head; index += 1) used += countCached(count, prompt[index]?.content ?? '');
+  for (let index = tailStart; index < prompt.length; index += 1)
+    used += countCached(count, prompt[index]?.content ?? '');
+  if (used > budget) {
+    throw badRequest(
+      `the system prompt and the new message need about ${used} tokens, more than this model's window of ${window} ` +
+        `(with ${reserve} kept for the answer): shorten the message`,
+    );
+  }
+  // Newest history first, while it fits.
+  let start = tailStart;
+  while (start > head) {
+    const tokens = countCached(count, prompt[start - 1]?.content ?? '');
+    if (used + tokens > budget) break;
+    used += tokens;
+    start -= 1;
+  }
+  return {
+    prompt: [...prompt.slice(0, head), ...prompt.slice(start)],
+    droppedMessages: start - head,
+    tokens: used,
+    counted: true,
+  };
+}
