@@ -3,6 +3,7 @@
  * and `main.ts` only wires and listens.
  */
 
+import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
@@ -21,9 +22,14 @@ import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
 import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
+import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
+
+const PARLEY_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -63,6 +69,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
   registerJsonParser(app);
+  await registerOpenApi(app, PARLEY_VERSION);
   // CORS is off unless origins are configured: browsers on other sites cannot call Parley by default.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {

@@ -138,9 +138,11 @@ describe('generated input over every route', () => {
 
   it('answers 2xx or a 4xx in JSON, never a 5xx, for 40 random requests per route', async () => {
     const random = generator(20261125);
-    assert.ok(parley.routes.length >= 25, `found ${parley.routes.length} routes`);
+    assert.ok(parley.routes.length >= 35, `found ${parley.routes.length} routes`);
     const failures: string[] = [];
-    for (const route of parley.routes) {
+    // The API reference at /docs is HTML by design; everything else answers JSON (or a stream).
+    const apiRoutes = parley.routes.filter((route) => !route.url.startsWith('/docs'));
+    for (const route of apiRoutes) {
       for (let attempt = 0; attempt < 40; attempt += 1) {
         const url = route.url.replace(
           /:(\w+)/g,

@@ -1,8 +1,8 @@
 /**
  * Authentication for every surface: `Authorization: Bearer <key>`. With no key configured at all,
  * requests act as the local principal (Parley then listens on loopback only); once a key exists,
- * a missing or bad key is a 401 in the surface's own shape (before that, a key sent is ignored). Liveness, readiness and metrics stay
- * open for probes and scrapers.
+ * a missing or bad key is a 401 in the surface's own shape (before that, a key sent is ignored).
+ * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference for people.
  */
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -30,7 +30,8 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request, reply) => {
     request.principal = LOCAL_PRINCIPAL;
-    if (OPEN_PATHS.has(request.url.split('?', 1)[0] ?? '')) return;
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (OPEN_PATHS.has(path) || path.startsWith('/docs/')) return;
     // Without keys every request is the local principal, whatever it sends (SDKs always send a key).
     if (!(await keys.authRequired())) return;
     const token = bearerToken(request);

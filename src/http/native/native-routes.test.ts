@@ -505,4 +505,37 @@ describe('native API', () => {
       await small.store.close();
     }
   });
+
+  it('describes every route in /openapi.json and serves the reference at /docs, open without a key', async () => {
+    const document = await parley.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(document.statusCode, 200);
+    const openapi = document.json() as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { tags: string[]; requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    assert.equal(openapi.openapi, '3.1.0');
+    for (const path of [
+      '/ask',
+      '/v1/responses',
+      '/api/search',
+      '/api/conversations/{id}/messages',
+      '/api/keys',
+    ]) {
+      assert.ok(openapi.paths[path] !== undefined, `${path} is described`);
+    }
+    assert.deepEqual(openapi.paths['/v1/responses']?.post?.tags, ['OpenAI-compatible']);
+    const askBody = openapi.paths['/ask']?.post?.requestBody?.content['application/json']?.schema as {
+      properties: Record<string, unknown>;
+    };
+    assert.ok('msg' in askBody.properties && 'parent_id' in askBody.properties);
+
+    const docs = await parley.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(docs.statusCode, 200);
+    assert.match(String(docs.headers['content-type']), /text\/html/);
+    assert.match(String(docs.headers['content-security-policy']), /default-src 'self'/);
+    assert.equal(docs.headers['x-frame-options'], 'DENY');
+  });
 });

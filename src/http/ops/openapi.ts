@@ -1,0 +1,47 @@
+/**
+ * The OpenAPI document of every route (`GET /openapi.json`, built from the routes' own TypeBox
+ * schemas) and a browsable reference at `/docs` (Swagger UI, served from the package: nothing is
+ * fetched at run time), with a strict content security policy.
+ */
+
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+const SURFACES: readonly { readonly prefix: string; readonly tag: string }[] = [
+  { prefix: '/v1/', tag: 'OpenAI-compatible' },
+  { prefix: '/api/', tag: 'Native' },
+];
+const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+
+/** Registers the document; call before any route so every route is in it. */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley',
+        version,
+        description:
+          'A self-hosted conversation API: the seed API (`/ask`), the OpenAI-compatible API (`/v1`) and the ' +
+          'native API (`/api`), all over one tree of conversations. Authenticate with `Authorization: Bearer <key>` ' +
+          'once keys exist.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: ({ schema, url, route }) => {
+      const tag =
+        SURFACES.find((surface) => url.startsWith(surface.prefix))?.tag ??
+        (OPERATIONS.has(url) ? 'Operations' : 'Seed');
+      return { schema: { ...schema, tags: [tag] }, url: route.url };
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header,
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
