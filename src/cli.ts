@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { KeyService } from './access/keys.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
 import type { ApiKeyRecord, KeyLimits } from './store/store.ts';
 
 const USAGE = `usage:
@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group !== 'keys' || command === undefined) throw new UsageError(USAGE);
   const config = loadConfig(process.env);
-  const store = openSqliteStore({ path: config.database.path });
+  const store = await openStore(config.database);
   try {
     const keys = await KeyService.open(store, {
       ...(config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret }),

@@ -6,7 +6,7 @@
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { createModelRegistry } from './providers/registry.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import { describeStoreLocation, openStore } from './store/open-store.ts';
 
 /** Streams in flight get this long to finish on SIGTERM; then they stop and are stored `incomplete`. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -24,7 +24,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const store = openSqliteStore({ path: config.database.path });
+  const store = await openStore(config.database);
   const models = createModelRegistry(config);
   const { app, conversations, keys } = await buildApp({
     config,
@@ -59,7 +59,11 @@ async function main(): Promise<void> {
     );
   }
   if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
-  else app.log.info({ defaultModel: models.defaultModel, database: config.database.path }, 'ready to chat');
+  else
+    app.log.info(
+      { defaultModel: models.defaultModel, database: describeStoreLocation(config.database) },
+      'ready to chat',
+    );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -37,10 +37,13 @@ describe('loadConfig', () => {
       PARLEY_ALLOW_INSECURE_REMOTE: 'true',
     });
     assert.deepEqual(
-      [config.port, config.host, config.database.path, config.defaultModel, config.allowInsecureRemote],
-      [9000, '::1', '/var/lib/parley/db.sqlite', 'deepseek-chat', true],
+      [config.port, config.host, config.database, config.defaultModel, config.allowInsecureRemote],
+      [9000, '::1', { kind: 'sqlite', path: '/var/lib/parley/db.sqlite' }, 'deepseek-chat', true],
     );
-    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).database.path, '/tmp/x.sqlite');
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).database, {
+      kind: 'sqlite',
+      path: '/tmp/x.sqlite',
+    });
   });
 
   it('stops on bad values with one message naming every bad variable', () => {
@@ -69,9 +72,29 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses PostgreSQL URLs clearly until that store exists, and out-of-range ports', () => {
-    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' }), /DATABASE_URL: PostgreSQL/);
+  it('reads PostgreSQL URLs in both spellings, and refuses out-of-range ports', () => {
+    const url = 'postgres://parley:s3cret@db.internal:5432/parley?sslmode=require';
+    const config = loadConfig({ DATABASE_URL: url });
+    assert.deepEqual(config.database, { kind: 'postgres', url });
+    assert.ok(Object.isFrozen(config.database));
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).database, {
+      kind: 'postgres',
+      url: 'postgresql://u@h/db',
+    });
     assert.throws(() => loadConfig({ PORT: '70000' }), /PORT: expected an integer from 0 to 65535/);
+  });
+
+  it('never echoes a bad DATABASE_URL, which may hold a password', () => {
+    for (const value of ['mysql://root:hunter2@h/db', 'postgres://root:hunter2@[bad/db']) {
+      try {
+        loadConfig({ DATABASE_URL: value });
+        assert.fail(`expected a ConfigError for the ${value.split(':')[0]} URL`);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /DATABASE_URL:/);
+        assert.doesNotMatch(error.message, /hunter2/);
+      }
+    }
   });
 
   it('reads CORS origins, admin key and key secret, refusing bad ones without echoing secrets', () => {

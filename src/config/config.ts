@@ -12,6 +12,14 @@ export interface SqliteDatabaseConfig {
   readonly path: string;
 }
 
+export interface PostgresDatabaseConfig {
+  readonly kind: 'postgres';
+  /** A `postgres://` or `postgresql://` URL; it may hold a password, so it is never logged. */
+  readonly url: string;
+}
+
+export type DatabaseConfig = SqliteDatabaseConfig | PostgresDatabaseConfig;
+
 export interface OpenAICompatibleConfig {
   readonly baseUrl: string;
   readonly apiKey?: string;
@@ -22,7 +30,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
-  readonly database: SqliteDatabaseConfig;
+  readonly database: DatabaseConfig;
   readonly redisUrl?: string;
   readonly openai?: OpenAICompatibleConfig;
   /** The model `/ask` uses when neither the request nor the conversation names one. */
@@ -127,18 +135,19 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function parseDatabaseUrl(value: string, problems: string[]): SqliteDatabaseConfig {
+function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
     return { kind: 'sqlite', path };
   }
+  // The value may hold a password: messages name the variable, never the value.
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
-    problems.push('DATABASE_URL: PostgreSQL is not supported by this version yet; use sqlite:<path>');
-  } else {
-    problems.push(`DATABASE_URL: expected sqlite:<path> or postgres://..., got "${value}"`);
+    if (URL.parse(value) === null) problems.push('DATABASE_URL: not a valid postgres:// URL');
+    return { kind: 'postgres', url: value };
   }
+  problems.push('DATABASE_URL: expected sqlite:<path> or postgres://...');
   return { kind: 'sqlite', path: '' };
 }
 

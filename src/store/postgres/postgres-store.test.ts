@@ -1,0 +1,266 @@
+/**
+ * Runs the Store contract on PostgreSQL, plus what is PostgreSQL's own: migrations recorded once,
+ * replicas migrating at the same moment, concurrent appends, and plans that use the indexes.
+ * Needs PARLEY_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test); each store gets a
+ * fresh schema, dropped at the end.
+ */
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Pool } from 'pg';
+import type { MessageRecord, Store } from '../store.ts';
+import { describeStoreContract } from '../store-contract.ts';
+import { postgresMigrations } from './migrations.ts';
+import { openPostgresStore, postgresQueries } from './postgres-store.ts';
+
+const connectionString = process.env.PARLEY_TEST_DATABASE_URL ?? '';
+
+if (connectionString === '') {
+  describe('PostgreSQL store', {
+    skip: 'set PARLEY_TEST_DATABASE_URL to a postgres:// URL to run it',
+  }, () => {
+    it('runs the Store contract on PostgreSQL', () => {});
+  });
+} else {
+  const schemas: string[] = [];
+  const newSchema = () => {
+    const schema = `parley_test_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    schemas.push(schema);
+    return schema;
+  };
+  const open = (schema: string): Promise<Store> =>
+    openPostgresStore({ connectionString, schema, maxConnections: 4 });
+  const admin = new Pool({ connectionString, max: 2 });
+  /** A pool whose connections see `schema`, to look at what a store wrote. */
+  const inspect = (schema: string) =>
+    new Pool({ connectionString, max: 1, options: `-c search_path=${schema}` });
+
+  after(async () => {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  describeStoreContract('postgres', () => open(newSchema()));
+
+  describe('PostgreSQL store', () => {
+    it('records each migration once and applies none again at reopen', async () => {
+      const schema = newSchema();
+      await (await open(schema)).close();
+      const pool = inspect(schema);
+      try {
+        const read = async () =>
+          (await pool.query('SELECT version, applied_at FROM parley_migrations ORDER BY version')).rows;
+        const first = await read();
+        assert.deepEqual(
+          first.map((row) => row.version),
+          postgresMigrations.map((_, index) => index + 1),
+        );
+        await (await open(schema)).close();
+        assert.deepEqual(await read(), first, 'the second open wrote no migration row');
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('lets replicas that start at once on an empty schema all succeed (the advisory lock)', async () => {
+      const schema = newSchema();
+      const stores = await Promise.all([open(schema), open(schema), open(schema), open(schema)]);
+      await Promise.all(stores.map((store) => store.close()));
+      const pool = inspect(schema);
+      try {
+        const { rows } = await pool.query('SELECT count(*)::integer AS count FROM parley_migrations');
+        assert.equal(rows[0]?.count, postgresMigrations.length);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('refuses a schema name it would have to quote', async () => {
+      await assert.rejects(openPostgresStore({ connectionString, schema: 'Robert"; DROP' }), /schema/);
+    });
+
+    it('round-trips text that an array literal could misread, and messages too long to index whole', async () => {
+      const store = await open(newSchema());
+      try {
+        const conversationId = randomUUID();
+        const tricky = ['NULL', '', 'a "quoted" \\ back, {braced}\nline 😀', "it's"];
+        // Unique words well past a tsvector's 1 MB limit: the search index reads only a prefix.
+        const long = Array.from({ length: 200_000 }, (_, index) => `w${index.toString(36)}x`).join(' ');
+        const ids = [...tricky, long].map(() => randomUUID());
+        const written = await store.beginTurn({
+          owner: 'o',
+          conversationId,
+          newConversation: { id: conversationId, title: 'NULL', model: null },
+          messages: [...tricky, long].map((content, index) => ({
+            id: ids[index] ?? '',
+            parentId: index === 0 ? null : (ids[index - 1] ?? null),
+            role: 'user' as const,
+            content,
+            status: 'completed' as const,
+            ...(index === 1 ? { model: 'NULL', requestOptions: '{"a": [1, "}"]}' } : {}),
+          })),
+          now: 1,
+        });
+        assert.equal(written, true);
+        const messages = await store.listMessages('o', conversationId);
+        assert.deepEqual(
+          messages.map((message) => message.content),
+          [...tricky, long],
+        );
+        assert.deepEqual(
+          [messages[1]?.model, messages[1]?.requestOptions, messages[0]?.model],
+          ['NULL', '{"a": [1, "}"]}', null],
+        );
+        assert.equal((await store.getConversation('o', conversationId))?.title, 'NULL');
+        assert.equal((await store.search('o', 'w1x', 10))[0]?.messageId, ids.at(-1));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('chains concurrent appends: each reads the current node the one before wrote', async () => {
+      const store = await open(newSchema());
+      try {
+        const conversationId = randomUUID();
+        const root = randomUUID();
+        await store.beginTurn({
+          owner: 'o',
+          conversationId,
+          newConversation: { id: conversationId, title: null, model: null },
+          messages: [{ id: root, parentId: null, role: 'user', content: 'root', status: 'completed' }],
+          now: 1,
+        });
+        const appended = Array.from({ length: 12 }, () => randomUUID());
+        const written = await Promise.all(
+          appended.map((id, index) =>
+            store.beginTurn({
+              owner: 'o',
+              conversationId,
+              messages: [{ id, parentId: null, role: 'user', content: `m${index}`, status: 'completed' }],
+              appendToCurrentNode: true,
+              now: 2 + index,
+            }),
+          ),
+        );
+        assert.ok(written.every(Boolean));
+        const leaf = (await store.getConversation('o', conversationId))?.currentNode ?? '';
+        const path = await store.getPath('o', conversationId, leaf);
+        assert.equal(path.length, 1 + appended.length, 'one chain, no branch');
+        assert.deepEqual(new Set(path.map((message) => message.id)), new Set([root, ...appended]));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('answers the path, children and search queries from indexes, not a scan of messages', async () => {
+      const schema = newSchema();
+      const store = await open(schema);
+      const pool = inspect(schema);
+      try {
+        // 24 conversations of 250 messages each: 6 000 rows.
+        let target: { conversationId: string; leaf: string; middle: string } | undefined;
+        for (let index = 0; index < 24; index++) {
+          const conversationId = randomUUID();
+          const messages = chain(conversationId, 250, index === 7 ? 'zebrafish' : 'filler');
+          await store.importConversations([
+            {
+              conversation: {
+                id: conversationId,
+                owner: 'o',
+                title: `conversation ${index}`,
+                model: null,
+                currentNode: messages.at(-1)?.id ?? null,
+                systemPrompt: null,
+                metadata: {},
+                createdAt: 1,
+                updatedAt: 1,
+              },
+              messages,
+            },
+          ]);
+          if (index === 7)
+            target = { conversationId, leaf: messages.at(-1)?.id ?? '', middle: messages[120]?.id ?? '' };
+        }
+        assert.ok(target);
+        await pool.query('ANALYZE messages; ANALYZE conversations');
+
+        /** How the plan reads `messages`: its scans' node types, and the indexes of messages it uses. */
+        const readsOfMessages = async (sql: string, values: unknown[]) => {
+          const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, values);
+          const nodes = planNodes(rows[0]?.['QUERY PLAN']);
+          const scans = nodes.filter((node) => node['Relation Name'] === 'messages');
+          assert.ok(scans.length > 0, 'the plan reads messages');
+          const indexes = nodes
+            .map((node) => node['Index Name'] ?? '')
+            .filter((name) => name.startsWith('messages_'));
+          return { types: scans.map((node) => node['Node Type']), indexes: new Set(indexes) };
+        };
+        const expectations: [string, string, unknown[], string][] = [
+          ['path', postgresQueries.getPath, [target.leaf, target.conversationId, 'o'], 'messages_pkey'],
+          [
+            'children',
+            postgresQueries.getChildren,
+            [target.conversationId, target.middle, 'o'],
+            'messages_by_parent',
+          ],
+          ['search', postgresQueries.search, ["'zebrafish':*", 'o', 10], 'messages_search'],
+        ];
+        for (const [name, sql, values, index] of expectations) {
+          const { types, indexes } = await readsOfMessages(sql, values);
+          assert.ok(!types.includes('Seq Scan'), `${name} scans messages: ${types.join(', ')}`);
+          assert.deepEqual([...indexes], [index], `${name} reads messages through ${index}`);
+        }
+
+        // And the answers are right on this larger table.
+        assert.equal((await store.getPath('o', target.conversationId, target.leaf)).length, 250);
+        assert.equal((await store.getChildren('o', target.conversationId, target.middle)).length, 1);
+        assert.equal((await store.search('o', 'zebra', 100)).length, 100);
+      } finally {
+        await pool.end();
+        await store.close();
+      }
+    });
+  });
+}
+
+/** A chain of `length` finished messages, each the child of the one before. */
+function chain(conversationId: string, length: number, word: string): MessageRecord[] {
+  const messages: MessageRecord[] = [];
+  for (let index = 0; index < length; index++) {
+    messages.push({
+      id: randomUUID(),
+      conversationId,
+      parentId: messages.at(-1)?.id ?? null,
+      role: index % 2 === 0 ? 'user' : 'assistant',
+      content: `${word} number ${index}`,
+      model: null,
+      provider: null,
+      status: 'completed',
+      finishReason: null,
+      inputTokens: null,
+      outputTokens: null,
+      error: null,
+      requestOptions: null,
+      context: null,
+      deletedAt: null,
+      createdAt: 1 + index,
+      updatedAt: 1 + index,
+    });
+  }
+  return messages;
+}
+
+type PlanNode = { 'Node Type'?: string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+
+/** Every node of an `EXPLAIN (FORMAT JSON)` plan. */
+function planNodes(explained: unknown): PlanNode[] {
+  const root = Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined;
+  const nodes: PlanNode[] = [];
+  const visit = (node: PlanNode) => {
+    nodes.push(node);
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  if (root !== undefined) visit(root);
+  return nodes;
+}

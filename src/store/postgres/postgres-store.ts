@@ -1,0 +1,735 @@
+/**
+ * The PostgreSQL Store, on node-postgres (`pg`) with a connection pool: migrations at open, then
+ * one statement (one round trip) per Store call. A turn is a single statement of data-modifying
+ * CTEs, so it is atomic without an explicit transaction, and its messages go in as one
+ * multi-row INSERT over `unnest` of arrays. Every value is a bind parameter.
+ */
+
+import { Pool, type PoolConfig, TypeOverrides, types } from 'pg';
+import type {
+  ApiKeyRecord,
+  BeginTurnInput,
+  ConversationPatch,
+  ConversationRecord,
+  CursorPage,
+  CursorQuery,
+  ImportedConversation,
+  KeyLimits,
+  KeyRole,
+  MessageRecord,
+  MessageRole,
+  MessageStatus,
+  MessageUpdate,
+  Metadata,
+  Page,
+  SearchHit,
+  Store,
+  UsageQuery,
+  UsageRecord,
+  UsageSummaryRow,
+} from '../store.ts';
+import { migrate, SEARCH_PREFIX_CHARS } from './migrations.ts';
+
+export interface PostgresStoreOptions {
+  /** A libpq-style URL, e.g. `postgres://user:password@host:5432/database`. */
+  readonly connectionString: string;
+  /**
+   * A schema to keep Parley's tables in, created when missing (lower-case letters, digits and `_`).
+   * It becomes the search_path of every pooled connection. Without it, the connection's own
+   * search_path applies (e.g. `?options=-c%20search_path%3Dparley` in the URL, or `public`).
+   */
+  readonly schema?: string;
+  /** The pool's size; 10 by default. */
+  readonly maxConnections?: number;
+}
+
+type ConversationRow = {
+  id: string;
+  owner: string;
+  title: string | null;
+  model: string | null;
+  current_node: string | null;
+  system_prompt: string | null;
+  metadata: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+type MessageRow = {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: MessageRole;
+  content: string;
+  model: string | null;
+  provider: string | null;
+  status: MessageStatus;
+  finish_reason: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  error: string | null;
+  request_options: string | null;
+  context: string | null;
+  deleted_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+type KeyRow = {
+  id: string;
+  name: string;
+  hash: string;
+  hint: string;
+  role: KeyRole;
+  models: string | null;
+  limits: string | null;
+  expires_at: number | null;
+  created_at: number;
+  revoked_at: number | null;
+};
+
+type SearchRow = {
+  kind: 'title' | 'message';
+  conversation_id: string;
+  title: string | null;
+  message_id: string | null;
+  role: MessageRole | null;
+  snippet: string;
+  rank: number;
+  created_at: number;
+};
+
+type UsageSummaryDatabaseRow = {
+  owner: string;
+  key_id: string | null;
+  model: string;
+  day: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost: number | null;
+};
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c.system_prompt, c.metadata,
+  c.created_at, c.updated_at`;
+const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
+  m.created_at, m.updated_at`;
+const KEY_COLUMNS = 'id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at';
+/** `$owner` is the number of the owner parameter. */
+const owned = (owner: number) => `c.owner = $${owner} AND c.deleted_at IS NULL`;
+/** The indexed search expressions: they must read exactly as in the migration's indexes. */
+const MESSAGE_VECTOR = `to_tsvector('simple'::regconfig, left(m.content, ${SEARCH_PREFIX_CHARS}))`;
+const TITLE_VECTOR = `to_tsvector('simple'::regconfig, c.title)`;
+/** Written out where used (not in a CTE), so that the planner can hand it to the GIN indexes. */
+const TS_QUERY = `to_tsquery('simple'::regconfig, $1)`;
+
+/** The statements, exported so that tests can EXPLAIN them. */
+export const postgresQueries = {
+  /*
+   * $1 conversation, $2 owner, $3 is new, $4 title, $5 model, $6 metadata, $7 system prompt,
+   * $8 now, $9 append to current node, $10..$18 the messages' columns as arrays.
+   * Rows a CTE inserts are invisible to the others (one snapshot), so a new conversation gets its
+   * current_node in its INSERT, and an existing one in `moved`. `existing` locks the row so
+   * concurrent appends read each other's current_node. Foreign keys are checked at the end of
+   * the statement, so a message may hang under another of the same turn.
+   */
+  beginTurn: `
+    WITH created AS (
+      INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt,
+        created_at, updated_at)
+      SELECT $1, $2, $4, $5, ($10::text[])[cardinality($10::text[])], $6, $7, $8, $8 WHERE $3::boolean
+      RETURNING id, NULL::text AS current_node
+    ), existing AS (
+      SELECT c.id, c.current_node FROM conversations c
+      WHERE c.id = $1 AND ${owned(2)} AND NOT $3::boolean
+      FOR UPDATE
+    ), target AS (
+      SELECT id, current_node FROM created UNION ALL SELECT id, current_node FROM existing
+    ), inserted AS (
+      INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
+        request_options, context, created_at, updated_at)
+      SELECT m.id, target.id,
+        CASE WHEN m.position = 1 AND $9::boolean THEN target.current_node ELSE m.parent_id END,
+        m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, $8, $8
+      FROM target, unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+        $16::text[], $17::text[], $18::text[]) WITH ORDINALITY
+        AS m (id, parent_id, role, content, model, provider, status, request_options, context, position)
+      ORDER BY m.position
+      RETURNING 1
+    ), moved AS (
+      UPDATE conversations SET current_node = ($10::text[])[cardinality($10::text[])], updated_at = $8
+      WHERE id IN (SELECT id FROM existing) AND cardinality($10::text[]) > 0
+      RETURNING 1
+    )
+    SELECT count(*)::integer AS written FROM target`,
+  updateMessage: `UPDATE messages SET content = $1, status = $2, finish_reason = $3, input_tokens = $4,
+    output_tokens = $5, error = $6, updated_at = $7 WHERE id = $8`,
+  markInterrupted: `UPDATE messages SET status = 'incomplete', error = $1, updated_at = $2
+    WHERE status = 'in_progress'`,
+  getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1 AND ${owned(2)}`,
+  getConversationAnyOwner: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c
+    WHERE c.id = $1 AND c.deleted_at IS NULL`,
+  // The count comes along even when the page is empty: one row of NULLs and the total.
+  listConversations: `
+    WITH page AS (
+      SELECT ${CONVERSATION_COLUMNS}, c.seq FROM conversations c WHERE ${owned(1)}
+      ORDER BY c.updated_at DESC, c.seq DESC LIMIT $2 OFFSET $3
+    )
+    SELECT page.*, counted.total FROM
+      (SELECT count(*) AS total FROM conversations c WHERE ${owned(1)}) AS counted
+      LEFT JOIN page ON true
+    ORDER BY page.updated_at DESC, page.seq DESC`,
+  setTitle: `UPDATE conversations c SET title = $1, updated_at = $2 WHERE c.id = $3 AND ${owned(4)}`,
+  softDelete: `UPDATE conversations c SET deleted_at = $1 WHERE c.id = $2 AND ${owned(3)}`,
+  softDeleteAll: `UPDATE conversations c SET deleted_at = $1 WHERE ${owned(2)}`,
+  // Keyset pagination on (created_at, id); an unknown cursor compares as NULL, giving no rows.
+  listAfterAsc: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${owned(1)}
+    AND ($2::text IS NULL OR (c.created_at, c.id) >
+      (SELECT created_at, id FROM conversations WHERE id = $2 AND owner = $1))
+    ORDER BY c.created_at, c.id LIMIT $3`,
+  listAfterDesc: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${owned(1)}
+    AND ($2::text IS NULL OR (c.created_at, c.id) <
+      (SELECT created_at, id FROM conversations WHERE id = $2 AND owner = $1))
+    ORDER BY c.created_at DESC, c.id DESC LIMIT $3`,
+  // Each field is set only when the patch has it (a flag per field).
+  updateConversation: `UPDATE conversations c SET
+      title = CASE WHEN $1::boolean THEN $2 ELSE title END,
+      system_prompt = CASE WHEN $3::boolean THEN $4 ELSE system_prompt END,
+      model = CASE WHEN $5::boolean THEN $6 ELSE model END,
+      current_node = CASE WHEN $7::boolean THEN $8 ELSE current_node END,
+      updated_at = $9
+    WHERE c.id = $10 AND ${owned(11)}`,
+  setMetadata: `UPDATE conversations c SET metadata = $1, updated_at = $2 WHERE c.id = $3 AND ${owned(4)}`,
+  getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.id = $1 AND m.deleted_at IS NULL AND ${owned(2)}`,
+  deleteMessage: `UPDATE messages m SET deleted_at = $1 FROM conversations c
+    WHERE m.id = $2 AND m.conversation_id = $3 AND m.deleted_at IS NULL
+      AND c.id = m.conversation_id AND ${owned(4)}`,
+  listMessages: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = $1 AND ${owned(2)} ORDER BY m.created_at, m.seq`,
+  // Whole rows ride along the recursion, so the walk is one primary-key lookup per hop.
+  getPath: `
+    WITH RECURSIVE path AS (
+      SELECT ${MESSAGE_COLUMNS}, 0 AS depth FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.id = $1 AND m.conversation_id = $2 AND ${owned(3)}
+      UNION ALL
+      SELECT ${MESSAGE_COLUMNS}, path.depth + 1 FROM path JOIN messages m ON m.id = path.parent_id
+      WHERE m.conversation_id = path.conversation_id
+    )
+    SELECT * FROM path ORDER BY depth DESC`,
+  getRoots: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = $1 AND m.parent_id IS NULL AND ${owned(2)} ORDER BY m.created_at, m.seq`,
+  getChildren: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = $1 AND m.parent_id = $2 AND ${owned(3)} ORDER BY m.created_at, m.seq`,
+  // Ranked first, limited, and only then highlighted (ts_headline parses the text again).
+  search: `
+    WITH hits AS (
+      SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL::text AS message_id,
+        NULL::text AS role, c.title AS text, ts_rank(${TITLE_VECTOR}, ${TS_QUERY}) AS score, c.created_at
+      FROM conversations c
+      WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ ${TS_QUERY} AND ${owned(2)}
+      UNION ALL
+      SELECT 'message', m.conversation_id, c.title, m.id, m.role, left(m.content, ${SEARCH_PREFIX_CHARS}),
+        ts_rank(${MESSAGE_VECTOR}, ${TS_QUERY}), m.created_at
+      FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND ${MESSAGE_VECTOR} @@ ${TS_QUERY}
+        AND ${owned(2)}
+      ORDER BY score DESC, created_at DESC LIMIT $3
+    )
+    SELECT kind, conversation_id, title, message_id, role, -score AS rank, created_at,
+      ts_headline('simple'::regconfig, text, ${TS_QUERY},
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1') AS snippet
+    FROM hits ORDER BY score DESC, created_at DESC`,
+  // Nothing is written when any id exists; the ids that do are the answer.
+  importConversations: `
+    WITH conflicts AS (
+      SELECT id FROM conversations WHERE id = ANY($1::text[])
+      UNION ALL SELECT id FROM messages WHERE id = ANY($10::text[])
+    ), new_conversations AS (
+      INSERT INTO conversations (id, owner, title, model, current_node, system_prompt, metadata,
+        created_at, updated_at)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::text[], $8::bigint[], $9::bigint[])
+      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+      RETURNING 1
+    ), new_messages AS (
+      INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
+        finish_reason, input_tokens, output_tokens, error, request_options, context, deleted_at, created_at,
+        updated_at)
+      SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
+        m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
+        m.created_at, m.updated_at
+      FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+        $17::text[], $18::text[], $19::integer[], $20::integer[], $21::text[], $22::text[], $23::text[],
+        $24::bigint[], $25::bigint[], $26::bigint[]) WITH ORDINALITY
+        AS m (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
+          input_tokens, output_tokens, error, request_options, context, deleted_at, created_at, updated_at,
+          position)
+      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+      ORDER BY m.position
+      RETURNING 1
+    )
+    SELECT id FROM conflicts`,
+  insertKey: `INSERT INTO api_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  findKey: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1`,
+  listKeys: `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, seq`,
+  revokeKey: 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+  activeKey: `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL
+    AND (expires_at IS NULL OR expires_at > $1)) AS active`,
+  insertUsage: `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens,
+      output_tokens, tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+  summarizeUsage: `SELECT owner, key_id, model,
+      to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+      count(*) AS requests, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+      sum(cost) AS cost
+    FROM usage
+    WHERE ($1::text IS NULL OR owner = $1) AND ($2::bigint IS NULL OR created_at >= $2)
+      AND ($3::bigint IS NULL OR created_at < $3)
+    GROUP BY owner, key_id, model, day ORDER BY day, owner, key_id NULLS FIRST, model`,
+  // DO UPDATE (to the same value) rather than DO NOTHING: it returns the row even when another
+  // replica inserted it a moment ago, which a separate SELECT in this snapshot would miss.
+  ensureSetting: `INSERT INTO settings (name, value) VALUES ($1, $2)
+    ON CONFLICT (name) DO UPDATE SET value = settings.value RETURNING value`,
+} as const;
+
+/**
+ * Opens a pool on PostgreSQL, applies pending migrations, and returns a Store over it.
+ *
+ * @example
+ * const store = await openPostgresStore({ connectionString: 'postgres://parley@db/parley' });
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema))
+    throw new Error('PostgreSQL schema: use lower-case letters, digits and _ (at most 63)');
+  // bigint (Unix milliseconds, counts, sums of integers) as numbers, for this pool only.
+  const typeOverrides = new TypeOverrides();
+  typeOverrides.setTypeParser(types.builtins.INT8, (value: string) => Number(value));
+  const config: PoolConfig = {
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'parley',
+    types: typeOverrides,
+    // A connection string's own `options` parameter, if any, takes precedence over this one.
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  };
+  const pool = new Pool(config);
+  // An idle connection that breaks (a server restart) is reported here; without a listener it would
+  // crash the process. The pool drops it, and the next query opens a new one.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client, options.schema);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool);
+}
+
+class PostgresStore implements Store {
+  readonly #pool: Pool;
+  #closed = false;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  async #rows<R extends Record<string, unknown>>(sql: string, values: readonly unknown[] = []): Promise<R[]> {
+    return (await this.#pool.query<R>(sql, [...values])).rows;
+  }
+
+  async #changes(sql: string, values: readonly unknown[]): Promise<number> {
+    return (await this.#pool.query(sql, [...values])).rowCount ?? 0;
+  }
+
+  async beginTurn(input: BeginTurnInput): Promise<boolean> {
+    const conversation = input.newConversation;
+    const messages = input.messages;
+    const [row] = await this.#rows<{ written: number }>(postgresQueries.beginTurn, [
+      input.conversationId,
+      input.owner,
+      conversation !== undefined,
+      conversation?.title ?? null,
+      conversation?.model ?? null,
+      conversation?.metadata === undefined ? null : JSON.stringify(conversation.metadata),
+      conversation?.systemPrompt ?? null,
+      input.now,
+      input.appendToCurrentNode === true,
+      messages.map((message) => message.id),
+      messages.map((message) => message.parentId),
+      messages.map((message) => message.role),
+      messages.map((message) => message.content),
+      messages.map((message) => message.model ?? null),
+      messages.map((message) => message.provider ?? null),
+      messages.map((message) => message.status),
+      messages.map((message) => message.requestOptions ?? null),
+      messages.map((message) => message.context ?? null),
+    ]);
+    return (row?.written ?? 0) > 0;
+  }
+
+  async updateMessage(messageId: string, update: MessageUpdate): Promise<void> {
+    await this.#pool.query(postgresQueries.updateMessage, [
+      update.content,
+      update.status,
+      update.finishReason ?? null,
+      update.inputTokens ?? null,
+      update.outputTokens ?? null,
+      update.error ?? null,
+      update.now,
+      messageId,
+    ]);
+  }
+
+  async markInterruptedMessages(error: string, now: number): Promise<number> {
+    return this.#changes(postgresQueries.markInterrupted, [error, now]);
+  }
+
+  async getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined> {
+    const [row] = await this.#rows<ConversationRow>(postgresQueries.getConversation, [conversationId, owner]);
+    return row === undefined ? undefined : toConversation(row);
+  }
+
+  async findConversationForAdmin(conversationId: string): Promise<ConversationRecord | undefined> {
+    const [row] = await this.#rows<ConversationRow>(postgresQueries.getConversationAnyOwner, [
+      conversationId,
+    ]);
+    return row === undefined ? undefined : toConversation(row);
+  }
+
+  async listConversations(owner: string, offset: number, limit: number): Promise<Page<ConversationRecord>> {
+    type Counted = { total: number } & (ConversationRow | { id: null });
+    const rows = await this.#rows<Counted>(postgresQueries.listConversations, [owner, limit, offset]);
+    const items = rows.filter((row): row is ConversationRow & { total: number } => row.id !== null);
+    return { items: items.map(toConversation), total: rows[0]?.total ?? 0 };
+  }
+
+  async setTitle(owner: string, conversationId: string, title: string, now: number): Promise<boolean> {
+    return (await this.#changes(postgresQueries.setTitle, [title, now, conversationId, owner])) > 0;
+  }
+
+  async deleteConversation(owner: string, conversationId: string, now: number): Promise<boolean> {
+    return (await this.#changes(postgresQueries.softDelete, [now, conversationId, owner])) > 0;
+  }
+
+  async deleteAllConversations(owner: string, now: number): Promise<number> {
+    return this.#changes(postgresQueries.softDeleteAll, [now, owner]);
+  }
+
+  async listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
+    const sql = query.order === 'asc' ? postgresQueries.listAfterAsc : postgresQueries.listAfterDesc;
+    const rows = await this.#rows<ConversationRow>(sql, [owner, query.after ?? null, query.limit + 1]);
+    return { items: rows.slice(0, query.limit).map(toConversation), hasMore: rows.length > query.limit };
+  }
+
+  async updateConversation(
+    owner: string,
+    conversationId: string,
+    patch: ConversationPatch,
+    now: number,
+  ): Promise<boolean> {
+    const changes = await this.#changes(postgresQueries.updateConversation, [
+      patch.title !== undefined,
+      patch.title ?? null,
+      patch.systemPrompt !== undefined,
+      patch.systemPrompt ?? null,
+      patch.model !== undefined,
+      patch.model ?? null,
+      patch.currentNode !== undefined,
+      patch.currentNode ?? null,
+      now,
+      conversationId,
+      owner,
+    ]);
+    return changes > 0;
+  }
+
+  async setMetadata(
+    owner: string,
+    conversationId: string,
+    metadata: Metadata,
+    now: number,
+  ): Promise<boolean> {
+    const values = [JSON.stringify(metadata), now, conversationId, owner];
+    return (await this.#changes(postgresQueries.setMetadata, values)) > 0;
+  }
+
+  async getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined> {
+    const [row] = await this.#rows<MessageRow>(postgresQueries.getMessage, [messageId, owner]);
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  async deleteMessage(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    now: number,
+  ): Promise<boolean> {
+    return (await this.#changes(postgresQueries.deleteMessage, [now, messageId, conversationId, owner])) > 0;
+  }
+
+  async listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
+    return (await this.#rows<MessageRow>(postgresQueries.listMessages, [conversationId, owner])).map(
+      toMessage,
+    );
+  }
+
+  async getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
+    const rows = await this.#rows<MessageRow>(postgresQueries.getPath, [messageId, conversationId, owner]);
+    return rows.map(toMessage);
+  }
+
+  async getChildren(
+    owner: string,
+    conversationId: string,
+    parentId: string | null,
+  ): Promise<readonly MessageRecord[]> {
+    // Two statements rather than `IS NOT DISTINCT FROM`, which no index answers.
+    const rows =
+      parentId === null
+        ? await this.#rows<MessageRow>(postgresQueries.getRoots, [conversationId, owner])
+        : await this.#rows<MessageRow>(postgresQueries.getChildren, [conversationId, parentId, owner]);
+    return rows.map(toMessage);
+  }
+
+  async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
+    const query = toTsQuery(text);
+    if (query === '') return [];
+    const rows = await this.#rows<SearchRow>(postgresQueries.search, [query, owner, limit]);
+    return rows.map((row) => ({
+      kind: row.kind,
+      conversationId: row.conversation_id,
+      conversationTitle: row.title,
+      messageId: row.message_id,
+      role: row.role,
+      snippet: row.snippet,
+      rank: row.rank,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async importConversations(
+    items: readonly ImportedConversation[],
+  ): Promise<{ readonly conflicts: readonly string[] }> {
+    const conversations = items.map((item) => item.conversation);
+    // Parents first, so that rows written at the same time list in tree order (`seq`).
+    const messages = items.flatMap(({ conversation, messages: list }) =>
+      parentsFirst(list).map((message) => ({ ...message, conversationId: conversation.id })),
+    );
+    const rows = await this.#rows<{ id: string }>(postgresQueries.importConversations, [
+      conversations.map((conversation) => conversation.id),
+      conversations.map((conversation) => conversation.owner),
+      conversations.map((conversation) => conversation.title),
+      conversations.map((conversation) => conversation.model),
+      conversations.map((conversation) => conversation.currentNode),
+      conversations.map((conversation) => conversation.systemPrompt),
+      conversations.map((conversation) => JSON.stringify(conversation.metadata)),
+      conversations.map((conversation) => conversation.createdAt),
+      conversations.map((conversation) => conversation.updatedAt),
+      messages.map((message) => message.id),
+      messages.map((message) => message.conversationId),
+      messages.map((message) => message.parentId),
+      messages.map((message) => message.role),
+      messages.map((message) => message.content),
+      messages.map((message) => message.model),
+      messages.map((message) => message.provider),
+      messages.map((message) => message.status),
+      messages.map((message) => message.finishReason),
+      messages.map((message) => message.inputTokens),
+      messages.map((message) => message.outputTokens),
+      messages.map((message) => message.error),
+      messages.map((message) => message.requestOptions),
+      messages.map((message) => message.context),
+      messages.map((message) => message.deletedAt),
+      messages.map((message) => message.createdAt),
+      messages.map((message) => message.updatedAt),
+    ]);
+    return { conflicts: rows.map((row) => row.id) };
+  }
+
+  async createKey(key: ApiKeyRecord): Promise<void> {
+    await this.#pool.query(postgresQueries.insertKey, [
+      key.id,
+      key.name,
+      key.hash,
+      key.hint,
+      key.role,
+      key.models === null ? null : JSON.stringify(key.models),
+      JSON.stringify(key.limits),
+      key.expiresAt,
+      key.createdAt,
+      key.revokedAt,
+    ]);
+  }
+
+  async findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const [row] = await this.#rows<KeyRow>(postgresQueries.findKey, [hash]);
+    return row === undefined ? undefined : toKey(row);
+  }
+
+  async listKeys(): Promise<readonly ApiKeyRecord[]> {
+    return (await this.#rows<KeyRow>(postgresQueries.listKeys)).map(toKey);
+  }
+
+  async revokeKey(id: string, now: number): Promise<boolean> {
+    return (await this.#changes(postgresQueries.revokeKey, [now, id])) > 0;
+  }
+
+  async hasActiveKeys(now: number): Promise<boolean> {
+    const [row] = await this.#rows<{ active: boolean }>(postgresQueries.activeKey, [now]);
+    return row?.active === true;
+  }
+
+  async recordUsage(usage: UsageRecord): Promise<void> {
+    await this.#pool.query(postgresQueries.insertUsage, [
+      usage.owner,
+      usage.keyId,
+      usage.conversationId,
+      usage.messageId,
+      usage.model,
+      usage.provider,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.tokensCounted,
+      usage.cost,
+      usage.latencyMs,
+      usage.firstTokenMs,
+      usage.status,
+      usage.createdAt,
+    ]);
+  }
+
+  async summarizeUsage(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
+    const rows = await this.#rows<UsageSummaryDatabaseRow>(postgresQueries.summarizeUsage, [
+      query.owner ?? null,
+      query.from ?? null,
+      query.to ?? null,
+    ]);
+    return rows.map((row) => ({
+      owner: row.owner,
+      keyId: row.key_id,
+      model: row.model,
+      day: row.day,
+      requests: row.requests,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      cost: row.cost,
+    }));
+  }
+
+  async ensureSetting(name: string, value: string): Promise<string> {
+    const [row] = await this.#rows<{ value: string }>(postgresQueries.ensureSetting, [name, value]);
+    if (row === undefined) throw new Error(`setting ${name} was not stored`);
+    return row.value;
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    // Pool.end() may run only once.
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+/**
+ * A person's words as a tsquery: every word quoted (so nothing is read as syntax), all required,
+ * the last a prefix so results come while typing. A word that holds no lexeme (`(`) drops out.
+ */
+export function toTsQuery(text: string): string {
+  const words = text.split(/\s+/).filter((word) => word !== '');
+  return words
+    .map((word, index) => {
+      const quoted = `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+      return index === words.length - 1 ? `${quoted}:*` : quoted;
+    })
+    .join(' & ');
+}
+
+/**
+ * Orders messages so that every parent comes before its children. Throws on a cycle, which the
+ * foreign key alone would let in (it is checked at the end of the statement).
+ */
+function parentsFirst(messages: readonly MessageRecord[]): MessageRecord[] {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const ordered: MessageRecord[] = [];
+  const placed = new Set<string>();
+  for (const message of messages) {
+    const chain: MessageRecord[] = [];
+    const inChain = new Set<string>();
+    let current: MessageRecord | undefined = message;
+    while (current !== undefined && !placed.has(current.id)) {
+      if (inChain.has(current.id))
+        throw new Error(`import: the parents of message ${current.id} form a cycle`);
+      chain.push(current);
+      inChain.add(current.id);
+      current = current.parentId === null ? undefined : byId.get(current.parentId);
+    }
+    for (const entry of chain) placed.add(entry.id);
+    ordered.push(...chain.reverse());
+  }
+  return ordered;
+}
+
+function toConversation(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    title: row.title,
+    model: row.model,
+    currentNode: row.current_node,
+    systemPrompt: row.system_prompt,
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Metadata),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    parentId: row.parent_id,
+    role: row.role,
+    content: row.content,
+    model: row.model,
+    provider: row.provider,
+    status: row.status,
+    finishReason: row.finish_reason,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    error: row.error,
+    requestOptions: row.request_options,
+    context: row.context,
+    deletedAt: row.deleted_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toKey(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    hint: row.hint,
+    role: row.role,
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    limits: JSON.parse(row.limits ?? '{}') as KeyLimits,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
