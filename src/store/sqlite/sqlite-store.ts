@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { parentsFirst } from '../parents-first.ts';
 import type {
   ApiKeyRecord,
   BeginTurnInput,
@@ -557,24 +558,6 @@ function toConversation(row: Row): ConversationRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
-}
-
-/** Orders messages so that every parent comes before its children (the foreign key needs it). */
-function parentsFirst(messages: readonly MessageRecord[]): MessageRecord[] {
-  const byId = new Map(messages.map((message) => [message.id, message]));
-  const ordered: MessageRecord[] = [];
-  const placed = new Set<string>();
-  for (const message of messages) {
-    const chain: MessageRecord[] = [];
-    let current: MessageRecord | undefined = message;
-    while (current !== undefined && !placed.has(current.id)) {
-      chain.push(current);
-      placed.add(current.id);
-      current = current.parentId === null ? undefined : byId.get(current.parentId);
-    }
-    ordered.push(...chain.reverse());
-  }
-  return ordered;
 }
 
 /**
