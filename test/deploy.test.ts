@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config/config.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -31,6 +32,45 @@ describe('deployment files', () => {
     );
     assert.equal(variables.DATABASE_URL, 'sqlite:/data/parley.sqlite');
     assert.doesNotThrow(() => loadConfig(variables));
+  });
+
+  it('the compose file parses, and runs replicas on PostgreSQL and Redis behind nginx with a valid config', () => {
+    const compose = parseYaml(read('docker-compose.yml')) as {
+      services: Record<
+        string,
+        {
+          environment?: Record<string, string>;
+          deploy?: { replicas?: number };
+          volumes?: string[];
+          ports?: string[];
+        }
+      >;
+    };
+    assert.deepEqual(Object.keys(compose.services).sort(), ['nginx', 'parley', 'postgres', 'redis']);
+    const parley = compose.services.parley;
+    assert.ok((parley?.deploy?.replicas ?? 1) >= 2);
+    // Interpolated as docker compose would with the required variables set.
+    const environment = Object.fromEntries(
+      Object.entries(parley?.environment ?? {}).map(([name, value]) => [
+        name,
+        value.replace(/\$\{(\w+)(?::[-?][^}]*)?\}/g, (_, variable: string) =>
+          variable === 'PARLEY_ADMIN_KEY'
+            ? 'x'.repeat(32)
+            : variable === 'OPENAI_API_KEY'
+              ? 'sk-test'
+              : (/:-([^}]*)\}/.exec(value)?.[1] ?? ''),
+        ),
+      ]),
+    );
+    const config = loadConfig({ ...environment, HOST: '0.0.0.0' });
+    assert.equal(config.database.kind, 'postgres');
+    assert.equal(config.redisUrl, 'redis://redis:6379');
+    assert.equal(config.adminKey?.length, 32);
+    assert.ok(
+      compose.services.nginx?.volumes?.some((volume) => volume.startsWith('./deploy/nginx/parley.conf:')),
+    );
+    assert.deepEqual(compose.services.nginx?.ports, ['127.0.0.1:8080:80']);
+    assert.match(read('deploy/nginx/parley.conf'), /server parley:8080;/);
   });
 
   it('nginx proxies over HTTP/1.1 keep-alive without buffering, with long read timeouts', () => {
