@@ -100,6 +100,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     observer: metrics,
     recorder,
     autoTitles: config.autoTitles,
+    summaries: config.contextSummaries,
     context: {
       windows: config.contextWindows,
       ...(config.maxContextTokens === undefined ? {} : { maxContextTokens: config.maxContextTokens }),

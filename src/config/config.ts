@@ -56,6 +56,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Ask the model for a short title after a conversation's first answer. */
   readonly autoTitles: boolean;
+  /** Replace what the context window drops with a model-written summary. */
+  readonly contextSummaries: boolean;
   /** How often a streaming answer's text is written to the store while it grows. */
   readonly streamFlushIntervalMs: number;
 }
@@ -95,6 +97,7 @@ export function loadConfig(environment: Environment): Config {
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
+  const contextSummaries = reader.boolean('PARLEY_CONTEXT_SUMMARIES', false);
   const maxContextTokens = reader.optionalInteger('PARLEY_MAX_CONTEXT_TOKENS', 512, 100_000_000);
   const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
 
@@ -126,6 +129,7 @@ export function loadConfig(environment: Environment): Config {
     logLevel,
     bodyLimitBytes,
     autoTitles,
+    contextSummaries,
     streamFlushIntervalMs,
   });
 }

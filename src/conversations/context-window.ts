@@ -63,6 +63,8 @@ export interface ContextPlan {
   readonly prompt: PromptMessage[];
   /** Messages of the history left out because they did not fit. */
   readonly droppedMessages: number;
+  /** Where the dropped messages were in the original prompt (and where a summary would go). */
+  readonly droppedFrom: number;
   /** Tokens of what is sent (an upper bound when nothing had to be counted). */
   readonly tokens: number;
   /** True when `tokens` was counted with the tokenizer, false when bounded by bytes. */
@@ -104,11 +106,14 @@ export async function fitToWindow(
   keepLast: number,
   window: number,
   reserve: number,
+  /** Once dropping, fill only this share of the room left for history (drop in larger steps). */
+  fill = 1,
 ): Promise<ContextPlan> {
   const budget = window - reserve;
   let bytes = 0;
   for (const message of prompt) bytes += Buffer.byteLength(message.content) + MESSAGE_OVERHEAD_TOKENS;
-  if (bytes <= budget) return { prompt: [...prompt], droppedMessages: 0, tokens: bytes, counted: false };
+  if (bytes <= budget)
+    return { prompt: [...prompt], droppedMessages: 0, droppedFrom: 0, tokens: bytes, counted: false };
 
   const count = await loadTokenizer();
   let head = 0;
@@ -125,16 +130,18 @@ export async function fitToWindow(
     );
   }
   // Newest history first, while it fits.
+  const historyBudget = used + (budget - used) * fill;
   let start = tailStart;
   while (start > head) {
     const tokens = countCached(count, prompt[start - 1]?.content ?? '');
-    if (used + tokens > budget) break;
+    if (used + tokens > historyBudget) break;
     used += tokens;
     start -= 1;
   }
   return {
     prompt: [...prompt.slice(0, head), ...prompt.slice(start)],
     droppedMessages: start - head,
+    droppedFrom: head,
     tokens: used,
     counted: true,
   };

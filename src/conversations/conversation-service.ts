@@ -30,8 +30,9 @@ import {
   fitToWindow,
 } from './context-window.ts';
 import type { GenerationObserver } from './generation-observer.ts';
-import { buildPrompt, type InputMessage, titleFromQuestion } from './prompt.ts';
+import { buildPrompt, buildPromptWithSources, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { toParleyError } from './provider-errors.ts';
+import { fitWithSummary } from './summaries.ts';
 import { cleanTitle, titlePrompt } from './titles.ts';
 import { parseImport } from './transfer.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
@@ -105,6 +106,8 @@ export interface ConversationServiceOptions {
   /** Ask the model for a title after a new conversation's first answer. */
   readonly autoTitles?: boolean;
   readonly context?: ContextSettings;
+  /** Replace what the context window drops with a summary the model writes. */
+  readonly summaries?: boolean;
 }
 
 export class ConversationService {
@@ -117,6 +120,7 @@ export class ConversationService {
   readonly #running = new Map<string, Turn>();
   readonly #autoTitles: boolean;
   readonly #contextSettings: ContextSettings;
+  readonly #summaries: boolean;
   readonly #onBackgroundError: (error: unknown) => void;
 
   constructor(options: ConversationServiceOptions) {
@@ -126,6 +130,7 @@ export class ConversationService {
     this.#newId = options.newId ?? randomUUID;
     this.#autoTitles = options.autoTitles ?? false;
     this.#contextSettings = options.context ?? {};
+    this.#summaries = options.summaries ?? false;
     this.#onBackgroundError = options.onStoreError ?? (() => {});
     this.#turnContext = {
       store: options.store,
@@ -193,12 +198,37 @@ export class ConversationService {
     }));
     // Fit the prompt to the model's window before anything is written: too long a message is a 400.
     const window = contextWindowOf(modelName, this.#contextSettings);
-    const plan = await fitToWindow(
-      buildPrompt(path, input.inputs, input.instructions, conversation?.systemPrompt),
-      Math.max(1, input.inputs.length),
-      window,
-      input.options?.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE,
+    const summarize = this.#summaries && conversation !== undefined && input.store !== false;
+    const { prompt, sources } = buildPromptWithSources(
+      path,
+      input.inputs,
+      input.instructions,
+      conversation?.systemPrompt,
     );
+    const keepLast = Math.max(1, input.inputs.length);
+    const reserve = input.options?.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
+    let plan: ContextPlan;
+    let summaryId: string | undefined;
+    if (summarize) {
+      const fitted = await fitWithSummary({
+        store: this.#store,
+        owner: input.owner,
+        conversationId: conversation.id,
+        prompt,
+        sources,
+        keepLast,
+        window,
+        reserve,
+        model,
+        modelName,
+        now: this.#now(),
+        onError: this.#onBackgroundError,
+      });
+      plan = fitted.plan;
+      summaryId = fitted.summaryId;
+    } else {
+      plan = await fitToWindow(prompt, keepLast, window, reserve);
+    }
     messages.push({
       id: answerId,
       parentId: questionId,
@@ -207,7 +237,7 @@ export class ConversationService {
       status: 'in_progress',
       model: modelName,
       provider: model.provider,
-      context: describePlan(window, plan),
+      context: describePlan(window, plan, summaryId),
       ...(input.requestOptions === undefined ? {} : { requestOptions: input.requestOptions }),
     });
     const stored = input.store !== false;
@@ -708,12 +738,14 @@ export function assertModelAllowed(
 }
 
 /** What an answer records of its prompt, so a reader can tell what the model saw. */
-function describePlan(window: number, plan: ContextPlan): string {
+function describePlan(window: number, plan: ContextPlan, summaryId?: string): string {
   return JSON.stringify({
     window,
     sent_messages: plan.prompt.length,
     dropped_messages: plan.droppedMessages,
     tokens: plan.tokens,
     tokens_counted: plan.counted,
+    summarized: summaryId !== undefined,
+    ...(summaryId === undefined ? {} : { summary_id: summaryId }),
   });
 }

@@ -22,19 +22,33 @@ export function buildPrompt(
   instructions?: string,
   systemPrompt?: string | null,
 ): PromptMessage[] {
+  return buildPromptWithSources(path, inputs, instructions, systemPrompt).prompt;
+}
+
+/** The prompt, and for each of its messages the stored message it came from (null for the rest). */
+export function buildPromptWithSources(
+  path: readonly MessageRecord[],
+  inputs: readonly InputMessage[],
+  instructions?: string,
+  systemPrompt?: string | null,
+): { prompt: PromptMessage[]; sources: (MessageRecord | null)[] } {
   const prompt: PromptMessage[] = [];
+  const sources: (MessageRecord | null)[] = [];
+  const add = (message: PromptMessage, source: MessageRecord | null) => {
+    prompt.push(message);
+    sources.push(source);
+  };
   if (systemPrompt !== undefined && systemPrompt !== null && systemPrompt !== '') {
-    prompt.push({ role: 'system', content: systemPrompt });
+    add({ role: 'system', content: systemPrompt }, null);
   }
-  if (instructions !== undefined && instructions !== '')
-    prompt.push({ role: 'system', content: instructions });
+  if (instructions !== undefined && instructions !== '') add({ role: 'system', content: instructions }, null);
   for (const message of path) {
     if (message.deletedAt !== null) continue;
     if (message.role === 'assistant' && message.content === '' && message.status !== 'completed') continue;
-    prompt.push({ role: promptRole(message.role), content: message.content });
+    add({ role: promptRole(message.role), content: message.content }, message);
   }
-  for (const input of inputs) prompt.push({ role: promptRole(input.role), content: input.content });
-  return prompt;
+  for (const input of inputs) add({ role: promptRole(input.role), content: input.content }, null);
+  return { prompt, sources };
 }
 
 function promptRole(role: MessageRecord['role']): PromptMessage['role'] {

@@ -619,5 +619,28 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       );
       assert.equal(await store.updateConversation(BOB, conversationId, { title: 'x' }, 4_000), false);
     });
+
+    it('adds a summary beside the flow without moving current_node, and lists summaries', async () => {
+      const { conversationId, question, answer } = await startConversation(store);
+      const summary = {
+        id: randomUUID(),
+        parentId: question,
+        role: 'system' as const,
+        content: 'The user said hello.',
+        status: 'completed' as const,
+        context: JSON.stringify({ summary_of: question, summarized_messages: 1 }),
+      };
+      assert.equal(await store.addDetachedMessage(BOB, conversationId, summary, 2_000), false);
+      assert.equal(await store.addDetachedMessage(ALICE, conversationId, summary, 2_000), true);
+      assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, answer);
+      const plain = { ...summary, id: randomUUID(), context: JSON.stringify({ window: 1 }) };
+      await store.addDetachedMessage(ALICE, conversationId, plain, 2_000);
+      const summaries = await store.listSummaries(ALICE, conversationId);
+      assert.deepEqual(
+        summaries.map((entry) => [entry.id, entry.parentId, entry.content]),
+        [[summary.id, question, 'The user said hello.']],
+      );
+      assert.deepEqual(await store.listSummaries(BOB, conversationId), []);
+    });
   });
 }

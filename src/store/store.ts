@@ -244,6 +244,18 @@ export interface Store {
 
   /** One message of any of the owner's live conversations; undefined when deleted or foreign. */
   getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Writes one message beside the conversation's flow (a context summary under the last message
+   * it covers): `current_node` does not move. False when the conversation is not the owner's.
+   */
+  addDetachedMessage(
+    owner: string,
+    conversationId: string,
+    message: NewMessage,
+    now: number,
+  ): Promise<boolean>;
+  /** The conversation's live context summaries: system messages whose `context` has `summary_of`. */
+  listSummaries(owner: string, conversationId: string): Promise<readonly MessageRecord[]>;
   /** Soft delete of one message (see `MessageRecord.deletedAt`). */
   deleteMessage(owner: string, conversationId: string, messageId: string, now: number): Promise<boolean>;
 

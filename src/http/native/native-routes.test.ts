@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
+import type { ChatModel, PromptMessage } from '../../providers/spec.ts';
 
 const ADMIN = 'sk-admin-native-0123456789abcdef';
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
@@ -537,5 +538,89 @@ describe('native API', () => {
     assert.match(String(docs.headers['content-type']), /text\/html/);
     assert.match(String(docs.headers['content-security-policy']), /default-src 'self'/);
     assert.equal(docs.headers['x-frame-options'], 'DENY');
+  });
+
+  it('replaces dropped turns with a stored summary, reused until more is dropped', async () => {
+    const calls: PromptMessage[][] = [];
+    let summaries = 0;
+    const model: ChatModel = {
+      provider: 'echo',
+      modelId: 'echo',
+      async doGenerate(prompt) {
+        calls.push([...prompt]);
+        if (prompt.at(-1)?.content.startsWith('Summarize the conversation so far')) {
+          summaries += 1;
+          return { text: `SUMMARY ${summaries}`, finishReason: 'stop' };
+        }
+        return { text: `answer ${'word '.repeat(300)}`, finishReason: 'stop' };
+      },
+      async *doStream() {
+        yield { type: 'finish', finishReason: 'stop' };
+      },
+    };
+    const app = await buildTestApp({
+      env: { PARLEY_ADMIN_KEY: ADMIN, PARLEY_MAX_CONTEXT_TOKENS: '6000', PARLEY_CONTEXT_SUMMARIES: 'true' },
+      models: { defaultModel: 'echo', setupAdvice: '', resolve: () => model },
+    });
+    try {
+      const created = await app.app.inject({
+        method: 'POST',
+        url: '/api/conversations',
+        headers: as(ADMIN),
+        payload: {},
+      });
+      const id = (created.json() as { id: string }).id;
+      const contexts: { summarized: boolean; summary_id?: string; dropped_messages: number }[] = [];
+      for (let turn = 0; turn < 12; turn += 1) {
+        const response = await app.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${id}/messages`,
+          headers: as(ADMIN),
+          payload: { content: `q${turn} ${'word '.repeat(300)}` },
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        contexts.push(
+          (response.json() as { message: { context: (typeof contexts)[number] } }).message.context,
+        );
+      }
+      const summarized = contexts.filter((context) => context.summarized);
+      assert.ok(summarized.length > 0, 'the long conversation was summarized');
+      assert.ok(
+        summaries >= 1 && summaries < summarized.length,
+        `summaries are reused (${summaries} for ${summarized.length} turns)`,
+      );
+      const answerCall = calls.at(-1) ?? [];
+      assert.match(
+        answerCall.find((entry) => entry.content.startsWith('Summary of the earlier part'))?.content ?? '',
+        /SUMMARY \d/,
+      );
+      assert.match(answerCall.at(-1)?.content ?? '', /^q11 /);
+
+      // The summary is a message of its own, beside the flow; the branch itself is untouched.
+      const tree = await app.app.inject({
+        method: 'GET',
+        url: `/api/conversations/${id}`,
+        headers: as(ADMIN),
+      });
+      const messages = (tree.json() as { messages: { id: string; role: string; content: string }[] })
+        .messages;
+      const stored = messages.filter((message) => message.role === 'system');
+      assert.equal(stored.length, summaries);
+      assert.equal(stored.at(-1)?.id, summarized.at(-1)?.summary_id);
+      assert.equal(messages.filter((message) => message.role !== 'system').length, 24);
+      const branch = await app.app.inject({
+        method: 'GET',
+        url: `/v1/conversations/conv_${id.replaceAll('-', '')}/items?limit=100`,
+        headers: as(ADMIN),
+      });
+      assert.equal(
+        (branch.json() as { data: unknown[] }).data.length,
+        24,
+        'summaries are not on the current branch',
+      );
+    } finally {
+      await app.app.close();
+      await app.store.close();
+    }
   });
 });

@@ -22,6 +22,7 @@ import type {
   MessageStatus,
   MessageUpdate,
   Metadata,
+  NewMessage,
   Page,
   SearchHit,
   Store,
@@ -204,6 +205,13 @@ export const postgresQueries = {
       updated_at = $9
     WHERE c.id = $10 AND ${owned(11)}`,
   setMetadata: `UPDATE conversations c SET metadata = $1, updated_at = $2 WHERE c.id = $3 AND ${owned(4)}`,
+  addDetachedMessage: `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
+      request_options, context, created_at, updated_at)
+    SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM conversations c
+    WHERE c.id = $2 AND ${owned(12)}`,
+  listSummaries: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.conversation_id = $1 AND ${owned(2)} AND m.role = 'system' AND m.deleted_at IS NULL
+      AND m.context LIKE '{"summary_of":%' ORDER BY m.created_at, m.seq`,
   getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.id = $1 AND m.deleted_at IS NULL AND ${owned(2)}`,
   deleteMessage: `UPDATE messages m SET deleted_at = $1 FROM conversations c
@@ -462,6 +470,35 @@ class PostgresStore implements Store {
   ): Promise<boolean> {
     const values = [JSON.stringify(metadata), now, conversationId, owner];
     return (await this.#changes(postgresQueries.setMetadata, values)) > 0;
+  }
+
+  async addDetachedMessage(
+    owner: string,
+    conversationId: string,
+    message: NewMessage,
+    now: number,
+  ): Promise<boolean> {
+    const written = await this.#changes(postgresQueries.addDetachedMessage, [
+      message.id,
+      conversationId,
+      message.parentId,
+      message.role,
+      message.content,
+      message.model ?? null,
+      message.provider ?? null,
+      message.status,
+      message.requestOptions ?? null,
+      message.context ?? null,
+      now,
+      owner,
+    ]);
+    return written > 0;
+  }
+
+  async listSummaries(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
+    return (await this.#rows<MessageRow>(postgresQueries.listSummaries, [conversationId, owner])).map(
+      toMessage,
+    );
   }
 
   async getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined> {

@@ -22,6 +22,7 @@ import type {
   MessageStatus,
   MessageUpdate,
   Metadata,
+  NewMessage,
   Page,
   SearchHit,
   Store,
@@ -221,6 +222,37 @@ class SqliteStore implements Store {
     return row === undefined ? undefined : toMessage(row);
   }
 
+  async addDetachedMessage(
+    owner: string,
+    conversationId: string,
+    message: NewMessage,
+    now: number,
+  ): Promise<boolean> {
+    const statements = this.#statements;
+    return inTransaction(this.#database, () => {
+      if (statements.ownedConversation.get(conversationId, owner) === undefined) return false;
+      statements.insertMessage.run(
+        message.id,
+        conversationId,
+        message.parentId,
+        message.role,
+        message.content,
+        message.model ?? null,
+        message.provider ?? null,
+        message.status,
+        message.requestOptions ?? null,
+        message.context ?? null,
+        now,
+        now,
+      );
+      return true;
+    });
+  }
+
+  async listSummaries(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
+    return (this.#statements.listSummaries.all(conversationId, owner) as Row[]).map(toMessage);
+  }
+
   async deleteMessage(
     owner: string,
     conversationId: string,
@@ -411,6 +443,11 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    listSummaries: prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = ? AND ${OWNED} AND m.role = 'system' AND m.deleted_at IS NULL
+         AND m.context LIKE '{"summary_of":%' ORDER BY m.created_at, m.rowid`,
+    ),
     conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
     messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
     importConversation: prepare(
