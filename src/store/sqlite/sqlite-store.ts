@@ -110,20 +110,7 @@ class SqliteStore implements Store {
         const parentId =
           first && input.appendToCurrentNode === true ? nullableString(owned.current_node) : message.parentId;
         first = false;
-        statements.insertMessage.run(
-          message.id,
-          input.conversationId,
-          parentId,
-          message.role,
-          message.content,
-          message.model ?? null,
-          message.provider ?? null,
-          message.status,
-          message.requestOptions ?? null,
-          message.context ?? null,
-          input.now,
-          input.now,
-        );
+        insertNewMessage(statements, input.conversationId, { ...message, parentId }, input.now);
       }
       const last = input.messages.at(-1);
       if (last !== undefined) statements.moveCurrentNode.run(last.id, input.now, input.conversationId);
@@ -231,20 +218,7 @@ class SqliteStore implements Store {
     const statements = this.#statements;
     return inTransaction(this.#database, () => {
       if (statements.ownedConversation.get(conversationId, owner) === undefined) return false;
-      statements.insertMessage.run(
-        message.id,
-        conversationId,
-        message.parentId,
-        message.role,
-        message.content,
-        message.model ?? null,
-        message.provider ?? null,
-        message.status,
-        message.requestOptions ?? null,
-        message.context ?? null,
-        now,
-        now,
-      );
+      insertNewMessage(statements, conversationId, message, now);
       return true;
     });
   }
@@ -433,6 +407,28 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#database.isOpen) this.#database.close();
   }
+}
+
+function insertNewMessage(
+  statements: ReturnType<typeof prepareStatements>,
+  conversationId: string,
+  message: NewMessage,
+  now: number,
+): void {
+  statements.insertMessage.run(
+    message.id,
+    conversationId,
+    message.parentId,
+    message.role,
+    message.content,
+    message.model ?? null,
+    message.provider ?? null,
+    message.status,
+    message.requestOptions ?? null,
+    message.context ?? null,
+    now,
+    now,
+  );
 }
 
 function prepareStatements(database: DatabaseSync) {
