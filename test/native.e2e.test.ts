@@ -1,0 +1,151 @@
+/**
+ * The conversation features through the real server process and a fake OpenAI upstream:
+ * regenerate and edit siblings, branch switching, continue, fork, automatic titles, search,
+ * export → import into a second server, and clear.
+ */
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { type ServerProcess, startServer } from './support/server-process.ts';
+
+interface Message {
+  id: string;
+  parent_id: string | null;
+  role: string;
+  content: string;
+  status: string;
+  children: string[];
+}
+
+describe('conversation features end to end', () => {
+  let upstream: FakeOpenAIUpstream;
+  let server: ServerProcess;
+  let dataDir: string;
+
+  const call = async (method: string, path: string, body?: unknown, target: ServerProcess = server) => {
+    const response = await fetch(`${target.baseUrl}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    assert.ok(response.status < 300, `${method} ${path} → ${response.status} ${text}`);
+    return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  };
+  const messagesOf = async (id: string) =>
+    ((await call('GET', `/api/conversations/${id}`)).messages as Message[]) ?? [];
+
+  before(async () => {
+    upstream = await FakeOpenAIUpstream.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'parley-native-'));
+    server = await startServer({
+      DATABASE_URL: `sqlite:${join(dataDir, 'one.sqlite')}`,
+      OPENAI_BASE_URL: upstream.baseUrl,
+      PARLEY_DEFAULT_MODEL: 'fake-model',
+      PARLEY_AUTO_TITLES: 'true',
+    });
+  });
+  after(async () => {
+    await server.kill();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('siblings, branches, continue, fork, titles, search, export and import, clear', async () => {
+    // The first answer, then the automatic title (a second upstream call).
+    upstream.reply(
+      {
+        kind: 'json',
+        body: { choices: [{ message: { content: 'Rinse, then simmer.' }, finish_reason: 'stop' }] },
+      },
+      {
+        kind: 'json',
+        body: { choices: [{ message: { content: '"Cooking Rice"' }, finish_reason: 'stop' }] },
+      },
+    );
+    const asked = await call('POST', '/ask', { msg: 'How do I cook rice?' });
+    const { conversation_id: id, parent_id: firstAnswer } = asked.data as {
+      conversation_id: string;
+      parent_id: string;
+    };
+    let title = '';
+    for (let attempt = 0; attempt < 100 && title !== 'Cooking Rice'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      title = String((await call('GET', `/api/conversations/${id}`)).title);
+    }
+    assert.equal(title, 'Cooking Rice');
+
+    const regenerated = await call('POST', `/api/conversations/${id}/messages/${firstAnswer}/regenerate`, {});
+    const question = (await messagesOf(id)).find((message) => message.role === 'user');
+    assert.deepEqual(question?.children, [firstAnswer, (regenerated.message as Message).id]);
+    const edited = await call('POST', `/api/conversations/${id}/messages/${question?.id}/edit`, {
+      content: 'How do I cook pasta?',
+    });
+    assert.equal((edited.message as Message).content, 'echo: How do I cook pasta?');
+    const roots = (await messagesOf(id)).filter((message) => message.parent_id === null);
+    assert.deepEqual(
+      roots.map((message) => message.content),
+      ['How do I cook rice?', 'How do I cook pasta?'],
+    );
+
+    // Back to the first branch; the next message goes there.
+    await call('PATCH', `/api/conversations/${id}`, { current_node: firstAnswer });
+    const cut = await call('POST', `/api/conversations/${id}/messages`, { content: 'Any tips?' });
+    const cutMessage = cut.message as Message;
+    assert.equal(cutMessage.content, 'echo: Any tips?');
+    assert.deepEqual(
+      (upstream.lastRequest().body as { messages: { content: string }[] }).messages.map(
+        (message) => message.content,
+      ),
+      ['How do I cook rice?', 'Rinse, then simmer.', 'Any tips?'],
+    );
+    upstream.reply({
+      kind: 'json',
+      body: { choices: [{ message: { content: 'Stop' }, finish_reason: 'length' }] },
+    });
+    const short = (await call('POST', `/api/conversations/${id}/messages`, { content: 'One word?' }))
+      .message as Message;
+    assert.equal(short.status, 'incomplete');
+    upstream.reply({
+      kind: 'json',
+      body: { choices: [{ message: { content: ' here.' }, finish_reason: 'stop' }] },
+    });
+    const continued = (await call('POST', `/api/conversations/${id}/messages/${short.id}/continue`, {}))
+      .message as Message;
+    assert.deepEqual(
+      [continued.id, continued.content, continued.status],
+      [short.id, 'Stop here.', 'completed'],
+    );
+
+    const fork = await call('POST', `/api/conversations/${id}/fork`, { message_id: cutMessage.id });
+    assert.equal((await messagesOf(String(fork.id))).length, 4);
+
+    const hits = (await call('GET', '/api/search?q=simmer')).data as {
+      conversation_id: string;
+      snippet: string;
+    }[];
+    assert.ok(hits.some((hit) => hit.conversation_id === id && hit.snippet.includes('<mark>simmer</mark>')));
+
+    // Export everything, import it into a second server: the same conversations, exactly.
+    const exported = await call('GET', '/api/export');
+    const second = await startServer({ DATABASE_URL: `sqlite:${join(dataDir, 'two.sqlite')}` });
+    try {
+      const imported = await call('POST', '/api/import', exported, second);
+      assert.equal(imported.imported, 2);
+      const { exported_at: _a, ...again } = await call('GET', '/api/export', undefined, second);
+      const { exported_at: _b, ...original } = exported;
+      assert.deepEqual(again, original);
+    } finally {
+      await second.kill();
+    }
+
+    const cleared = await call('POST', '/conversations/clear', {});
+    assert.equal(cleared.code, 0);
+    assert.deepEqual((await call('GET', '/api/conversations')).data, []);
+  });
+});
