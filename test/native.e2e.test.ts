@@ -148,4 +148,68 @@ describe('conversation features end to end', () => {
     assert.equal(cleared.code, 0);
     assert.deepEqual((await call('GET', '/api/conversations')).data, []);
   });
+
+  test('a native stream survives a dropped client and resumes from Last-Event-ID', async () => {
+    const created = await call('POST', '/api/conversations', {});
+    upstream.reply({ kind: 'stream', deltas: ['alpha ', 'beta ', 'gamma'], intervalMs: 40 });
+    const controller = new AbortController();
+    const response = await fetch(`${server.baseUrl}/api/conversations/${created.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'three words', stream: true }),
+      signal: controller.signal,
+    });
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('\n\n')) {
+      const chunk = await reader?.read();
+      if (chunk === undefined || chunk.done) break;
+      seen += decoder.decode(chunk.value, { stream: true });
+    }
+    controller.abort();
+    const lastId = /^id: (\d+)$/m.exec(seen)?.[1] ?? '';
+    assert.equal(lastId, '1');
+    const upstreamRequest = upstream.lastRequest();
+    await upstreamRequest.settled;
+    assert.equal(upstreamRequest.clientClosedEarly, false, 'the generation went on');
+
+    const messages = await messagesOf(String(created.id));
+    const answer = messages.find((message) => message.role === 'assistant');
+    const resumed = await fetch(
+      `${server.baseUrl}/api/conversations/${created.id}/messages/${answer?.id}/events`,
+      {
+        headers: { 'last-event-id': lastId },
+      },
+    );
+    const frames = (await resumed.text()).split('\n\n').filter((frame) => frame !== '');
+    assert.deepEqual(
+      frames.map((frame) => /^id: (\d+)$/m.exec(frame)?.[1]),
+      ['2', '3', '4'],
+    );
+    assert.match(frames.at(-1) ?? '', /event: done/);
+    assert.match(frames.at(-1) ?? '', /"content":"alpha beta gamma"/);
+
+    // A stream nobody reads any more still stops when asked to.
+    upstream.reply({ kind: 'stream', deltas: ['never ', 'ending '], intervalMs: 20, end: 'hang' });
+    const hanging = await fetch(`${server.baseUrl}/api/conversations/${created.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'go on forever', stream: true }),
+    });
+    const firstFrame = await hanging.body?.getReader().read();
+    assert.ok(firstFrame !== undefined && !firstFrame.done);
+    const running = (await messagesOf(String(created.id))).findLast(
+      (message) => message.role === 'assistant',
+    );
+    const cancelled = await call(
+      'POST',
+      `/api/conversations/${created.id}/messages/${running?.id}/cancel`,
+      {},
+    );
+    assert.deepEqual([cancelled.status, cancelled.cancelled], ['incomplete', true]);
+    const stopped = upstream.lastRequest();
+    await stopped.settled;
+    assert.equal(stopped.clientClosedEarly, true, 'cancel closes the upstream connection');
+  });
 });

@@ -293,22 +293,50 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     assert.equal(stored.status, 'completed');
   });
 
-  test('responses: aborting a slow stream closes the upstream; cancel stops a running response', async () => {
-    upstream.reply({ kind: 'stream', deltas: ['slow ', 'slow ', 'slow '], intervalMs: 30, end: 'hang' });
+  test('responses: a dropped stream goes on and resumes after the last event seen; cancel stops it', async () => {
+    upstream.reply({ kind: 'stream', deltas: ['one ', 'two ', 'three ', 'four'], intervalMs: 40 });
     const stream = await client.responses.create({ input: 'go slowly', stream: true });
     let responseId = '';
+    let lastSeen = -1;
+    let before = '';
     for await (const event of stream) {
       if (event.type === 'response.created') responseId = event.response.id;
-      if (event.type === 'response.output_text.delta') break;
+      lastSeen = event.sequence_number;
+      if (event.type === 'response.output_text.delta') {
+        before += event.delta;
+        break; // the client drops here
+      }
     }
     const upstreamRequest = upstream.lastRequest();
     await upstreamRequest.settled;
-    assert.equal(upstreamRequest.clientClosedEarly, true);
-    assert.notEqual(responseId, '');
+    assert.equal(upstreamRequest.clientClosedEarly, false, 'a dropped client does not stop the generation');
+
+    const resumed = await client.responses.retrieve(responseId, { stream: true, starting_after: lastSeen });
+    const sequence: number[] = [];
+    let after = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of resumed) {
+      sequence.push(event.sequence_number);
+      if (event.type === 'response.output_text.delta') after += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    assert.equal(sequence[0], lastSeen + 1, 'exactly the events that were missed');
+    assert.deepEqual(
+      sequence,
+      sequence.map((_, index) => lastSeen + 1 + index),
+    );
+    assert.equal(before + after, 'one two three four');
+    assert.equal(completed?.status, 'completed');
+    const stored = await client.responses.retrieve(responseId);
+    assert.equal(stored.output_text, 'one two three four');
 
     upstream.reply({ kind: 'stream', deltas: ['never ', 'ends '], intervalMs: 20, end: 'hang' });
     const running = client.responses.create({ input: 'cancel me' }).catch((error: unknown) => error);
-    await waitFor(() => upstream.requests.at(-1)?.body !== upstreamRequest.body);
+    await waitFor(
+      () =>
+        (upstream.requests.at(-1)?.body as { messages?: { content: string }[] })?.messages?.at(-1)
+          ?.content === 'cancel me',
+    );
     const hanging = upstream.lastRequest();
     // The running response is the newest conversation's current answer.
     const newest = await newestResponseId(server);

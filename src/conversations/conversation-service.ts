@@ -32,6 +32,7 @@ import {
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, buildPromptWithSources, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { toParleyError } from './provider-errors.ts';
+import { MemoryRunLog, type RunEvent, RunHub, type RunLog } from './runs.ts';
 import { fitWithSummary } from './summaries.ts';
 import { cleanTitle, titlePrompt } from './titles.ts';
 import { parseImport } from './transfer.ts';
@@ -108,6 +109,8 @@ export interface ConversationServiceOptions {
   readonly context?: ContextSettings;
   /** Replace what the context window drops with a summary the model writes. */
   readonly summaries?: boolean;
+  /** Where runs keep their events for followers (in memory by default). */
+  readonly runLog?: RunLog;
 }
 
 export class ConversationService {
@@ -118,6 +121,7 @@ export class ConversationService {
   readonly #shutdown = new AbortController();
   readonly #turnContext: TurnContext;
   readonly #running = new Map<string, Turn>();
+  readonly #runs: RunHub;
   readonly #autoTitles: boolean;
   readonly #contextSettings: ContextSettings;
   readonly #summaries: boolean;
@@ -129,6 +133,7 @@ export class ConversationService {
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? randomUUID;
     this.#autoTitles = options.autoTitles ?? false;
+    this.#runs = new RunHub(options.runLog ?? new MemoryRunLog());
     this.#contextSettings = options.context ?? {};
     this.#summaries = options.summaries ?? false;
     this.#onBackgroundError = options.onStoreError ?? (() => {});
@@ -496,6 +501,24 @@ export class ConversationService {
   /** Deletes every conversation of the owner; returns how many. */
   clear(owner: string): Promise<number> {
     return this.#store.deleteAllConversations(owner, this.#now());
+  }
+
+  /**
+   * Runs a turn apart from its caller's connection: its events can be followed (and resumed) by
+   * id until a while after it ends. A follower leaving does not stop it; `Turn.cancel` does.
+   */
+  startRun(turn: Turn): string {
+    return this.#runs.start(turn);
+  }
+
+  /** True while the events of this answer's run can be followed here. */
+  hasRun(answerId: string): boolean {
+    return this.#runs.has(answerId);
+  }
+
+  /** The run's events after sequence `after`, replayed then live. */
+  followRun(answerId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+    return this.#runs.follow(answerId, after, signal);
   }
 
   /** The turn generating this answer, while it runs. */

@@ -6,10 +6,18 @@
 
 import { Type } from 'typebox';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
+import { notFound } from '../../errors.ts';
+import { abortOnDisconnect } from '../client-signal.ts';
 import { MetadataSchema } from '../openai/responses-schemas.ts';
 import { toConversation } from './conversations-routes.ts';
 import type { NativeApp } from './native-app.ts';
-import { runTurn } from './run-turn.ts';
+import { runTurn, streamRun } from './run-turn.ts';
+
+/** Events with a sequence above `after`. */
+async function* skipThrough(events: AsyncIterable<RunEvent>, after: number): AsyncIterable<RunEvent> {
+  for await (const event of events) if (event.sequence > after) yield event;
+}
 
 const Uuid = Type.String({ format: 'uuid' });
 const Model = Type.String({ minLength: 1, maxLength: 200 });
@@ -53,6 +61,10 @@ const EditBody = Type.Object(
 );
 const GenerateBody = Type.Object(
   { model: Type.Optional(Model), stream: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+const EventsQuery = Type.Object(
+  { after: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) },
   { additionalProperties: false },
 );
 const ForkBody = Type.Object({ message_id: Uuid }, { additionalProperties: false });
@@ -165,6 +177,57 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
         },
       );
       return runTurn(turn, reply, request.body.stream === true, conversations, principal.owner);
+    },
+  );
+
+  // Stop an answer being written (idempotent): it is kept, `incomplete`, with what arrived.
+  app.post(
+    '/conversations/:id/messages/:messageId/cancel',
+    { schema: { params: MessageParams } },
+    async (request) => {
+      const owner = request.principal.owner;
+      const answer = await conversations.getMessage(owner, request.params.messageId);
+      if (answer === undefined || answer.conversationId !== request.params.id) {
+        throw notFound(`message ${request.params.messageId} not found in this conversation`);
+      }
+      const running = conversations.runningTurn(answer.id);
+      if (running !== undefined) {
+        running.cancel();
+        await running.settled;
+      }
+      const after = await conversations.getMessage(owner, answer.id);
+      return {
+        id: answer.id,
+        object: 'message',
+        status: after?.status ?? answer.status,
+        cancelled: running !== undefined,
+      };
+    },
+  );
+
+  // Follow (or resume) an answer's stream: events after `Last-Event-ID` (or `?after=`), then live.
+  app.get(
+    '/conversations/:id/messages/:messageId/events',
+    { schema: { params: MessageParams, querystring: EventsQuery } },
+    async (request, reply) => {
+      const owner = request.principal.owner;
+      const answer = await conversations.getMessage(owner, request.params.messageId);
+      if (
+        answer === undefined ||
+        answer.conversationId !== request.params.id ||
+        answer.role !== 'assistant'
+      ) {
+        throw notFound(`answer ${request.params.messageId} not found in this conversation`);
+      }
+      const lastEventId = request.headers['last-event-id'];
+      const fromHeader =
+        typeof lastEventId === 'string' && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : -1;
+      const after = request.query.after === undefined ? fromHeader : Number(request.query.after);
+      const events = conversations.hasRun(answer.id)
+        ? conversations.followRun(answer.id, after, abortOnDisconnect(reply))
+        : skipThrough(storedRunEvents(answer), after);
+      const ids = { conversation_id: answer.conversationId, question_id: answer.parentId ?? answer.id };
+      return streamRun(events, reply, conversations, owner, ids, answer.id);
     },
   );
 

@@ -7,9 +7,9 @@
 
 import type { FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { failureError, type RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
-import { toClientError } from '../client-error.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { SseWriter } from '../sse.ts';
 import { toMessage } from './conversations-routes.ts';
@@ -32,31 +32,53 @@ export async function runTurn(
     await turn.generate(signal);
     return { ...ids, message: await answerOf() };
   }
+  // Streamed generations run on their own: a client that drops can come back for the rest.
+  const runId = conversations.startRun(turn);
+  return streamRun(conversations.followRun(runId, -1, signal), reply, conversations, owner, ids, runId);
+}
+
+/**
+ * Writes a run's events as native SSE (`delta`, `done`, `error`, with the run's sequence numbers
+ * as ids). Used for a new stream and to resume one (`Last-Event-ID`).
+ */
+export async function streamRun(
+  events: AsyncIterable<RunEvent>,
+  reply: FastifyReply,
+  conversations: ConversationService,
+  owner: string,
+  ids: { conversation_id: string; question_id: string },
+  answerId: string,
+): Promise<undefined> {
   const sse = new SseWriter(reply);
-  try {
-    for await (const event of turn.stream(signal)) {
-      if (!sse.isOpen) sse.open();
-      if (event.type === 'delta') {
-        await sse.send({
-          id: event.sequence,
-          event: 'delta',
-          data: JSON.stringify({ delta: event.delta, text: event.text }),
-        });
-      } else {
-        await sse.send({
-          id: event.sequence,
-          event: 'done',
-          data: JSON.stringify({ ...ids, message: await answerOf() }),
-        });
-      }
+  for await (const event of events) {
+    if (event.type === 'error') {
+      if (!sse.isOpen) throw failureError(event);
+      await sse.send({
+        id: event.sequence,
+        event: 'error',
+        data: JSON.stringify({ code: event.code, message: event.message }),
+      });
+      break;
     }
-  } catch (error) {
-    if (!sse.isOpen) throw error;
-    const clientError = toClientError(error);
-    await sse.send({
-      event: 'error',
-      data: JSON.stringify({ code: clientError.code, message: clientError.message }),
-    });
+    if (!sse.isOpen) sse.open();
+    if (event.type === 'delta') {
+      await sse.send({
+        id: event.sequence,
+        event: 'delta',
+        data: JSON.stringify({ delta: event.delta, text: event.text }),
+      });
+    } else {
+      const message = await conversations.getMessage(owner, answerId);
+      await sse.send({
+        id: event.sequence,
+        event: 'done',
+        data: JSON.stringify({ ...ids, message: message === undefined ? null : toMessage(message) }),
+      });
+    }
+  }
+  if (!sse.isOpen) {
+    if (reply.raw.destroyed) return undefined;
+    throw notFound(`no events for message ${answerId}`);
   }
   sse.end();
   return undefined;

@@ -5,6 +5,7 @@
  */
 
 import type { ConversationService, Placement } from '../../conversations/conversation-service.ts';
+import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord } from '../../store/store.ts';
@@ -16,7 +17,12 @@ import { notFoundError } from './openai-errors.ts';
 import { fromPublicId } from './openai-ids.ts';
 import { type ResponseOptions, readResponseOptions, toResponseObject } from './response-object.ts';
 import { streamResponse } from './response-stream.ts';
-import { CreateResponseBody, type CreateResponseRequest, ResponseParams } from './responses-schemas.ts';
+import {
+  CreateResponseBody,
+  type CreateResponseRequest,
+  ResponseParams,
+  RetrieveQuery,
+} from './responses-schemas.ts';
 
 /** How long `cancel` waits for the generation to store its final state. */
 const CANCEL_WAIT_MS = 5_000;
@@ -62,13 +68,21 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       allowedModels: request.principal.models,
       keyId: request.principal.keyId,
     });
-    const signal = abortOnDisconnect(reply);
     const render = (state: AnswerState) => ({
       ...toResponseObject(answerRecord(turn, startedAt, state), options),
       store,
     });
-    if (body.stream === true) return streamResponse(turn, reply, signal, render);
-    const result = await turn.generate(signal);
+    if (body.stream === true) {
+      // The generation runs on its own: a client that drops can resume it (GET with stream=true).
+      const runId = conversations.startRun(turn);
+      return streamResponse(
+        conversations.followRun(runId, -1, abortOnDisconnect(reply)),
+        runId,
+        reply,
+        render,
+      );
+    }
+    const result = await turn.generate(abortOnDisconnect(reply));
     return render({
       text: result.text,
       status: result.status,
@@ -77,10 +91,27 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     });
   });
 
-  app.get('/responses/:id', { schema: { params: ResponseParams } }, async (request) => {
-    const answer = await findResponse(conversations, ownerOf(request), request.params.id);
-    return toResponseObject(answer);
-  });
+  app.get(
+    '/responses/:id',
+    { schema: { params: ResponseParams, querystring: RetrieveQuery } },
+    async (request, reply) => {
+      const answer = await findResponse(conversations, ownerOf(request), request.params.id);
+      if (request.query.stream !== 'true') return toResponseObject(answer);
+      // Resume: the events after `starting_after`, from the run while it is known here, else rebuilt
+      // from the stored answer once it has ended.
+      const options = readResponseOptions(answer);
+      const render = (state: AnswerState) => ({
+        ...toResponseObject(withState(answer, state), options),
+        store: true,
+      });
+      const startingAfter =
+        request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
+      const events = conversations.hasRun(answer.id)
+        ? conversations.followRun(answer.id, -1, abortOnDisconnect(reply))
+        : storedRunEvents(answer);
+      return streamResponse(events, answer.id, reply, render, startingAfter);
+    },
+  );
 
   app.delete('/responses/:id', { schema: { params: ResponseParams } }, async (request) => {
     const owner = ownerOf(request);
@@ -172,6 +203,19 @@ export interface AnswerState {
   readonly finishReason?: string;
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
   readonly error?: string;
+}
+
+/** The answer with the state a stream event reports. */
+function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
+  return {
+    ...answer,
+    content: state.text,
+    status: state.status,
+    finishReason: state.finishReason ?? answer.finishReason,
+    inputTokens: state.usage?.inputTokens ?? answer.inputTokens,
+    outputTokens: state.usage?.outputTokens ?? answer.outputTokens,
+    error: state.error ?? answer.error,
+  };
 }
 
 /** The answer as the store holds it (or would, with `store: false`), without reading it back. */

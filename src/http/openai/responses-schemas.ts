@@ -35,3 +35,14 @@ export const CreateResponseBody = Type.Object(
 export type CreateResponseRequest = Type.Static<typeof CreateResponseBody>;
 
 export const ResponseParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+/** `GET /v1/responses/{id}`: `stream=true` resumes the event stream after `starting_after`. */
+export const RetrieveQuery = Type.Object(
+  {
+    stream: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    starting_after: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+    include: Type.Optional(Type.Unknown()),
+    include_obfuscation: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,203 @@
+/**
+ * Runs: generations that live apart from the connection that started them. A run's events go to
+ * a log (in memory here; shared logs plug in through `RunLog`), and any number of followers read
+ * them — from the start or after the last sequence number they saw — then live until the run
+ * ends. A follower that goes away only stops reading; the generation goes on (so a client can
+ * come back and resume) until it ends or is cancelled explicitly.
+ */
+
+import { ParleyError } from '../errors.ts';
+import type { FinishReason } from '../providers/spec.ts';
+import type { MessageRecord } from '../store/store.ts';
+import { toParleyError } from './provider-errors.ts';
+import type { Turn, TurnEvent } from './turn.ts';
+
+/** A failure, as the last event of a run. */
+export interface RunFailure {
+  readonly type: 'error';
+  readonly sequence: number;
+  readonly code: ParleyError['code'];
+  readonly status: number;
+  readonly message: string;
+  readonly retryAfterSeconds?: number;
+  /** The text that arrived before the failure. */
+  readonly text: string;
+}
+
+export type RunEvent = TurnEvent | RunFailure;
+
+export interface RunLog {
+  /** Makes the run known before its first event, so followers wait for it instead of finding nothing. */
+  open(runId: string): void;
+  append(runId: string, event: RunEvent): void;
+  /** No more events will come; the log is kept for `retentionMs` so late followers can replay it. */
+  end(runId: string): void;
+  /** True while the log holds this run (running, or ended within the retention time). */
+  has(runId: string): boolean;
+  /** Events with a sequence above `after`, replayed then live, until the run ends or `signal` fires. */
+  read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent>;
+}
+
+/** A failure as the error a client sees. */
+export function failureError(failure: RunFailure): ParleyError {
+  return new ParleyError(failure.code, failure.message, {
+    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+  });
+}
+
+interface MemoryRun {
+  readonly events: RunEvent[];
+  ended: boolean;
+  readonly wake: Set<() => void>;
+}
+
+/** Keeps each run's events in this process, for `retentionMs` after it ends. */
+export class MemoryRunLog implements RunLog {
+  readonly #runs = new Map<string, MemoryRun>();
+  readonly #retentionMs: number;
+
+  constructor(retentionMs = 10 * 60_000) {
+    this.#retentionMs = retentionMs;
+  }
+
+  #run(runId: string): MemoryRun {
+    let run = this.#runs.get(runId);
+    if (run === undefined) {
+      run = { events: [], ended: false, wake: new Set() };
+      this.#runs.set(runId, run);
+    }
+    return run;
+  }
+
+  open(runId: string): void {
+    this.#run(runId);
+  }
+
+  append(runId: string, event: RunEvent): void {
+    const run = this.#run(runId);
+    run.events.push(event);
+    for (const wake of run.wake) wake();
+  }
+
+  end(runId: string): void {
+    const run = this.#run(runId);
+    run.ended = true;
+    for (const wake of run.wake) wake();
+    setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
+  }
+
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+
+  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+    const run = this.#runs.get(runId);
+    if (run === undefined) return;
+    let index = run.events.findIndex((event) => event.sequence > after);
+    if (index === -1) index = run.events.length;
+    while (!signal.aborted) {
+      while (index < run.events.length) {
+        const event = run.events[index];
+        index += 1;
+        if (event !== undefined) yield event;
+        if (signal.aborted) return;
+      }
+      if (run.ended) return;
+      // Wait for the next event, the end, or the follower leaving.
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          run.wake.delete(wake);
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        run.wake.add(wake);
+        signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+}
+
+export class RunHub {
+  readonly #log: RunLog;
+
+  constructor(log: RunLog) {
+    this.#log = log;
+  }
+
+  /**
+   * Runs the turn in the background, its events going to the log under its answer's id. It stops
+   * when it ends, when it is cancelled (`Turn.cancel`) or when the server shuts down.
+   */
+  start(turn: Turn): string {
+    const runId = turn.ids.answerId;
+    const log = this.#log;
+    // Nothing outside aborts a run: its stopping points are the turn's own (cancel, shutdown).
+    const never = new AbortController().signal;
+    log.open(runId);
+    void (async () => {
+      let sequence = 0;
+      let text = '';
+      try {
+        for await (const event of turn.stream(never)) {
+          sequence = event.sequence;
+          text = event.text;
+          log.append(runId, event);
+        }
+      } catch (error) {
+        const failure = toParleyError(error);
+        log.append(runId, {
+          type: 'error',
+          sequence: sequence + 1,
+          code: failure.code,
+          status: failure.status,
+          message: failure.message,
+          ...(failure.retryAfterSeconds === undefined
+            ? {}
+            : { retryAfterSeconds: failure.retryAfterSeconds }),
+          text,
+        });
+      } finally {
+        log.end(runId);
+      }
+    })();
+    return runId;
+  }
+
+  has(runId: string): boolean {
+    return this.#log.has(runId);
+  }
+
+  follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+    return this.#log.read(runId, after, signal);
+  }
+}
+
+/**
+ * The events of an answer whose run this server no longer holds (it ended a while ago): its whole
+ * text as one delta, then its end. An answer still being written elsewhere is a 409.
+ */
+export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<RunEvent> {
+  if (answer.status === 'in_progress') {
+    throw new ParleyError('CONFLICT', 'this answer is being written by another server: follow it there');
+  }
+  if (answer.content !== '')
+    yield { type: 'delta', sequence: 1, delta: answer.content, text: answer.content };
+  if (answer.status === 'failed') {
+    yield {
+      type: 'error',
+      sequence: 2,
+      code: 'UPSTREAM_ERROR',
+      status: 502,
+      message: answer.error ?? 'failed',
+      text: answer.content,
+    };
+    return;
+  }
+  yield {
+    type: 'done',
+    sequence: 2,
+    text: answer.content,
+    status: answer.status,
+    finishReason: (answer.finishReason ?? 'stop') as FinishReason,
+  };
+}
