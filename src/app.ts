@@ -8,11 +8,12 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
-import { type LimitStore, MemoryLimitStore, RedisLimitStore } from './access/limit-store.ts';
+import { MemoryLimitStore, RedisLimitStore } from './access/limit-store.ts';
 import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { RedisRunLog } from './conversations/redis-run-log.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
@@ -88,6 +89,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       maxAge: 600,
     });
   }
+  // One Redis connection for the state replicas share (limits, run events), when configured.
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
   const metrics = new Metrics();
   const recorder = new UsageRecorder(
     store,
@@ -97,6 +103,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   const conversations = new ConversationService({
     store,
     models,
+    ...(redis === undefined
+      ? {}
+      : {
+          runLog: new RedisRunLog(redis, {
+            onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
+          }),
+        }),
     observer: metrics,
     recorder,
     autoTitles: config.autoTitles,
@@ -130,7 +143,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.headers(SECURITY_HEADERS);
   });
   registerAuth(app, keys);
-  const limiter = new Limiter(openLimitStore(config));
+  const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : new RedisLimitStore(redis));
   recorder.onRecorded((usage) => {
     if (usage.keyId === null) return;
     limiter
@@ -139,7 +152,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   registerLimits(app, limiter, metrics.limitRejected);
   app.addHook('onResponse', metrics.onResponse);
-  await app.register(healthRoutes, { conversations });
+  await app.register(healthRoutes, {
+    checks: {
+      database: () => conversations.storeIsReachable(),
+      ...(redis === undefined ? {} : { redis: async () => (await redis.ping()) === 'PONG' }),
+    },
+  });
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
   await app.register(nativeRoutes, { prefix: '/api', keys, conversations });
@@ -154,12 +172,4 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     await limiter.close();
   });
   return { app, conversations, keys, routes };
-}
-
-/** Limits are counted in Redis when `REDIS_URL` is set (shared by every replica), else in memory. */
-function openLimitStore(config: Config): LimitStore {
-  if (config.redisUrl === undefined) return new MemoryLimitStore();
-  return new RedisLimitStore(
-    new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true }),
-  );
 }

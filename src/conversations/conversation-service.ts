@@ -512,7 +512,7 @@ export class ConversationService {
   }
 
   /** True while the events of this answer's run can be followed here. */
-  hasRun(answerId: string): boolean {
+  hasRun(answerId: string): Promise<boolean> {
     return this.#runs.has(answerId);
   }
 

@@ -33,7 +33,7 @@ export interface RunLog {
   /** No more events will come; the log is kept for `retentionMs` so late followers can replay it. */
   end(runId: string): void;
   /** True while the log holds this run (running, or ended within the retention time). */
-  has(runId: string): boolean;
+  has(runId: string): Promise<boolean>;
   /** Events with a sequence above `after`, replayed then live, until the run ends or `signal` fires. */
   read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent>;
 }
@@ -86,7 +86,7 @@ export class MemoryRunLog implements RunLog {
     setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
   }
 
-  has(runId: string): boolean {
+  async has(runId: string): Promise<boolean> {
     return this.#runs.has(runId);
   }
 
@@ -163,7 +163,7 @@ export class RunHub {
     return runId;
   }
 
-  has(runId: string): boolean {
+  has(runId: string): Promise<boolean> {
     return this.#log.has(runId);
   }
 

@@ -223,7 +223,7 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
       const fromHeader =
         typeof lastEventId === 'string' && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : -1;
       const after = request.query.after === undefined ? fromHeader : Number(request.query.after);
-      const events = conversations.hasRun(answer.id)
+      const events = (await conversations.hasRun(answer.id))
         ? conversations.followRun(answer.id, after, abortOnDisconnect(reply))
         : skipThrough(storedRunEvents(answer), after);
       const ids = { conversation_id: answer.conversationId, question_id: answer.parentId ?? answer.id };

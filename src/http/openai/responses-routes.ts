@@ -106,7 +106,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       });
       const startingAfter =
         request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
-      const events = conversations.hasRun(answer.id)
+      const events = (await conversations.hasRun(answer.id))
         ? conversations.followRun(answer.id, -1, abortOnDisconnect(reply))
         : storedRunEvents(answer);
       return streamResponse(events, answer.id, reply, render, startingAfter);

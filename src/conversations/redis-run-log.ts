@@ -1,0 +1,97 @@
+/**
+ * Run events shared by replicas through Redis Streams, so a stream started on one replica can be
+ * followed and resumed on another. The replica running a generation serves its own followers
+ * from memory (no Redis round trip on its hot path) and copies every event to a Redis stream,
+ * `parley:run:<id>`, which other replicas replay and then read live (`XREAD BLOCK`). A stream is
+ * kept for the retention time after its run ends.
+ */
+
+import type { Redis } from 'ioredis';
+import { MemoryRunLog, type RunEvent, type RunLog } from './runs.ts';
+
+const END = 'end';
+/** How long a follower on another replica waits for the next event before checking again. */
+const BLOCK_MS = 5_000;
+
+const keyOf = (runId: string) => `parley:run:${runId}`;
+
+export class RedisRunLog implements RunLog {
+  readonly #redis: Redis;
+  readonly #local: MemoryRunLog;
+  readonly #retentionMs: number;
+  readonly #onError: (error: unknown) => void;
+  /** Each run's writes, in order (a chain of promises per run). */
+  readonly #writes = new Map<string, Promise<unknown>>();
+
+  constructor(redis: Redis, options: { retentionMs?: number; onError?: (error: unknown) => void } = {}) {
+    this.#redis = redis;
+    this.#retentionMs = options.retentionMs ?? 10 * 60_000;
+    this.#local = new MemoryRunLog(this.#retentionMs);
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Queues a Redis write after the run's previous ones, so the stream keeps the events' order. */
+  #write(runId: string, write: () => Promise<unknown>): void {
+    const previous = this.#writes.get(runId) ?? Promise.resolve();
+    const next = previous.then(write).catch(this.#onError);
+    this.#writes.set(runId, next);
+  }
+
+  open(runId: string): void {
+    this.#local.open(runId);
+  }
+
+  append(runId: string, event: RunEvent): void {
+    this.#local.append(runId, event);
+    this.#write(runId, () => this.#redis.xadd(keyOf(runId), '*', 'e', JSON.stringify(event)));
+  }
+
+  end(runId: string): void {
+    this.#local.end(runId);
+    this.#write(runId, async () => {
+      await this.#redis.xadd(keyOf(runId), '*', 'e', END);
+      await this.#redis.pexpire(keyOf(runId), this.#retentionMs);
+      this.#writes.delete(runId);
+    });
+  }
+
+  async has(runId: string): Promise<boolean> {
+    return (await this.#local.has(runId)) || (await this.#redis.exists(keyOf(runId))) === 1;
+  }
+
+  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+    if (await this.#local.has(runId)) {
+      yield* this.#local.read(runId, after, signal);
+      return;
+    }
+    // Another replica runs it: replay the stream, then block for what comes next on a connection of our own.
+    const connection = this.#redis.duplicate();
+    const stop = () => connection.disconnect();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      let cursor = '0';
+      while (!signal.aborted) {
+        const batches = await connection.xread('BLOCK', BLOCK_MS, 'STREAMS', keyOf(runId), cursor);
+        if (batches === null) {
+          // Nothing for a while: a stream that expired (or a replica that died) ends the follow.
+          if ((await connection.exists(keyOf(runId))) === 0) return;
+          continue;
+        }
+        for (const [, entries] of batches) {
+          for (const [id, fields] of entries) {
+            cursor = id;
+            const data = fields[1] ?? END;
+            if (data === END) return;
+            const event = JSON.parse(data) as RunEvent;
+            if (event.sequence > after) yield event;
+          }
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      connection.disconnect();
+    }
+  }
+}
