@@ -3,6 +3,7 @@
  * and `main.ts` only wires and listens.
  */
 
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -13,6 +14,7 @@ import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { Reaper, RedisReplicaRegistry } from './conversations/reaper.ts';
 import { RedisRunLog } from './conversations/redis-run-log.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
@@ -52,6 +54,8 @@ export interface ParleyApp {
   readonly routes: readonly { readonly method: string; readonly url: string }[];
   readonly conversations: ConversationService;
   readonly keys: KeyService;
+  /** True with Redis: other servers may be generating, so only the reaper marks answers interrupted. */
+  readonly sharedState: boolean;
 }
 
 export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp> {
@@ -94,6 +98,13 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     config.redisUrl === undefined
       ? undefined
       : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const replicaId = randomUUID();
+  const runLog =
+    redis === undefined
+      ? undefined
+      : new RedisRunLog(redis, {
+          onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
+        });
   const metrics = new Metrics();
   const recorder = new UsageRecorder(
     store,
@@ -103,13 +114,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   const conversations = new ConversationService({
     store,
     models,
-    ...(redis === undefined
-      ? {}
-      : {
-          runLog: new RedisRunLog(redis, {
-            onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
-          }),
-        }),
+    replicaId,
+    ...(runLog === undefined ? {} : { runLog }),
     observer: metrics,
     recorder,
     autoTitles: config.autoTitles,
@@ -167,9 +173,24 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     completions: new Completions(models, recorder),
   });
 
+  // With shared state, each server finds the answers that a dead server left in progress.
+  const reaper =
+    redis === undefined || runLog === undefined
+      ? undefined
+      : new Reaper({
+          store,
+          registry: new RedisReplicaRegistry(redis, config.replicaTtlMs),
+          replicaId,
+          ttlMs: config.replicaTtlMs,
+          abandonRun: (answerId, text) => runLog.abandon(answerId, text),
+          onError: (error) => app.log.error({ err: error }, 'the reaper could not check for dead servers'),
+        });
+  reaper?.start();
+
   app.addHook('onClose', async () => {
+    reaper?.stop();
     conversations.shutdown();
     await limiter.close();
   });
-  return { app, conversations, keys, routes };
+  return { app, conversations, keys, routes, sharedState: redis !== undefined };
 }

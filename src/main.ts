@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const store = await openStore(config.database);
   const models = createModelRegistry(config);
-  const { app, conversations, keys } = await buildApp({
+  const { app, conversations, keys, sharedState } = await buildApp({
     config,
     store,
     models,
@@ -46,12 +46,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const interrupted = await store.markInterruptedMessages(
-    'interrupted: the server stopped while answering',
-    Date.now(),
-  );
-  if (interrupted > 0)
-    app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
+  // Alone, nothing else can be generating: what is in progress was cut by an earlier run. With
+  // shared state other servers may be mid-answer, and the reaper tells the dead from the living.
+  if (!sharedState) {
+    const interrupted = await store.markInterruptedMessages(
+      'interrupted: the server stopped while answering',
+      Date.now(),
+    );
+    if (interrupted > 0)
+      app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
+  }
   if (!isLoopbackHost(config.host) && !(await keys.authRequired())) {
     app.log.warn(
       { host: config.host },

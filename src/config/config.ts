@@ -58,6 +58,8 @@ export interface Config {
   readonly autoTitles: boolean;
   /** Replace what the context window drops with a model-written summary. */
   readonly contextSummaries: boolean;
+  /** With Redis: how long a server's heartbeat lives; a server silent this long is taken for dead. */
+  readonly replicaTtlMs: number;
   /** How often a streaming answer's text is written to the store while it grows. */
   readonly streamFlushIntervalMs: number;
 }
@@ -99,6 +101,7 @@ export function loadConfig(environment: Environment): Config {
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
   const contextSummaries = reader.boolean('PARLEY_CONTEXT_SUMMARIES', false);
   const maxContextTokens = reader.optionalInteger('PARLEY_MAX_CONTEXT_TOKENS', 512, 100_000_000);
+  const replicaTtlMs = reader.integer('PARLEY_REPLICA_TTL_MS', 15_000, 300, 600_000);
   const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -130,6 +133,7 @@ export function loadConfig(environment: Environment): Config {
     bodyLimitBytes,
     autoTitles,
     contextSummaries,
+    replicaTtlMs,
     streamFlushIntervalMs,
   });
 }

@@ -111,6 +111,8 @@ export interface ConversationServiceOptions {
   readonly summaries?: boolean;
   /** Where runs keep their events for followers (in memory by default). */
   readonly runLog?: RunLog;
+  /** This server process's id, written on the answers it generates (see the reaper). */
+  readonly replicaId?: string;
 }
 
 export class ConversationService {
@@ -122,6 +124,7 @@ export class ConversationService {
   readonly #turnContext: TurnContext;
   readonly #running = new Map<string, Turn>();
   readonly #runs: RunHub;
+  readonly #replicaId: string;
   readonly #autoTitles: boolean;
   readonly #contextSettings: ContextSettings;
   readonly #summaries: boolean;
@@ -134,6 +137,7 @@ export class ConversationService {
     this.#newId = options.newId ?? randomUUID;
     this.#autoTitles = options.autoTitles ?? false;
     this.#runs = new RunHub(options.runLog ?? new MemoryRunLog());
+    this.#replicaId = options.replicaId ?? randomUUID();
     this.#contextSettings = options.context ?? {};
     this.#summaries = options.summaries ?? false;
     this.#onBackgroundError = options.onStoreError ?? (() => {});
@@ -243,6 +247,7 @@ export class ConversationService {
       model: modelName,
       provider: model.provider,
       context: describePlan(window, plan, summaryId),
+      generator: this.#replicaId,
       ...(input.requestOptions === undefined ? {} : { requestOptions: input.requestOptions }),
     });
     const stored = input.store !== false;

@@ -55,6 +55,29 @@ export class RedisRunLog implements RunLog {
     });
   }
 
+  /**
+   * Ends the stream of a run whose server died (the reaper): an explicit failure after its last
+   * event, then the end, so followers stop waiting.
+   */
+  async abandon(runId: string, text: string): Promise<void> {
+    const key = keyOf(runId);
+    const last = await this.#redis.xrevrange(key, '+', '-', 'COUNT', 1);
+    const lastData = last[0]?.[1][1];
+    if (lastData === END) return;
+    const sequence = lastData === undefined ? 0 : (JSON.parse(lastData) as RunEvent).sequence;
+    const failure: RunEvent = {
+      type: 'error',
+      sequence: sequence + 1,
+      code: 'UPSTREAM_ERROR',
+      status: 502,
+      message: 'the server writing this answer stopped; the text so far is kept',
+      text,
+    };
+    await this.#redis.xadd(key, '*', 'e', JSON.stringify(failure));
+    await this.#redis.xadd(key, '*', 'e', END);
+    await this.#redis.pexpire(key, this.#retentionMs);
+  }
+
   async has(runId: string): Promise<boolean> {
     return (await this.#local.has(runId)) || (await this.#redis.exists(keyOf(runId))) === 1;
   }

@@ -642,5 +642,41 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       );
       assert.deepEqual(await store.listSummaries(BOB, conversationId), []);
     });
+
+    it('reaps the in-progress answers of generators that are gone, keeping their text', async () => {
+      const conversationId = randomUUID();
+      const [mine, theirs, legacy] = [randomUUID(), randomUUID(), randomUUID()];
+      const answer = (id: string, generator?: string) => ({
+        id,
+        parentId: null,
+        role: 'assistant' as const,
+        content: '',
+        status: 'in_progress' as const,
+        ...(generator === undefined ? {} : { generator }),
+      });
+      await store.beginTurn({
+        owner: ALICE,
+        conversationId,
+        newConversation: { id: conversationId, title: null, model: null },
+        messages: [answer(mine, 'replica-a'), answer(theirs, 'replica-b'), answer(legacy)],
+        now: 1_000,
+      });
+      await store.updateMessage(theirs, { content: 'half an ans', status: 'in_progress', now: 2_000 });
+      const reaped = await store.reapOrphans(['replica-a'], 'the server writing it stopped', 3_000);
+      assert.deepEqual(
+        [...reaped].sort((left, right) => left.id.localeCompare(right.id)),
+        [
+          { id: theirs, content: 'half an ans' },
+          { id: legacy, content: '' },
+        ].sort((left, right) => left.id.localeCompare(right.id)),
+      );
+      const messages = await store.listMessages(ALICE, conversationId);
+      const statusOf = (id: string) => messages.find((message) => message.id === id)?.status;
+      assert.deepEqual(
+        [statusOf(mine), statusOf(theirs), statusOf(legacy)],
+        ['in_progress', 'incomplete', 'incomplete'],
+      );
+      assert.deepEqual(await store.reapOrphans(['replica-a'], 'again', 4_000), []);
+    });
   });
 }

@@ -68,6 +68,8 @@ export interface NewMessage {
   readonly provider?: string;
   readonly requestOptions?: string;
   readonly context?: string;
+  /** The server process generating it (for answers): see `reapOrphans`. */
+  readonly generator?: string;
 }
 
 export interface BeginTurnInput {
@@ -220,6 +222,15 @@ export interface Store {
   updateMessage(messageId: string, update: MessageUpdate): Promise<void>;
   /** Marks every `in_progress` message `incomplete` (after a crash, nothing is generating them). */
   markInterruptedMessages(error: string, now: number): Promise<number>;
+  /**
+   * Marks `incomplete` the `in_progress` answers whose generator is not among `liveGenerators` (a
+   * server that died mid-answer), keeping the text flushed so far; returns them.
+   */
+  reapOrphans(
+    liveGenerators: readonly string[],
+    error: string,
+    now: number,
+  ): Promise<readonly { readonly id: string; readonly content: string }[]>;
 
   getConversation(owner: string, conversationId: string): Promise<ConversationRecord | undefined>;
   /** For admins only: a live conversation whoever owns it (the caller checks the role). */

@@ -111,6 +111,10 @@ export const postgresMigrations: readonly string[] = [
     value text NOT NULL
   );
   `,
+  `
+  -- The server process writing an answer, so another one can tell when it died (the reaper).
+  ALTER TABLE messages ADD COLUMN generator text;
+  `,
 ];
 
 /**

@@ -152,13 +152,13 @@ export const postgresQueries = {
       SELECT id, current_node FROM created UNION ALL SELECT id, current_node FROM existing
     ), inserted AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-        request_options, context, created_at, updated_at)
+        request_options, context, generator, created_at, updated_at)
       SELECT m.id, target.id,
         CASE WHEN m.position = 1 AND $9::boolean THEN target.current_node ELSE m.parent_id END,
-        m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, $8, $8
+        m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, m.generator, $8, $8
       FROM target, unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-        $16::text[], $17::text[], $18::text[]) WITH ORDINALITY
-        AS m (id, parent_id, role, content, model, provider, status, request_options, context, position)
+        $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY
+        AS m (id, parent_id, role, content, model, provider, status, request_options, context, generator, position)
       ORDER BY m.position
       RETURNING 1
     ), moved AS (
@@ -171,6 +171,9 @@ export const postgresQueries = {
     output_tokens = $5, error = $6, updated_at = $7 WHERE id = $8`,
   markInterrupted: `UPDATE messages SET status = 'incomplete', error = $1, updated_at = $2
     WHERE status = 'in_progress'`,
+  reapOrphans: `UPDATE messages SET status = 'incomplete', error = $1, updated_at = $2
+    WHERE status = 'in_progress' AND (generator IS NULL OR NOT (generator = ANY($3::text[])))
+    RETURNING id, content`,
   getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1 AND ${owned(2)}`,
   getConversationAnyOwner: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c
     WHERE c.id = $1 AND c.deleted_at IS NULL`,
@@ -382,6 +385,7 @@ class PostgresStore implements Store {
       messages.map((message) => message.status),
       messages.map((message) => message.requestOptions ?? null),
       messages.map((message) => message.context ?? null),
+      messages.map((message) => message.generator ?? null),
     ]);
     return (row?.written ?? 0) > 0;
   }
@@ -396,6 +400,18 @@ class PostgresStore implements Store {
       update.error ?? null,
       update.now,
       messageId,
+    ]);
+  }
+
+  async reapOrphans(
+    liveGenerators: readonly string[],
+    error: string,
+    now: number,
+  ): Promise<readonly { readonly id: string; readonly content: string }[]> {
+    return this.#rows<{ id: string; content: string }>(postgresQueries.reapOrphans, [
+      error,
+      now,
+      [...liveGenerators],
     ]);
   }
 

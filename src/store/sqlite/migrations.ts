@@ -133,4 +133,8 @@ export const sqliteMigrations: readonly string[] = [
   -- What was sent to the model for an answer (JSON: window, messages sent and dropped, tokens).
   ALTER TABLE messages ADD COLUMN context TEXT;
   `,
+  `
+  -- The server process writing an answer, so another one can tell when it died (the reaper).
+  ALTER TABLE messages ADD COLUMN generator TEXT;
+  `,
 ];

@@ -131,6 +131,15 @@ class SqliteStore implements Store {
     );
   }
 
+  async reapOrphans(
+    liveGenerators: readonly string[],
+    error: string,
+    now: number,
+  ): Promise<readonly { readonly id: string; readonly content: string }[]> {
+    const rows = this.#statements.reapOrphans.all(error, now, JSON.stringify(liveGenerators)) as Row[];
+    return rows.map((row) => ({ id: String(row.id), content: String(row.content) }));
+  }
+
   async markInterruptedMessages(error: string, now: number): Promise<number> {
     const result = this.#statements.markInterrupted.run(error, now);
     return Number(result.changes);
@@ -426,6 +435,7 @@ function insertNewMessage(
     message.status,
     message.requestOptions ?? null,
     message.context ?? null,
+    message.generator ?? null,
     now,
     now,
   );
@@ -439,6 +449,11 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
+    reapOrphans: prepare(
+      `UPDATE messages SET status = 'incomplete', error = ?, updated_at = ?
+       WHERE status = 'in_progress' AND (generator IS NULL OR generator NOT IN (SELECT value FROM json_each(?)))
+       RETURNING id, content`,
+    ),
     listSummaries: prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND ${OWNED} AND m.role = 'system' AND m.deleted_at IS NULL
@@ -500,7 +515,7 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, context, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_options, context, generator, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
     updateMessage: prepare(

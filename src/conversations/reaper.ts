@@ -1,0 +1,96 @@
+/**
+ * Finding answers whose server died mid-way. Each server process has an id, written on the
+ * answers it generates, and announces itself in Redis with a heartbeat that expires. Every few
+ * seconds each server marks `incomplete` the answers in progress whose generator has no
+ * heartbeat — keeping the text flushed so far — and ends their run streams, so clients following
+ * them on other servers get an explicit end instead of waiting forever.
+ */
+
+import type { Redis } from 'ioredis';
+import type { Store } from '../store/store.ts';
+
+export const ORPHAN_ERROR = 'interrupted: the server writing this answer stopped';
+
+export interface ReplicaRegistry {
+  /** Announces this server for one more time-to-live. */
+  heartbeat(replicaId: string): Promise<void>;
+  /** The servers whose heartbeat has not expired. */
+  live(): Promise<readonly string[]>;
+}
+
+export class RedisReplicaRegistry implements ReplicaRegistry {
+  readonly #redis: Redis;
+  readonly #ttlMs: number;
+
+  constructor(redis: Redis, ttlMs: number) {
+    this.#redis = redis;
+    this.#ttlMs = ttlMs;
+  }
+
+  async heartbeat(replicaId: string): Promise<void> {
+    await this.#redis.set(`parley:replica:${replicaId}`, String(Date.now()), 'PX', this.#ttlMs);
+  }
+
+  async live(): Promise<readonly string[]> {
+    const ids: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', 'parley:replica:*', 'COUNT', 100);
+      cursor = next;
+      for (const key of keys) ids.push(key.slice('parley:replica:'.length));
+    } while (cursor !== '0');
+    return ids;
+  }
+}
+
+export interface ReaperOptions {
+  readonly store: Pick<Store, 'reapOrphans'>;
+  readonly registry: ReplicaRegistry;
+  readonly replicaId: string;
+  /** Heartbeat time-to-live; the reaper runs three times per period. */
+  readonly ttlMs: number;
+  /** Ends the run stream of a reaped answer, for its followers elsewhere. */
+  readonly abandonRun: (answerId: string, text: string) => Promise<void>;
+  readonly onError: (error: unknown) => void;
+  readonly now?: () => number;
+}
+
+export class Reaper {
+  readonly #options: ReaperOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(options: ReaperOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    void this.tick();
+    this.#timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.#options.ttlMs / 3)));
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+  }
+
+  /** One round: heartbeat, then reap what dead servers left in progress. Returns what was reaped. */
+  async tick(): Promise<readonly string[]> {
+    if (this.#running) return [];
+    this.#running = true;
+    const { store, registry, replicaId, abandonRun, onError } = this.#options;
+    try {
+      await registry.heartbeat(replicaId);
+      const live = new Set(await registry.live());
+      live.add(replicaId);
+      const orphans = await store.reapOrphans([...live], ORPHAN_ERROR, (this.#options.now ?? Date.now)());
+      for (const orphan of orphans) await abandonRun(orphan.id, orphan.content).catch(onError);
+      return orphans.map((orphan) => orphan.id);
+    } catch (error) {
+      onError(error);
+      return [];
+    } finally {
+      this.#running = false;
+    }
+  }
+}
