@@ -8,9 +8,8 @@ import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/c
 import { createModelRegistry } from './providers/registry.ts';
 import { describeStoreLocation, openStore } from './store/open-store.ts';
 
-/** Streams in flight get this long to finish on SIGTERM; then they stop and are stored `incomplete`. */
-const SHUTDOWN_GRACE_MS = 8_000;
-const SHUTDOWN_DEADLINE_MS = 10_000;
+/** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
+const SHUTDOWN_EXIT_MARGIN_MS = 2_000;
 
 function readConfig(): Config {
   try {
@@ -74,8 +73,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    setTimeout(() => conversations.shutdown(), SHUTDOWN_GRACE_MS).unref();
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    // Streams in flight get the grace to finish; then they stop and are stored `incomplete`.
+    setTimeout(() => conversations.shutdown(), config.shutdownGraceMs).unref();
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + SHUTDOWN_EXIT_MARGIN_MS).unref();
+    // A keep-alive connection whose stream ended during the grace is idle now: close it, or the
+    // server would wait on it forever.
+    setInterval(() => app.server.closeIdleConnections(), 100).unref();
     await app.close();
     await store.close();
     process.exit(0);

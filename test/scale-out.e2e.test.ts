@@ -116,6 +116,28 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
       ),
       ['one', 'echo: one', 'two', 'echo: two', 'three', 'echo: three', 'four'],
     );
+    // Two asks on the same parent at once, on whichever replicas: both succeed, as siblings.
+    const [left, right] = await Promise.all(
+      ['left', 'right'].map(async (question) => {
+        const response = await fetch(`${nginx.baseUrl}/ask`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ msg: question, ...ids }),
+        });
+        assert.equal(response.status, 200);
+        return ((await response.json()) as { data: { parent_id: string } }).data.parent_id;
+      }),
+    );
+    const tree = (await (
+      await fetch(`${nginx.baseUrl}/api/conversations/${ids?.conversation_id}`, { headers: auth })
+    ).json()) as {
+      current_node: string;
+      messages: { id: string; parent_id: string | null; children: string[] }[];
+    };
+    const parent = tree.messages.find((message) => message.id === ids?.parent_id);
+    assert.equal(parent?.children.length, 2, 'two questions under the same answer');
+    assert.ok([left, right].includes(tree.current_node), 'current_node is one of the two answers');
+
     const served = await Promise.all(
       [one, two].map(async (server) => {
         const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();

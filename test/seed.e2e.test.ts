@@ -275,6 +275,69 @@ describe('the server end to end (seed API over a fake OpenAI upstream)', () => {
     }
   });
 
+  test('SIGTERM: no new work, streams get the grace to finish, the rest is stopped and kept', async () => {
+    const env = { ...serverEnv('shutdown.sqlite'), PARLEY_SHUTDOWN_GRACE_MS: '400' };
+    const server = await startServer(env);
+    const firstEvent = async (response: Response) => {
+      const reader = response.body?.getReader();
+      assert.ok(reader !== undefined);
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('\n\n')) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+      return {
+        text,
+        rest: async () => {
+          for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) return text;
+            text += decoder.decode(chunk.value, { stream: true });
+          }
+        },
+      };
+    };
+    try {
+      upstream.reply(
+        { kind: 'stream', deltas: ['quick ', 'one'], intervalMs: 100 },
+        { kind: 'stream', deltas: ['never ', 'done '], intervalMs: 20, end: 'hang' },
+      );
+      const quick = await firstEvent(await post(server, '/ask', { msg: 'finishes in time', stream: true }));
+      const slow = await firstEvent(await post(server, '/ask', { msg: 'never finishes', stream: true }));
+      const slowIds = JSON.parse(/^data: (.*)$/m.exec(slow.text)?.[1] ?? 'null') as AskData;
+      const exited = new Promise<number | null>((resolve) =>
+        server.child.once('exit', (code) => resolve(code)),
+      );
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = await post(server, '/healthz', {}).then(
+        (response) => response.status,
+        () => 'refused',
+      );
+      assert.ok(refused === 'refused' || refused === 503, `new work is refused (${refused})`);
+
+      assert.match(await quick.rest(), /data: \[DONE\]/, 'a stream that ends within the grace finishes');
+      const slowText = await slow.rest();
+      assert.doesNotMatch(slowText, /\[DONE\]/);
+      assert.match(slowText, /event: error/);
+      assert.equal(await exited, 0);
+
+      const restarted = await startServer(env);
+      try {
+        const history = await conversation(restarted, slowIds.conversation_id);
+        const answer = history.mapping[slowIds.parent_id];
+        assert.equal(answer?.message.metadata.parley_status, 'incomplete');
+        assert.match(answer?.message.content.parts[0] ?? '', /^never /);
+      } finally {
+        await restarted.kill();
+      }
+    } finally {
+      await server.kill();
+    }
+  });
+
   test('upstream trouble reaches the client as the right status in the seed shape', async () => {
     const server = await startServer(serverEnv('errors.sqlite'));
     try {

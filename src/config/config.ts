@@ -60,6 +60,8 @@ export interface Config {
   readonly contextSummaries: boolean;
   /** With Redis: how long a server's heartbeat lives; a server silent this long is taken for dead. */
   readonly replicaTtlMs: number;
+  /** On SIGTERM, how long answers being written may take to finish before they are stopped. */
+  readonly shutdownGraceMs: number;
   /** How often a streaming answer's text is written to the store while it grows. */
   readonly streamFlushIntervalMs: number;
 }
@@ -102,6 +104,7 @@ export function loadConfig(environment: Environment): Config {
   const contextSummaries = reader.boolean('PARLEY_CONTEXT_SUMMARIES', false);
   const maxContextTokens = reader.optionalInteger('PARLEY_MAX_CONTEXT_TOKENS', 512, 100_000_000);
   const replicaTtlMs = reader.integer('PARLEY_REPLICA_TTL_MS', 15_000, 300, 600_000);
+  const shutdownGraceMs = reader.integer('PARLEY_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000);
   const streamFlushIntervalMs = reader.integer('PARLEY_STREAM_FLUSH_MS', 1000, 10, 60_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -134,6 +137,7 @@ export function loadConfig(environment: Environment): Config {
     autoTitles,
     contextSummaries,
     replicaTtlMs,
+    shutdownGraceMs,
     streamFlushIntervalMs,
   });
 }
