@@ -34,6 +34,8 @@ const PARLEY_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+const CANCEL_CHANNEL = 'parley:cancel';
+
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -116,6 +118,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     models,
     replicaId,
     ...(runLog === undefined ? {} : { runLog }),
+    ...(redis === undefined
+      ? {}
+      : {
+          cancelElsewhere: async (answerId: string) => void (await redis.publish(CANCEL_CHANNEL, answerId)),
+        }),
     observer: metrics,
     recorder,
     autoTitles: config.autoTitles,
@@ -186,9 +193,20 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           onError: (error) => app.log.error({ err: error }, 'the reaper could not check for dead servers'),
         });
   reaper?.start();
+  // Cancels asked on another replica reach the one running the answer.
+  const cancelSubscriber = redis?.duplicate();
+  if (cancelSubscriber !== undefined) {
+    cancelSubscriber.on('message', (_channel: string, answerId: string) =>
+      conversations.cancelLocal(answerId),
+    );
+    cancelSubscriber
+      .subscribe(CANCEL_CHANNEL)
+      .catch((error: unknown) => app.log.error({ err: error }, 'could not listen for cancels'));
+  }
 
   app.addHook('onClose', async () => {
     reaper?.stop();
+    cancelSubscriber?.disconnect();
     conversations.shutdown();
     await limiter.close();
   });

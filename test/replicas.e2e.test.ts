@@ -70,6 +70,23 @@ describe('replicas on shared state', { skip: redisUrl === undefined || redisUrl 
     assert.equal((await second.responses.retrieve(id)).output_text, 'red green blue white');
   });
 
+  test('a cancel asked on the other replica stops the generation where it runs', async () => {
+    upstream.reply({ kind: 'stream', deltas: ['endless ', 'talk '], intervalMs: 20, end: 'hang' });
+    const first = new OpenAI({ baseURL: `${one.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const second = new OpenAI({ baseURL: `${two.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const stream = await first.responses.create({ input: 'talk forever', stream: true });
+    let id = '';
+    for await (const event of stream) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.output_text.delta') break;
+    }
+    const cancelled = await second.responses.cancel(id);
+    assert.equal(cancelled.status, 'cancelled');
+    const hanging = upstream.lastRequest();
+    await hanging.settled;
+    assert.equal(hanging.clientClosedEarly, true, 'the replica running it closed the upstream');
+  });
+
   test('/readyz reports Redis, and answers 503 at once when Redis cannot be reached', async () => {
     const ready = await fetch(`${one.baseUrl}/readyz`);
     assert.deepEqual(await ready.json(), { status: 'ok', checks: { database: 'up', redis: 'up' } });

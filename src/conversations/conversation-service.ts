@@ -39,6 +39,10 @@ import { parseImport } from './transfer.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
 
+/** How long a cancel waits for the answer's final state to be stored. */
+const CANCEL_WAIT_MS = 5_000;
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
 /** The store of a turn that is not kept (`store: false`): its writes go nowhere. */
 const DROP_WRITES: TurnContext['store'] = { updateMessage: async () => {} };
 
@@ -113,6 +117,8 @@ export interface ConversationServiceOptions {
   readonly runLog?: RunLog;
   /** This server process's id, written on the answers it generates (see the reaper). */
   readonly replicaId?: string;
+  /** Asks the other servers to cancel a run (Redis pub/sub with several replicas). */
+  readonly cancelElsewhere?: (answerId: string) => Promise<void>;
 }
 
 export class ConversationService {
@@ -125,6 +131,7 @@ export class ConversationService {
   readonly #running = new Map<string, Turn>();
   readonly #runs: RunHub;
   readonly #replicaId: string;
+  readonly #cancelElsewhere: ((answerId: string) => Promise<void>) | undefined;
   readonly #autoTitles: boolean;
   readonly #contextSettings: ContextSettings;
   readonly #summaries: boolean;
@@ -138,6 +145,7 @@ export class ConversationService {
     this.#autoTitles = options.autoTitles ?? false;
     this.#runs = new RunHub(options.runLog ?? new MemoryRunLog());
     this.#replicaId = options.replicaId ?? randomUUID();
+    this.#cancelElsewhere = options.cancelElsewhere;
     this.#contextSettings = options.context ?? {};
     this.#summaries = options.summaries ?? false;
     this.#onBackgroundError = options.onStoreError ?? (() => {});
@@ -524,6 +532,32 @@ export class ConversationService {
   /** The run's events after sequence `after`, replayed then live. */
   followRun(answerId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
     return this.#runs.follow(answerId, after, signal);
+  }
+
+  /**
+   * Stops an answer being written, on this server or another (through `cancelElsewhere`), and
+   * waits (a few seconds at most) until its final state is stored. Returns whether it was running.
+   */
+  async cancel(owner: string, answerId: string): Promise<boolean> {
+    const running = this.#running.get(answerId);
+    if (running !== undefined) {
+      running.cancel();
+      await Promise.race([running.settled, sleep(CANCEL_WAIT_MS)]);
+      return true;
+    }
+    const answer = await this.#store.getMessage(owner, answerId);
+    if (answer?.status !== 'in_progress' || this.#cancelElsewhere === undefined) return false;
+    await this.#cancelElsewhere(answerId);
+    for (const deadline = Date.now() + CANCEL_WAIT_MS; Date.now() < deadline; ) {
+      await sleep(50);
+      if ((await this.#store.getMessage(owner, answerId))?.status !== 'in_progress') break;
+    }
+    return true;
+  }
+
+  /** Cancels a local run named by another server's broadcast (see `cancelElsewhere`). */
+  cancelLocal(answerId: string): void {
+    this.#running.get(answerId)?.cancel();
   }
 
   /** The turn generating this answer, while it runs. */

@@ -190,18 +190,9 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
       if (answer === undefined || answer.conversationId !== request.params.id) {
         throw notFound(`message ${request.params.messageId} not found in this conversation`);
       }
-      const running = conversations.runningTurn(answer.id);
-      if (running !== undefined) {
-        running.cancel();
-        await running.settled;
-      }
+      const cancelled = await conversations.cancel(owner, answer.id);
       const after = await conversations.getMessage(owner, answer.id);
-      return {
-        id: answer.id,
-        object: 'message',
-        status: after?.status ?? answer.status,
-        cancelled: running !== undefined,
-      };
+      return { id: answer.id, object: 'message', status: after?.status ?? answer.status, cancelled };
     },
   );
 

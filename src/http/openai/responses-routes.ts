@@ -24,9 +24,6 @@ import {
   RetrieveQuery,
 } from './responses-schemas.ts';
 
-/** How long `cancel` waits for the generation to store its final state. */
-const CANCEL_WAIT_MS = 5_000;
-
 export function registerResponsesRoutes(app: OpenAIApp, conversations: ConversationService): void {
   app.post('/responses', { schema: { body: CreateResponseBody } }, async (request, reply) => {
     const owner = ownerOf(request);
@@ -137,11 +134,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
   app.post('/responses/:id/cancel', { schema: { params: ResponseParams } }, async (request) => {
     const owner = ownerOf(request);
     const answer = await findResponse(conversations, owner, request.params.id);
-    const running = conversations.runningTurn(answer.id);
-    if (running !== undefined) {
-      running.cancel();
-      await Promise.race([running.settled, new Promise((resolve) => setTimeout(resolve, CANCEL_WAIT_MS))]);
-    }
+    await conversations.cancel(owner, answer.id);
     return toResponseObject(await findResponse(conversations, owner, request.params.id));
   });
 }
