@@ -8,6 +8,7 @@
 
 import { badRequest } from '../errors.ts';
 import type { PromptMessage } from '../providers/spec.ts';
+import { countMessage, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from './token-count.ts';
 
 /** Known context windows, by model name prefix (longest prefix wins). */
 const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [
@@ -33,8 +34,6 @@ const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [
 export const DEFAULT_CONTEXT_WINDOW = 32_768;
 /** Room kept for the answer when the request sets no output limit. */
 export const DEFAULT_OUTPUT_RESERVE = 1_024;
-/** The framing a chat template adds around each message. */
-const MESSAGE_OVERHEAD_TOKENS = 4;
 
 export interface ContextSettings {
   /** Per-model windows from the config file. */
@@ -71,31 +70,6 @@ export interface ContextPlan {
   readonly counted: boolean;
 }
 
-type CountTokens = (text: string) => number;
-let tokenizer: Promise<CountTokens> | undefined;
-const loadTokenizer = (): Promise<CountTokens> => {
-  tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens);
-  return tokenizer;
-};
-
-/** Token counts of message texts already seen (history repeats on every turn). Bounded by total size. */
-const cache = new Map<string, number>();
-let cachedCharacters = 0;
-const CACHE_CHARACTER_LIMIT = 32 * 1024 * 1024;
-
-function countCached(count: CountTokens, text: string): number {
-  const known = cache.get(text);
-  if (known !== undefined) return known;
-  const tokens = count(text) + MESSAGE_OVERHEAD_TOKENS;
-  if (cachedCharacters + text.length > CACHE_CHARACTER_LIMIT) {
-    cache.clear();
-    cachedCharacters = 0;
-  }
-  cache.set(text, tokens);
-  cachedCharacters += text.length;
-  return tokens;
-}
-
 /**
  * Fits a prompt (leading system messages, history, then `keepLast` new messages) into `window`
  * tokens with `reserve` left for the answer. Throws a 400 when even the system messages and the
@@ -120,9 +94,9 @@ export async function fitToWindow(
   while (head < prompt.length - keepLast && prompt[head]?.role === 'system') head += 1;
   const tailStart = Math.max(head, prompt.length - keepLast);
   let used = 0;
-  for (let index = 0; index < head; index += 1) used += countCached(count, prompt[index]?.content ?? '');
+  for (let index = 0; index < head; index += 1) used += countMessage(count, prompt[index]?.content ?? '');
   for (let index = tailStart; index < prompt.length; index += 1)
-    used += countCached(count, prompt[index]?.content ?? '');
+    used += countMessage(count, prompt[index]?.content ?? '');
   if (used > budget) {
     throw badRequest(
       `the system prompt and the new message need about ${used} tokens, more than this model's window of ${window} ` +
@@ -133,7 +107,7 @@ export async function fitToWindow(
   const historyBudget = used + (budget - used) * fill;
   let start = tailStart;
   while (start > head) {
-    const tokens = countCached(count, prompt[start - 1]?.content ?? '');
+    const tokens = countMessage(count, prompt[start - 1]?.content ?? '');
     if (used + tokens > historyBudget) break;
     used += tokens;
     start -= 1;

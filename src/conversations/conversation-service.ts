@@ -289,7 +289,12 @@ export class ConversationService {
       plan.prompt,
       stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
       input.options,
-      { owner: input.owner, keyId: input.keyId ?? null, stored },
+      {
+        owner: input.owner,
+        keyId: input.keyId ?? null,
+        stored,
+        ...(plan.counted ? { promptTokens: plan.tokens } : {}),
+      },
     );
     this.#running.set(answerId, turn);
     if (stored && conversation === undefined && this.#autoTitles) {

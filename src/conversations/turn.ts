@@ -54,6 +54,8 @@ export interface TurnAccount {
   readonly owner: string;
   readonly keyId: string | null;
   readonly stored: boolean;
+  /** The prompt's tokens, when the context window counted them. */
+  readonly promptTokens?: number;
 }
 
 export interface TurnIds {
@@ -231,6 +233,7 @@ export class Turn {
         provider: this.#model.provider,
       },
       prompt: this.#prompt,
+      ...(this.#account.promptTokens === undefined ? {} : { promptTokens: this.#account.promptTokens }),
       // Only what this generation wrote (a continued answer's earlier text was counted before).
       text: text.slice(this.#initialText.length),
       usage,

@@ -8,6 +8,7 @@
 
 import type { PromptMessage, Usage } from '../providers/spec.ts';
 import type { Store, UsageRecord } from '../store/store.ts';
+import { countPrompt, countText } from './token-count.ts';
 
 export interface GenerationAccount {
   readonly owner: string;
@@ -21,6 +22,8 @@ export interface GenerationAccount {
 export interface FinishedGeneration {
   readonly account: GenerationAccount;
   readonly prompt: readonly PromptMessage[];
+  /** The prompt's tokens when already counted (the context window did), to count nothing twice. */
+  readonly promptTokens?: number;
   readonly text: string;
   readonly usage: Usage | undefined;
   readonly status: string;
@@ -29,23 +32,9 @@ export interface FinishedGeneration {
   readonly endedAt: number;
 }
 
-type CountTokens = (text: string) => number;
-let tokenizer: Promise<CountTokens> | undefined;
-
-/** The tokenizer, imported once on first use (it is large, and most providers report usage). */
-function loadTokenizer(): Promise<CountTokens> {
-  tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens);
-  return tokenizer;
-}
-
-/** Tokens of a prompt as chat models count them: each message's text plus a small framing cost. */
-const MESSAGE_OVERHEAD_TOKENS = 4;
-
+/** Usage counted by Parley: the prompt (cached per message text) and the answer. */
 export async function countUsage(prompt: readonly PromptMessage[], text: string): Promise<Usage> {
-  const count = await loadTokenizer();
-  let inputTokens = 0;
-  for (const message of prompt) inputTokens += count(message.content) + MESSAGE_OVERHEAD_TOKENS;
-  return { inputTokens, outputTokens: text === '' ? 0 : count(text) };
+  return { inputTokens: await countPrompt(prompt), outputTokens: await countText(text) };
 }
 
 /** US dollars per million tokens. */
@@ -88,7 +77,11 @@ export class UsageRecorder {
 
   async #write(generation: FinishedGeneration): Promise<void> {
     const counted = generation.usage === undefined;
-    const usage = generation.usage ?? (await countUsage(generation.prompt, generation.text));
+    const usage =
+      generation.usage ??
+      (generation.promptTokens === undefined
+        ? await countUsage(generation.prompt, generation.text)
+        : { inputTokens: generation.promptTokens, outputTokens: await countText(generation.text) });
     const row: UsageRecord = {
       ...generation.account,
       inputTokens: usage.inputTokens,

@@ -19,8 +19,11 @@ export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = {
   bodyTimeoutMs: 120_000,
 };
 
-/** One pool for the process: connections to an upstream are reused across requests. */
-const sharedAgent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+/**
+ * One pool for the process: connections to an upstream are reused across requests. No cap on
+ * connections per upstream: every open stream holds one, and a cap would queue streams silently.
+ */
+const sharedAgent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
 
 export interface UpstreamPost {
   readonly provider: string;

@@ -571,14 +571,14 @@ function prepareStatements(database: DatabaseSync) {
        WHERE m.conversation_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
     ),
     getPath: prepare(
-      `WITH RECURSIVE path (id, depth) AS (
-         SELECT m.id, 0 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      // Walks up by id, carrying each row's rowid so the final read is a rowid lookup, not an index search.
+      `WITH RECURSIVE path (row, parent_id, depth) AS (
+         SELECT m.rowid, m.parent_id, 0 FROM messages m JOIN conversations c ON c.id = m.conversation_id
           WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}
          UNION ALL
-         SELECT parent.parent_id, path.depth + 1 FROM path JOIN messages parent ON parent.id = path.id
-          WHERE parent.parent_id IS NOT NULL
+         SELECT parent.rowid, parent.parent_id, path.depth + 1 FROM path JOIN messages parent ON parent.id = path.parent_id
        )
-       SELECT ${MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC`,
+       SELECT ${MESSAGE_COLUMNS} FROM path JOIN messages m ON m.rowid = path.row ORDER BY path.depth DESC`,
     ),
     getRoots: prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
