@@ -208,6 +208,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reaper?.stop();
     cancelSubscriber?.disconnect();
     conversations.shutdown();
+    await recorder.flush();
     await limiter.close();
   });
   return { app, conversations, keys, routes, sharedState: redis !== undefined };

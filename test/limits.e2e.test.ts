@@ -141,10 +141,15 @@ describe('per-key limits end to end', () => {
       }
       assert.ok(refused !== undefined, 'the budget was enforced');
       assert.match(((await refused.json()) as { msg: string }).msg, /budget of \$0\.01/);
-      const usage = await fetch(`${server.baseUrl}/api/usage`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      const rows = ((await usage.json()) as { data: { cost: number; requests: number }[] }).data;
+      // Usage rows are written in batches every 50 ms.
+      let rows: { cost: number; requests: number }[] = [];
+      for (let attempt = 0; attempt < 50 && rows.length === 0; attempt += 1) {
+        const usage = await fetch(`${server.baseUrl}/api/usage`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        rows = ((await usage.json()) as { data: typeof rows }).data;
+        if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       assert.equal(rows[0]?.requests, 1);
       assert.ok(Math.abs((rows[0]?.cost ?? 0) - 0.012) < 1e-9);
     } finally {

@@ -19,9 +19,12 @@ describe('usage recorder', () => {
   it('writes one row with provider usage as is, and tells listeners', async () => {
     const rows: UsageRecord[] = [];
     const heard: UsageRecord[] = [];
-    const recorder = new UsageRecorder({ recordUsage: async (row) => void rows.push(row) }, (error) => {
-      throw error;
-    });
+    const recorder = new UsageRecorder(
+      { recordUsage: async (batch) => void rows.push(...batch) },
+      (error) => {
+        throw error;
+      },
+    );
     recorder.onRecorded((row) => heard.push(row));
     await recorder.record({
       account: { owner: 'o', keyId: 'k', conversationId: 'c', messageId: 'm', model: 'x', provider: 'p' },

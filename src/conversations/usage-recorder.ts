@@ -49,11 +49,17 @@ export function costOf(price: Price | undefined, usage: Usage): number | null {
   return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
 }
 
+/** Usage rows wait at most this long, or until this many are waiting, to be written together. */
+const BATCH_MS = 50;
+const BATCH_ROWS = 500;
+
 export class UsageRecorder {
   readonly #store: Pick<Store, 'recordUsage'>;
   readonly #onError: (error: unknown) => void;
   readonly #listeners: ((usage: UsageRecord) => void)[] = [];
   readonly #prices: Readonly<Record<string, Price>>;
+  #pending: { row: UsageRecord; written: PromiseWithResolvers<void> }[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(
     store: Pick<Store, 'recordUsage'>,
@@ -65,7 +71,7 @@ export class UsageRecorder {
     this.#prices = prices;
   }
 
-  /** Called with every row written (the limiter counts tokens from it). */
+  /** Called with every row recorded, before it is written (the limiter counts tokens from it). */
   onRecorded(listener: (usage: UsageRecord) => void): void {
     this.#listeners.push(listener);
   }
@@ -73,6 +79,30 @@ export class UsageRecorder {
   /** Records in the background; resolves when the row is written (tests wait on it). */
   record(generation: FinishedGeneration): Promise<void> {
     return this.#write(generation).catch(this.#onError);
+  }
+
+  /** Writes the rows waiting now (also called on close). */
+  async flush(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.#store.recordUsage(batch.map((entry) => entry.row));
+      for (const entry of batch) entry.written.resolve();
+    } catch (error) {
+      for (const entry of batch) entry.written.reject(error);
+    }
+  }
+
+  /** Queues a row; rows are written together every `BATCH_MS` (one transaction, not one per answer). */
+  #enqueue(row: UsageRecord): Promise<void> {
+    const written = Promise.withResolvers<void>();
+    this.#pending.push({ row, written });
+    if (this.#pending.length >= BATCH_ROWS) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), BATCH_MS);
+    return written.promise;
   }
 
   async #write(generation: FinishedGeneration): Promise<void> {
@@ -94,7 +124,8 @@ export class UsageRecorder {
       status: generation.status,
       createdAt: generation.endedAt,
     };
-    await this.#store.recordUsage(row);
+    // Limits count at once; the row is written with the next batch.
     for (const listener of this.#listeners) listener(row);
+    await this.#enqueue(row);
   }
 }

@@ -434,10 +434,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         status: 'completed',
         createdAt: day,
       };
-      await store.recordUsage(row);
-      await store.recordUsage({ ...row, inputTokens: 1, outputTokens: 1, cost: 0.25 });
-      await store.recordUsage({ ...row, createdAt: day + 86_400_000 });
-      await store.recordUsage({ ...row, owner: BOB, keyId: 'key-b', cost: null });
+      await store.recordUsage([row, { ...row, inputTokens: 1, outputTokens: 1, cost: 0.25 }]);
+      await store.recordUsage([{ ...row, createdAt: day + 86_400_000 }]);
+      await store.recordUsage([{ ...row, owner: BOB, keyId: 'key-b', cost: null }]);
+      await store.recordUsage([]);
       const alice = await store.summarizeUsage({ owner: ALICE });
       assert.deepEqual(alice, [
         {

@@ -303,7 +303,8 @@ export interface Store {
   /** True when some key is neither revoked nor expired. */
   hasActiveKeys(now: number): Promise<boolean>;
 
-  recordUsage(usage: UsageRecord): Promise<void>;
+  /** Writes usage rows in one transaction (the recorder batches them). */
+  recordUsage(rows: readonly UsageRecord[]): Promise<void>;
   summarizeUsage(query: UsageQuery): Promise<readonly UsageSummaryRow[]>;
 
   /** Stores `value` under `name` unless a value is there already; returns the stored value. */

@@ -291,9 +291,11 @@ export const postgresQueries = {
   revokeKey: 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
   activeKey: `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL
     AND (expires_at IS NULL OR expires_at > $1)) AS active`,
+  // Many rows in one statement: one array per column.
   insertUsage: `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens,
       output_tokens, tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
+      $8::integer[], $9::boolean[], $10::double precision[], $11::integer[], $12::integer[], $13::text[], $14::bigint[])`,
   summarizeUsage: `SELECT owner, key_id, model,
       to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
       count(*) AS requests, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
@@ -643,22 +645,24 @@ class PostgresStore implements Store {
     return row?.active === true;
   }
 
-  async recordUsage(usage: UsageRecord): Promise<void> {
+  async recordUsage(rows: readonly UsageRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <T>(pick: (row: UsageRecord) => T): T[] => rows.map(pick);
     await this.#pool.query(postgresQueries.insertUsage, [
-      usage.owner,
-      usage.keyId,
-      usage.conversationId,
-      usage.messageId,
-      usage.model,
-      usage.provider,
-      usage.inputTokens,
-      usage.outputTokens,
-      usage.tokensCounted,
-      usage.cost,
-      usage.latencyMs,
-      usage.firstTokenMs,
-      usage.status,
-      usage.createdAt,
+      column((row) => row.owner),
+      column((row) => row.keyId),
+      column((row) => row.conversationId),
+      column((row) => row.messageId),
+      column((row) => row.model),
+      column((row) => row.provider),
+      column((row) => row.inputTokens),
+      column((row) => row.outputTokens),
+      column((row) => row.tokensCounted),
+      column((row) => row.cost),
+      column((row) => row.latencyMs),
+      column((row) => row.firstTokenMs),
+      column((row) => row.status),
+      column((row) => row.createdAt),
     ]);
   }
 

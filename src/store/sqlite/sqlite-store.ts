@@ -364,23 +364,29 @@ class SqliteStore implements Store {
     return this.#statements.activeKey.get(now) !== undefined;
   }
 
-  async recordUsage(usage: UsageRecord): Promise<void> {
-    this.#statements.insertUsage.run(
-      usage.owner,
-      usage.keyId,
-      usage.conversationId,
-      usage.messageId,
-      usage.model,
-      usage.provider,
-      usage.inputTokens,
-      usage.outputTokens,
-      usage.tokensCounted ? 1 : 0,
-      usage.cost,
-      usage.latencyMs,
-      usage.firstTokenMs,
-      usage.status,
-      usage.createdAt,
-    );
+  async recordUsage(rows: readonly UsageRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    const insert = this.#statements.insertUsage;
+    inTransaction(this.#database, () => {
+      for (const usage of rows) {
+        insert.run(
+          usage.owner,
+          usage.keyId,
+          usage.conversationId,
+          usage.messageId,
+          usage.model,
+          usage.provider,
+          usage.inputTokens,
+          usage.outputTokens,
+          usage.tokensCounted ? 1 : 0,
+          usage.cost,
+          usage.latencyMs,
+          usage.firstTokenMs,
+          usage.status,
+          usage.createdAt,
+        );
+      }
+    });
   }
 
   async summarizeUsage(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
