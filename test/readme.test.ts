@@ -35,7 +35,7 @@ describe('README', () => {
     );
     documented.delete(undefined);
     const read = new Set(
-      [...configSource.matchAll(/'((?:PARLEY_|OPENAI_|DATABASE_|REDIS_)[A-Z_]+|PORT|HOST)'/g)].map(
+      [...configSource.matchAll(/'((?:PARLEY_|OPENAI_|ANTHROPIC_|DATABASE_|REDIS_)[A-Z_]+|PORT|HOST)'/g)].map(
         (m) => m[1],
       ),
     );

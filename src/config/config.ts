@@ -25,6 +25,12 @@ export interface OpenAICompatibleConfig {
   readonly apiKey?: string;
 }
 
+export interface AnthropicConfig {
+  /** The API's root, without `/v1`. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -33,6 +39,7 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly redisUrl?: string;
   readonly openai?: OpenAICompatibleConfig;
+  readonly anthropic?: AnthropicConfig;
   /** The model `/ask` uses when neither the request nor the conversation names one. */
   readonly defaultModel?: string;
   /** An admin key made sure of at start (compose files, first runs); never logged. */
@@ -79,6 +86,7 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses the environment into a frozen `Config`, or throws a `ConfigError` naming every bad variable. */
@@ -93,6 +101,8 @@ export function loadConfig(environment: Environment): Config {
   const openaiApiKey = reader.string('OPENAI_API_KEY');
   const openaiBaseUrl = reader.url('OPENAI_BASE_URL', ['http:', 'https:']);
   const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
+  const anthropicApiKey = reader.string('ANTHROPIC_API_KEY');
+  const anthropicBaseUrl = reader.url('ANTHROPIC_BASE_URL', ['http:', 'https:']);
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
@@ -117,12 +127,21 @@ export function loadConfig(environment: Environment): Config {
         }
       : undefined;
 
+  const anthropic: AnthropicConfig | undefined =
+    anthropicApiKey === undefined
+      ? undefined
+      : {
+          baseUrl: (anthropicBaseUrl ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, ''),
+          apiKey: anthropicApiKey,
+        };
+
   return deepFreeze({
     port,
     host,
     database,
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(openai === undefined ? {} : { openai }),
+    ...(anthropic === undefined ? {} : { anthropic }),
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(adminKey === undefined ? {} : { adminKey }),
     ...(keyHashSecret === undefined ? {} : { keyHashSecret }),

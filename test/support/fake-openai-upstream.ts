@@ -59,9 +59,11 @@ export class FakeOpenAIUpstream {
   connections = 0;
   readonly #replies: FakeReply[] = [];
   readonly #server: Server;
+  readonly #dialect: Dialect;
   #baseUrl = '';
 
-  private constructor() {
+  private constructor(dialect: Dialect) {
+    this.#dialect = dialect;
     this.#server = createServer((request, response) => {
       void this.#handle(request, response);
     });
@@ -70,16 +72,20 @@ export class FakeOpenAIUpstream {
     });
   }
 
-  static async start(): Promise<FakeOpenAIUpstream> {
-    const upstream = new FakeOpenAIUpstream();
+  /**
+   * Starts on a free loopback port. `anthropic` speaks the Messages API instead (`POST
+   * /v1/messages`, its JSON and its stream events), with the base URL at the root.
+   */
+  static async start(dialect: Dialect = 'openai'): Promise<FakeOpenAIUpstream> {
+    const upstream = new FakeOpenAIUpstream(dialect);
     upstream.#server.listen(0, '127.0.0.1');
     await once(upstream.#server, 'listening');
     const { port } = upstream.#server.address() as AddressInfo;
-    upstream.#baseUrl = `http://127.0.0.1:${port}/v1`;
+    upstream.#baseUrl = dialect === 'openai' ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`;
     return upstream;
   }
 
-  /** The value for `OPENAI_BASE_URL`. */
+  /** The value for `OPENAI_BASE_URL` (or `ANTHROPIC_BASE_URL`). */
   get baseUrl(): string {
     return this.#baseUrl;
   }
@@ -125,21 +131,29 @@ export class FakeOpenAIUpstream {
     (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
     this.requests.push(recorded);
 
-    if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
+    const path = this.#dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+    if (request.method !== 'POST' || request.url !== path) {
       sendJson(response, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
       return;
     }
     const body = recorded.body as { stream?: boolean; messages: { role: string; content: string }[] };
-    const reply = this.#replies.shift() ?? echoReply(body);
-    await play(reply, response);
+    const reply = this.#replies.shift() ?? echoReply(body, this.#dialect);
+    await play(reply, response, this.#dialect);
   }
 }
 
+export type Dialect = 'openai' | 'anthropic';
+
 /** The default answer: "echo: <last user message>", streamed word by word when asked to stream. */
-function echoReply(body: { stream?: boolean; messages: { role: string; content: string }[] }): FakeReply {
+function echoReply(
+  body: { stream?: boolean; messages: { role: string; content: string }[] },
+  dialect: Dialect,
+): FakeReply {
   const question = body.messages.findLast((message) => message.role === 'user')?.content ?? '';
   const answer = `echo: ${question}`;
-  if (body.stream !== true) return { kind: 'json', body: completion(answer) };
+  if (body.stream !== true) {
+    return { kind: 'json', body: dialect === 'openai' ? completion(answer) : anthropicMessage(answer) };
+  }
   const deltas = answer.split(/(?<= )/);
   return {
     kind: 'stream',
@@ -164,6 +178,64 @@ export function completion(
     ],
     usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
   };
+}
+
+/** A Messages API `message` as Anthropic sends it. */
+export function anthropicMessage(
+  text: string,
+  stopReason = 'end_turn',
+  usage = { input_tokens: 5, output_tokens: 7 },
+): Record<string, unknown> {
+  return {
+    id: 'msg_fake',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-fake',
+    content: [{ type: 'text', text }],
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  };
+}
+
+/** One Messages API stream event: `event:` and `data:` lines. */
+export function anthropicFrame(type: string, data: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+}
+
+/** The events of a whole Anthropic stream for these deltas (ending with `message_stop` when `ends`). */
+function anthropicStream(
+  deltas: readonly string[],
+  stopReason: string,
+  usage: { prompt_tokens: number; completion_tokens: number } | undefined,
+  ends: boolean,
+): string[] {
+  const frames = [
+    anthropicFrame('message_start', {
+      message: {
+        ...anthropicMessage('', stopReason),
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: usage?.prompt_tokens ?? 5, output_tokens: 1 },
+      },
+    }),
+    anthropicFrame('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    anthropicFrame('ping', {}),
+    ...deltas.map((delta) =>
+      anthropicFrame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: delta } }),
+    ),
+  ];
+  if (ends) {
+    frames.push(
+      anthropicFrame('content_block_stop', { index: 0 }),
+      anthropicFrame('message_delta', {
+        delta: { stop_reason: stopReason, stop_sequence: null },
+        usage: { output_tokens: usage?.completion_tokens ?? deltas.length },
+      }),
+      anthropicFrame('message_stop', {}),
+    );
+  }
+  return frames;
 }
 
 /** One `data:` frame of a `chat.completion.chunk`. */
@@ -198,7 +270,7 @@ function startEventStream(response: ServerResponse): void {
   response.flushHeaders();
 }
 
-async function play(reply: FakeReply, response: ServerResponse): Promise<void> {
+async function play(reply: FakeReply, response: ServerResponse, dialect: Dialect): Promise<void> {
   switch (reply.kind) {
     case 'json':
       sendJson(response, reply.status ?? 200, reply.body, { ...reply.headers });
@@ -209,6 +281,18 @@ async function play(reply: FakeReply, response: ServerResponse): Promise<void> {
       return;
     case 'stream': {
       startEventStream(response);
+      if (dialect === 'anthropic') {
+        const end = reply.end ?? 'done';
+        const pieces = anthropicStream(
+          reply.deltas,
+          reply.finishReason ?? 'end_turn',
+          reply.usage,
+          end === 'done',
+        );
+        await writePieces(response, pieces, reply.intervalMs ?? 0);
+        finishStream(response, end === 'done' || end === 'no-done' ? 'end' : end);
+        return;
+      }
       const pieces = [chunkFrame({ role: 'assistant', content: '' })];
       pieces.push(...reply.deltas.map((delta) => chunkFrame({ content: delta })));
       const end = reply.end ?? 'done';
