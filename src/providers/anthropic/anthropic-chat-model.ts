@@ -6,7 +6,8 @@
 
 import {
   DEFAULT_UPSTREAM_TIMEOUTS,
-  postUpstream,
+  parseJsonOrUndefined,
+  postOrThrow,
   readBodyText,
   readServerSentEvents,
   releaseBody,
@@ -16,7 +17,7 @@ import {
 import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart, Usage } from '../spec.ts';
 import { headerValue, ProviderError } from '../spec.ts';
 import { httpError, invalidResponse, PROVIDER, streamedError } from './anthropic-error.ts';
-import { isMessage, isRecord, isUsage, parseJsonOrUndefined } from './anthropic-wire.ts';
+import { isMessage, isRecord, isUsage } from './anthropic-wire.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 
@@ -140,18 +141,18 @@ export class AnthropicChatModel implements ChatModel {
     });
   }
 
-  async #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
-    const response = await postUpstream({
-      provider: PROVIDER,
-      url: this.#url,
-      headers: { accept: 'application/json, text/event-stream', ...this.#headers },
-      body,
-      signal,
-      timeouts: this.#timeouts,
-    });
-    if (response.status >= 200 && response.status < 300) return response;
-    const text = await readBodyText(PROVIDER, response, signal).catch(() => '');
-    throw httpError(response.status, response.headers, text);
+  #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    return postOrThrow(
+      {
+        provider: PROVIDER,
+        url: this.#url,
+        headers: { accept: 'application/json, text/event-stream', ...this.#headers },
+        body,
+        signal,
+        timeouts: this.#timeouts,
+      },
+      httpError,
+    );
   }
 }
 

@@ -1,8 +1,9 @@
 /** Anthropic's error answers as `ProviderError`s whose messages are safe to show. */
 
 import { sanitizeUpstreamMessage } from '../shared/sanitize.ts';
+import { parseJsonOrUndefined } from '../shared/upstream-http.ts';
 import { ProviderError, parseRetryAfter, type ResponseHeaders } from '../spec.ts';
-import { isErrorBody, parseJsonOrUndefined } from './anthropic-wire.ts';
+import { isErrorBody } from './anthropic-wire.ts';
 
 export const PROVIDER = 'anthropic';
 

@@ -49,11 +49,3 @@ export function isMessage(value: unknown): value is AnthropicMessage {
 export function isErrorBody(value: unknown): value is AnthropicErrorBody {
   return isRecord(value) && isRecord(value.error);
 }
-
-export function parseJsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -5,7 +5,8 @@
 
 import {
   DEFAULT_UPSTREAM_TIMEOUTS,
-  postUpstream,
+  parseJsonOrUndefined,
+  postOrThrow,
   readBodyText,
   readServerSentEvents,
   releaseBody,
@@ -22,13 +23,7 @@ import {
 } from './convert-to-openai-messages.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
-import {
-  isChatCompletion,
-  isChatCompletionChunk,
-  isErrorBody,
-  type OpenAIUsage,
-  parseJsonOrUndefined,
-} from './openai-wire.ts';
+import { isChatCompletion, isChatCompletionChunk, isErrorBody, type OpenAIUsage } from './openai-wire.ts';
 
 export interface OpenAICompatibleSettings {
   /** E.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
@@ -155,18 +150,18 @@ export class OpenAICompatibleChatModel implements ChatModel {
     });
   }
 
-  async #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
-    const response = await postUpstream({
-      provider: PROVIDER,
-      url: this.#url,
-      headers: { accept: 'application/json, text/event-stream', ...this.#headers },
-      body,
-      signal,
-      timeouts: this.#timeouts,
-    });
-    if (response.status >= 200 && response.status < 300) return response;
-    const text = await readBodyText(PROVIDER, response, signal).catch(() => '');
-    throw httpError(response.status, response.headers, text);
+  #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    return postOrThrow(
+      {
+        provider: PROVIDER,
+        url: this.#url,
+        headers: { accept: 'application/json, text/event-stream', ...this.#headers },
+        body,
+        signal,
+        timeouts: this.#timeouts,
+      },
+      httpError,
+    );
   }
 }
 

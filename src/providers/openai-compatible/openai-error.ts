@@ -1,8 +1,9 @@
 /** Turns an OpenAI-style error answer into a `ProviderError` whose message is safe to show. */
 
 import { sanitizeUpstreamMessage } from '../shared/sanitize.ts';
+import { parseJsonOrUndefined } from '../shared/upstream-http.ts';
 import { headerValue, ProviderError, parseRetryAfter, type ResponseHeaders } from '../spec.ts';
-import { isErrorBody, parseJsonOrUndefined } from './openai-wire.ts';
+import { isErrorBody } from './openai-wire.ts';
 
 export const PROVIDER = 'openai-compatible';
 

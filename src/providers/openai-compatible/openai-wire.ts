@@ -116,12 +116,3 @@ export function isChatCompletionChunk(value: unknown): value is OpenAIChatComple
 export function isErrorBody(value: unknown): value is OpenAIErrorBody {
   return isRecord(value) && isRecord(value.error);
 }
-
-/** The parsed JSON, or undefined when the text is not JSON (type guards decide the rest). */
-export function parseJsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

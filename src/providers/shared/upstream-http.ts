@@ -58,6 +58,29 @@ export async function postUpstream(post: UpstreamPost): Promise<UpstreamResponse
   }
 }
 
+/**
+ * POSTs and returns a 2xx answer; any other status is read and turned into the provider's error
+ * by `toError` (each provider knows its error body).
+ */
+export async function postOrThrow(
+  post: UpstreamPost,
+  toError: (status: number, headers: ResponseHeaders, bodyText: string) => ProviderError,
+): Promise<UpstreamResponse> {
+  const response = await postUpstream(post);
+  if (response.status >= 200 && response.status < 300) return response;
+  const text = await readBodyText(post.provider, response, post.signal).catch(() => '');
+  throw toError(response.status, response.headers, text);
+}
+
+/** The parsed JSON, or undefined when the text is not JSON (type guards decide the rest). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a whole (small) body as text, mapping transport failures. */
 export async function readBodyText(
   provider: string,
