@@ -9,7 +9,11 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '127.0.0.1');
-    assert.deepEqual(config.database, { kind: 'sqlite', path: './data/parley.sqlite' });
+    assert.deepEqual(config.database, {
+      kind: 'sqlite',
+      path: './data/parley.sqlite',
+      synchronous: 'NORMAL',
+    });
     assert.equal(config.openai, undefined);
     assert.equal(config.defaultModel, undefined);
     assert.equal(config.allowInsecureRemote, false);
@@ -35,15 +39,24 @@ describe('loadConfig', () => {
       DATABASE_URL: 'sqlite:/var/lib/parley/db.sqlite',
       PARLEY_DEFAULT_MODEL: 'deepseek-chat',
       PARLEY_ALLOW_INSECURE_REMOTE: 'true',
+      PARLEY_SQLITE_SYNCHRONOUS: 'FULL',
     });
     assert.deepEqual(
       [config.port, config.host, config.database, config.defaultModel, config.allowInsecureRemote],
-      [9000, '::1', { kind: 'sqlite', path: '/var/lib/parley/db.sqlite' }, 'deepseek-chat', true],
+      [
+        9000,
+        '::1',
+        { kind: 'sqlite', path: '/var/lib/parley/db.sqlite', synchronous: 'FULL' },
+        'deepseek-chat',
+        true,
+      ],
     );
     assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).database, {
       kind: 'sqlite',
       path: '/tmp/x.sqlite',
+      synchronous: 'NORMAL',
     });
+    assert.throws(() => loadConfig({ PARLEY_SQLITE_SYNCHRONOUS: 'OFF' }), /PARLEY_SQLITE_SYNCHRONOUS/);
   });
 
   it('stops on bad values with one message naming every bad variable', () => {

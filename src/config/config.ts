@@ -10,6 +10,8 @@ export interface SqliteDatabaseConfig {
   readonly kind: 'sqlite';
   /** A file path, or `:memory:` for tests. */
   readonly path: string;
+  /** `NORMAL` (default) survives a process crash in WAL mode; `FULL` also survives power loss. */
+  readonly synchronous: 'NORMAL' | 'FULL';
 }
 
 export interface PostgresDatabaseConfig {
@@ -96,7 +98,11 @@ export function loadConfig(environment: Environment): Config {
 
   const port = reader.integer('PORT', 8080, 0, 65535);
   const host = reader.string('HOST') ?? '127.0.0.1';
-  const database = parseDatabaseUrl(reader.string('DATABASE_URL') ?? 'sqlite:./data/parley.sqlite', problems);
+  const database = parseDatabaseUrl(
+    reader.string('DATABASE_URL') ?? 'sqlite:./data/parley.sqlite',
+    reader.oneOf('PARLEY_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    problems,
+  );
   const redisUrl = reader.url('REDIS_URL', ['redis:', 'rediss:']);
   const openaiApiKey = reader.string('OPENAI_API_KEY');
   const openaiBaseUrl = reader.url('OPENAI_BASE_URL', ['http:', 'https:']);
@@ -166,12 +172,12 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
+function parseDatabaseUrl(value: string, synchronous: 'NORMAL' | 'FULL', problems: string[]): DatabaseConfig {
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
-    return { kind: 'sqlite', path };
+    return { kind: 'sqlite', path, synchronous };
   }
   // The value may hold a password: messages name the variable, never the value.
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
@@ -179,7 +185,7 @@ function parseDatabaseUrl(value: string, problems: string[]): DatabaseConfig {
     return { kind: 'postgres', url: value };
   }
   problems.push('DATABASE_URL: expected sqlite:<path> or postgres://...');
-  return { kind: 'sqlite', path: '' };
+  return { kind: 'sqlite', path: '', synchronous };
 }
 
 /** Reads typed values from the environment, recording a problem per bad variable. */

@@ -7,11 +7,16 @@ import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 export type StoreLocation =
-  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous?: 'NORMAL' | 'FULL' }
   | { readonly kind: 'postgres'; readonly url: string };
 
 export async function openStore(location: StoreLocation): Promise<Store> {
-  if (location.kind === 'sqlite') return openSqliteStore({ path: location.path });
+  if (location.kind === 'sqlite') {
+    return openSqliteStore({
+      path: location.path,
+      ...(location.synchronous === undefined ? {} : { synchronous: location.synchronous }),
+    });
+  }
   const { openPostgresStore } = await import('./postgres/postgres-store.ts');
   return openPostgresStore({ connectionString: location.url });
 }

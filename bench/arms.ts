@@ -1,0 +1,115 @@
+/**
+ * The arms of the benchmark and how each is started: the mock upstream (on the load's core), and
+ * on the server core the bare Node proxy, Portkey and Parley as an operator starts it
+ * (`node src/main.ts`, configured by environment, ready when `GET /healthz` answers).
+ */
+
+import { join } from 'node:path';
+import type { Target } from './client.ts';
+import { type BenchProcess, freePort, startNode } from './processes.ts';
+
+export interface Cores {
+  /** The server under test. */
+  readonly server: number;
+  /** The upstream, the load generator and this script. */
+  readonly load: number;
+}
+
+export interface BenchPaths {
+  readonly root: string;
+  /** Logs and databases of this run. */
+  readonly work: string;
+}
+
+export function startMockUpstream(paths: BenchPaths, cores: Cores): Promise<BenchProcess> {
+  return startNode({
+    name: 'mock-upstream',
+    args: [join(paths.root, 'bench/mock-upstream.ts')],
+    cpu: cores.load,
+    logFile: join(paths.work, 'mock-upstream.log'),
+    ready: { kind: 'line' },
+  });
+}
+
+/** Node flags and environment that let the bench read a server's live memory (see `gc-on-signal.cjs`). */
+function memoryProbe(paths: BenchPaths, file: string | undefined) {
+  if (file === undefined) return { flags: [], env: {} };
+  return {
+    flags: ['--expose-gc', '-r', join(paths.root, 'bench/gc-on-signal.cjs')],
+    env: { BENCH_MEMORY_FILE: file },
+  };
+}
+
+export function startBareProxy(
+  paths: BenchPaths,
+  cores: Cores,
+  upstreamOrigin: string,
+  memoryFile?: string,
+): Promise<BenchProcess> {
+  const probe = memoryProbe(paths, memoryFile);
+  return startNode({
+    name: 'bare-proxy',
+    args: [...probe.flags, join(paths.root, 'bench/bare-proxy.ts')],
+    env: { UPSTREAM: upstreamOrigin, ...probe.env },
+    cpu: cores.server,
+    logFile: join(paths.work, 'bare-proxy.log'),
+    ready: { kind: 'line' },
+  });
+}
+
+export interface ParleyStart {
+  readonly name: string;
+  readonly databasePath: string;
+  readonly upstreamBaseUrl: string;
+  readonly logLevel: 'warn' | 'info';
+  /** Extra flags for node, e.g. `--cpu-prof`. */
+  readonly nodeFlags?: readonly string[];
+  /** Where the memory probe writes (see `gc-on-signal.cjs`); no probe when absent. */
+  readonly memoryFile?: string;
+}
+
+export async function startParley(
+  paths: BenchPaths,
+  cores: Cores,
+  start: ParleyStart,
+): Promise<BenchProcess> {
+  const port = await freePort();
+  const probe = memoryProbe(paths, start.memoryFile);
+  return startNode({
+    name: start.name,
+    cwd: paths.root,
+    args: [...probe.flags, ...(start.nodeFlags ?? []), join(paths.root, 'src/main.ts')],
+    env: {
+      ...probe.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${start.databasePath}`,
+      OPENAI_BASE_URL: start.upstreamBaseUrl,
+      OPENAI_API_KEY: 'sk-bench',
+      PARLEY_DEFAULT_MODEL: 'bench-model',
+      PARLEY_LOG_LEVEL: start.logLevel,
+    },
+    cpu: cores.server,
+    logFile: join(paths.work, `${start.name}.log`),
+    ready: { kind: 'http', port, path: '/healthz' },
+  });
+}
+
+export const origin = (process: BenchProcess): string => `http://127.0.0.1:${process.port}`;
+
+export function chatTarget(process: BenchProcess, headers: Readonly<Record<string, string>> = {}): Target {
+  return { origin: origin(process), path: '/v1/chat/completions', headers };
+}
+
+/** Sets the shape of the mock upstream's streams (content chunks and the time between them). */
+export async function setStreamShape(
+  upstream: BenchProcess,
+  chunks: number,
+  intervalMs: number,
+): Promise<void> {
+  const response = await fetch(`${origin(upstream)}/__bench/stream`, {
+    method: 'POST',
+    body: JSON.stringify({ chunks, intervalMs }),
+  });
+  await response.arrayBuffer();
+}
