@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PromptMessage } from '../providers/spec.ts';
 import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
+import { countText, encodingFor } from './token-count.ts';
 
 const message = (role: PromptMessage['role'], words: number, tag: string): PromptMessage => ({
   role,
@@ -40,6 +41,18 @@ describe('context window', () => {
     );
     assert.equal(plan.droppedMessages, 7);
     assert.ok(plan.tokens <= 500);
+  });
+
+  it('counts with the tokenizer of the model family', async () => {
+    assert.equal(encodingFor('gpt-4-turbo'), 'cl100k_base');
+    assert.equal(encodingFor('gpt-3.5-turbo'), 'cl100k_base');
+    assert.equal(encodingFor('gpt-4o-mini'), 'o200k_base');
+    assert.equal(encodingFor('gpt-4.1'), 'o200k_base');
+    assert.equal(encodingFor('claude-sonnet-4-5'), 'o200k_base');
+    // The vocabularies differ: this Japanese greeting is 9 tokens in cl100k_base, 7 in o200k_base.
+    const text = 'こんにちは世界、元気ですか';
+    assert.equal(await countText(text, 'gpt-4'), 9);
+    assert.equal(await countText(text, 'gpt-4o'), 7);
   });
 
   it('refuses a new message larger than the window with a 400', async () => {

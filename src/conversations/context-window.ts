@@ -3,12 +3,12 @@
  * common case is decided without tokenizing: a byte-level BPE token is at least one byte, so a
  * prompt with fewer bytes than the budget fits). Otherwise the oldest messages between the system
  * prompt and the new input are dropped, whole, until the rest fits — counted with a real
- * tokenizer (o200k_base), cached per message text.
+ * tokenizer for the model's family (see `token-count.ts`), cached per message text.
  */
 
 import { badRequest } from '../errors.ts';
 import type { PromptMessage } from '../providers/spec.ts';
-import { countMessage, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from './token-count.ts';
+import { countMessage, encodingFor, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from './token-count.ts';
 
 /** Known context windows, by model name prefix (longest prefix wins). */
 const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [
@@ -82,6 +82,8 @@ export async function fitToWindow(
   reserve: number,
   /** Once dropping, fill only this share of the room left for history (drop in larger steps). */
   fill = 1,
+  /** The model, for its tokenizer family. */
+  modelName = '',
 ): Promise<ContextPlan> {
   const budget = window - reserve;
   let bytes = 0;
@@ -89,7 +91,7 @@ export async function fitToWindow(
   if (bytes <= budget)
     return { prompt: [...prompt], droppedMessages: 0, droppedFrom: 0, tokens: bytes, counted: false };
 
-  const count = await loadTokenizer();
+  const count = await loadTokenizer(encodingFor(modelName));
   let head = 0;
   while (head < prompt.length - keepLast && prompt[head]?.role === 'system') head += 1;
   const tailStart = Math.max(head, prompt.length - keepLast);

@@ -244,7 +244,7 @@ export class ConversationService {
       plan = fitted.plan;
       summaryId = fitted.summaryId;
     } else {
-      plan = await fitToWindow(prompt, keepLast, window, reserve);
+      plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
     }
     messages.push({
       id: answerId,
@@ -435,6 +435,8 @@ export class ConversationService {
       1,
       contextWindowOf(modelName, this.#contextSettings),
       DEFAULT_OUTPUT_RESERVE,
+      1,
+      modelName,
     );
     const now = this.#now();
     await this.#store.updateMessage(answerId, {

@@ -63,7 +63,7 @@ export async function fitWithSummary(
 ): Promise<{ plan: ContextPlan; summaryId?: string }> {
   const { prompt, sources, keepLast, window } = options;
   const reserve = options.reserve + SUMMARY_TOKENS;
-  const plan = await fitToWindow(prompt, keepLast, window, reserve);
+  const plan = await fitToWindow(prompt, keepLast, window, reserve, 1, options.modelName);
   if (plan.droppedMessages === 0) return { plan };
 
   const byCovered = new Map<string, MessageRecord>();
@@ -78,7 +78,7 @@ export async function fitWithSummary(
       return { plan: withSummary(plan, prompt, index + 1, summary), summaryId: summary.id };
   }
 
-  const wider = await fitToWindow(prompt, keepLast, window, reserve, 0.75);
+  const wider = await fitToWindow(prompt, keepLast, window, reserve, 0.75, options.modelName);
   const dropped = sources
     .slice(wider.droppedFrom, wider.droppedFrom + wider.droppedMessages)
     .filter((source) => source !== null);
@@ -144,7 +144,7 @@ async function writeSummary(
     { role: 'user', content: 'Summarize the conversation so far in at most 300 words.' },
   ];
   // The request itself must fit: the oldest messages to summarize go first if it does not.
-  const fitted = await fitToWindow(request, 1, options.window, SUMMARY_TOKENS);
+  const fitted = await fitToWindow(request, 1, options.window, SUMMARY_TOKENS, 1, options.modelName);
   const result = await model.doGenerate(fitted.prompt, { maxOutputTokens: SUMMARY_TOKENS, temperature: 0.2 });
   if (result.text.trim() === '') return undefined;
   const summary: MessageRecord = {

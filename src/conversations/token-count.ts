@@ -1,7 +1,9 @@
 /**
- * Token counting with a real tokenizer (gpt-tokenizer, o200k_base — exact for OpenAI's current
- * models, an estimate for other families), loaded on first need, with counts cached per text:
- * a conversation's history is the same text turn after turn.
+ * Token counting with a real tokenizer for the model's family (gpt-tokenizer): `cl100k_base` for
+ * GPT-4 and GPT-3.5, `o200k_base` for GPT-4o, GPT-4.1, o-series and GPT-5 — and, as an estimate,
+ * for other families, whose providers report their own counts (those are used when present).
+ * Each encoding loads on first need; counts are cached per message text, since a conversation's
+ * history is the same text turn after turn.
  */
 
 import type { PromptMessage } from '../providers/spec.ts';
@@ -9,21 +11,40 @@ import type { PromptMessage } from '../providers/spec.ts';
 /** The framing a chat template adds around each message. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-type CountTokens = (text: string) => number;
-let tokenizer: Promise<CountTokens> | undefined;
+export type Encoding = 'o200k_base' | 'cl100k_base';
 
-export function loadTokenizer(): Promise<CountTokens> {
-  tokenizer ??= import('gpt-tokenizer').then((module) => module.countTokens);
+/** The encoding of a model family. */
+export function encodingFor(modelName: string): Encoding {
+  return /^(gpt-3\.5|gpt-4(?![o.]))/i.test(modelName) ? 'cl100k_base' : 'o200k_base';
+}
+
+type CountTokens = (text: string) => number;
+const loaded = new Map<Encoding, Promise<CountTokens>>();
+
+export function loadTokenizer(encoding: Encoding = 'o200k_base'): Promise<CountTokens> {
+  let tokenizer = loaded.get(encoding);
+  if (tokenizer === undefined) {
+    tokenizer =
+      encoding === 'o200k_base'
+        ? import('gpt-tokenizer').then((module) => module.countTokens)
+        : import('gpt-tokenizer/encoding/cl100k_base').then((module) => module.countTokens);
+    loaded.set(encoding, tokenizer);
+  }
   return tokenizer;
 }
 
-const cache = new Map<string, number>();
+const caches = new WeakMap<CountTokens, Map<string, number>>();
 let cachedCharacters = 0;
-/** The cache forgets everything past this many characters of text (it refills as turns come). */
+/** The caches forget everything past this many characters of text (they refill as turns come). */
 const CACHE_CHARACTER_LIMIT = 32 * 1024 * 1024;
 
 /** Tokens of one message's text plus its framing, cached. Needs the loaded counter. */
 export function countMessage(count: CountTokens, text: string): number {
+  let cache = caches.get(count);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(count, cache);
+  }
   const known = cache.get(text);
   if (known !== undefined) return known;
   const tokens = count(text) + MESSAGE_OVERHEAD_TOKENS;
@@ -36,15 +57,15 @@ export function countMessage(count: CountTokens, text: string): number {
   return tokens;
 }
 
-/** Tokens of a whole prompt. */
-export async function countPrompt(prompt: readonly PromptMessage[]): Promise<number> {
-  const count = await loadTokenizer();
+/** Tokens of a whole prompt for a model. */
+export async function countPrompt(prompt: readonly PromptMessage[], modelName = ''): Promise<number> {
+  const count = await loadTokenizer(encodingFor(modelName));
   let tokens = 0;
   for (const message of prompt) tokens += countMessage(count, message.content);
   return tokens;
 }
 
 /** Tokens of a generated text (not cached: each answer is new). */
-export async function countText(text: string): Promise<number> {
-  return text === '' ? 0 : (await loadTokenizer())(text);
+export async function countText(text: string, modelName = ''): Promise<number> {
+  return text === '' ? 0 : (await loadTokenizer(encodingFor(modelName)))(text);
 }

@@ -33,8 +33,15 @@ export interface FinishedGeneration {
 }
 
 /** Usage counted by Parley: the prompt (cached per message text) and the answer. */
-export async function countUsage(prompt: readonly PromptMessage[], text: string): Promise<Usage> {
-  return { inputTokens: await countPrompt(prompt), outputTokens: await countText(text) };
+export async function countUsage(
+  prompt: readonly PromptMessage[],
+  text: string,
+  modelName = '',
+): Promise<Usage> {
+  return {
+    inputTokens: await countPrompt(prompt, modelName),
+    outputTokens: await countText(text, modelName),
+  };
 }
 
 /** US dollars per million tokens. */
@@ -110,8 +117,11 @@ export class UsageRecorder {
     const usage =
       generation.usage ??
       (generation.promptTokens === undefined
-        ? await countUsage(generation.prompt, generation.text)
-        : { inputTokens: generation.promptTokens, outputTokens: await countText(generation.text) });
+        ? await countUsage(generation.prompt, generation.text, generation.account.model)
+        : {
+            inputTokens: generation.promptTokens,
+            outputTokens: await countText(generation.text, generation.account.model),
+          });
     const row: UsageRecord = {
       ...generation.account,
       inputTokens: usage.inputTokens,
