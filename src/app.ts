@@ -133,6 +133,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     },
     flushIntervalMs: config.streamFlushIntervalMs,
     onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
+    onUpstreamSyncError: (error, upstreamConversationId) =>
+      app.log.warn(
+        { err: error, upstreamConversationId },
+        'the upstream refused a title or delete of its copy of a conversation',
+      ),
   });
 
   app.setErrorHandler((error, request, reply) => {

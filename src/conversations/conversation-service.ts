@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound, ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
+import type { UpstreamThreads } from '../providers/spec.ts';
 import type {
   ConversationPatch,
   ConversationRecord,
@@ -44,7 +45,7 @@ const CANCEL_WAIT_MS = 5_000;
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 /** The store of a turn that is not kept (`store: false`): its writes go nowhere. */
-const DROP_WRITES: TurnContext['store'] = { updateMessage: async () => {} };
+const DROP_WRITES: TurnContext['store'] = { updateMessage: async () => {}, setUpstreamRefs: async () => {} };
 
 export interface AskInput {
   readonly owner: string;
@@ -119,6 +120,8 @@ export interface ConversationServiceOptions {
   readonly replicaId?: string;
   /** Asks the other servers to cancel a run (Redis pub/sub with several replicas). */
   readonly cancelElsewhere?: (answerId: string) => Promise<void>;
+  /** A title or delete that a stateful upstream refused (Parley's own change stands). */
+  readonly onUpstreamSyncError?: (error: unknown, upstreamConversationId: string) => void;
 }
 
 export class ConversationService {
@@ -136,6 +139,7 @@ export class ConversationService {
   readonly #contextSettings: ContextSettings;
   readonly #summaries: boolean;
   readonly #onBackgroundError: (error: unknown) => void;
+  readonly #onUpstreamSyncError: (error: unknown, upstreamConversationId: string) => void;
 
   constructor(options: ConversationServiceOptions) {
     this.#store = options.store;
@@ -149,6 +153,7 @@ export class ConversationService {
     this.#contextSettings = options.context ?? {};
     this.#summaries = options.summaries ?? false;
     this.#onBackgroundError = options.onStoreError ?? (() => {});
+    this.#onUpstreamSyncError = options.onUpstreamSyncError ?? (() => {});
     this.#turnContext = {
       store: options.store,
       now: this.#now,
@@ -484,6 +489,9 @@ export class ConversationService {
       id: ids.get(message.id) ?? '',
       conversationId: forkId,
       parentId: index === 0 ? null : (ids.get(path[index - 1]?.id ?? '') ?? null),
+      // A fork starts its own upstream thread: deleting it must not hide the original's.
+      upstreamConversationId: null,
+      upstreamMessageId: null,
     }));
     const fork: ConversationRecord = {
       ...conversation,
@@ -503,6 +511,10 @@ export class ConversationService {
     if (patch.currentNode !== undefined) await this.#messageOf(owner, conversationId, patch.currentNode);
     if (!(await this.#store.updateConversation(owner, conversationId, patch, this.#now()))) {
       throw notFound(`conversation ${conversationId} not found`);
+    }
+    const { title } = patch;
+    if (title !== undefined && title !== null) {
+      await this.#syncUpstreamThreads(owner, conversationId, (threads, id) => threads.rename(id, title));
     }
     const conversation = await this.#store.getConversation(owner, conversationId);
     if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
@@ -718,12 +730,58 @@ export class ConversationService {
     if (!(await this.#store.setTitle(owner, conversationId, title, this.#now()))) {
       throw notFound(`conversation ${conversationId} not found`);
     }
+    await this.#syncUpstreamThreads(owner, conversationId, (threads, id) => threads.rename(id, title));
   }
 
   async delete(owner: string, conversationId: string): Promise<void> {
+    // Read before the delete: a deleted conversation reads as not found.
+    const threads = await this.#upstreamThreadsOf(owner, conversationId);
     if (!(await this.#store.deleteConversation(owner, conversationId, this.#now()))) {
       throw notFound(`conversation ${conversationId} not found`);
     }
+    await this.#callUpstreamThreads(threads, (upstream, id) => upstream.remove(id));
+  }
+
+  /**
+   * The upstream conversations (ChatGPT's web backend keeps its own) behind a Parley conversation,
+   * with the provider that reaches each. Empty, without a read, when no stateful provider is set.
+   */
+  async #upstreamThreadsOf(
+    owner: string,
+    conversationId: string,
+  ): Promise<readonly { readonly threads: UpstreamThreads; readonly upstreamId: string }[]> {
+    if (this.#models.keepsUpstreamThreads !== true) return [];
+    const found = new Map<string, { threads: UpstreamThreads; upstreamId: string }>();
+    for (const message of await this.#store.listMessages(owner, conversationId)) {
+      const upstreamId = message.upstreamConversationId;
+      if (upstreamId === null || message.model === null || found.has(upstreamId)) continue;
+      const threads = this.#models.resolve(message.model)?.threads;
+      if (threads !== undefined) found.set(upstreamId, { threads, upstreamId });
+    }
+    return [...found.values()];
+  }
+
+  async #syncUpstreamThreads(
+    owner: string,
+    conversationId: string,
+    call: (threads: UpstreamThreads, upstreamId: string) => Promise<void>,
+  ): Promise<void> {
+    await this.#callUpstreamThreads(await this.#upstreamThreadsOf(owner, conversationId), call);
+  }
+
+  /**
+   * Parley's own change is made first and stands: an upstream that refuses the echo (an expired
+   * token, a conversation already gone there) is logged, not turned into a failed request.
+   */
+  async #callUpstreamThreads(
+    targets: readonly { readonly threads: UpstreamThreads; readonly upstreamId: string }[],
+    call: (threads: UpstreamThreads, upstreamId: string) => Promise<void>,
+  ): Promise<void> {
+    await Promise.all(
+      targets.map(({ threads, upstreamId }) =>
+        call(threads, upstreamId).catch((error: unknown) => this.#onUpstreamSyncError(error, upstreamId)),
+      ),
+    );
   }
 
   /** True when the store answers (for readiness checks). */

@@ -45,7 +45,15 @@ export function buildPromptWithSources(
   for (const message of path) {
     if (message.deletedAt !== null) continue;
     if (message.role === 'assistant' && message.content === '' && message.status !== 'completed') continue;
-    add({ role: promptRole(message.role), content: message.content }, message);
+    const { upstreamConversationId, upstreamMessageId } = message;
+    const upstreamRef =
+      upstreamConversationId === null || upstreamMessageId === null
+        ? undefined
+        : { conversationId: upstreamConversationId, messageId: upstreamMessageId };
+    add(
+      { role: promptRole(message.role), content: message.content, ...(upstreamRef && { upstreamRef }) },
+      message,
+    );
   }
   for (const input of inputs) add({ role: promptRole(input.role), content: input.content }, null);
   return { prompt, sources };

@@ -166,6 +166,8 @@ async function writeSummary(
       summary_of: last.id,
       summarized_messages: dropped.length,
     } satisfies SummaryContext),
+    upstreamConversationId: null,
+    upstreamMessageId: null,
     createdAt: options.now,
     updatedAt: options.now,
   };

@@ -48,6 +48,8 @@ export function toExportConversation(history: ConversationHistory) {
       request_options: message.requestOptions,
       deleted_at: message.deletedAt,
       context: message.context,
+      upstream_conversation_id: message.upstreamConversationId,
+      upstream_message_id: message.upstreamMessageId,
       created_at: message.createdAt,
       updated_at: message.updatedAt,
     })),
@@ -186,6 +188,8 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
         requestOptions: field.nullableString(raw, 'request_options'),
         deletedAt: field.nullableNumber(raw, 'deleted_at'),
         context: field.nullableString(raw, 'context'),
+        upstreamConversationId: field.nullableString(raw, 'upstream_conversation_id'),
+        upstreamMessageId: field.nullableString(raw, 'upstream_message_id'),
         createdAt: field.number(raw, 'created_at'),
         updatedAt: field.number(raw, 'updated_at'),
       } satisfies MessageRecord;
@@ -299,6 +303,9 @@ function parseChatGptConversation(
       requestOptions: null,
       deletedAt: null,
       context: null,
+      // Ids in the export are the account's own; another account's token could not continue them.
+      upstreamConversationId: null,
+      upstreamMessageId: null,
       createdAt: time,
       updatedAt: typeof message.update_time === 'number' ? Math.round(message.update_time * 1000) : time,
     });

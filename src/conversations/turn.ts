@@ -5,7 +5,14 @@
  */
 
 import { ParleyError } from '../errors.ts';
-import type { CallOptions, ChatModel, FinishReason, PromptMessage, Usage } from '../providers/spec.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  FinishReason,
+  PromptMessage,
+  UpstreamTurnRefs,
+  Usage,
+} from '../providers/spec.ts';
 import type { MessageStatus, Store } from '../store/store.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
@@ -37,7 +44,7 @@ export const CANCELLED_FINISH_REASON = 'cancelled';
 
 export interface TurnContext {
   /** Only answers are written from a turn; a turn that is not stored gets a store that drops writes. */
-  readonly store: Pick<Store, 'updateMessage'>;
+  readonly store: Pick<Store, 'updateMessage' | 'setUpstreamRefs'>;
   readonly now: () => number;
   readonly flushIntervalMs: number;
   /** Aborted when the server shuts down. */
@@ -132,6 +139,7 @@ export class Turn {
     const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
     try {
       const result = await this.#model.doGenerate(this.#prompt, { ...this.#options, signal: combined });
+      if (result.upstreamRefs !== undefined) await this.#storeUpstreamRefs(result.upstreamRefs);
       const status = statusFor(result.finishReason);
       const text = this.#initialText + result.text;
       await this.#finish(text, status, result.finishReason, result.usage);
@@ -167,6 +175,11 @@ export class Turn {
       for await (const part of this.#model.doStream(this.#prompt, { ...this.#options, signal: combined })) {
         // Conversations carry text; tool calls only pass through the stateless completions.
         if (part.type === 'tool-call-delta') continue;
+        if (part.type === 'upstream-refs') {
+          // Stored at once: an answer cut short later is still continued upstream from here.
+          await this.#storeUpstreamRefs(part.refs);
+          continue;
+        }
         if (part.type === 'text-delta') {
           if (this.#firstTokenAt === null) {
             this.#firstTokenAt = this.#context.now();
@@ -277,6 +290,30 @@ export class Turn {
     this.#record(text, status, undefined);
     await this.#store(text, status, { error: parleyError.message });
     return parleyError;
+  }
+
+  async #storeUpstreamRefs(refs: UpstreamTurnRefs): Promise<void> {
+    try {
+      const { input } = refs;
+      await this.#context.store.setUpstreamRefs([
+        ...(input === undefined
+          ? []
+          : [
+              {
+                messageId: this.ids.questionId,
+                upstreamConversationId: input.conversationId,
+                upstreamMessageId: input.messageId,
+              },
+            ]),
+        {
+          messageId: this.ids.answerId,
+          upstreamConversationId: refs.output.conversationId,
+          upstreamMessageId: refs.output.messageId,
+        },
+      ]);
+    } catch (error) {
+      this.#context.onStoreError(error);
+    }
   }
 
   async #store(

@@ -21,6 +21,8 @@ export interface ModelRegistry {
   resolve(modelName: string): ChatModel | undefined;
   /** What to tell an operator when no provider is configured. */
   readonly setupAdvice: string;
+  /** True when some model keeps conversations upstream (titles and deletes are echoed there). */
+  readonly keepsUpstreamThreads?: boolean;
 }
 
 export const NO_PROVIDER_ADVICE =

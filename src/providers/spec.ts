@@ -13,10 +13,29 @@ export interface ToolCall {
   readonly arguments: string;
 }
 
+/**
+ * Where an upstream that keeps conversations itself (ChatGPT's web backend) holds a message: its
+ * conversation id and message id there. Stored on Parley's own rows, so a later turn sends only
+ * what is new and names its parent upstream.
+ */
+export interface UpstreamRef {
+  readonly conversationId: string;
+  readonly messageId: string;
+}
+
+/** The upstream ids a stateful provider gave one turn: the question it sent and the answer. */
+export interface UpstreamTurnRefs {
+  /** Absent when nothing new was sent (an answer continued in place). */
+  readonly input?: UpstreamRef;
+  readonly output: UpstreamRef;
+}
+
 /** One message of a prompt, oldest first: text, plus tool calls (assistant) or a tool result (tool). */
 export interface PromptMessage {
   readonly role: PromptRole;
   readonly content: string;
+  /** On a stored message a stateful upstream answered (or was sent): where it lives there. */
+  readonly upstreamRef?: UpstreamRef;
   /** On an assistant message: the calls it made. */
   readonly toolCalls?: readonly ToolCall[];
   /** On a tool message: the call it answers. */
@@ -67,6 +86,20 @@ export interface CallOptions {
   readonly responseFormat?: ResponseFormat;
   /** Aborting it must close the upstream connection at once. */
   readonly signal?: AbortSignal;
+  /** Told of each deployment a routed model tried, in order, as soon as its outcome is known. */
+  readonly onAttempt?: (attempt: RouteAttempt) => void;
+}
+
+/** One try of a routed model: which deployment, and how it went. */
+export interface RouteAttempt {
+  /** The deployment's name from the config file (or the provider's name for a single upstream). */
+  readonly deployment: string;
+  /** `ok`: it is serving the answer; `error`: it failed (see status); `skipped`: cooling down. */
+  readonly outcome: 'ok' | 'error' | 'skipped';
+  /** The upstream's HTTP status, when it sent one. */
+  readonly status?: number;
+  /** The error code, e.g. `rate_limit_exceeded` or `network`. */
+  readonly code?: string;
 }
 
 export interface GenerateResult {
@@ -76,6 +109,8 @@ export interface GenerateResult {
   readonly usage?: Usage;
   /** Present when the model called tools. */
   readonly toolCalls?: readonly ToolCall[];
+  /** From a stateful upstream: where the question and the answer now live there. */
+  readonly upstreamRefs?: UpstreamTurnRefs;
 }
 
 /** A typed part of a streamed generation. */
@@ -89,6 +124,8 @@ export type StreamPart =
       readonly name?: string;
       readonly argumentsDelta: string;
     }
+  /** From a stateful upstream, once it has named them (before or with the first text). */
+  | { readonly type: 'upstream-refs'; readonly refs: UpstreamTurnRefs }
   | { readonly type: 'finish'; readonly finishReason: FinishReason; readonly usage?: Usage };
 
 /**
@@ -104,6 +141,15 @@ export interface ChatModel {
   readonly capabilities?: ModelCapabilities;
   doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult>;
   doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncIterable<StreamPart>;
+  /** Present on a provider whose upstream keeps conversations (titles and deletes reach it). */
+  readonly threads?: UpstreamThreads;
+}
+
+/** Conversation-level calls to an upstream that keeps conversations, by its conversation id. */
+export interface UpstreamThreads {
+  rename(upstreamConversationId: string, title: string, signal?: AbortSignal): Promise<void>;
+  /** Hides (deletes) the conversation upstream. */
+  remove(upstreamConversationId: string, signal?: AbortSignal): Promise<void>;
 }
 
 export type ProviderErrorKind =

@@ -200,6 +200,30 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(message?.error, null);
     });
 
+    it('records where a stateful upstream keeps a turn’s messages', async () => {
+      const { conversationId, question, answer } = await startConversation(store);
+      const before = await store.getPath(ALICE, conversationId, answer);
+      assert.deepEqual(
+        before.map((message) => [message.upstreamConversationId, message.upstreamMessageId]),
+        [
+          [null, null],
+          [null, null],
+        ],
+      );
+      await store.setUpstreamRefs([
+        { messageId: question, upstreamConversationId: 'up-conv', upstreamMessageId: 'up-question' },
+        { messageId: answer, upstreamConversationId: 'up-conv', upstreamMessageId: 'up-answer' },
+      ]);
+      const after = await store.getPath(ALICE, conversationId, answer);
+      assert.deepEqual(
+        after.map((message) => [message.upstreamConversationId, message.upstreamMessageId]),
+        [
+          ['up-conv', 'up-question'],
+          ['up-conv', 'up-answer'],
+        ],
+      );
+    });
+
     it('marks interrupted generations incomplete, keeping their text', async () => {
       const { conversationId, answer } = await startConversation(store);
       await store.updateMessage(answer, { content: 'partial', status: 'in_progress', now: 1_500 });
@@ -563,6 +587,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         requestOptions: null,
         deletedAt: null,
         context: role === 'assistant' ? '{"window":8192}' : null,
+        upstreamConversationId: role === 'assistant' ? 'upstream-conversation' : null,
+        upstreamMessageId: role === 'assistant' ? `upstream-${id}` : null,
         createdAt: at,
         updatedAt: at + 1,
       });

@@ -45,8 +45,21 @@ export interface MessageRecord {
   readonly deletedAt: number | null;
   /** On an answer: what was sent to the model (JSON), so a reader can tell what it saw. */
   readonly context: string | null;
+  /**
+   * Where an upstream that keeps conversations (ChatGPT's web backend) holds this message: its
+   * conversation id and message id there; null for every other provider.
+   */
+  readonly upstreamConversationId: string | null;
+  readonly upstreamMessageId: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** One message's place in a stateful upstream (see `MessageRecord.upstreamMessageId`). */
+export interface UpstreamRefUpdate {
+  readonly messageId: string;
+  readonly upstreamConversationId: string;
+  readonly upstreamMessageId: string;
 }
 
 export interface NewConversation {
@@ -220,6 +233,8 @@ export interface Store {
   beginTurn(input: BeginTurnInput): Promise<boolean>;
   /** Updates one message's text and state; only the generation that owns it calls this. */
   updateMessage(messageId: string, update: MessageUpdate): Promise<void>;
+  /** Records where a stateful upstream keeps these messages (one transaction). */
+  setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void>;
   /** Marks every `in_progress` message `incomplete` (after a crash, nothing is generating them). */
   markInterruptedMessages(error: string, now: number): Promise<number>;
   /**

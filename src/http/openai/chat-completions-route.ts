@@ -301,6 +301,8 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
           await sse.send({ data: chunk({ tool_calls: [call] }, null) });
           continue;
         }
+        // Upstream conversation ids mean nothing to a stateless completion.
+        if (part.type === 'upstream-refs') continue;
         await sse.send({ data: chunk({}, FINISH_REASONS[part.finishReason]) });
         if (includeUsage) {
           const usage = toUsage(part.usage);

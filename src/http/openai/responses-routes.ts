@@ -229,6 +229,8 @@ function answerRecord(turn: Turn, startedAt: number, state: AnswerState): Messag
     requestOptions: null,
     deletedAt: null,
     context: null,
+    upstreamConversationId: null,
+    upstreamMessageId: null,
     createdAt: startedAt,
     updatedAt: Date.now(),
   };

@@ -115,6 +115,11 @@ export const postgresMigrations: readonly string[] = [
   -- The server process writing an answer, so another one can tell when it died (the reaper).
   ALTER TABLE messages ADD COLUMN generator text;
   `,
+  `
+  -- Where a stateful upstream (ChatGPT's web backend) keeps the message: sent back as the parent.
+  ALTER TABLE messages ADD COLUMN upstream_conversation_id text;
+  ALTER TABLE messages ADD COLUMN upstream_message_id text;
+  `,
 ];
 
 /**

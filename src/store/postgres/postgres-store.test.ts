@@ -243,6 +243,8 @@ function chain(conversationId: string, length: number, word: string): MessageRec
       error: null,
       requestOptions: null,
       context: null,
+      upstreamConversationId: null,
+      upstreamMessageId: null,
       deletedAt: null,
       createdAt: 1 + index,
       updatedAt: 1 + index,

@@ -26,6 +26,7 @@ import type {
   Page,
   SearchHit,
   Store,
+  UpstreamRefUpdate,
   UsageQuery,
   UsageRecord,
   UsageSummaryRow,
@@ -72,6 +73,8 @@ type MessageRow = {
   error: string | null;
   request_options: string | null;
   context: string | null;
+  upstream_conversation_id: string | null;
+  upstream_message_id: string | null;
   deleted_at: number | null;
   created_at: number;
   updated_at: number;
@@ -118,7 +121,7 @@ const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c
   c.created_at, c.updated_at`;
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-  m.created_at, m.updated_at`;
+  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at`;
 const KEY_COLUMNS = 'id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at';
 /** `$owner` is the number of the owner parameter. */
 const owned = (owner: number) => `c.owner = $${owner} AND c.deleted_at IS NULL`;
@@ -169,6 +172,11 @@ export const postgresQueries = {
     SELECT count(*)::integer AS written FROM target`,
   updateMessage: `UPDATE messages SET content = $1, status = $2, finish_reason = $3, input_tokens = $4,
     output_tokens = $5, error = $6, updated_at = $7 WHERE id = $8`,
+  // One statement for the turn's few messages: one array per column.
+  setUpstreamRefs: `UPDATE messages SET upstream_conversation_id = r.conversation_id,
+      upstream_message_id = r.message_id
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS r (id, conversation_id, message_id)
+    WHERE messages.id = r.id`,
   markInterrupted: `UPDATE messages SET status = 'incomplete', error = $1, updated_at = $2
     WHERE status = 'in_progress'`,
   reapOrphans: `UPDATE messages SET status = 'incomplete', error = $1, updated_at = $2
@@ -270,16 +278,16 @@ export const postgresQueries = {
     ), new_messages AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
         finish_reason, input_tokens, output_tokens, error, request_options, context, deleted_at, created_at,
-        updated_at)
+        updated_at, upstream_conversation_id, upstream_message_id)
       SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
         m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-        m.created_at, m.updated_at
+        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id
       FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
         $17::text[], $18::text[], $19::integer[], $20::integer[], $21::text[], $22::text[], $23::text[],
-        $24::bigint[], $25::bigint[], $26::bigint[]) WITH ORDINALITY
+        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[]) WITH ORDINALITY
         AS m (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
           input_tokens, output_tokens, error, request_options, context, deleted_at, created_at, updated_at,
-          position)
+          upstream_conversation_id, upstream_message_id, position)
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       ORDER BY m.position
       RETURNING 1
@@ -402,6 +410,14 @@ class PostgresStore implements Store {
       update.error ?? null,
       update.now,
       messageId,
+    ]);
+  }
+
+  async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {
+    await this.#pool.query(postgresQueries.setUpstreamRefs, [
+      refs.map((ref) => ref.messageId),
+      refs.map((ref) => ref.upstreamConversationId),
+      refs.map((ref) => ref.upstreamMessageId),
     ]);
   }
 
@@ -608,6 +624,8 @@ class PostgresStore implements Store {
       messages.map((message) => message.deletedAt),
       messages.map((message) => message.createdAt),
       messages.map((message) => message.updatedAt),
+      messages.map((message) => message.upstreamConversationId),
+      messages.map((message) => message.upstreamMessageId),
     ]);
     return { conflicts: rows.map((row) => row.id) };
   }
@@ -746,6 +764,8 @@ function toMessage(row: MessageRow): MessageRecord {
     error: row.error,
     requestOptions: row.request_options,
     context: row.context,
+    upstreamConversationId: row.upstream_conversation_id,
+    upstreamMessageId: row.upstream_message_id,
     deletedAt: row.deleted_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

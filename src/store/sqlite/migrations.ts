@@ -137,4 +137,9 @@ export const sqliteMigrations: readonly string[] = [
   -- The server process writing an answer, so another one can tell when it died (the reaper).
   ALTER TABLE messages ADD COLUMN generator TEXT;
   `,
+  `
+  -- Where a stateful upstream (ChatGPT's web backend) keeps the message: sent back as the parent.
+  ALTER TABLE messages ADD COLUMN upstream_conversation_id TEXT;
+  ALTER TABLE messages ADD COLUMN upstream_message_id TEXT;
+  `,
 ];

@@ -26,6 +26,7 @@ import type {
   Page,
   SearchHit,
   Store,
+  UpstreamRefUpdate,
   UsageQuery,
   UsageRecord,
   UsageSummaryRow,
@@ -42,7 +43,8 @@ export interface SqliteStoreOptions {
 type Row = Record<string, SQLInputValue>;
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
-  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context, m.created_at, m.updated_at`;
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context, m.upstream_conversation_id, m.upstream_message_id,
+  m.created_at, m.updated_at`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
@@ -129,6 +131,14 @@ class SqliteStore implements Store {
       update.now,
       messageId,
     );
+  }
+
+  async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {
+    inTransaction(this.#database, () => {
+      for (const ref of refs) {
+        this.#statements.setUpstreamRef.run(ref.upstreamConversationId, ref.upstreamMessageId, ref.messageId);
+      }
+    });
   }
 
   async reapOrphans(
@@ -323,6 +333,8 @@ class SqliteStore implements Store {
             message.requestOptions,
             message.deletedAt,
             message.context,
+            message.upstreamConversationId,
+            message.upstreamMessageId,
             message.createdAt,
             message.updatedAt,
           );
@@ -473,8 +485,9 @@ function prepareStatements(database: DatabaseSync) {
     ),
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
-         input_tokens, output_tokens, error, request_options, deleted_at, context, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
+         upstream_message_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     search: prepare(
       `SELECT * FROM (
@@ -527,6 +540,9 @@ function prepareStatements(database: DatabaseSync) {
     updateMessage: prepare(
       `UPDATE messages SET content = ?, status = ?, finish_reason = ?, input_tokens = ?, output_tokens = ?,
          error = ?, updated_at = ? WHERE id = ?`,
+    ),
+    setUpstreamRef: prepare(
+      'UPDATE messages SET upstream_conversation_id = ?, upstream_message_id = ? WHERE id = ?',
     ),
     markInterrupted: prepare(
       `UPDATE messages SET status = 'incomplete', error = ?, updated_at = ? WHERE status = 'in_progress'`,
@@ -658,6 +674,8 @@ function toMessage(row: Row): MessageRecord {
     requestOptions: nullableString(row.request_options),
     deletedAt: nullableNumber(row.deleted_at),
     context: nullableString(row.context),
+    upstreamConversationId: nullableString(row.upstream_conversation_id),
+    upstreamMessageId: nullableString(row.upstream_message_id),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
