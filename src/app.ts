@@ -108,6 +108,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
         });
   const metrics = new Metrics();
+  models.observeAttempts?.((route, attempt, index) => {
+    metrics.upstreamAttempt(route, attempt, index);
+    if (attempt.outcome === 'error') app.log.warn({ route, ...attempt }, 'a deployment of a route failed');
+    else if (attempt.outcome === 'ok' && index > 0)
+      app.log.info({ route, deployment: attempt.deployment, tries: index + 1 }, 'served after a retry');
+  });
   const recorder = new UsageRecorder(
     store,
     (error) => app.log.error({ err: error }, 'could not record usage'),

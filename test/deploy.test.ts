@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config/config.ts';
+import { createModelRegistry } from '../src/providers/registry.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -49,20 +50,29 @@ describe('deployment files', () => {
     assert.deepEqual(Object.keys(compose.services).sort(), ['nginx', 'parley', 'postgres', 'redis']);
     const parley = compose.services.parley;
     assert.ok((parley?.deploy?.replicas ?? 1) >= 2);
-    // Interpolated as docker compose would with the required variables set.
-    const environment = Object.fromEntries(
-      Object.entries(parley?.environment ?? {}).map(([name, value]) => [
-        name,
-        value.replace(/\$\{(\w+)(?::[-?][^}]*)?\}/g, (_, variable: string) =>
-          variable === 'PARLEY_ADMIN_KEY'
-            ? 'x'.repeat(32)
-            : variable === 'OPENAI_API_KEY'
-              ? 'sk-test'
-              : (/:-([^}]*)\}/.exec(value)?.[1] ?? ''),
-        ),
-      ]),
-    );
+    // Interpolated as docker compose would with the required variables (and `given`) set.
+    const interpolate = (given: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(parley?.environment ?? {}).map(([name, value]) => [
+          name,
+          value.replace(/\$\{(\w+)(?::[-?][^}]*)?\}/g, (_, variable: string) =>
+            variable === 'PARLEY_ADMIN_KEY'
+              ? 'x'.repeat(32)
+              : (given[variable] ?? /:-([^}]*)\}/.exec(value)?.[1] ?? ''),
+          ),
+        ]),
+      );
+    const environment = interpolate({ OPENAI_API_KEY: 'sk-test' });
     const config = loadConfig({ ...environment, HOST: '0.0.0.0' });
+    assert.equal(
+      createModelRegistry(config).resolve(createModelRegistry(config).defaultModel ?? '')?.provider,
+      'openai-compatible',
+    );
+    // The seed's way: only a ChatGPT account's token, under its old name.
+    const seedStyle = loadConfig({ ...interpolate({ access_token: 'eyJ-token' }), HOST: '0.0.0.0' });
+    assert.equal(seedStyle.chatgptWeb?.accessToken, 'eyJ-token');
+    const seedModels = createModelRegistry(seedStyle);
+    assert.equal(seedModels.resolve(seedModels.defaultModel ?? '')?.provider, 'chatgpt-web');
     assert.equal(config.database.kind, 'postgres');
     assert.equal(config.redisUrl, 'redis://redis:6379');
     assert.equal(config.adminKey?.length, 32);

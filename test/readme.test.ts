@@ -29,15 +29,17 @@ describe('README', () => {
   });
 
   it('documents exactly the variables the config reads', () => {
-    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## The seed API'));
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Models and providers'));
     const documented = new Set(
-      [...table.matchAll(/^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]),
+      [...table.matchAll(/^\| `([A-Za-z_]+)`(?:, `([A-Za-z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]),
     );
     documented.delete(undefined);
     const read = new Set(
-      [...configSource.matchAll(/'((?:PARLEY_|OPENAI_|ANTHROPIC_|DATABASE_|REDIS_)[A-Z_]+|PORT|HOST)'/g)].map(
-        (m) => m[1],
-      ),
+      [
+        ...configSource.matchAll(
+          /'((?:PARLEY_|OPENAI_|ANTHROPIC_|CHATGPT_|DATABASE_|REDIS_)[A-Z_]+|PORT|HOST|access_token)'/g,
+        ),
+      ].map((m) => m[1]),
     );
     assert.deepEqual([...documented].sort(), [...read].sort());
   });

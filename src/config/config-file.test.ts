@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -49,6 +49,76 @@ describe('the config file', () => {
     assert.match(
       problemsOf({ PARLEY_CONFIG: file('broken.yaml', 'prices: [') })[0] ?? '',
       /not valid YAML or JSON/,
+    );
+  });
+
+  it('reads deployments, routes and routing settings, with keys from the environment', () => {
+    const path = file(
+      'routes.yaml',
+      [
+        'deployments:',
+        '  a: { provider: openai-compatible, model: gpt-4o-mini, api_key_env: KEY_A, weight: 3 }',
+        '  b: { provider: anthropic, model: claude-haiku-4-5, api_key: sk-ant-inline, base_url: "http://127.0.0.1:9" }',
+        'routes:',
+        '  fast: { deployments: [a], fallbacks: [b] }',
+        'routing: { retries: 1, cooldown_ms: 1000 }',
+      ].join('\n'),
+    );
+    const config = loadConfig({ PARLEY_CONFIG: path, KEY_A: 'sk-a' });
+    assert.deepEqual(config.deployments, [
+      { name: 'a', provider: 'openai-compatible', model: 'gpt-4o-mini', apiKey: 'sk-a', weight: 3 },
+      {
+        name: 'b',
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: 'sk-ant-inline',
+        weight: 1,
+      },
+    ]);
+    assert.deepEqual(config.routes, [{ name: 'fast', deployments: ['a'], fallbacks: ['b'] }]);
+    assert.equal(config.routing.retries, 1);
+    assert.equal(config.routing.cooldownMs, 1000);
+    assert.equal(config.routing.backoffMs, 250, 'unset settings keep their defaults');
+  });
+
+  it('names a route’s unknown deployment, an unset key variable and a missing token', () => {
+    const path = file(
+      'bad-routes.yaml',
+      [
+        'deployments:',
+        '  a: { provider: openai-compatible, model: m, api_key_env: NOT_SET_ANYWHERE }',
+        '  web: { provider: chatgpt-web, model: auto }',
+        '  odd: { provider: bedrock, model: m }',
+        'routes:',
+        '  fast: { deployments: [a, ghost] }',
+      ].join('\n'),
+    );
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ PARLEY_CONFIG: path });
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      problems = error.problems;
+    }
+    assert.ok(
+      problems.some((problem) => problem.includes('deployments.odd')),
+      problems.join('\n'),
+    );
+    const routed = (() => {
+      try {
+        loadConfig({
+          PARLEY_CONFIG: file('bad-routes-2.yaml', readFileSync(path, 'utf8').replace(/\s+odd:.*\n/, '\n')),
+        });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+    assert.ok(routed.some((problem) => /deployments\.a: .*NOT_SET_ANYWHERE is not set/.test(problem)));
+    assert.ok(routed.some((problem) => /deployments\.web: .*needs api_key/.test(problem)));
+    assert.ok(
+      routed.some((problem) => /routes\.fast\.deployments: no deployment is named "ghost"/.test(problem)),
     );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The optional config file (`PARLEY_CONFIG`, or `./parley.config.yaml` when present): YAML or JSON,
- * validated against one schema at start. For now it holds the price table; routes and deployments
- * join it with the routing work.
+ * validated against one schema at start: the price table, per-model settings, and the deployments
+ * and routes of `routing-config.ts`.
  *
  * ```yaml
  * prices:            # US dollars per million tokens
@@ -15,6 +15,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import {
+  DEFAULT_ROUTING,
+  type DeploymentConfig,
+  DeploymentSchema,
+  type RouteConfig,
+  RouteSchema,
+  RoutingSchema,
+  type RoutingSettings,
+  resolveRouting,
+} from './routing-config.ts';
 
 const Price = Type.Object(
   { input: Type.Number({ minimum: 0 }), output: Type.Number({ minimum: 0 }) },
@@ -30,6 +40,9 @@ export const ConfigFileSchema = Type.Object(
   {
     prices: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Price)),
     models: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ModelSettings)),
+    deployments: Type.Optional(Type.Record(Type.String({ minLength: 1 }), DeploymentSchema)),
+    routes: Type.Optional(Type.Record(Type.String({ minLength: 1 }), RouteSchema)),
+    routing: Type.Optional(RoutingSchema),
   },
   { additionalProperties: false },
 );
@@ -45,20 +58,34 @@ export interface ConfigFile {
   readonly prices: Readonly<Record<string, ModelPrice>>;
   /** Context windows in tokens, by model name. */
   readonly contextWindows: Readonly<Record<string, number>>;
+  readonly deployments: readonly DeploymentConfig[];
+  readonly routes: readonly RouteConfig[];
+  readonly routing: RoutingSettings;
 }
 
 export const DEFAULT_CONFIG_FILE = './parley.config.yaml';
 
-/** Reads and validates the file; returns the problems (naming PARLEY_CONFIG and the place) instead of throwing. */
-export function readConfigFile(explicitPath: string | undefined, problems: string[]): ConfigFile {
+function empty(path: string | undefined): ConfigFile {
+  return { path, prices: {}, contextWindows: {}, deployments: [], routes: [], routing: DEFAULT_ROUTING };
+}
+
+/**
+ * Reads and validates the file; returns the problems (naming PARLEY_CONFIG and the place) instead
+ * of throwing. `environment` holds the keys that deployments name with `api_key_env`.
+ */
+export function readConfigFile(
+  explicitPath: string | undefined,
+  problems: string[],
+  environment: Readonly<Record<string, string | undefined>> = {},
+): ConfigFile {
   const path = explicitPath ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  if (path === undefined) return { path, prices: {}, contextWindows: {} };
+  if (path === undefined) return empty(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(`PARLEY_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return { path, prices: {}, contextWindows: {} };
+    return empty(path);
   }
   let value: unknown;
   try {
@@ -67,7 +94,7 @@ export function readConfigFile(explicitPath: string | undefined, problems: strin
     problems.push(
       `PARLEY_CONFIG: ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n', 1)[0]}`,
     );
-    return { path, prices: {}, contextWindows: {} };
+    return empty(path);
   }
   if (!Value.Check(ConfigFileSchema, value)) {
     for (const issue of [...Value.Errors(ConfigFileSchema, value)].slice(0, 5)) {
@@ -79,11 +106,14 @@ export function readConfigFile(explicitPath: string | undefined, problems: strin
         `PARLEY_CONFIG: ${path}: ${where}: ${issue.message}${extra === undefined ? '' : ` (${extra.join(', ')})`}`,
       );
     }
-    return { path, prices: {}, contextWindows: {} };
+    return empty(path);
   }
   const contextWindows: Record<string, number> = {};
   for (const [model, settings] of Object.entries(value.models ?? {})) {
     if (settings.context_window !== undefined) contextWindows[model] = settings.context_window;
   }
-  return { path, prices: value.prices ?? {}, contextWindows };
+  const routing = resolveRouting(value, environment, (message) =>
+    problems.push(`PARLEY_CONFIG: ${path}: ${message}`),
+  );
+  return { path, prices: value.prices ?? {}, contextWindows, ...routing };
 }

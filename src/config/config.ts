@@ -5,6 +5,7 @@
  */
 
 import { type ModelPrice, readConfigFile } from './config-file.ts';
+import type { DeploymentConfig, RouteConfig, RoutingSettings } from './routing-config.ts';
 
 export interface SqliteDatabaseConfig {
   readonly kind: 'sqlite';
@@ -33,6 +34,13 @@ export interface AnthropicConfig {
   readonly apiKey: string;
 }
 
+export interface ChatGptWebConfig {
+  /** Ends with `/`: `https://chatgpt.com/backend-api/`, or a reverse proxy's `.../api/`. */
+  readonly baseUrl: string;
+  /** The account's access token; never logged. */
+  readonly accessToken: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -42,6 +50,12 @@ export interface Config {
   readonly redisUrl?: string;
   readonly openai?: OpenAICompatibleConfig;
   readonly anthropic?: AnthropicConfig;
+  /** ChatGPT's web backend with an account's access token (the seed's upstream). */
+  readonly chatgptWeb?: ChatGptWebConfig;
+  /** From the config file: named upstreams, and public model names routed over them. */
+  readonly deployments: readonly DeploymentConfig[];
+  readonly routes: readonly RouteConfig[];
+  readonly routing: RoutingSettings;
   /** The model `/ask` uses when neither the request nor the conversation names one. */
   readonly defaultModel?: string;
   /** An admin key made sure of at start (compose files, first runs); never logged. */
@@ -87,8 +101,9 @@ export class ConfigError extends Error {
   }
 }
 
-const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
-const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses the environment into a frozen `Config`, or throws a `ConfigError` naming every bad variable. */
@@ -109,10 +124,13 @@ export function loadConfig(environment: Environment): Config {
   const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
   const anthropicApiKey = reader.string('ANTHROPIC_API_KEY');
   const anthropicBaseUrl = reader.url('ANTHROPIC_BASE_URL', ['http:', 'https:']);
+  // `access_token` is the name the original chatgpt-webapi read; both work.
+  const chatgptAccessToken = reader.string('CHATGPT_ACCESS_TOKEN') ?? reader.string('access_token');
+  const chatgptBaseUrl = reader.url('CHATGPT_BASE_URL', ['http:', 'https:']);
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
-  const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems);
+  const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems, environment);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
@@ -141,6 +159,14 @@ export function loadConfig(environment: Environment): Config {
           apiKey: anthropicApiKey,
         };
 
+  const chatgptWeb: ChatGptWebConfig | undefined =
+    chatgptAccessToken === undefined
+      ? undefined
+      : {
+          baseUrl: `${(chatgptBaseUrl ?? DEFAULT_CHATGPT_BASE_URL).replace(/\/+$/, '')}/`,
+          accessToken: chatgptAccessToken,
+        };
+
   return deepFreeze({
     port,
     host,
@@ -148,6 +174,10 @@ export function loadConfig(environment: Environment): Config {
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(openai === undefined ? {} : { openai }),
     ...(anthropic === undefined ? {} : { anthropic }),
+    ...(chatgptWeb === undefined ? {} : { chatgptWeb }),
+    deployments: file.deployments,
+    routes: file.routes,
+    routing: file.routing,
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(adminKey === undefined ? {} : { adminKey }),
     ...(keyHashSecret === undefined ? {} : { keyHashSecret }),

@@ -164,8 +164,11 @@ export class Completions {
 
   /** The model names this server routes, the default first. */
   listModels(): readonly { readonly id: string; readonly provider: string }[] {
-    const name = this.#models.defaultModel;
-    const model = name === undefined ? undefined : this.#models.resolve(name);
-    return name === undefined || model === undefined ? [] : [{ id: name, provider: model.provider }];
+    const { defaultModel, listed = [] } = this.#models;
+    const names = new Set(defaultModel === undefined ? listed : [defaultModel, ...listed]);
+    return [...names].flatMap((id) => {
+      const model = this.#models.resolve(id);
+      return model === undefined ? [] : [{ id, provider: model.provider }];
+    });
   }
 }

@@ -220,7 +220,9 @@ export class ConversationService {
     }));
     // Fit the prompt to the model's window before anything is written: too long a message is a 400.
     const window = contextWindowOf(modelName, this.#contextSettings);
-    const summarize = this.#summaries && conversation !== undefined && input.store !== false;
+    // An upstream that keeps the conversation gets only the new message: nothing to summarize.
+    const summarize =
+      this.#summaries && conversation !== undefined && input.store !== false && model.threads === undefined;
     const { prompt, sources } = buildPromptWithSources(
       path,
       input.inputs,
@@ -344,7 +346,10 @@ export class ConversationService {
     if (model === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
     let reply: string;
     try {
-      reply = (await model.doGenerate(prompt, { maxOutputTokens: 24, temperature: 0.2 })).text;
+      reply =
+        model.threads === undefined
+          ? (await model.doGenerate(prompt, { maxOutputTokens: 24, temperature: 0.2 })).text
+          : await upstreamTitle(model.threads, path);
     } catch (error) {
       throw toParleyError(error);
     }
@@ -875,4 +880,21 @@ function describePlan(window: number, plan: ContextPlan, summaryId?: string): st
     summarized: summaryId !== undefined,
     ...(summaryId === undefined ? {} : { summary_id: summaryId }),
   });
+}
+
+/**
+ * A title from an upstream that keeps the conversation: it titles its own copy (asking the model
+ * apart would start a new upstream conversation on the account).
+ */
+async function upstreamTitle(threads: UpstreamThreads, path: readonly MessageRecord[]): Promise<string> {
+  const answer = path.findLast(
+    (message) =>
+      message.role === 'assistant' &&
+      message.upstreamConversationId !== null &&
+      message.upstreamMessageId !== null,
+  );
+  if (answer?.upstreamConversationId == null || answer.upstreamMessageId === null) {
+    throw badRequest('the conversation has no answer from its upstream to make a title from');
+  }
+  return threads.generateTitle(answer.upstreamConversationId, answer.upstreamMessageId);
 }

@@ -45,7 +45,12 @@ function fromStatus(
     return new ParleyError('UPSTREAM_BAD_REQUEST', error.message, options);
   }
   if (status === 401 || status === 403) {
-    return new ParleyError('UPSTREAM_ERROR', 'the model provider rejected Parley’s credentials', options);
+    // The provider's words say which credential and what to do (e.g. renew an expired token).
+    return new ParleyError(
+      'UPSTREAM_ERROR',
+      `the model provider rejected Parley’s credentials: ${error.message}`,
+      options,
+    );
   }
   if (status === 408 || status === 504) return new ParleyError('UPSTREAM_TIMEOUT', error.message, options);
   if (status === 503 || status === 529)

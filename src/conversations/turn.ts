@@ -10,6 +10,7 @@ import type {
   ChatModel,
   FinishReason,
   PromptMessage,
+  RouteAttempt,
   UpstreamTurnRefs,
   Usage,
 } from '../providers/spec.ts';
@@ -92,6 +93,7 @@ export class Turn {
   /** Text the answer already has (a continued answer); the model's output is appended to it. */
   readonly #initialText: string;
   #started = false;
+  #onAttempt: ((attempt: RouteAttempt) => void) | undefined;
   #startedAt = 0;
   #firstTokenAt: number | null = null;
 
@@ -128,6 +130,17 @@ export class Turn {
     return this.#settled.promise;
   }
 
+  /** Tells `listener` of each deployment a routed model tries (call before the turn runs). */
+  reportAttemptsTo(listener: (attempt: RouteAttempt) => void): void {
+    this.#onAttempt = listener;
+  }
+
+  /** The options of the model call. */
+  #callOptions(signal: AbortSignal): CallOptions {
+    const options = { ...this.#options, signal };
+    return this.#onAttempt === undefined ? options : { ...options, onAttempt: this.#onAttempt };
+  }
+
   /** Stops the generation (idempotent); the answer is stored `incomplete`, finish reason "cancelled". */
   cancel(): void {
     this.#cancel.abort();
@@ -138,7 +151,7 @@ export class Turn {
     this.#claim();
     const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
     try {
-      const result = await this.#model.doGenerate(this.#prompt, { ...this.#options, signal: combined });
+      const result = await this.#model.doGenerate(this.#prompt, this.#callOptions(combined));
       if (result.upstreamRefs !== undefined) await this.#storeUpstreamRefs(result.upstreamRefs);
       const status = statusFor(result.finishReason);
       const text = this.#initialText + result.text;
@@ -172,7 +185,7 @@ export class Turn {
     let settled = false;
     observer?.streamOpened(this.#labels);
     try {
-      for await (const part of this.#model.doStream(this.#prompt, { ...this.#options, signal: combined })) {
+      for await (const part of this.#model.doStream(this.#prompt, this.#callOptions(combined))) {
         // Conversations carry text; tool calls only pass through the stateless completions.
         if (part.type === 'tool-call-delta') continue;
         if (part.type === 'upstream-refs') {

@@ -150,6 +150,12 @@ export interface UpstreamThreads {
   rename(upstreamConversationId: string, title: string, signal?: AbortSignal): Promise<void>;
   /** Hides (deletes) the conversation upstream. */
   remove(upstreamConversationId: string, signal?: AbortSignal): Promise<void>;
+  /** Asks the upstream to title its conversation from the exchange ending at this message. */
+  generateTitle(
+    upstreamConversationId: string,
+    upstreamMessageId: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
 }
 
 export type ProviderErrorKind =

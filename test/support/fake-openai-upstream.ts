@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RecordedRequest, readRequestText, recordRequest } from './recorded-request.ts';
 
 export type FakeReply =
   /** A whole JSON answer (a completion, or an error with its status and headers). */
@@ -41,17 +42,6 @@ export type FakeReply =
       readonly intervalMs?: number;
       readonly end?: 'end' | 'hang' | 'reset';
     };
-
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: unknown;
-  /** True once the client closed the connection before the reply was finished. */
-  clientClosedEarly: boolean;
-  /** Resolves when the reply is over, either way. */
-  readonly settled: Promise<void>;
-}
 
 export class FakeOpenAIUpstream {
   readonly requests: RecordedRequest[] = [];
@@ -110,24 +100,8 @@ export class FakeOpenAIUpstream {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let settle = (): void => {};
-    const recorded: RecordedRequest = {
-      method: request.method ?? '',
-      path: request.url ?? '',
-      headers: request.headers,
-      body: undefined,
-      clientClosedEarly: false,
-      settled: new Promise((resolve) => {
-        settle = resolve;
-      }),
-    };
-    response.on('close', () => {
-      if (!response.writableFinished) recorded.clientClosedEarly = true;
-      settle();
-    });
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const recorded = recordRequest(request, response);
+    const text = await readRequestText(request);
     (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
     this.requests.push(recorded);
 

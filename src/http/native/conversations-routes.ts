@@ -58,6 +58,11 @@ export function toMessage(message: MessageRecord, children: readonly string[] = 
     error: message.error,
     /** On answers: the window, messages sent and dropped, tokens — what the model saw. */
     context: message.context === null ? null : (JSON.parse(message.context) as Record<string, unknown>),
+    /** Where an upstream that keeps conversations (ChatGPT's web backend) holds this message. */
+    upstream:
+      message.upstreamConversationId === null || message.upstreamMessageId === null
+        ? null
+        : { conversation_id: message.upstreamConversationId, message_id: message.upstreamMessageId },
     deleted: message.deletedAt !== null,
     created_at: seconds(message.createdAt),
     updated_at: seconds(message.updatedAt),

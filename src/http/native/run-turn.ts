@@ -11,6 +11,7 @@ import { failureError, type RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { routeHeaderReporter } from '../route-header.ts';
 import { SseWriter } from '../sse.ts';
 import { toMessage } from './conversations-routes.ts';
 
@@ -21,6 +22,7 @@ export async function runTurn(
   conversations: ConversationService,
   owner: string,
 ): Promise<unknown> {
+  turn.reportAttemptsTo(routeHeaderReporter(reply));
   const signal = abortOnDisconnect(reply);
   const answerOf = async () => {
     const message = await conversations.getMessage(owner, turn.ids.answerId);

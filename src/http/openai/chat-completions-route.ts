@@ -10,6 +10,7 @@ import type { GenerationOptions } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
 import type { CallOptions, FinishReason, PromptMessage, ToolCall, Usage } from '../../providers/spec.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { routeHeaderReporter } from '../route-header.ts';
 import { SseWriter } from '../sse.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { toOpenAIError } from './openai-errors.ts';
@@ -234,7 +235,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     }
     const { modelName, model } = completions.resolve(body.model, request.principal.models);
     const prompt = toPrompt(body.messages);
-    const options = toCallOptions(body);
+    const options = { ...toCallOptions(body), onAttempt: routeHeaderReporter(reply) };
     completions.assertSupported(model, options);
     const signal = abortOnDisconnect(reply);
     const account = { owner: request.principal.owner, keyId: request.principal.keyId };

@@ -11,6 +11,7 @@ import { badRequest } from '../../errors.ts';
 import type { MessageRecord } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
+import { routeHeaderReporter } from '../route-header.ts';
 import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
@@ -65,6 +66,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       allowedModels: request.principal.models,
       keyId: request.principal.keyId,
     });
+    turn.reportAttemptsTo(routeHeaderReporter(reply));
     const render = (state: AnswerState) => ({
       ...toResponseObject(answerRecord(turn, startedAt, state), options),
       store,

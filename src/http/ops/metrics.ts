@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GenerationLabels, GenerationObserver } from '../../conversations/generation-observer.ts';
-import type { Usage } from '../../providers/spec.ts';
+import type { RouteAttempt, Usage } from '../../providers/spec.ts';
 import type { MessageStatus } from '../../store/store.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
@@ -59,6 +59,19 @@ export class Metrics implements GenerationObserver {
     registers: [this.registry],
   });
 
+  readonly #upstreamAttempts = new Counter({
+    name: 'parley_upstream_attempts_total',
+    help: 'Calls to the deployments of routed models, by route, deployment and outcome (ok, error, skipped)',
+    labelNames: ['route', 'deployment', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly #upstreamRetries = new Counter({
+    name: 'parley_upstream_retries_total',
+    help: 'Calls a routed model made after the first of a request (retries and fallbacks), by route',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   readonly #limitRejections = new Counter({
     name: 'parley_limit_rejections_total',
     help: 'Requests refused by a per-key limit, by limit',
@@ -75,6 +88,11 @@ export class Metrics implements GenerationObserver {
     const route = request.routeOptions.url ?? 'unmatched';
     this.#requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  };
+
+  readonly upstreamAttempt = (route: string, attempt: RouteAttempt, index: number): void => {
+    this.#upstreamAttempts.inc({ route, deployment: attempt.deployment, outcome: attempt.outcome });
+    if (index > 0 && attempt.outcome !== 'skipped') this.#upstreamRetries.inc({ route });
   };
 
   readonly limitRejected = (limit: string): void => {

@@ -12,6 +12,7 @@ import { badRequest } from '../../errors.ts';
 import { toClientError } from '../client-error.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
+import { routeHeaderReporter } from '../route-header.ts';
 import { SseWriter } from '../sse.ts';
 import type { SeedApp } from './seed-app.ts';
 import { AskBody } from './seed-schemas.ts';
@@ -53,6 +54,7 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
         keyId: request.principal.keyId,
       });
     }
+    turn.reportAttemptsTo(routeHeaderReporter(reply));
     const signal = abortOnDisconnect(reply);
     if (body.stream === true) return streamAnswer(turn, reply, signal);
     const result = await turn.generate(signal);
