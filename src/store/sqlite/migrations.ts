@@ -142,4 +142,11 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE messages ADD COLUMN upstream_conversation_id TEXT;
   ALTER TABLE messages ADD COLUMN upstream_message_id TEXT;
   `,
+  `
+  -- The parent's rowid: the walk to the root follows integer keys instead of searching the id
+  -- index at every step. Checked against parent_id on every read (a VACUUM may renumber rowids).
+  ALTER TABLE messages ADD COLUMN parent_row INTEGER;
+  UPDATE messages SET parent_row = (SELECT p.rowid FROM messages p WHERE p.id = messages.parent_id)
+    WHERE parent_id IS NOT NULL;
+  `,
 ];

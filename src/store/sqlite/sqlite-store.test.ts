@@ -70,4 +70,45 @@ describe('SQLite store', () => {
     );
     database.close();
   });
+
+  it('walks to the root by stored parent rowids, and repairs them when they no longer hold', async () => {
+    const path = join(folder, 'parent-rows.sqlite');
+    const store = openSqliteStore({ path });
+    const conversationId = randomUUID();
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    await store.beginTurn({
+      owner: 'alice',
+      conversationId,
+      newConversation: { id: conversationId, title: null, model: null },
+      messages: ids.map((id, index) => ({
+        id,
+        parentId: ids[index - 1] ?? null,
+        role: index % 2 === 0 ? 'user' : 'assistant',
+        content: `message ${index}`,
+        status: 'completed',
+      })),
+      now: 1_000,
+    });
+    const database = new DatabaseSync(path);
+    const parentRows = () =>
+      database
+        .prepare(
+          `SELECT m.parent_row = p.rowid AS right FROM messages m JOIN messages p ON p.id = m.parent_id
+           WHERE m.conversation_id = ?`,
+        )
+        .all(conversationId)
+        .map((row) => row.right);
+    assert.deepEqual(parentRows(), [1, 1, 1, 1, 1], 'written with each message');
+    // Rowids renumbered under the stored values (as a VACUUM may do): the walk must not follow them.
+    database.prepare('UPDATE messages SET parent_row = parent_row + 1 WHERE id = ?').run(ids[3] ?? '');
+    database.prepare('UPDATE messages SET parent_row = NULL WHERE id = ?').run(ids[5] ?? '');
+    const walked = await store.getPath('alice', conversationId, ids[5] ?? '');
+    assert.deepEqual(
+      walked.map((message) => message.id),
+      ids,
+    );
+    assert.deepEqual(parentRows(), [1, 1, 1, 1, 1], 'repaired by the walk');
+    database.close();
+    await store.close();
+  });
 });

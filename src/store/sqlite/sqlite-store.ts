@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { parentsFirst } from '../parents-first.ts';
 import type {
   ApiKeyRecord,
@@ -41,11 +41,16 @@ export interface SqliteStoreOptions {
 }
 
 type Row = Record<string, SQLInputValue>;
+/** Message rows come as arrays, in `MESSAGE_COLUMNS` order: node:sqlite builds them far faster than objects. */
+type MessageRow = readonly SQLOutputValue[];
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
-  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context, m.upstream_conversation_id, m.upstream_message_id,
-  m.created_at, m.updated_at`;
+  m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context,
+  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
+/** The parent's rowid, stored on the child so the walk to the root follows integer keys. */
+const PARENT_ROW_OF = (parentIdParameter: string) =>
+  `(SELECT p.rowid FROM messages p WHERE p.id = ${parentIdParameter})`;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -224,7 +229,7 @@ class SqliteStore implements Store {
   }
 
   async getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined> {
-    const row = this.#statements.getMessage.get(messageId, owner) as Row | undefined;
+    const row = this.#statements.getMessage.get(messageId, owner) as unknown as MessageRow | undefined;
     return row === undefined ? undefined : toMessage(row);
   }
 
@@ -243,7 +248,7 @@ class SqliteStore implements Store {
   }
 
   async listSummaries(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
-    return (this.#statements.listSummaries.all(conversationId, owner) as Row[]).map(toMessage);
+    return allMessageRows(this.#statements.listSummaries, conversationId, owner).map(toMessage);
   }
 
   async deleteMessage(
@@ -256,11 +261,19 @@ class SqliteStore implements Store {
   }
 
   async listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]> {
-    return (this.#statements.listMessages.all(conversationId, owner) as Row[]).map(toMessage);
+    return allMessageRows(this.#statements.listMessages, conversationId, owner).map(toMessage);
   }
 
   async getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
-    return (this.#statements.getPath.all(messageId, conversationId, owner) as Row[]).map(toMessage);
+    const statements = this.#statements;
+    const path = walkedPath(allMessageRows(statements.getPath, messageId, conversationId, owner));
+    if (path !== undefined) return path;
+    // A parent rowid did not lead to the parent (rowids renumbered by a VACUUM): walk by id and repair.
+    const rows = allMessageRows(statements.getPathById, messageId, conversationId, owner);
+    statements.repairParentRows.run(conversationId);
+    return rows
+      .toSorted((a, b) => Number(b[PATH_DEPTH]) - Number(a[PATH_DEPTH]))
+      .map((row) => toMessage(row));
   }
 
   async getChildren(
@@ -272,7 +285,7 @@ class SqliteStore implements Store {
       parentId === null
         ? this.#statements.getRoots.all(conversationId, owner)
         : this.#statements.getChildren.all(conversationId, parentId, owner);
-    return (rows as Row[]).map(toMessage);
+    return (rows as unknown as MessageRow[]).map(toMessage);
   }
 
   async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
@@ -461,6 +474,11 @@ function insertNewMessage(
 
 function prepareStatements(database: DatabaseSync) {
   const prepare = (sql: string): StatementSync => database.prepare(sql);
+  const prepareMessageRows = (sql: string): StatementSync => {
+    const statement = database.prepare(sql);
+    statement.setReturnArrays(true);
+    return statement;
+  };
   return {
     insertConversation: prepare(
       `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, created_at, updated_at)
@@ -472,7 +490,7 @@ function prepareStatements(database: DatabaseSync) {
        WHERE status = 'in_progress' AND (generator IS NULL OR generator NOT IN (SELECT value FROM json_each(?)))
        RETURNING id, content`,
     ),
-    listSummaries: prepare(
+    listSummaries: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND ${OWNED} AND m.role = 'system' AND m.deleted_at IS NULL
          AND m.context LIKE '{"summary_of":%' ORDER BY m.created_at, m.rowid`,
@@ -486,8 +504,9 @@ function prepareStatements(database: DatabaseSync) {
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
          input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
-         upstream_message_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         upstream_message_id, created_at, updated_at, parent_row)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+         ${PARENT_ROW_OF('?3')})`,
     ),
     search: prepare(
       `SELECT * FROM (
@@ -534,7 +553,8 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, context, generator, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_options, context, generator, created_at, updated_at, parent_row)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ${PARENT_ROW_OF('?3')})`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
     updateMessage: prepare(
@@ -580,7 +600,7 @@ function prepareStatements(database: DatabaseSync) {
     setMetadata: prepare(
       `UPDATE conversations AS c SET metadata = ?, updated_at = ? WHERE c.id = ? AND ${OWNED}`,
     ),
-    getMessage: prepare(
+    getMessage: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.id = ? AND m.deleted_at IS NULL AND ${OWNED}`,
     ),
@@ -588,25 +608,40 @@ function prepareStatements(database: DatabaseSync) {
       `UPDATE messages AS m SET deleted_at = ? WHERE m.id = ? AND m.conversation_id = ? AND m.deleted_at IS NULL
          AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND ${OWNED})`,
     ),
-    listMessages: prepare(
+    listMessages: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
     ),
-    getPath: prepare(
-      // Walks up by id, carrying each row's rowid so the final read is a rowid lookup, not an index search.
+    getPath: prepareMessageRows(
+      // Walks up by the parents' rowids; the final read is a rowid lookup too.
+      `WITH RECURSIVE path (row, parent_row, depth) AS (
+         SELECT m.rowid, m.parent_row, 0 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}
+         UNION ALL
+         SELECT parent.rowid, parent.parent_row, path.depth + 1 FROM path
+           JOIN messages parent ON parent.rowid = path.parent_row
+       )
+       SELECT ${MESSAGE_COLUMNS}, path.depth FROM path JOIN messages m ON m.rowid = path.row`,
+    ),
+    repairParentRows: prepare(
+      `UPDATE messages SET parent_row = (SELECT p.rowid FROM messages p WHERE p.id = messages.parent_id)
+       WHERE conversation_id = ?`,
+    ),
+    getPathById: prepareMessageRows(
+      // The same walk by id, for when the stored parent rowids no longer hold.
       `WITH RECURSIVE path (row, parent_id, depth) AS (
          SELECT m.rowid, m.parent_id, 0 FROM messages m JOIN conversations c ON c.id = m.conversation_id
           WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}
          UNION ALL
          SELECT parent.rowid, parent.parent_id, path.depth + 1 FROM path JOIN messages parent ON parent.id = path.parent_id
        )
-       SELECT ${MESSAGE_COLUMNS} FROM path JOIN messages m ON m.rowid = path.row ORDER BY path.depth DESC`,
+       SELECT ${MESSAGE_COLUMNS}, path.depth FROM path JOIN messages m ON m.rowid = path.row`,
     ),
-    getRoots: prepare(
+    getRoots: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND m.parent_id IS NULL AND ${OWNED} ORDER BY m.created_at, m.rowid`,
     ),
-    getChildren: prepare(
+    getChildren: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND m.parent_id = ? AND ${OWNED} ORDER BY m.created_at, m.rowid`,
     ),
@@ -657,27 +692,53 @@ function toKey(row: Row): ApiKeyRecord {
   };
 }
 
-function toMessage(row: Row): MessageRecord {
+/** The rows of a statement made by `prepareMessageRows`. */
+function allMessageRows(statement: StatementSync, ...parameters: SQLInputValue[]): MessageRow[] {
+  return statement.all(...parameters) as unknown as MessageRow[];
+}
+
+/** The column after `MESSAGE_COLUMNS` in `getPath`'s rows. */
+const PATH_DEPTH = 19;
+
+/**
+ * The path, root first, from rows that came leaf first as the walk found them: reversed here
+ * rather than sorted by SQLite, which would copy every row through a temporary B-tree. Undefined
+ * when the rows are not a whole chain (each the parent of the one before, ending at a root).
+ */
+function walkedPath(rows: readonly MessageRow[]): MessageRecord[] | undefined {
+  const path = new Array<MessageRecord>(rows.length);
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index] as MessageRow;
+    if (row[PATH_DEPTH] !== index) return undefined;
+    if (index > 0 && (rows[index - 1] as MessageRow)[2] !== row[0]) return undefined;
+    path[rows.length - 1 - index] = toMessage(row);
+  }
+  const root = rows.at(-1);
+  if (root !== undefined && root[2] !== null) return undefined;
+  return path;
+}
+
+function toMessage(row: MessageRow): MessageRecord {
   return {
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    parentId: nullableString(row.parent_id),
-    role: String(row.role) as MessageRole,
-    content: String(row.content),
-    model: nullableString(row.model),
-    provider: nullableString(row.provider),
-    status: String(row.status) as MessageStatus,
-    finishReason: nullableString(row.finish_reason),
-    inputTokens: nullableNumber(row.input_tokens),
-    outputTokens: nullableNumber(row.output_tokens),
-    error: nullableString(row.error),
-    requestOptions: nullableString(row.request_options),
-    deletedAt: nullableNumber(row.deleted_at),
-    context: nullableString(row.context),
-    upstreamConversationId: nullableString(row.upstream_conversation_id),
-    upstreamMessageId: nullableString(row.upstream_message_id),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
+    id: String(row[0]),
+    conversationId: String(row[1]),
+    parentId: nullableString(row[2]),
+    role: String(row[3]) as MessageRole,
+    content: String(row[4]),
+    model: nullableString(row[5]),
+    provider: nullableString(row[6]),
+    status: String(row[7]) as MessageStatus,
+    finishReason: nullableString(row[8]),
+    inputTokens: nullableNumber(row[9]),
+    outputTokens: nullableNumber(row[10]),
+    error: nullableString(row[11]),
+    requestOptions: nullableString(row[12]),
+    deletedAt: nullableNumber(row[13]),
+    context: nullableString(row[14]),
+    upstreamConversationId: nullableString(row[15]),
+    upstreamMessageId: nullableString(row[16]),
+    createdAt: Number(row[17]),
+    updatedAt: Number(row[18]),
   };
 }
 
