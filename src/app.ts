@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
 import { MemoryLimitStore, RedisLimitStore } from './access/limit-store.ts';
 import { Limiter } from './access/limiter.ts';
@@ -96,10 +96,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     });
   }
   // One Redis connection for the state replicas share (limits, run events), when configured.
-  const redis =
+  // The client is loaded only then: a single server does without its memory.
+  const redis: Redis | undefined =
     config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      : new (await import('ioredis')).Redis(config.redisUrl, {
+          maxRetriesPerRequest: 2,
+          enableOfflineQueue: true,
+        });
   const replicaId = randomUUID();
   const runLog =
     redis === undefined
