@@ -167,8 +167,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
   // On every answer, pages included: no MIME sniffing, no framing, no referrer leaks.
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    done();
   });
   registerAuth(app, keys);
   const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : new RedisLimitStore(redis));

@@ -213,7 +213,8 @@ describe('API keys and per-key isolation', () => {
       output_tokens: number;
     };
     let rows: Row[] = [];
-    for (let attempt = 0; attempt < 100; attempt += 1) {
+    // Rows are written in batches, and the counted stream first loads the tokenizer: wait for them.
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
       const usage = await call('/api/usage', carol.key);
       rows = ((await usage.json()) as { data: Row[] }).data;
       if (rows[0]?.requests === 3) break;

@@ -74,7 +74,7 @@ describe('conversation features end to end', () => {
       parent_id: string;
     };
     let title = '';
-    for (let attempt = 0; attempt < 100 && title !== 'Cooking Rice'; attempt += 1) {
+    for (const deadline = Date.now() + 10_000; title !== 'Cooking Rice' && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       title = String((await call('GET', `/api/conversations/${id}`)).title);
     }

@@ -235,7 +235,7 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
     assert.deepEqual(((await down.json()) as { checks: unknown }).checks, { database: 'up', redis: 'down' });
     redis = await startRedis(redisPort);
     let status = 0;
-    for (let attempt = 0; attempt < 100 && status !== 200; attempt += 1) {
+    for (const deadline = Date.now() + 10_000; status !== 200 && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       status = (await fetch(`${two.baseUrl}/readyz`)).status;
     }

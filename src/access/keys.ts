@@ -130,6 +130,12 @@ export class KeyService {
   }
 
   /** True once any live key exists: then every request must carry one. */
+  /** `authRequired` without a wait when the answer is known (the hot path); undefined otherwise. */
+  authRequiredNow(): boolean | undefined {
+    if (this.#keysExist || this.#now() - this.#checkedAt < NO_KEYS_RECHECK_MS) return this.#keysExist;
+    return undefined;
+  }
+
   async authRequired(): Promise<boolean> {
     const now = this.#now();
     if (!this.#keysExist && now - this.#checkedAt >= NO_KEYS_RECHECK_MS) {

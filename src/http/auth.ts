@@ -5,7 +5,7 @@
  * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference for people.
  */
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type KeyService, LOCAL_PRINCIPAL, type Principal } from '../access/keys.ts';
 import { ParleyError } from '../errors.ts';
 import { sendSurfaceError } from './surface-errors.ts';
@@ -28,28 +28,45 @@ function bearerToken(request: FastifyRequest): string | undefined {
 export function registerAuth(app: FastifyInstance, keys: KeyService): void {
   // Fastify wants reference-typed decorations initialised per request: null here, set just below.
   app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: with no key configured it finishes without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     request.principal = LOCAL_PRINCIPAL;
     const path = request.url.split('?', 1)[0] ?? '';
-    if (OPEN_PATHS.has(path) || path.startsWith('/docs/')) return;
+    if (OPEN_PATHS.has(path) || path.startsWith('/docs/')) return done();
     // Without keys every request is the local principal, whatever it sends (SDKs always send a key).
-    if (!(await keys.authRequired())) return;
-    const token = bearerToken(request);
-    if (token === undefined) {
-      return sendSurfaceError(
-        request,
-        reply,
-        new ParleyError('UNAUTHORIZED', 'an API key is required: send it as "Authorization: Bearer <key>"'),
-      );
-    }
-    const principal = token === '' ? undefined : await keys.authenticate(token);
-    if (principal === undefined) {
-      return sendSurfaceError(
-        request,
-        reply,
-        new ParleyError('UNAUTHORIZED', 'the API key is invalid, expired or revoked'),
-      );
-    }
-    request.principal = principal;
+    if (keys.authRequiredNow() === false) return done();
+    // After an error answer the hook must not call `done`: the reply is sent.
+    authenticate(keys, request, reply).then((proceed) => {
+      if (proceed) done();
+    }, done);
   });
+}
+
+/** Sets the request's principal from its key; false when it answered a 401 instead. */
+async function authenticate(
+  keys: KeyService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<boolean> {
+  if (!(await keys.authRequired())) return true;
+  const token = bearerToken(request);
+  if (token === undefined) {
+    sendSurfaceError(
+      request,
+      reply,
+      new ParleyError('UNAUTHORIZED', 'an API key is required: send it as "Authorization: Bearer <key>"'),
+    );
+    return false;
+  }
+  const principal = token === '' ? undefined : await keys.authenticate(token);
+  if (principal === undefined) {
+    sendSurfaceError(
+      request,
+      reply,
+      new ParleyError('UNAUTHORIZED', 'the API key is invalid, expired or revoked'),
+    );
+    return false;
+  }
+  request.principal = principal;
+  return true;
 }

@@ -4,7 +4,7 @@
  * in the surface's shape, with `retry-after`.
  */
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Limiter, RateLimitError } from '../access/limiter.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
@@ -24,18 +24,30 @@ export function registerLimits(
   limiter: Limiter,
   onRejected: (limit: RateLimitError['limit']) => void = () => {},
 ): void {
-  app.addHook('preHandler', async (request, reply) => {
-    if (!GENERATING_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return;
+  // A callback hook: requests that nothing limits (no key, or a route that does not generate)
+  // pass without a promise.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.principal.keyId === null) return done();
+    if (!GENERATING_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return done();
+    admit(request, reply).then((proceed) => {
+      if (proceed) done();
+    }, done);
+  });
+
+  /** Holds the request's share of the limits until it closes; false when it answered a 429. */
+  async function admit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const streaming = (request.body as { stream?: unknown } | undefined)?.stream === true;
     try {
       const admission = await limiter.admit(request.principal, streaming);
       reply.headers(admission.headers);
       reply.raw.once('close', () => void admission.release());
+      return true;
     } catch (error) {
       if (!(error instanceof RateLimitError)) throw error;
       onRejected(error.limit);
       reply.headers(error.headers);
-      return sendSurfaceError(request, reply, error);
+      sendSurfaceError(request, reply, error);
+      return false;
     }
-  });
+  }
 }

@@ -84,10 +84,11 @@ export class Metrics implements GenerationObserver {
   }
 
   /** Fastify `onResponse` hook: counts the request under its route pattern, never its raw URL. */
-  readonly onResponse = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const route = request.routeOptions.url ?? 'unmatched';
     this.#requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   };
 
   readonly upstreamAttempt = (route: string, attempt: RouteAttempt, index: number): void => {
