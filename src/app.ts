@@ -27,6 +27,7 @@ import { healthRoutes } from './http/ops/health-routes.ts';
 import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
+import { disposeLocalEngines } from './providers/local/local-engine.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 
@@ -226,6 +227,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     conversations.shutdown();
     await recorder.flush();
     await limiter.close();
+    // The embedded llama.cpp engines, if any request loaded one.
+    await disposeLocalEngines();
   });
   return { app, conversations, keys, routes, sharedState: redis !== undefined };
 }

@@ -5,7 +5,8 @@
 
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
-import { createModelRegistry } from './providers/registry.ts';
+import { LocalChatModel } from './providers/local/local-chat-model.ts';
+import { createModelRegistry, localModelName } from './providers/registry.ts';
 import { describeStoreLocation, openStore } from './store/open-store.ts';
 
 /** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
@@ -60,6 +61,17 @@ async function main(): Promise<void> {
       { host: config.host },
       'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',
     );
+  }
+  if (config.local !== undefined) {
+    // Loaded now rather than by the first request (an `hf:` model is fetched once, with progress).
+    const local = models.resolve(localModelName(config.local.model));
+    const started = Date.now();
+    if (local instanceof LocalChatModel) {
+      local
+        .load()
+        .then(() => app.log.info({ model: local.modelId, ms: Date.now() - started }, 'local model loaded'))
+        .catch((error: unknown) => app.log.error({ err: error }, 'the local model could not be loaded'));
+    }
   }
   if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
   else

@@ -20,6 +20,8 @@ describe('deployment files', () => {
     const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     assert.match(dockerfile, /^FROM node:24-slim AS dependencies$/m);
     assert.match(dockerfile, /^RUN npm ci\b/m);
+    // The local engine's prebuilt binaries are optional dependencies of node-llama-cpp: kept.
+    assert.doesNotMatch(dockerfile, /--omit=optional/);
     assert.equal(packageJson.scripts.start, 'node src/main.ts');
     assert.match(dockerfile, /^CMD \["node", "src\/main\.ts"\]$/m);
     assert.match(dockerfile, /^USER node$/m);

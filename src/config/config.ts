@@ -41,6 +41,16 @@ export interface ChatGptWebConfig {
   readonly accessToken: string;
 }
 
+export interface LocalModelConfig {
+  /** A GGUF file's path, or an `hf:` URI fetched once into `modelsDir`. */
+  readonly model: string;
+  readonly modelsDir: string;
+  /** `false` for the CPU; a GPU needs its build of node-llama-cpp installed. */
+  readonly gpu: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
+  /** CPU threads; undefined for all of the machine's. */
+  readonly threads?: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -52,6 +62,9 @@ export interface Config {
   readonly anthropic?: AnthropicConfig;
   /** ChatGPT's web backend with an account's access token (the seed's upstream). */
   readonly chatgptWeb?: ChatGptWebConfig;
+  /** The embedded llama.cpp engine; its settings also serve `local` deployments. */
+  readonly local?: LocalModelConfig;
+  readonly localEngine: Omit<LocalModelConfig, 'model'>;
   /** From the config file: named upstreams, and public model names routed over them. */
   readonly deployments: readonly DeploymentConfig[];
   readonly routes: readonly RouteConfig[];
@@ -104,6 +117,9 @@ export class ConfigError extends Error {
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
+const LOCAL_GPUS = ['cpu', 'auto', 'cuda', 'vulkan', 'metal'] as const;
+const parseLocalGpu = (value: (typeof LOCAL_GPUS)[number]): LocalModelConfig['gpu'] =>
+  value === 'cpu' ? false : value;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses the environment into a frozen `Config`, or throws a `ConfigError` naming every bad variable. */
@@ -127,6 +143,13 @@ export function loadConfig(environment: Environment): Config {
   // `access_token` is the name the original chatgpt-webapi read; both work.
   const chatgptAccessToken = reader.string('CHATGPT_ACCESS_TOKEN') ?? reader.string('access_token');
   const chatgptBaseUrl = reader.url('CHATGPT_BASE_URL', ['http:', 'https:']);
+  const localModel = reader.string('PARLEY_LOCAL_MODEL');
+  const localThreads = reader.optionalInteger('PARLEY_LOCAL_THREADS', 1, 1024);
+  const localEngine: Omit<LocalModelConfig, 'model'> = {
+    modelsDir: reader.string('PARLEY_MODELS_DIR') ?? './data/models',
+    gpu: parseLocalGpu(reader.oneOf('PARLEY_LOCAL_GPU', LOCAL_GPUS, 'cpu')),
+    ...(localThreads === undefined ? {} : { threads: localThreads }),
+  };
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
@@ -175,6 +198,8 @@ export function loadConfig(environment: Environment): Config {
     ...(openai === undefined ? {} : { openai }),
     ...(anthropic === undefined ? {} : { anthropic }),
     ...(chatgptWeb === undefined ? {} : { chatgptWeb }),
+    ...(localModel === undefined ? {} : { local: { model: localModel, ...localEngine } }),
+    localEngine,
     deployments: file.deployments,
     routes: file.routes,
     routing: file.routing,

@@ -15,7 +15,7 @@
 
 import { type Static, Type } from 'typebox';
 
-export const PROVIDER_NAMES = ['openai-compatible', 'anthropic', 'chatgpt-web'] as const;
+export const PROVIDER_NAMES = ['openai-compatible', 'anthropic', 'chatgpt-web', 'local'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -23,7 +23,7 @@ const Name = Type.String({ minLength: 1, maxLength: 200 });
 export const DeploymentSchema = Type.Object(
   {
     provider: Type.Union(PROVIDER_NAMES.map((name) => Type.Literal(name))),
-    /** The upstream's model id. */
+    /** The upstream's model id; for `local`, a GGUF path or an `hf:` URI. */
     model: Name,
     base_url: Type.Optional(Type.String({ pattern: '^https?://' })),
     /** An API key, or for `chatgpt-web` an access token. */

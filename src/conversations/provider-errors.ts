@@ -30,6 +30,8 @@ export function toParleyError(error: unknown): ParleyError {
         `the model provider sent an invalid answer: ${error.message}`,
         options,
       );
+    case 'unavailable':
+      return new ParleyError('UPSTREAM_UNAVAILABLE', `the model cannot be used: ${error.message}`, options);
     case 'http':
       return fromStatus(error, options);
   }

@@ -4,13 +4,14 @@
  * 1. A route of the config file (`routes.<name>`): a `RoutedChatModel` over its deployments.
  * 2. A deployment's own name: that deployment alone.
  * 3. Otherwise the providers set up by environment variables alone: a name may say its provider
- *    (`anthropic/…`, `chatgpt-web/…`); `claude…` goes to Anthropic; anything else to the
- *    OpenAI-compatible provider, else to ChatGPT's web backend, else Anthropic — whichever is
- *    configured.
+ *    (`anthropic/…`, `chatgpt-web/…`, `local/…`); `claude…` goes to Anthropic; the local model's
+ *    name to the local engine; anything else to the OpenAI-compatible provider, else to ChatGPT's
+ *    web backend, else Anthropic, else the local engine — whichever is configured.
  */
 
 import type { Config } from '../config/config.ts';
 import type { DeploymentConfig } from '../config/routing-config.ts';
+import { LocalChatModel } from './local/local-chat-model.ts';
 import { createProviderModel, type ProviderModelSpec } from './provider-factory.ts';
 import { DeploymentHealth } from './routing/deployment-health.ts';
 import { type AttemptListener, RoutedChatModel } from './routing/routed-chat-model.ts';
@@ -39,7 +40,7 @@ export interface ModelRegistry {
 
 export const NO_PROVIDER_ADVICE =
   'no model provider is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for DeepSeek, Qwen, Ollama, vLLM, ' +
-  'llama.cpp server, ...), ANTHROPIC_API_KEY or CHATGPT_ACCESS_TOKEN (and ' +
+  'llama.cpp server, ...), ANTHROPIC_API_KEY, CHATGPT_ACCESS_TOKEN or PARLEY_LOCAL_MODEL (and ' +
   'PARLEY_DEFAULT_MODEL), or routes in PARLEY_CONFIG, then restart';
 
 /** One provider set up by environment variables alone. */
@@ -59,7 +60,7 @@ export function createModelRegistry(config: Config): ModelRegistry {
   const health = new DeploymentHealth(config.routing);
   const deployments = new Map(config.deployments.map((deployment) => [deployment.name, deployment]));
   const routes = new Map(config.routes.map((route) => [route.name, route]));
-  const deploymentModel = (deployment: DeploymentConfig) => createProviderModel(deployment);
+  const deploymentModel = (deployment: DeploymentConfig) => createProviderModel(deployment, config);
   const target = (name: string) => {
     const deployment = deployments.get(name);
     if (deployment === undefined) throw new Error(`unknown deployment ${name}`);
@@ -72,6 +73,8 @@ export function createModelRegistry(config: Config): ModelRegistry {
     if (slash > 0 && named !== undefined) return named.make(modelName.slice(slash + 1));
     const anthropic = direct.find((provider) => provider.prefix === 'anthropic');
     if (anthropic !== undefined && modelName.startsWith('claude')) return anthropic.make(modelName);
+    const local = direct.find((provider) => provider.prefix === 'local');
+    if (local !== undefined && modelName === local.defaultModel) return local.make(modelName);
     return direct[0]?.make(modelName);
   };
 
@@ -112,9 +115,9 @@ function directProviders(config: Config): DirectProvider[] {
     providers.push({
       prefix,
       defaultModel,
-      make: (modelId) => createProviderModel({ ...spec, model: modelId }),
+      make: (modelId) => createProviderModel({ ...spec, model: modelId }, config),
     });
-  const { openai, chatgptWeb, anthropic } = config;
+  const { openai, chatgptWeb, anthropic, local } = config;
   if (openai !== undefined) {
     // No prefix: OpenAI-compatible routers (OpenRouter) take names like `openai/gpt-4o` themselves.
     add('', OPENAI_FALLBACK_MODEL, {
@@ -137,5 +140,21 @@ function directProviders(config: Config): DirectProvider[] {
       apiKey: anthropic.apiKey,
     });
   }
+  if (local !== undefined) {
+    // One file, whatever name reached it.
+    providers.push({
+      prefix: 'local',
+      defaultModel: localModelName(local.model),
+      make: () => createProviderModel({ provider: 'local', model: local.model }, config),
+    });
+  }
   return providers;
+}
+
+/**
+ * The public name of the local model: its file's name without `.gguf` (an `hf:` URI without `hf:`).
+ * @example localModelName('/models/Qwen3-0.6B-Q8_0.gguf') // 'Qwen3-0.6B-Q8_0'
+ */
+export function localModelName(model: string): string {
+  return new LocalChatModel({ modelPath: model }).modelId;
 }

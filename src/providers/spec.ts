@@ -168,7 +168,9 @@ export type ProviderErrorKind =
   /** The upstream answered something that does not follow its wire format. */
   | 'invalid-response'
   /** The caller's AbortSignal fired. */
-  | 'aborted';
+  | 'aborted'
+  /** The provider cannot serve at all as configured (a model file missing, an engine that will not start). */
+  | 'unavailable';
 
 export interface ProviderErrorInit {
   readonly kind: ProviderErrorKind;
