@@ -149,4 +149,9 @@ export const sqliteMigrations: readonly string[] = [
   UPDATE messages SET parent_row = (SELECT p.rowid FROM messages p WHERE p.id = messages.parent_id)
     WHERE parent_id IS NOT NULL;
   `,
+  `
+  -- A conversation's messages oldest first straight from an index (ties by rowid, which every
+  -- index entry ends with): no sort of whole rows when a history is read.
+  CREATE INDEX messages_by_time ON messages (conversation_id, created_at);
+  `,
 ];
