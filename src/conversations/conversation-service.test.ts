@@ -292,3 +292,67 @@ describe('ConversationService', () => {
     );
   });
 });
+
+describe('ConversationService on a long conversation', () => {
+  /** A conversation of `length` short messages written in one call; returns its last answer. */
+  async function longConversation(store: Store, length: number) {
+    const conversationId = randomUUID();
+    const ids = Array.from({ length }, () => randomUUID());
+    await store.beginTurn({
+      owner: OWNER,
+      conversationId,
+      newConversation: { id: conversationId, title: null, model: 'scripted-model' },
+      messages: ids.map((id, index) => ({
+        id,
+        parentId: ids[index - 1] ?? null,
+        role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `message number ${index}`,
+        status: 'completed' as const,
+      })),
+      now: 1_000,
+    });
+    return { conversationId, answerId: ids.at(-1) ?? '' };
+  }
+
+  const contextOf = async (store: Store, answerId: string) =>
+    JSON.parse((await store.getMessage(OWNER, answerId))?.context ?? '{}') as {
+      sent_messages: number;
+      dropped_messages: number;
+    };
+
+  it('sends what the window holds of a path longer than it reads at first, counting what it left out', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { registry, calls } = scriptedRegistry([]);
+    // 4,096 tokens of window: a few hundred of these messages fit, far fewer than the 3,001.
+    const service = new ConversationService({
+      store,
+      models: registry,
+      flushIntervalMs: 60_000,
+      context: { maxContextTokens: 4_096 },
+    });
+    const parent = await longConversation(store, 3_001);
+    const turn = await ask(service, 'and now?', parent);
+    const prompt = calls.at(-1)?.prompt ?? [];
+    assert.equal(prompt.at(-1)?.content, 'and now?');
+    assert.equal(prompt.at(-2)?.content, 'message number 3000', 'the newest history is sent');
+    const context = await contextOf(store, turn.answerId);
+    assert.equal(context.sent_messages, prompt.length);
+    assert.equal(context.dropped_messages, 3_001 + 1 - prompt.length, 'every message left out is counted');
+  });
+
+  it('reads the whole path when all it read first fits the window', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { registry, calls } = scriptedRegistry([]);
+    const service = new ConversationService({
+      store,
+      models: registry,
+      flushIntervalMs: 60_000,
+      context: { maxContextTokens: 1_000_000 },
+    });
+    const parent = await longConversation(store, 2_501);
+    await ask(service, 'everything?', parent);
+    const prompt = calls.at(-1)?.prompt ?? [];
+    assert.equal(prompt.length, 2_502, 'the whole path and the question');
+    assert.equal(prompt[0]?.content, 'message number 0');
+  });
+});

@@ -40,6 +40,12 @@ import { parseImport } from './transfer.ts';
 import { type GenerationOptions, Turn, type TurnContext } from './turn.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
 
+/**
+ * Messages of a path read for a turn at first: more than a window holds for messages of usual size,
+ * so a long conversation costs what its window costs, not what its whole history does.
+ */
+const PATH_PAGE = 2_048;
+
 /** How long a cancel waits for the answer's final state to be stored. */
 const CANCEL_WAIT_MS = 5_000;
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -194,7 +200,10 @@ export class ConversationService {
    */
   async startGeneration(input: GenerationInput): Promise<Turn> {
     if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
-    const { conversation, path } = await this.#locate(input.owner, input.placement);
+    // A long path is read from its newest end: what the window cannot hold is not read at all.
+    const located = await this.#locate(input.owner, input.placement, this.#summaries ? undefined : PATH_PAGE);
+    const { conversation } = located;
+    let { path } = located;
     // No new input: answer the message placed under again (a regenerate), which must be a question.
     if (input.inputs.length === 0 && path.at(-1)?.role !== 'user') {
       throw badRequest('there is nothing to answer: the input is empty');
@@ -223,7 +232,7 @@ export class ConversationService {
     // An upstream that keeps the conversation gets only the new message: nothing to summarize.
     const summarize =
       this.#summaries && conversation !== undefined && input.store !== false && model.threads === undefined;
-    const { prompt, sources } = buildPromptWithSources(
+    let { prompt, sources } = buildPromptWithSources(
       path,
       input.inputs,
       input.instructions,
@@ -252,6 +261,24 @@ export class ConversationService {
       summaryId = fitted.summaryId;
     } else {
       plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
+      const leaf = path.at(-1);
+      if (located.partial && leaf !== undefined && conversation !== undefined) {
+        if (plan.droppedMessages === 0) {
+          // All that was read fits: older messages may fit too, so the whole path is needed.
+          path = await this.#store.getPath(input.owner, conversation.id, leaf.id);
+          ({ prompt, sources } = buildPromptWithSources(
+            path,
+            input.inputs,
+            input.instructions,
+            conversation.systemPrompt,
+          ));
+          plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
+        } else {
+          // The window dropped some of what was read: everything older goes too. Count it.
+          const unread = (await this.#store.countPath(input.owner, conversation.id, leaf.id)) - path.length;
+          plan = { ...plan, droppedMessages: plan.droppedMessages + unread };
+        }
+      }
     }
     messages.push({
       id: answerId,
@@ -589,20 +616,29 @@ export class ConversationService {
     return this.#running.get(answerId);
   }
 
-  /** The conversation and the path the new messages hang from (empty for a new root). */
+  /**
+   * The conversation and the path the new messages hang from (empty for a new root). With `newest`,
+   * only that many messages of the path, ending at the parent: `partial` when older ones exist.
+   */
   async #locate(
     owner: string,
     placement: Placement,
-  ): Promise<{ conversation: ConversationRecord | undefined; path: readonly MessageRecord[] }> {
-    if (placement.kind === 'new-conversation') return { conversation: undefined, path: [] };
+    newest?: number,
+  ): Promise<{
+    conversation: ConversationRecord | undefined;
+    path: readonly MessageRecord[];
+    partial: boolean;
+  }> {
+    if (placement.kind === 'new-conversation') return { conversation: undefined, path: [], partial: false };
     const conversation = await this.#store.getConversation(owner, placement.conversationId);
     if (conversation === undefined) throw notFound(`conversation ${placement.conversationId} not found`);
     const parentId = placement.kind === 'under' ? placement.parentId : conversation.currentNode;
-    if (parentId === null) return { conversation, path: [] };
-    const path = await this.#store.getPath(owner, conversation.id, parentId);
+    if (parentId === null) return { conversation, path: [], partial: false };
+    const path = await this.#store.getPath(owner, conversation.id, parentId, newest);
     if (path.length === 0) throw notFound(`message ${parentId} not found in this conversation`);
     if (path.at(-1)?.deletedAt !== null) throw notFound(`message ${parentId} not found in this conversation`);
-    return { conversation, path };
+    const partial = path.length === newest && (path[0]?.parentId ?? null) !== null;
+    return { conversation, path, partial };
   }
 
   /** Creates a conversation holding these messages (chained, oldest first) and nothing generated. */

@@ -148,6 +148,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, branch[1].id);
     });
 
+    it('reads only the newest part of a path when asked, and counts a path without reading it', async () => {
+      const conversationId = randomUUID();
+      const ids = Array.from({ length: 7 }, () => randomUUID());
+      await store.beginTurn({
+        owner: ALICE,
+        conversationId,
+        newConversation: { id: conversationId, title: null, model: null },
+        messages: ids.map((id, index) => ({
+          id,
+          parentId: ids[index - 1] ?? null,
+          role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content: `message ${index}`,
+          status: 'completed' as const,
+        })),
+        now: 1_000,
+      });
+      const leaf = ids[6] ?? '';
+      const newest = await store.getPath(ALICE, conversationId, leaf, 3);
+      assert.deepEqual(
+        newest.map((message) => message.id),
+        ids.slice(4),
+      );
+      assert.equal((await store.getPath(ALICE, conversationId, leaf, 100)).length, 7);
+      assert.equal(await store.countPath(ALICE, conversationId, leaf), 7);
+      assert.equal(await store.countPath(ALICE, conversationId, ids[2] ?? ''), 3);
+      assert.equal(await store.countPath(BOB, conversationId, leaf), 0, 'another owner counts nothing');
+    });
+
     it('finds no path for an unknown message or a message of another conversation', async () => {
       const first = await startConversation(store);
       const second = await startConversation(store);

@@ -287,8 +287,18 @@ export interface Store {
 
   /** Every message of a conversation (deleted ones too), oldest first; empty when it is not the owner's. */
   listMessages(owner: string, conversationId: string): Promise<readonly MessageRecord[]>;
-  /** The path from the root to `messageId` (deleted ones too), root first, in one query; empty when not found. */
-  getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]>;
+  /**
+   * The path from the root to `messageId` (deleted ones too), root first, in one query; empty when
+   * not found. With `newest`, only that many messages ending at `messageId` (the walk stops there).
+   */
+  getPath(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    newest?: number,
+  ): Promise<readonly MessageRecord[]>;
+  /** How many messages the path from the root to `messageId` holds (0 when not found), without reading them. */
+  countPath(owner: string, conversationId: string, messageId: string): Promise<number>;
   /** The children of a message, oldest first (the root's children when `parentId` is null). */
   getChildren(
     owner: string,

@@ -197,7 +197,13 @@ if (connectionString === '') {
           return { types: scans.map((node) => node['Node Type']), indexes: new Set(indexes) };
         };
         const expectations: [string, string, unknown[], string][] = [
-          ['path', postgresQueries.getPath, [target.leaf, target.conversationId, 'o'], 'messages_pkey'],
+          ['path', postgresQueries.getPath, [target.leaf, target.conversationId, 'o', null], 'messages_pkey'],
+          [
+            'counted path',
+            postgresQueries.countPath,
+            [target.leaf, target.conversationId, 'o'],
+            'messages_pkey',
+          ],
           [
             'children',
             postgresQueries.getChildren,

@@ -237,9 +237,17 @@ export const postgresQueries = {
       WHERE m.id = $1 AND m.conversation_id = $2 AND ${owned(3)}
       UNION ALL
       SELECT ${MESSAGE_COLUMNS}, path.depth + 1 FROM path JOIN messages m ON m.id = path.parent_id
-      WHERE m.conversation_id = path.conversation_id
+      WHERE m.conversation_id = path.conversation_id AND ($4::integer IS NULL OR path.depth + 1 < $4)
     )
     SELECT * FROM path ORDER BY depth DESC`,
+  countPath: `
+    WITH RECURSIVE path AS (
+      SELECT m.id, m.parent_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      WHERE m.id = $1 AND m.conversation_id = $2 AND ${owned(3)}
+      UNION ALL
+      SELECT m.id, m.parent_id FROM path JOIN messages m ON m.id = path.parent_id AND m.conversation_id = $2
+    )
+    SELECT count(*)::integer AS count FROM path`,
   getRoots: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.conversation_id = $1 AND m.parent_id IS NULL AND ${owned(2)} ORDER BY m.created_at, m.seq`,
   getChildren: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -555,9 +563,28 @@ class PostgresStore implements Store {
     );
   }
 
-  async getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
-    const rows = await this.#rows<MessageRow>(postgresQueries.getPath, [messageId, conversationId, owner]);
+  async getPath(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    newest?: number,
+  ): Promise<readonly MessageRecord[]> {
+    const rows = await this.#rows<MessageRow>(postgresQueries.getPath, [
+      messageId,
+      conversationId,
+      owner,
+      newest ?? null,
+    ]);
     return rows.map(toMessage);
+  }
+
+  async countPath(owner: string, conversationId: string, messageId: string): Promise<number> {
+    const [row] = await this.#rows<{ count: number }>(postgresQueries.countPath, [
+      messageId,
+      conversationId,
+      owner,
+    ]);
+    return row?.count ?? 0;
   }
 
   async getChildren(

@@ -154,4 +154,18 @@ export const sqliteMigrations: readonly string[] = [
   -- index entry ends with): no sort of whole rows when a history is read.
   CREATE INDEX messages_by_time ON messages (conversation_id, created_at);
   `,
+  `
+  -- How far from its root a message is (a root is 0): a path's length without walking it.
+  ALTER TABLE messages ADD COLUMN depth INTEGER;
+  CREATE TEMP TABLE message_depths (id TEXT PRIMARY KEY, depth INTEGER NOT NULL);
+  WITH RECURSIVE walk (id, conversation_id, depth) AS (
+    SELECT id, conversation_id, 0 FROM messages WHERE parent_id IS NULL
+    UNION ALL
+    SELECT m.id, m.conversation_id, walk.depth + 1 FROM walk
+      JOIN messages m ON m.conversation_id = walk.conversation_id AND m.parent_id = walk.id
+  )
+  INSERT INTO message_depths (id, depth) SELECT id, depth FROM walk;
+  UPDATE messages SET depth = (SELECT d.depth FROM message_depths d WHERE d.id = messages.id);
+  DROP TABLE message_depths;
+  `,
 ];

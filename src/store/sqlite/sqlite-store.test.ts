@@ -111,4 +111,32 @@ describe('SQLite store', () => {
     database.close();
     await store.close();
   });
+
+  it('gives existing messages their depth when it migrates an older database', async () => {
+    const path = join(folder, 'older.sqlite');
+    const database = new DatabaseSync(path);
+    const before = sqliteMigrations.length - 1;
+    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
+    database.exec(`PRAGMA user_version = ${before}`);
+    database.exec(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
+      VALUES ('c', 'alice', 'c3', 1, 1)`);
+    const insert =
+      database.prepare(`INSERT INTO messages (id, conversation_id, parent_id, role, content, status,
+      created_at, updated_at) VALUES (?, 'c', ?, 'user', 'x', 'completed', 1, 1)`);
+    // A branch: c0 ← c1 ← c2 and c0 ← c3.
+    for (const [id, parent] of [
+      ['c0', null],
+      ['c1', 'c0'],
+      ['c2', 'c1'],
+      ['c3', 'c0'],
+    ] as const)
+      insert.run(id, parent);
+    database.close();
+    const store = openSqliteStore({ path });
+    assert.deepEqual(
+      await Promise.all(['c0', 'c1', 'c2', 'c3'].map((id) => store.countPath('alice', 'c', id))),
+      [1, 2, 3, 2],
+    );
+    await store.close();
+  });
 });

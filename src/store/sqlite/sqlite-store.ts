@@ -51,6 +51,9 @@ const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
 /** The parent's rowid, stored on the child so the walk to the root follows integer keys. */
 const PARENT_ROW_OF = (parentIdParameter: string) =>
   `(SELECT p.rowid FROM messages p WHERE p.id = ${parentIdParameter})`;
+/** The depth of a new message: its parent's plus one, 0 for a root. */
+const DEPTH_UNDER = (parentIdParameter: string) =>
+  `coalesce((SELECT p.depth + 1 FROM messages p WHERE p.id = ${parentIdParameter}), 0)`;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -264,16 +267,30 @@ class SqliteStore implements Store {
     return allMessageRows(this.#statements.listMessages, conversationId, owner).map(toMessage);
   }
 
-  async getPath(owner: string, conversationId: string, messageId: string): Promise<readonly MessageRecord[]> {
+  async getPath(
+    owner: string,
+    conversationId: string,
+    messageId: string,
+    newest?: number,
+  ): Promise<readonly MessageRecord[]> {
     const statements = this.#statements;
-    const path = walkedPath(allMessageRows(statements.getPath, messageId, conversationId, owner));
+    const limit = newest ?? -1;
+    const path = walkedPath(
+      allMessageRows(statements.getPath, messageId, conversationId, owner, limit),
+      limit,
+    );
     if (path !== undefined) return path;
     // A parent rowid did not lead to the parent (rowids renumbered by a VACUUM): walk by id and repair.
-    const rows = allMessageRows(statements.getPathById, messageId, conversationId, owner);
+    const rows = allMessageRows(statements.getPathById, messageId, conversationId, owner, limit);
     statements.repairParentRows.run(conversationId);
     return rows
       .toSorted((a, b) => Number(b[PATH_DEPTH]) - Number(a[PATH_DEPTH]))
       .map((row) => toMessage(row));
+  }
+
+  async countPath(owner: string, conversationId: string, messageId: string): Promise<number> {
+    const row = this.#statements.countPath.get(messageId, conversationId, owner) as Row | undefined;
+    return Number(row?.count ?? 0);
   }
 
   async getChildren(
@@ -504,9 +521,9 @@ function prepareStatements(database: DatabaseSync) {
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
          input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
-         upstream_message_id, created_at, updated_at, parent_row)
+         upstream_message_id, created_at, updated_at, parent_row, depth)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-         ${PARENT_ROW_OF('?3')})`,
+         ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
     ),
     search: prepare(
       `SELECT * FROM (
@@ -553,8 +570,8 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, context, generator, created_at, updated_at, parent_row)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ${PARENT_ROW_OF('?3')})`,
+         request_options, context, generator, created_at, updated_at, parent_row, depth)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
     updateMessage: prepare(
@@ -620,8 +637,14 @@ function prepareStatements(database: DatabaseSync) {
          UNION ALL
          SELECT parent.rowid, parent.parent_row, path.depth + 1 FROM path
            JOIN messages parent ON parent.rowid = path.parent_row
+         LIMIT ?
        )
        SELECT ${MESSAGE_COLUMNS}, path.depth FROM path JOIN messages m ON m.rowid = path.row`,
+    ),
+    // A path holds its last message's depth plus one.
+    countPath: prepare(
+      `SELECT m.depth + 1 AS count FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}`,
     ),
     repairParentRows: prepare(
       `UPDATE messages SET parent_row = (SELECT p.rowid FROM messages p WHERE p.id = messages.parent_id)
@@ -634,6 +657,7 @@ function prepareStatements(database: DatabaseSync) {
           WHERE m.id = ? AND m.conversation_id = ? AND ${OWNED}
          UNION ALL
          SELECT parent.rowid, parent.parent_id, path.depth + 1 FROM path JOIN messages parent ON parent.id = path.parent_id
+         LIMIT ?
        )
        SELECT ${MESSAGE_COLUMNS}, path.depth FROM path JOIN messages m ON m.rowid = path.row`,
     ),
@@ -703,9 +727,10 @@ const PATH_DEPTH = 19;
 /**
  * The path, root first, from rows that came leaf first as the walk found them: reversed here
  * rather than sorted by SQLite, which would copy every row through a temporary B-tree. Undefined
- * when the rows are not a whole chain (each the parent of the one before, ending at a root).
+ * when the rows are not a whole chain (each the parent of the one before, ending at a root — or
+ * at the `limit`th message).
  */
-function walkedPath(rows: readonly MessageRow[]): MessageRecord[] | undefined {
+function walkedPath(rows: readonly MessageRow[], limit: number): MessageRecord[] | undefined {
   const path = new Array<MessageRecord>(rows.length);
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index] as MessageRow;
@@ -714,7 +739,7 @@ function walkedPath(rows: readonly MessageRow[]): MessageRecord[] | undefined {
     path[rows.length - 1 - index] = toMessage(row);
   }
   const root = rows.at(-1);
-  if (root !== undefined && root[2] !== null) return undefined;
+  if (root !== undefined && root[2] !== null && rows.length !== limit) return undefined;
   return path;
 }
 
