@@ -314,6 +314,19 @@ describe('ConversationService on a long conversation', () => {
     return { conversationId, answerId: ids.at(-1) ?? '' };
   }
 
+  /** A service whose model windows are capped at `maxContextTokens`. */
+  function withWindow(maxContextTokens: number) {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { registry, calls } = scriptedRegistry([]);
+    const service = new ConversationService({
+      store,
+      models: registry,
+      flushIntervalMs: 60_000,
+      context: { maxContextTokens },
+    });
+    return { store, service, calls };
+  }
+
   const contextOf = async (store: Store, answerId: string) =>
     JSON.parse((await store.getMessage(OWNER, answerId))?.context ?? '{}') as {
       sent_messages: number;
@@ -321,15 +334,8 @@ describe('ConversationService on a long conversation', () => {
     };
 
   it('sends what the window holds of a path longer than it reads at first, counting what it left out', async () => {
-    const store = openSqliteStore({ path: ':memory:' });
-    const { registry, calls } = scriptedRegistry([]);
     // 4,096 tokens of window: a few hundred of these messages fit, far fewer than the 3,001.
-    const service = new ConversationService({
-      store,
-      models: registry,
-      flushIntervalMs: 60_000,
-      context: { maxContextTokens: 4_096 },
-    });
+    const { store, service, calls } = withWindow(4_096);
     const parent = await longConversation(store, 3_001);
     const turn = await ask(service, 'and now?', parent);
     const prompt = calls.at(-1)?.prompt ?? [];
@@ -341,14 +347,7 @@ describe('ConversationService on a long conversation', () => {
   });
 
   it('reads the whole path when all it read first fits the window', async () => {
-    const store = openSqliteStore({ path: ':memory:' });
-    const { registry, calls } = scriptedRegistry([]);
-    const service = new ConversationService({
-      store,
-      models: registry,
-      flushIntervalMs: 60_000,
-      context: { maxContextTokens: 1_000_000 },
-    });
+    const { store, service, calls } = withWindow(1_000_000);
     const parent = await longConversation(store, 2_501);
     await ask(service, 'everything?', parent);
     const prompt = calls.at(-1)?.prompt ?? [];
