@@ -168,4 +168,19 @@ export const sqliteMigrations: readonly string[] = [
   UPDATE messages SET depth = (SELECT d.depth FROM message_depths d WHERE d.id = messages.id);
   DROP TABLE message_depths;
   `,
+  `
+  -- Search indexing leaves the write path: a finished message is only queued here (one small
+  -- insert), and the queue is indexed in batches after writes and before every search.
+  DROP TRIGGER messages_fts_insert;
+  DROP TRIGGER messages_fts_finish;
+  CREATE TABLE messages_fts_queue (message_row INTEGER PRIMARY KEY);
+  CREATE TRIGGER messages_fts_queue_insert AFTER INSERT ON messages WHEN new.status <> 'in_progress' BEGIN
+    INSERT OR IGNORE INTO messages_fts_queue (message_row) VALUES (new.rowid);
+  END;
+  -- An answer is queued each time it ends (a continued answer ends twice: its entry is replaced).
+  CREATE TRIGGER messages_fts_queue_finish AFTER UPDATE OF status ON messages
+    WHEN old.status = 'in_progress' AND new.status <> 'in_progress' AND new.deleted_at IS NULL BEGIN
+    INSERT OR IGNORE INTO messages_fts_queue (message_row) VALUES (new.rowid);
+  END;
+  `,
 ];

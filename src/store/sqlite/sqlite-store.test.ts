@@ -115,7 +115,7 @@ describe('SQLite store', () => {
   it('gives existing messages their depth when it migrates an older database', async () => {
     const path = join(folder, 'older.sqlite');
     const database = new DatabaseSync(path);
-    const before = sqliteMigrations.length - 1;
+    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN depth'));
     for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
     database.exec(`PRAGMA user_version = ${before}`);
     database.exec(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
@@ -137,6 +137,35 @@ describe('SQLite store', () => {
       await Promise.all(['c0', 'c1', 'c2', 'c3'].map((id) => store.countPath('alice', 'c', id))),
       [1, 2, 3, 2],
     );
+    await store.close();
+  });
+
+  it('indexes finished messages for search shortly after the write, off the write itself', async () => {
+    const path = join(folder, 'search-queue.sqlite');
+    const store = openSqliteStore({ path });
+    const conversationId = randomUUID();
+    await store.beginTurn({
+      owner: 'alice',
+      conversationId,
+      newConversation: { id: conversationId, title: null, model: null },
+      messages: [
+        { id: randomUUID(), parentId: null, role: 'user', content: 'quokka sightings', status: 'completed' },
+      ],
+      now: 1_000,
+    });
+    const database = new DatabaseSync(path);
+    const indexed = () =>
+      (
+        database
+          .prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'quokka'")
+          .get() as {
+          n: number;
+        }
+      ).n;
+    assert.equal(indexed(), 0, 'queued, not indexed, by the write');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(indexed(), 1, 'indexed in the background');
+    database.close();
     await store.close();
   });
 });

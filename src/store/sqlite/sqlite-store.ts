@@ -55,6 +55,9 @@ const PARENT_ROW_OF = (parentIdParameter: string) =>
 const DEPTH_UNDER = (parentIdParameter: string) =>
   `coalesce((SELECT p.depth + 1 FROM messages p WHERE p.id = ${parentIdParameter}), 0)`;
 
+/** How long after a write the search index catches up (a search catches it up at once). */
+const INDEX_DELAY_MS = 200;
+
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -91,6 +94,7 @@ function inTransaction<T>(database: DatabaseSync, work: () => T): T {
 class SqliteStore implements Store {
   readonly #database: DatabaseSync;
   readonly #statements: ReturnType<typeof prepareStatements>;
+  #indexTimer: NodeJS.Timeout | undefined;
 
   constructor(database: DatabaseSync) {
     this.#database = database;
@@ -99,6 +103,7 @@ class SqliteStore implements Store {
 
   async beginTurn(input: BeginTurnInput): Promise<boolean> {
     const statements = this.#statements;
+    this.#scheduleIndexing();
     return inTransaction(this.#database, () => {
       if (input.newConversation !== undefined) {
         const conversation = input.newConversation;
@@ -129,6 +134,7 @@ class SqliteStore implements Store {
   }
 
   async updateMessage(messageId: string, update: MessageUpdate): Promise<void> {
+    if (update.status !== 'in_progress') this.#scheduleIndexing();
     this.#statements.updateMessage.run(
       update.content,
       update.status,
@@ -243,6 +249,7 @@ class SqliteStore implements Store {
     now: number,
   ): Promise<boolean> {
     const statements = this.#statements;
+    this.#scheduleIndexing();
     return inTransaction(this.#database, () => {
       if (statements.ownedConversation.get(conversationId, owner) === undefined) return false;
       insertNewMessage(statements, conversationId, message, now);
@@ -308,6 +315,8 @@ class SqliteStore implements Store {
   async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
     const query = toFtsQuery(text);
     if (query === '') return [];
+    // Whatever was written before the search is found by it.
+    this.#indexQueuedMessages();
     const rows = this.#statements.search.all(query, owner, query, owner, limit) as Row[];
     return rows.map((row) => ({
       kind: row.kind === 'title' ? 'title' : 'message',
@@ -324,6 +333,7 @@ class SqliteStore implements Store {
   async importConversations(
     items: readonly ImportedConversation[],
   ): Promise<{ readonly conflicts: readonly string[] }> {
+    this.#scheduleIndexing();
     const statements = this.#statements;
     return inTransaction(this.#database, () => {
       const conflicts: string[] = [];
@@ -462,7 +472,31 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#database.isOpen) this.#database.close();
+    clearTimeout(this.#indexTimer);
+    if (!this.#database.isOpen) return;
+    this.#indexQueuedMessages();
+    this.#database.close();
+  }
+
+  /** Indexes the queue in a moment: the writes of a burst are indexed together, off their path. */
+  #scheduleIndexing(): void {
+    if (this.#indexTimer !== undefined) return;
+    this.#indexTimer = setTimeout(() => {
+      this.#indexTimer = undefined;
+      if (this.#database.isOpen) this.#indexQueuedMessages();
+    }, INDEX_DELAY_MS);
+    this.#indexTimer.unref();
+  }
+
+  /** Moves the queued messages into the search index, in one transaction. */
+  #indexQueuedMessages(): void {
+    const statements = this.#statements;
+    if (statements.ftsQueued.get() === undefined) return;
+    inTransaction(this.#database, () => {
+      statements.ftsUnindexQueued.run();
+      statements.ftsIndexQueued.run();
+      statements.ftsClearQueue.run();
+    });
   }
 }
 
@@ -525,6 +559,17 @@ function prepareStatements(database: DatabaseSync) {
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
          ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
     ),
+    ftsQueued: prepare('SELECT 1 FROM messages_fts_queue LIMIT 1'),
+    // Queued messages replace their entries (an answer continued then ended again is queued twice).
+    ftsUnindexQueued: prepare(
+      'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue)',
+    ),
+    ftsIndexQueued: prepare(
+      `INSERT INTO messages_fts (rowid, content)
+       SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_row
+       WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL`,
+    ),
+    ftsClearQueue: prepare('DELETE FROM messages_fts_queue'),
     search: prepare(
       `SELECT * FROM (
          SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL AS message_id, NULL AS role,
