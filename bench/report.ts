@@ -406,7 +406,7 @@ function chunkSection(results: Results): string {
     check.oneToOne ? 'yes' : `no${check.error === undefined ? '' : ` (${check.error})`}`,
   ]);
   return table(
-    ['arm', 'token frames / upstream chunks', 'client reads', 'max skew ms', '1:1, unbuffered'],
+    ['arm', 'token frames / upstream chunks', 'client reads', 'max gap skew ms', '1:1, unbuffered'],
     rows,
   );
 }
@@ -493,7 +493,9 @@ export function writeReport(results: Results, path: string): string {
     `- **Time to first token**: the same loop on streams of ${plan.ttft.chunks} chunks sent back to back ` +
       `(${plan.ttft.warmup} warm-up, ${plan.ttft.count} measured); the time until the first token's bytes arrive.`,
     `- **Chunks 1:1**: one stream of ${plan.chunkCheck.chunks} chunks ${plan.chunkCheck.intervalMs} ms apart per arm; 1:1 ` +
-      'when the client sees one frame per upstream chunk, each within half an interval of its schedule.',
+      'when the client sees one frame per upstream chunk, each gap between two frames within half an interval of ' +
+      'the interval (a held frame makes one long gap then a short one; the upstream timer’s own drift, which the ' +
+      'direct arm sees too, does not add up).',
     `- **Throughput**: autocannon (npm) on core 1, non-stream, ${plan.throughput.seconds} s per run at ` +
       `${[...plan.throughput.concurrency, ...plan.throughput.growth].join(', ')} connections; CPU % is the server ` +
       "process's user + system time over the run (100 % = its core is saturated).",

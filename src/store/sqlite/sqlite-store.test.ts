@@ -163,7 +163,7 @@ describe('SQLite store', () => {
         }
       ).n;
     assert.equal(indexed(), 0, 'queued, not indexed, by the write');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
     assert.equal(indexed(), 1, 'indexed in the background');
     database.close();
     await store.close();

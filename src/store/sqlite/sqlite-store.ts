@@ -55,8 +55,11 @@ const PARENT_ROW_OF = (parentIdParameter: string) =>
 const DEPTH_UNDER = (parentIdParameter: string) =>
   `coalesce((SELECT p.depth + 1 FROM messages p WHERE p.id = ${parentIdParameter}), 0)`;
 
-/** How long after a write the search index catches up (a search catches it up at once). */
-const INDEX_DELAY_MS = 200;
+/**
+ * How long after a write the search index catches up (a search catches it up at once): long enough
+ * that a busy server indexes many messages per transaction (fewer FTS segments to merge later).
+ */
+const INDEX_DELAY_MS = 1_000;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
