@@ -141,7 +141,7 @@ describe('per-key limits end to end', () => {
       }
       assert.ok(refused !== undefined, 'the budget was enforced');
       assert.match(((await refused.json()) as { msg: string }).msg, /budget of \$0\.01/);
-      // Usage rows are written in batches every 50 ms.
+      // Usage rows are written in batches (and before /api/usage answers).
       let rows: { cost: number; requests: number }[] = [];
       for (const deadline = Date.now() + 10_000; rows.length === 0 && Date.now() < deadline; ) {
         const usage = await fetch(`${server.baseUrl}/api/usage`, {

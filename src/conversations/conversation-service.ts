@@ -886,7 +886,9 @@ export class ConversationService {
     return this.#store.search(owner, text, limit);
   }
 
-  usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
+  /** Usage summed from the store, after the rows still waiting for their batch are written. */
+  async usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]> {
+    await this.#turnContext.recorder?.flush();
     return this.#store.summarizeUsage(query);
   }
 

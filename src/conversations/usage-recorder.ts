@@ -57,7 +57,7 @@ export function costOf(price: Price | undefined, usage: Usage): number | null {
 }
 
 /** Usage rows wait at most this long, or until this many are waiting, to be written together. */
-const BATCH_MS = 50;
+const BATCH_MS = 1_000;
 const BATCH_ROWS = 500;
 
 export class UsageRecorder {
