@@ -16,7 +16,11 @@ const CHATGPT_STATUS: Readonly<Record<MessageStatus, string>> = {
   failed: 'failed',
 };
 
-export function toChatGptConversation(history: ConversationHistory) {
+/**
+ * The conversation as JSON text. Written node by node: `mapping` keyed by thousands of message ids
+ * would be an object V8 keeps as a dictionary, which `JSON.stringify` walks at half the speed.
+ */
+export function toChatGptConversationJson(history: ConversationHistory): string {
   const { conversation, messages } = history;
   const children = new Map<string, string[]>();
   for (const message of messages) {
@@ -25,17 +29,21 @@ export function toChatGptConversation(history: ConversationHistory) {
     if (siblings === undefined) children.set(message.parentId, [message.id]);
     else siblings.push(message.id);
   }
-  const mapping: Record<string, ReturnType<typeof toNode>> = {};
-  for (const message of messages) mapping[message.id] = toNode(message, children.get(message.id) ?? []);
-  return {
+  const nodes = messages.map(
+    (message) =>
+      `${JSON.stringify(message.id)}:${JSON.stringify(toNode(message, children.get(message.id) ?? []))}`,
+  );
+  const before = JSON.stringify({
     title: conversation.title,
     create_time: toUnixSeconds(conversation.createdAt),
     update_time: toUnixSeconds(conversation.updatedAt),
-    mapping,
+  });
+  const after = JSON.stringify({
     current_node: conversation.currentNode,
     conversation_id: conversation.id,
     default_model_slug: conversation.model,
-  };
+  });
+  return `${before.slice(0, -1)},"mapping":{${nodes.join(',')}},${after.slice(1)}`;
 }
 
 function toNode(message: MessageRecord, children: string[]) {
@@ -51,17 +59,20 @@ function toNode(message: MessageRecord, children: string[]) {
       content: { content_type: 'text', parts: [message.content] },
       status: CHATGPT_STATUS[message.status],
       end_turn: message.role === 'assistant' ? message.status === 'completed' : null,
-      metadata: {
-        model_slug: message.model,
-        parley_status: message.status,
-        ...(message.provider === null ? {} : { provider: message.provider }),
-        ...(message.finishReason === null ? {} : { finish_details: { type: message.finishReason } }),
-        ...(message.inputTokens === null && message.outputTokens === null
-          ? {}
-          : { usage: { input_tokens: message.inputTokens, output_tokens: message.outputTokens } }),
-        ...(message.error === null ? {} : { error: message.error }),
-        ...(message.context === null ? {} : { parley_context: JSON.parse(message.context) as unknown }),
-      },
+      metadata: metadataOf(message),
     },
   };
+}
+
+/** The node's metadata; fields added only when set (no spread copies: thousands are made per read). */
+function metadataOf(message: MessageRecord): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { model_slug: message.model, parley_status: message.status };
+  if (message.provider !== null) metadata.provider = message.provider;
+  if (message.finishReason !== null) metadata.finish_details = { type: message.finishReason };
+  if (message.inputTokens !== null || message.outputTokens !== null) {
+    metadata.usage = { input_tokens: message.inputTokens, output_tokens: message.outputTokens };
+  }
+  if (message.error !== null) metadata.error = message.error;
+  if (message.context !== null) metadata.parley_context = JSON.parse(message.context) as unknown;
+  return metadata;
 }

@@ -5,7 +5,7 @@
 
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { ownerOf } from '../owner.ts';
-import { toChatGptConversation, toUnixSeconds } from './chatgpt-mapping.ts';
+import { toChatGptConversationJson, toUnixSeconds } from './chatgpt-mapping.ts';
 import type { SeedApp } from './seed-app.ts';
 import { ConversationParams, ListQuery, TitleBody } from './seed-schemas.ts';
 
@@ -13,9 +13,9 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
 export function registerConversationRoutes(app: SeedApp, conversations: ConversationService): void {
-  app.get('/conversation/:id', { schema: { params: ConversationParams } }, async (request) => {
+  app.get('/conversation/:id', { schema: { params: ConversationParams } }, async (request, reply) => {
     const history = await conversations.history(ownerOf(request), request.params.id);
-    return toChatGptConversation(history);
+    return reply.type('application/json; charset=utf-8').send(toChatGptConversationJson(history));
   });
 
   app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
