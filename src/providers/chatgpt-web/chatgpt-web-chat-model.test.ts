@@ -428,8 +428,31 @@ describe('ChatGPTWebChatModel', () => {
       );
     });
 
-    test('409 "only one message at a time" from another client of the account is retryable', async () => {
-      upstream.script({ kind: 'status', status: 409, body: { detail: ONLY_ONE_MESSAGE } });
+    test('409 "only one message at a time" from another client of the account is waited out', async () => {
+      upstream.script({
+        kind: 'status',
+        status: 409,
+        headers: { 'retry-after': '0' },
+        body: { detail: ONLY_ONE_MESSAGE },
+      });
+      const before = upstream.conversationRequests().length;
+      const answer = await ask();
+      assert.match(answer.text, /^echo: /);
+      assert.equal(
+        upstream.conversationRequests().length - before,
+        2,
+        'sent again once the account was free',
+      );
+    });
+
+    test('409 "only one message at a time" that persists is a retryable error', async () => {
+      const busy = {
+        kind: 'status',
+        status: 409,
+        headers: { 'retry-after': '0' },
+        body: { detail: ONLY_ONE_MESSAGE },
+      } as const;
+      upstream.script(busy, busy, busy, busy);
       await rejectsWith(ask(), (error) => {
         assert.equal(error.upstreamCode, 'concurrent_request');
         assert.equal(error.isRetryable, true);

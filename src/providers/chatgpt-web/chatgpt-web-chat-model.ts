@@ -7,11 +7,13 @@
  * account (see `account-queue.ts`).
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_UPSTREAM_TIMEOUTS,
   postOrThrow,
   readBodyText,
   readServerSentEvents,
+  type UpstreamResponse,
   type UpstreamTimeouts,
 } from '../shared/upstream-http.ts';
 import {
@@ -21,6 +23,7 @@ import {
   type GenerateResult,
   headerValue,
   type PromptMessage,
+  ProviderError,
   type StreamPart,
   type UpstreamThreads,
   type UpstreamTurnRefs,
@@ -74,6 +77,10 @@ export function normalizeBaseUrl(baseUrl: string): string {
  * });
  * for await (const part of model.doStream([{ role: 'user', content: 'Hi' }], {})) console.log(part);
  */
+/** Tries of one message while the account is busy with another client's, and the wait between them. */
+const BUSY_ATTEMPTS = 4;
+const BUSY_WAIT_MS = 1_000;
+
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
   /** The web backend takes text only: no tools, no response format, no sampling settings. */
@@ -121,6 +128,38 @@ export class ChatGPTWebChatModel implements ChatModel {
    * text), the text deltas, then `finish`. The account is free again when the stream ends, fails,
    * or its reader stops.
    */
+  /**
+   * Sends the message. The queue keeps this process's calls apart, but other clients of the account
+   * (another replica, the user's browser) may be answering: "only one message at a time" is waited
+   * out a few times before it is the caller's error.
+   */
+  async #post(body: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await postOrThrow(
+          {
+            provider: PROVIDER,
+            url: this.#url,
+            headers: { accept: 'text/event-stream', authorization: `Bearer ${this.#accessToken}` },
+            body,
+            signal,
+            timeouts: this.#timeouts,
+          },
+          (status, headers, text) => httpError(status, headers, text, this.#accessToken),
+        );
+      } catch (error) {
+        const busy = error instanceof ProviderError && error.upstreamCode === 'concurrent_request';
+        if (!busy || attempt >= BUSY_ATTEMPTS) throw error;
+        const wait = error.retryAfterMs ?? BUSY_WAIT_MS * attempt;
+        try {
+          await sleep(wait, undefined, signal === undefined ? undefined : { signal });
+        } catch {
+          throw abortedWhileQueued();
+        }
+      }
+    }
+  }
+
   async *doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncGenerator<StreamPart> {
     const turn = planChatGPTWebTurn(prompt);
     const ids = newRequestIds();
@@ -141,17 +180,7 @@ export class ChatGPTWebChatModel implements ChatModel {
 
     const release = await accountQueue(this.#accountKey).acquire(options.signal, abortedWhileQueued);
     try {
-      const response = await postOrThrow(
-        {
-          provider: PROVIDER,
-          url: this.#url,
-          headers: { accept: 'text/event-stream', authorization: `Bearer ${this.#accessToken}` },
-          body,
-          signal: options.signal,
-          timeouts: this.#timeouts,
-        },
-        (status, headers, text) => httpError(status, headers, text, this.#accessToken),
-      );
+      const response = await this.#post(body, options.signal);
       const contentType = headerValue(response.headers, 'content-type') ?? '';
       if (!contentType.includes('text/event-stream')) {
         const text = await readBodyText(PROVIDER, response, options.signal).catch(() => '');
