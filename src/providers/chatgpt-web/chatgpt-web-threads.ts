@@ -6,11 +6,10 @@
  * `{"title": ...}` (the backend also stores it).
  */
 
-import { request } from 'undici';
 import {
   parseJsonOrUndefined,
+  postUpstream,
   readBodyText,
-  transportError,
   type UpstreamTimeouts,
 } from '../shared/upstream-http.ts';
 import { ProviderError, type UpstreamThreads } from '../spec.ts';
@@ -73,20 +72,16 @@ export class ChatGPTWebThreads implements UpstreamThreads {
     signal: AbortSignal | undefined,
   ): Promise<string> {
     const { base, accessToken, timeouts } = this.#settings;
-    let response: Awaited<ReturnType<typeof request>>;
-    try {
-      response = await request(`${base}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-        body: JSON.stringify(body),
-        headersTimeout: timeouts.headersTimeoutMs,
-        bodyTimeout: timeouts.bodyTimeoutMs,
-        ...(signal === undefined ? {} : { signal }),
-      });
-    } catch (error) {
-      throw transportError(PROVIDER, error, signal);
-    }
-    const answer = { status: response.statusCode, headers: response.headers, body: response.body };
+    // The shared pool: these calls reuse the connections the answers opened.
+    const answer = await postUpstream({
+      provider: PROVIDER,
+      method,
+      url: `${base}${path}`,
+      headers: { authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify(body),
+      signal,
+      timeouts,
+    });
     // Read even a success to its end: the connection then goes back to the pool.
     const text = await readBodyText(PROVIDER, answer, signal);
     if (answer.status >= 200 && answer.status < 300) return text;

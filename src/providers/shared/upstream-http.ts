@@ -27,6 +27,8 @@ const sharedAgent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 6
 
 export interface UpstreamPost {
   readonly provider: string;
+  /** POST unless set (ChatGPT's backend renames and hides conversations with PATCH). */
+  readonly method?: 'POST' | 'PATCH';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -44,7 +46,7 @@ export interface UpstreamResponse {
 export async function postUpstream(post: UpstreamPost): Promise<UpstreamResponse> {
   try {
     const response = await request(post.url, {
-      method: 'POST',
+      method: post.method ?? 'POST',
       headers: { 'content-type': 'application/json', ...post.headers },
       body: post.body,
       dispatcher: sharedAgent,
