@@ -6,7 +6,8 @@
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { LocalChatModel } from './providers/local/local-chat-model.ts';
-import { createModelRegistry, localModelName } from './providers/registry.ts';
+import { defaultModelId } from './providers/local/resolve-model-path.ts';
+import { createModelRegistry } from './providers/registry.ts';
 import { describeStoreLocation, openStore } from './store/open-store.ts';
 
 /** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
@@ -62,9 +63,9 @@ async function main(): Promise<void> {
       'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',
     );
   }
-  if (config.local !== undefined) {
+  if (config.localModel !== undefined) {
     // Loaded now rather than by the first request (an `hf:` model is fetched once, with progress).
-    const local = models.resolve(localModelName(config.local.model));
+    const local = models.resolve(defaultModelId(config.localModel));
     const started = Date.now();
     if (local instanceof LocalChatModel) {
       local

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeChatGPTWeb } from './support/fake-chatgpt-web.ts';
-import { type ServerProcess, startServer } from './support/server-process.ts';
+import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
 
 interface AskAnswer {
   code: number;
@@ -39,12 +39,7 @@ describe('the server over ChatGPT’s web backend', () => {
   let dataDir: string;
 
   const post = (path: string, body: Record<string, unknown>, signal?: AbortSignal) =>
-    fetch(`${server.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    postJson(server, path, body, signal);
   const ask = async (body: Record<string, unknown>): Promise<AskAnswer> => {
     const response = await post('/ask', body);
     assert.equal(response.status, 200, await response.clone().text());
@@ -56,9 +51,7 @@ describe('the server over ChatGPT’s web backend', () => {
         messages: NativeMessage[];
       }
     ).messages;
-  const conversationPosts = () =>
-    backend.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/conversation'));
-  const lastBody = () => conversationPosts().at(-1)?.body as UpstreamBody;
+  const lastBody = () => backend.conversationRequests().at(-1)?.body as UpstreamBody;
 
   before(async () => {
     backend = await FakeChatGPTWeb.start();
@@ -85,7 +78,10 @@ describe('the server over ChatGPT’s web backend', () => {
     assert.equal(upstreamFirst.conversation_id, undefined, 'a new conversation upstream');
     assert.equal(upstreamFirst.model, 'auto');
     assert.deepEqual(upstreamFirst.messages?.[0]?.content.parts, ['Hello']);
-    assert.equal(conversationPosts().at(-1)?.headers.authorization, 'Bearer eyJhbGciOi.seed-token.sig');
+    assert.equal(
+      backend.conversationRequests().at(-1)?.headers.authorization,
+      'Bearer eyJhbGciOi.seed-token.sig',
+    );
 
     const second = (await ask({ msg: 'Second', ...ids(first) })).data;
     assert.equal(second.message, 'echo: Second (turn 2)', 'the backend threaded it');
@@ -181,7 +177,7 @@ describe('the server over ChatGPT’s web backend', () => {
       const response = await post('/ask', { msg: 'a long story', stream: true }, controller.signal);
       await response.body?.getReader().read();
       controller.abort();
-      const request = conversationPosts().at(-1);
+      const request = backend.conversationRequests().at(-1);
       await request?.settled;
       assert.equal(request?.clientClosedEarly, true);
     } finally {

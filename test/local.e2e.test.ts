@@ -13,7 +13,7 @@ import { LocalChatModel } from '../src/providers/local/local-chat-model.ts';
 import { disposeLocalEngines } from '../src/providers/local/local-engine.ts';
 import type { ModelRegistry } from '../src/providers/registry.ts';
 import type { CallOptions, PromptMessage, StreamPart } from '../src/providers/spec.ts';
-import { type ServerProcess, startServer } from './support/server-process.ts';
+import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
 import { buildTestApp, parseSse } from './support/test-app.ts';
 import { TINY_ANSWER, writeTinyGguf } from './support/tiny-gguf.ts';
 
@@ -178,12 +178,7 @@ describe('the server started on a GGUF file alone (PARLEY_LOCAL_MODEL), and a ro
   });
 
   const post = (path: string, body: Record<string, unknown>, signal?: AbortSignal) =>
-    fetch(`${server.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    postJson(server, path, body, signal);
 
   it('answers /ask with the model named after the file, lists it, and serves the route', async () => {
     const response = await post('/ask', { msg: 'Who are you?' });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { type ServerProcess, startServer } from './support/server-process.ts';
+import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
 
 describe('routes over several deployments', () => {
   let a: FakeOpenAIUpstream;
@@ -22,12 +22,7 @@ describe('routes over several deployments', () => {
   let dataDir: string;
 
   const post = (path: string, body: Record<string, unknown>, signal?: AbortSignal) =>
-    fetch(`${server.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    postJson(server, path, body, signal);
   const complete = (model: string, content: string) =>
     post('/v1/chat/completions', { model, messages: [{ role: 'user', content }] });
 

@@ -129,19 +129,19 @@ export class KeyService {
     };
   }
 
-  /** True once any live key exists: then every request must carry one. */
   /** `authRequired` without a wait when the answer is known (the hot path); undefined otherwise. */
   authRequiredNow(): boolean | undefined {
     if (this.#keysExist || this.#now() - this.#checkedAt < NO_KEYS_RECHECK_MS) return this.#keysExist;
     return undefined;
   }
 
+  /** True once any live key exists: then every request must carry one. */
   async authRequired(): Promise<boolean> {
+    const known = this.authRequiredNow();
+    if (known !== undefined) return known;
     const now = this.#now();
-    if (!this.#keysExist && now - this.#checkedAt >= NO_KEYS_RECHECK_MS) {
-      this.#checkedAt = now;
-      this.#keysExist = await this.#store.hasActiveKeys(now);
-    }
+    this.#checkedAt = now;
+    this.#keysExist = await this.#store.hasActiveKeys(now);
     return this.#keysExist;
   }
 

@@ -35,15 +35,15 @@ export interface AnthropicConfig {
 }
 
 export interface ChatGptWebConfig {
-  /** Ends with `/`: `https://chatgpt.com/backend-api/`, or a reverse proxy's `.../api/`. */
+  /** `https://chatgpt.com/backend-api/`, or a reverse proxy's `.../api/` (the provider adds a missing `/`). */
   readonly baseUrl: string;
   /** The account's access token; never logged. */
   readonly accessToken: string;
 }
 
-export interface LocalModelConfig {
-  /** A GGUF file's path, or an `hf:` URI fetched once into `modelsDir`. */
-  readonly model: string;
+/** The embedded llama.cpp engine's settings (for `PARLEY_LOCAL_MODEL` and `local` deployments). */
+export interface LocalEngineConfig {
+  /** Where `hf:` models are fetched to. */
   readonly modelsDir: string;
   /** `false` for the CPU; a GPU needs its build of node-llama-cpp installed. */
   readonly gpu: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
@@ -62,9 +62,9 @@ export interface Config {
   readonly anthropic?: AnthropicConfig;
   /** ChatGPT's web backend with an account's access token (the seed's upstream). */
   readonly chatgptWeb?: ChatGptWebConfig;
-  /** The embedded llama.cpp engine; its settings also serve `local` deployments. */
-  readonly local?: LocalModelConfig;
-  readonly localEngine: Omit<LocalModelConfig, 'model'>;
+  /** A GGUF file's path, or an `hf:` URI, run by the embedded llama.cpp engine. */
+  readonly localModel?: string;
+  readonly localEngine: LocalEngineConfig;
   /** From the config file: named upstreams, and public model names routed over them. */
   readonly deployments: readonly DeploymentConfig[];
   readonly routes: readonly RouteConfig[];
@@ -118,7 +118,7 @@ export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
 const LOCAL_GPUS = ['cpu', 'auto', 'cuda', 'vulkan', 'metal'] as const;
-const parseLocalGpu = (value: (typeof LOCAL_GPUS)[number]): LocalModelConfig['gpu'] =>
+const parseLocalGpu = (value: (typeof LOCAL_GPUS)[number]): LocalEngineConfig['gpu'] =>
   value === 'cpu' ? false : value;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -145,7 +145,7 @@ export function loadConfig(environment: Environment): Config {
   const chatgptBaseUrl = reader.url('CHATGPT_BASE_URL', ['http:', 'https:']);
   const localModel = reader.string('PARLEY_LOCAL_MODEL');
   const localThreads = reader.optionalInteger('PARLEY_LOCAL_THREADS', 1, 1024);
-  const localEngine: Omit<LocalModelConfig, 'model'> = {
+  const localEngine: LocalEngineConfig = {
     modelsDir: reader.string('PARLEY_MODELS_DIR') ?? './data/models',
     gpu: parseLocalGpu(reader.oneOf('PARLEY_LOCAL_GPU', LOCAL_GPUS, 'cpu')),
     ...(localThreads === undefined ? {} : { threads: localThreads }),
@@ -186,7 +186,7 @@ export function loadConfig(environment: Environment): Config {
     chatgptAccessToken === undefined
       ? undefined
       : {
-          baseUrl: `${(chatgptBaseUrl ?? DEFAULT_CHATGPT_BASE_URL).replace(/\/+$/, '')}/`,
+          baseUrl: chatgptBaseUrl ?? DEFAULT_CHATGPT_BASE_URL,
           accessToken: chatgptAccessToken,
         };
 
@@ -198,7 +198,7 @@ export function loadConfig(environment: Environment): Config {
     ...(openai === undefined ? {} : { openai }),
     ...(anthropic === undefined ? {} : { anthropic }),
     ...(chatgptWeb === undefined ? {} : { chatgptWeb }),
-    ...(localModel === undefined ? {} : { local: { model: localModel, ...localEngine } }),
+    ...(localModel === undefined ? {} : { localModel }),
     localEngine,
     deployments: file.deployments,
     routes: file.routes,

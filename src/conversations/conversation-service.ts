@@ -232,12 +232,9 @@ export class ConversationService {
     // An upstream that keeps the conversation gets only the new message: nothing to summarize.
     const summarize =
       this.#summaries && conversation !== undefined && input.store !== false && model.threads === undefined;
-    let { prompt, sources } = buildPromptWithSources(
-      path,
-      input.inputs,
-      input.instructions,
-      conversation?.systemPrompt,
-    );
+    const promptOf = (messages: readonly MessageRecord[]) =>
+      buildPromptWithSources(messages, input.inputs, input.instructions, conversation?.systemPrompt);
+    let { prompt, sources } = promptOf(path);
     const keepLast = Math.max(1, input.inputs.length);
     const reserve = input.options?.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
     let plan: ContextPlan;
@@ -266,12 +263,7 @@ export class ConversationService {
         if (plan.droppedMessages === 0) {
           // All that was read fits: older messages may fit too, so the whole path is needed.
           path = await this.#store.getPath(input.owner, conversation.id, leaf.id);
-          ({ prompt, sources } = buildPromptWithSources(
-            path,
-            input.inputs,
-            input.instructions,
-            conversation.systemPrompt,
-          ));
+          ({ prompt, sources } = promptOf(path));
           plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
         } else {
           // The window dropped some of what was read: everything older goes too. Count it.

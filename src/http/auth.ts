@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type KeyService, LOCAL_PRINCIPAL, type Principal } from '../access/keys.ts';
 import { ParleyError } from '../errors.ts';
+import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
 declare module 'fastify' {
@@ -35,10 +36,7 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
     if (OPEN_PATHS.has(path) || path.startsWith('/docs/')) return done();
     // Without keys every request is the local principal, whatever it sends (SDKs always send a key).
     if (keys.authRequiredNow() === false) return done();
-    // After an error answer the hook must not call `done`: the reply is sent.
-    authenticate(keys, request, reply).then((proceed) => {
-      if (proceed) done();
-    }, done);
+    doneWhen(authenticate(keys, request, reply), done);
   });
 }
 

@@ -6,6 +6,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Limiter, RateLimitError } from '../access/limiter.ts';
+import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
 /** The routes that generate, as `METHOD url-pattern`. */
@@ -29,9 +30,7 @@ export function registerLimits(
   app.addHook('preHandler', (request, reply, done) => {
     if (request.principal.keyId === null) return done();
     if (!GENERATING_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return done();
-    admit(request, reply).then((proceed) => {
-      if (proceed) done();
-    }, done);
+    doneWhen(admit(request, reply), done);
   });
 
   /** Holds the request's share of the limits until it closes; false when it answered a 429. */

@@ -11,7 +11,7 @@
 
 import type { Config } from '../config/config.ts';
 import type { DeploymentConfig } from '../config/routing-config.ts';
-import { LocalChatModel } from './local/local-chat-model.ts';
+import { defaultModelId } from './local/resolve-model-path.ts';
 import { createProviderModel, type ProviderModelSpec } from './provider-factory.ts';
 import { DeploymentHealth } from './routing/deployment-health.ts';
 import { type AttemptListener, RoutedChatModel } from './routing/routed-chat-model.ts';
@@ -117,7 +117,7 @@ function directProviders(config: Config): DirectProvider[] {
       defaultModel,
       make: (modelId) => createProviderModel({ ...spec, model: modelId }, config),
     });
-  const { openai, chatgptWeb, anthropic, local } = config;
+  const { openai, chatgptWeb, anthropic, localModel } = config;
   if (openai !== undefined) {
     // No prefix: OpenAI-compatible routers (OpenRouter) take names like `openai/gpt-4o` themselves.
     add('', OPENAI_FALLBACK_MODEL, {
@@ -140,21 +140,13 @@ function directProviders(config: Config): DirectProvider[] {
       apiKey: anthropic.apiKey,
     });
   }
-  if (local !== undefined) {
+  if (localModel !== undefined) {
     // One file, whatever name reached it.
     providers.push({
       prefix: 'local',
-      defaultModel: localModelName(local.model),
-      make: () => createProviderModel({ provider: 'local', model: local.model }, config),
+      defaultModel: defaultModelId(localModel),
+      make: () => createProviderModel({ provider: 'local', model: localModel }, config),
     });
   }
   return providers;
-}
-
-/**
- * The public name of the local model: its file's name without `.gguf` (an `hf:` URI without `hf:`).
- * @example localModelName('/models/Qwen3-0.6B-Q8_0.gguf') // 'Qwen3-0.6B-Q8_0'
- */
-export function localModelName(model: string): string {
-  return new LocalChatModel({ modelPath: model }).modelId;
 }

@@ -116,7 +116,9 @@ export class FakeChatGPTWeb {
 
   /** The `POST conversation` requests so far. */
   conversationRequests(): RecordedRequest[] {
-    return this.requests.filter((request) => request.method === 'POST');
+    return this.requests.filter(
+      (request) => request.method === 'POST' && request.path.endsWith('/conversation'),
+    );
   }
 
   /** The texts from the root to a message, oldest first (the root's empty text left out). */

@@ -86,3 +86,18 @@ export async function runServerToExit(
   clearTimeout(timer);
   return { code, output: output() };
 }
+
+/** POSTs a JSON body to a path of the server; `signal` aborts it (a client that leaves). */
+export function postJson(
+  server: ServerProcess,
+  path: string,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal === undefined ? {} : { signal }),
+  });
+}

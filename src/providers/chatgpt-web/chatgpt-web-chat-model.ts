@@ -68,6 +68,10 @@ export function normalizeBaseUrl(baseUrl: string): string {
   return `${trimmed.replace(/\/+$/, '')}/`;
 }
 
+/** Tries of one message while the account is busy with another client's, and the wait between them. */
+const BUSY_ATTEMPTS = 4;
+const BUSY_WAIT_MS = 1_000;
+
 /**
  * @example
  * const model = new ChatGPTWebChatModel({
@@ -77,10 +81,6 @@ export function normalizeBaseUrl(baseUrl: string): string {
  * });
  * for await (const part of model.doStream([{ role: 'user', content: 'Hi' }], {})) console.log(part);
  */
-/** Tries of one message while the account is busy with another client's, and the wait between them. */
-const BUSY_ATTEMPTS = 4;
-const BUSY_WAIT_MS = 1_000;
-
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
   /** The web backend takes text only: no tools, no response format, no sampling settings. */
@@ -124,11 +124,6 @@ export class ChatGPTWebChatModel implements ChatModel {
   }
 
   /**
-   * Waits for the account, sends the turn, and yields `upstream-refs` (with or before the first
-   * text), the text deltas, then `finish`. The account is free again when the stream ends, fails,
-   * or its reader stops.
-   */
-  /**
    * Sends the message. The queue keeps this process's calls apart, but other clients of the account
    * (another replica, the user's browser) may be answering: "only one message at a time" is waited
    * out a few times before it is the caller's error.
@@ -160,6 +155,11 @@ export class ChatGPTWebChatModel implements ChatModel {
     }
   }
 
+  /**
+   * Waits for the account, sends the turn, and yields `upstream-refs` (with or before the first
+   * text), the text deltas, then `finish`. The account is free again when the stream ends, fails,
+   * or its reader stops.
+   */
   async *doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncGenerator<StreamPart> {
     const turn = planChatGPTWebTurn(prompt);
     const ids = newRequestIds();

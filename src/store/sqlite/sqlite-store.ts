@@ -310,9 +310,9 @@ class SqliteStore implements Store {
   ): Promise<readonly MessageRecord[]> {
     const rows =
       parentId === null
-        ? this.#statements.getRoots.all(conversationId, owner)
-        : this.#statements.getChildren.all(conversationId, parentId, owner);
-    return (rows as unknown as MessageRow[]).map(toMessage);
+        ? allMessageRows(this.#statements.getRoots, conversationId, owner)
+        : allMessageRows(this.#statements.getChildren, conversationId, parentId, owner);
+    return rows.map(toMessage);
   }
 
   async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
