@@ -1,10 +1,15 @@
 /**
  * The arms of the benchmark and how each is started: the mock upstream (on the load's core), and
- * on the server core the bare Node proxy, Portkey and Parley as an operator starts it
- * (`node src/main.ts`, configured by environment, ready when `GET /healthz` answers).
+ * on the server core the bare Node proxy, Portkey and Parley as an operator starts it (`npm start`:
+ * the build in `dist/` with the start script's flags, configured by environment, ready when
+ * `GET /healthz` answers).
  */
 
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
+import { startArguments } from '../scripts/start-command.ts';
 import type { Target } from './client.ts';
 import { type BenchProcess, freePort, startNode } from './processes.ts';
 
@@ -40,6 +45,19 @@ function memoryProbe(paths: BenchPaths, file: string | undefined) {
   };
 }
 
+/**
+ * The bare proxy as plain JavaScript (its types stripped once into the run's folder), so that it
+ * runs as Parley's build does: neither arm carries Node's type stripper in memory.
+ */
+function bareProxyScript(paths: BenchPaths): string {
+  const script = join(paths.work, 'bare-proxy.mjs');
+  if (!existsSync(script)) {
+    const source = readFileSync(join(paths.root, 'bench/bare-proxy.ts'), 'utf8');
+    writeFileSync(script, stripTypeScriptTypes(source));
+  }
+  return script;
+}
+
 export function startBareProxy(
   paths: BenchPaths,
   cores: Cores,
@@ -49,7 +67,7 @@ export function startBareProxy(
   const probe = memoryProbe(paths, memoryFile);
   return startNode({
     name: 'bare-proxy',
-    args: [...probe.flags, join(paths.root, 'bench/bare-proxy.ts')],
+    args: [...probe.flags, bareProxyScript(paths)],
     env: { UPSTREAM: upstreamOrigin, ...probe.env },
     cpu: cores.server,
     logFile: join(paths.work, 'bare-proxy.log'),
@@ -68,6 +86,15 @@ export interface ParleyStart {
   readonly memoryFile?: string;
 }
 
+/**
+ * Builds `dist/` as `npm start` does before it runs (the bench then starts the build itself, with
+ * the start script's flags, so that it can pin the process and add its probes).
+ */
+export function buildParley(paths: BenchPaths): void {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: paths.root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
 export async function startParley(
   paths: BenchPaths,
   cores: Cores,
@@ -78,7 +105,7 @@ export async function startParley(
   return startNode({
     name: start.name,
     cwd: paths.root,
-    args: [...probe.flags, ...(start.nodeFlags ?? []), join(paths.root, 'src/main.ts')],
+    args: [...probe.flags, ...(start.nodeFlags ?? []), ...startArguments(paths.root)],
     env: {
       ...probe.env,
       HOST: '127.0.0.1',

@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { startArguments } from '../scripts/start-command.ts';
 import type { LatencyArm, MemoryRepeat, Results, StreamArm, ThroughputRepeat } from './results.ts';
 import {
   fixed,
@@ -479,11 +480,12 @@ export function writeReport(results: Results, path: string): string {
     '## Method',
     '',
     '- **Arms**, all on 127.0.0.1, all talking to one mock upstream: *direct* (the client calls the upstream), ' +
-      'the *bare Node proxy* (`bench/bare-proxy.ts`: `node:http`, keep-alive agent, parses nothing — the most a Node ' +
-      'gateway can do here), *Portkey* `@portkey-ai/gateway@1.15.2` (installed by the bench into `.cache/bench/portkey` ' +
+      'the *bare Node proxy* (`bench/bare-proxy.ts`, run as JavaScript with its types stripped: `node:http`, keep-alive ' +
+      'agent, parses nothing — the most a Node gateway can do here), *Portkey* `@portkey-ai/gateway@1.15.2` (installed by the bench into `.cache/bench/portkey` ' +
       'with `@hono/node-server@1.13.5`, headless, `NODE_ENV=production`, bound to loopback by `bench/loopback-preload.cjs`, ' +
       'routed with `x-portkey-provider: openai` and `x-portkey-custom-host`), and *Parley* started as an operator does ' +
-      '(`node src/main.ts`, SQLite in WAL, configured by environment, ready when `GET /healthz` answers) with ' +
+      `(\`npm start\`: \`npm run build\` into \`dist/\`, then \`node ${startArguments(resolve(import.meta.dirname, '..')).join(' ')}\`; SQLite in WAL, ` +
+      'configured by environment, ready when `GET /healthz` answers) with ' +
       '`PARLEY_LOG_LEVEL=warn` and, as a second arm, `info` (one JSON line per request and per response, to a file).',
     '- **Mock upstream** (`bench/mock-upstream.ts`): OpenAI `chat.completion` JSON, or a stream whose first content ' +
       'chunk goes at once and the rest every *interval*; no logging, keep-alive, request bodies not parsed.',

@@ -14,6 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BenchPaths,
+  buildParley,
   type Cores,
   chatTarget,
   origin,
@@ -201,6 +202,8 @@ async function main(): Promise<void> {
     search: [],
     profiles: [],
   };
+  log('building Parley as npm start does (npm run build)');
+  buildParley(paths);
   if (profileOnly) {
     const upstream = track(await startMockUpstream(paths, CORES));
     const profiles = await profileParley({

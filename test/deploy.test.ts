@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { startArguments } from '../scripts/start-command.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createModelRegistry } from '../src/providers/registry.ts';
 
@@ -22,8 +23,12 @@ describe('deployment files', () => {
     assert.match(dockerfile, /^RUN npm ci\b/m);
     // The local engine's prebuilt binaries are optional dependencies of node-llama-cpp: kept.
     assert.doesNotMatch(dockerfile, /--omit=optional/);
-    assert.equal(packageJson.scripts.start, 'node src/main.ts');
-    assert.match(dockerfile, /^CMD \["node", "src\/main\.ts"\]$/m);
+    // npm start builds dist/ first; the image builds it once and runs what npm start runs.
+    assert.match(packageJson.scripts.prestart ?? '', /npm run build/);
+    assert.match(dockerfile, /^RUN npm run build\b/m);
+    assert.match(dockerfile, /^COPY --from=dependencies \/app\/dist \.\/dist$/m);
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    assert.deepEqual(JSON.parse(cmd ?? '[]'), ['node', ...startArguments(root)]);
     assert.match(dockerfile, /^USER node$/m);
     // The port it exposes is the one the config listens on by default.
     const exposed = /^EXPOSE (\d+)$/m.exec(dockerfile)?.[1];

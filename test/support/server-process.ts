@@ -20,9 +20,15 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Spawns `node src/main.ts` with only this environment (and PATH), collecting its output. */
-function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [resolve(root, 'src/main.ts')], {
+/** Node's arguments for the sources (`node src/main.ts`); tests of the build pass their own. */
+const SOURCE_START = [resolve(root, 'src/main.ts')];
+
+/** Spawns `node <args>` with only this environment (and PATH), collecting its output. */
+function spawnServer(
+  env: Record<string, string>,
+  args: readonly string[] = SOURCE_START,
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,15 +42,22 @@ function spawnServer(env: Record<string, string>): { child: ChildProcess; output
   return { child, output: () => output };
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const { child, output: outputOf } = spawnServer({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    PARLEY_LOG_LEVEL: 'info',
-    // Background title requests would reach the fake upstreams: tests that want them turn them on.
-    PARLEY_AUTO_TITLES: 'false',
-    ...env,
-  });
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: readonly string[] = SOURCE_START,
+): Promise<ServerProcess> {
+  const { child, output: outputOf } = spawnServer(
+    {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      PARLEY_LOG_LEVEL: 'info',
+      // Background title requests would reach the fake upstreams: tests that want them turn them on.
+      PARLEY_AUTO_TITLES: 'false',
+      ...env,
+    },
+    args,
+  );
   const exited = once(child, 'exit');
 
   const deadline = Date.now() + timeoutMs;
