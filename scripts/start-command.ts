@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The arguments after `node` in the `start` script, e.g. `['--max-semi-space-size=4', 'dist/main.js']`. */
+/** The arguments after `node` in the `start` script, e.g. `['--max-semi-space-size=8', 'dist/main.js']`. */
 export function startArguments(root: string): string[] {
   const packageJson = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
     scripts?: Record<string, string>;
