@@ -1,17 +1,19 @@
 /**
- * Token counting with a real tokenizer for the model's family (gpt-tokenizer): `cl100k_base` for
- * GPT-4 and GPT-3.5, `o200k_base` for GPT-4o, GPT-4.1, o-series and GPT-5 — and, as an estimate,
- * for other families, whose providers report their own counts (those are used when present).
- * Each encoding loads on first need; counts are cached per message text, since a conversation's
- * history is the same text turn after turn.
+ * Token counting with a real tokenizer for the model's family (`bpe-token-counter.ts`, OpenAI's
+ * vocabularies in typed arrays): `cl100k_base` for GPT-4 and GPT-3.5, `o200k_base` for GPT-4o,
+ * GPT-4.1, o-series and GPT-5 — and, as an estimate, for other families, whose providers report
+ * their own counts (those are used when present). Special-token strings in the text count as
+ * ordinary text. Each encoding loads on first need (~4 MB); counts are cached per message text,
+ * since a conversation's history is the same text turn after turn.
  */
 
 import type { PromptMessage } from '../providers/spec.ts';
+import { type Encoding, loadTokenCounter } from './bpe-token-counter.ts';
 
 /** The framing a chat template adds around each message. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-export type Encoding = 'o200k_base' | 'cl100k_base';
+export type { Encoding };
 
 /** The encoding of a model family. */
 export function encodingFor(modelName: string): Encoding {
@@ -24,10 +26,7 @@ const loaded = new Map<Encoding, Promise<CountTokens>>();
 export function loadTokenizer(encoding: Encoding = 'o200k_base'): Promise<CountTokens> {
   let tokenizer = loaded.get(encoding);
   if (tokenizer === undefined) {
-    tokenizer =
-      encoding === 'o200k_base'
-        ? import('gpt-tokenizer').then((module) => module.countTokens)
-        : import('gpt-tokenizer/encoding/cl100k_base').then((module) => module.countTokens);
+    tokenizer = loadTokenCounter(encoding);
     loaded.set(encoding, tokenizer);
   }
   return tokenizer;

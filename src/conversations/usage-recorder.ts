@@ -1,7 +1,8 @@
 /**
  * Accounting: one usage row per generation — who, which model and provider, tokens in and out,
  * latency, time to first token, outcome. Tokens come from the provider; when it reports none,
- * Parley counts them with a real tokenizer (`gpt-tokenizer`, o200k_base, loaded on first need).
+ * Parley counts them with a real tokenizer (`token-count.ts`, the model family's encoding, loaded
+ * on first need).
  * Writing happens after the answer, off the request's path; a failure to write is logged, never
  * thrown at a client.
  */
