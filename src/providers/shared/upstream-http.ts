@@ -5,8 +5,9 @@
  */
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent, type Dispatcher, errors, request } from 'undici';
+import { Agent, errors } from 'undici';
 import { ProviderError, type ResponseHeaders } from '../spec.ts';
+import { BodyDispatchHandler, type UpstreamHead } from './upstream-body.ts';
 
 /** How long an upstream may take to send its headers, and to go quiet between two body chunks. */
 export interface UpstreamTimeouts {
@@ -36,25 +37,26 @@ export interface UpstreamPost {
   readonly timeouts: UpstreamTimeouts;
 }
 
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: ResponseHeaders;
-  readonly body: Dispatcher.ResponseData['body'];
-}
+export type UpstreamResponse = UpstreamHead;
 
 /** POSTs a JSON body. Resolves with any HTTP status; rejects only with a `ProviderError`. */
 export async function postUpstream(post: UpstreamPost): Promise<UpstreamResponse> {
   try {
-    const response = await request(post.url, {
-      method: post.method ?? 'POST',
-      headers: { 'content-type': 'application/json', ...post.headers },
-      body: post.body,
-      dispatcher: sharedAgent,
-      headersTimeout: post.timeouts.headersTimeoutMs,
-      bodyTimeout: post.timeouts.bodyTimeoutMs,
-      ...(post.signal === undefined ? {} : { signal: post.signal }),
+    const url = new URL(post.url);
+    return await new Promise<UpstreamHead>((resolve, reject) => {
+      sharedAgent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: post.method ?? 'POST',
+          headers: { 'content-type': 'application/json', ...post.headers },
+          body: post.body,
+          headersTimeout: post.timeouts.headersTimeoutMs,
+          bodyTimeout: post.timeouts.bodyTimeoutMs,
+        },
+        new BodyDispatchHandler(post.signal, resolve, reject),
+      );
     });
-    return { status: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {
     throw transportError(post.provider, error, post.signal);
   }
@@ -110,8 +112,8 @@ export async function* readServerSentEvents(
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
   try {
-    for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    for (let chunk = await response.body.read(); chunk !== null; chunk = await response.body.read()) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
       while (pending.length > 0) yield pending.shift() as EventSourceMessage;
     }
     parser.feed(decoder.decode());
@@ -134,15 +136,11 @@ const RELEASE_DEADLINE_MS = 2_000;
  * that cancelled), a large rest or a slow upstream closes the connection instead.
  */
 export function releaseBody(response: UpstreamResponse, signal: AbortSignal | undefined): void {
-  const body = response.body;
-  if (body.destroyed || body.readableEnded) return;
   const deadline = AbortSignal.timeout(RELEASE_DEADLINE_MS);
-  body
-    .dump({
-      limit: RELEASE_LIMIT_BYTES,
-      signal: signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
-    })
-    .catch(() => {});
+  response.body.discard(
+    RELEASE_LIMIT_BYTES,
+    signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
+  );
 }
 
 /** Turns what undici (or the abort signal) threw into a `ProviderError` with no secrets in it. */
