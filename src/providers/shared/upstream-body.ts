@@ -31,6 +31,8 @@ export class UpstreamBody {
   /** Discarding: chunks are dropped and counted against this limit. */
   #discardLimit: number | undefined;
   #discarded = 0;
+  /** Stops watching the discard's abort signal once the body is over. */
+  #stopDiscarding: (() => void) | undefined;
 
   constructor(controller: Dispatcher.DispatchController) {
     this.#controller = controller;
@@ -86,7 +88,7 @@ export class UpstreamBody {
     }
     const onAbort = () => this.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
-    this.#wake = () => signal.removeEventListener('abort', onAbort);
+    this.#stopDiscarding = () => signal.removeEventListener('abort', onAbort);
     if (this.#controller.paused) this.#controller.resume();
   }
 
@@ -119,6 +121,7 @@ export class UpstreamBody {
   }
 
   #notify(): void {
+    if (this.#ended || this.#failure !== undefined) this.#stopDiscarding?.();
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();

@@ -136,6 +136,7 @@ const RELEASE_DEADLINE_MS = 2_000;
  * that cancelled), a large rest or a slow upstream closes the connection instead.
  */
 export function releaseBody(response: UpstreamResponse, signal: AbortSignal | undefined): void {
+  if (response.body.ended || response.body.failed) return;
   const deadline = AbortSignal.timeout(RELEASE_DEADLINE_MS);
   response.body.discard(
     RELEASE_LIMIT_BYTES,
