@@ -3,9 +3,15 @@
  * delete. Unknown and foreign ids are both "not found".
  */
 
+import { Readable } from 'node:stream';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { ownerOf } from '../owner.ts';
-import { toChatGptConversationJson, toUnixSeconds } from './chatgpt-mapping.ts';
+import {
+  chatGptConversationJsonPieces,
+  NODES_PER_PIECE,
+  toChatGptConversationJson,
+  toUnixSeconds,
+} from './chatgpt-mapping.ts';
 import type { SeedApp } from './seed-app.ts';
 import { ConversationParams, ListQuery, TitleBody } from './seed-schemas.ts';
 
@@ -15,7 +21,13 @@ const MAX_PAGE_SIZE = 100;
 export function registerConversationRoutes(app: SeedApp, conversations: ConversationService): void {
   app.get('/conversation/:id', { schema: { params: ConversationParams } }, async (request, reply) => {
     const history = await conversations.history(ownerOf(request), request.params.id);
-    return reply.type('application/json; charset=utf-8').send(toChatGptConversationJson(history));
+    reply.type('application/json; charset=utf-8');
+    // A long history goes out piece by piece (chunked) while the rest is written; a short one whole.
+    return reply.send(
+      history.messages.length <= NODES_PER_PIECE
+        ? toChatGptConversationJson(history)
+        : Readable.from(chatGptConversationJsonPieces(history), { objectMode: false }),
+    );
   });
 
   app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
+import { LOCAL_PRINCIPAL } from '../../access/keys.ts';
 import { ProviderError } from '../../providers/spec.ts';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
@@ -342,6 +343,44 @@ describe('seed API', () => {
       assert.equal(typeof body.msg, 'string');
       assert.ok(body.msg.length > 0);
     }
+  });
+
+  it('sends a long history piece by piece, the same JSON as a short one would be', async () => {
+    // 1,100 messages: two full pieces of NODES_PER_PIECE and a partial one, sent chunked.
+    const conversationId = randomUUID();
+    const ids = Array.from({ length: 1_100 }, () => randomUUID());
+    await parley.store.beginTurn({
+      owner: LOCAL_PRINCIPAL.owner,
+      conversationId,
+      newConversation: { id: conversationId, title: 'long one', model: 'scripted-model' },
+      messages: ids.map((id, index) => ({
+        id,
+        parentId: ids[index - 1] ?? null,
+        role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: `message "${index}" \u00e9\n`,
+        status: 'completed' as const,
+      })),
+      now: 1_000,
+    });
+    const response = await parley.app.inject({ method: 'GET', url: `/conversation/${conversationId}` });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['transfer-encoding'], 'chunked');
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    const history = response.json() as {
+      title: string;
+      current_node: string;
+      mapping: Record<
+        string,
+        { parent: string | null; children: string[]; message: { content: { parts: string[] } } }
+      >;
+    };
+    assert.equal(history.title, 'long one');
+    assert.equal(Object.keys(history.mapping).length, 1_100);
+    assert.equal(history.current_node, ids.at(-1));
+    const middle = history.mapping[ids[600] ?? ''];
+    assert.equal(middle?.parent, ids[599]);
+    assert.deepEqual(middle?.children, [ids[601]]);
+    assert.deepEqual(middle?.message.content.parts, ['message "600" \u00e9\n']);
   });
 
   it('answers unknown and malformed ids on the history routes with 404 and 400', async () => {
