@@ -5,13 +5,13 @@
  * and shared, so making a `LocalChatModel` is cheap.
  */
 
+import { PartQueue } from '../shared/part-queue.ts';
 import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../spec.ts';
 import { ProviderError } from '../spec.ts';
 import { convertToLlamaChatHistory } from './convert-to-llama-chat-history.ts';
 import { type EngineSettings, type LocalEngine, type LocalGpu, loadLocalEngine } from './local-engine.ts';
 import { abortedError, localError, messageOf, PROVIDER, throwIfAborted } from './local-error.ts';
 import { mapLocalStopReason } from './map-local-stop-reason.ts';
-import { PartQueue } from './part-queue.ts';
 import { defaultCacheDir, defaultModelId } from './resolve-model-path.ts';
 
 export type { LocalGpu } from './local-engine.ts';

@@ -10,9 +10,11 @@
 
 import type { Dispatcher } from 'undici';
 import type { ResponseHeaders } from '../spec.ts';
+import { PartQueue } from './part-queue.ts';
 
 /** Unread bytes past which the upstream connection is paused. */
 const HIGH_WATER_BYTES = 64 * 1024;
+const NEVER_STOPPED = () => false;
 
 export interface UpstreamHead {
   readonly status: number;
@@ -22,12 +24,8 @@ export interface UpstreamHead {
 
 export class UpstreamBody {
   readonly #controller: Dispatcher.DispatchController;
-  #chunks: Buffer[] = [];
+  readonly #chunks = new PartQueue<Buffer>();
   #unread = 0;
-  #ended = false;
-  #failure: { readonly error: Error } | undefined;
-  /** The reader waiting for the next chunk, the end or a failure. */
-  #wake: (() => void) | undefined;
   /** Discarding: chunks are dropped and counted against this limit. */
   #discardLimit: number | undefined;
   #discarded = 0;
@@ -40,29 +38,21 @@ export class UpstreamBody {
 
   /** The whole body arrived. */
   get ended(): boolean {
-    return this.#ended;
+    return this.#chunks.ended;
   }
 
   /** The body stopped before its end (a failure, an abort, or `destroy`). */
   get failed(): boolean {
-    return this.#failure !== undefined;
+    return this.#chunks.failed;
   }
 
   /** The next chunk, or `null` at the end; rejects with the transport's error. */
   async read(): Promise<Buffer | null> {
-    for (;;) {
-      const chunk = this.#chunks.shift();
-      if (chunk !== undefined) {
-        this.#unread -= chunk.length;
-        if (this.#controller.paused && this.#unread < HIGH_WATER_BYTES) this.#controller.resume();
-        return chunk;
-      }
-      if (this.#failure !== undefined) throw this.#failure.error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
+    const next = await this.#chunks.next(NEVER_STOPPED);
+    if (next.done) return null;
+    this.#unread -= next.value.length;
+    if (this.#controller.paused && this.#unread < HIGH_WATER_BYTES) this.#controller.resume();
+    return next.value;
   }
 
   /** The rest of the body as UTF-8 text. */
@@ -77,9 +67,9 @@ export class UpstreamBody {
    * `limit` bytes, or once `signal` aborts, the connection is closed instead.
    */
   discard(limit: number, signal: AbortSignal): void {
-    if (this.#ended || this.#failure !== undefined) return;
+    if (this.ended || this.failed) return;
     this.#discarded = this.#unread;
-    this.#chunks = [];
+    this.#chunks.clear();
     this.#unread = 0;
     this.#discardLimit = limit;
     if (this.#discarded > limit || signal.aborted) {
@@ -94,7 +84,7 @@ export class UpstreamBody {
 
   /** Closes the connection (the body is not wanted, and the connection cannot be reused). */
   destroy(reason?: Error): void {
-    if (this.#ended || this.#failure !== undefined) return;
+    if (this.ended || this.failed) return;
     this.#controller.abort(reason ?? new Error('the response body was discarded'));
   }
 
@@ -107,24 +97,16 @@ export class UpstreamBody {
     this.#chunks.push(chunk);
     this.#unread += chunk.length;
     if (this.#unread >= HIGH_WATER_BYTES) this.#controller.pause();
-    this.#notify();
   }
 
   end(): void {
-    this.#ended = true;
-    this.#notify();
+    this.#chunks.end();
+    this.#stopDiscarding?.();
   }
 
   fail(error: Error): void {
-    this.#failure = { error };
-    this.#notify();
-  }
-
-  #notify(): void {
-    if (this.#ended || this.#failure !== undefined) this.#stopDiscarding?.();
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#chunks.fail(error);
+    this.#stopDiscarding?.();
   }
 }
 

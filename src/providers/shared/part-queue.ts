@@ -1,7 +1,7 @@
 /**
- * Hands stream parts from node-llama-cpp's callbacks to an async generator as they come: the
- * producer pushes, the consumer awaits the next part. An abort wakes a waiting consumer at once,
- * whatever the producer is doing.
+ * Hands items from callbacks to an async consumer as they come (node-llama-cpp's stream parts,
+ * undici's body chunks): the producer pushes, the consumer awaits the next item. An abort wakes a
+ * waiting consumer at once, whatever the producer is doing.
  */
 
 export type QueueNext<T> = { readonly done: false; readonly value: T } | { readonly done: true };
@@ -25,6 +25,21 @@ export class PartQueue<T> {
   fail(error: unknown): void {
     this.#failure = { error };
     this.wake();
+  }
+
+  /** `end()` was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** `fail()` was called. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** Drops the items not taken yet. */
+  clear(): void {
+    this.#items.length = 0;
   }
 
   /** Lets a waiting `next()` return and look again (at its abort signal, say). */
