@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError } from '../spec.ts';
+import { BodyDispatchHandler, type UpstreamHead } from './upstream-body.ts';
 import { DEFAULT_UPSTREAM_TIMEOUTS, postUpstream, readBodyText, releaseBody } from './upstream-http.ts';
 
 const MB = 1024 * 1024;
@@ -120,4 +121,30 @@ describe('upstream bodies read straight from the dispatcher', () => {
       (error: unknown) => error instanceof ProviderError && error.kind === 'aborted',
     );
   });
+});
+
+test('the dispatch handler lets go of the raw header buffers once it has the parsed headers', async () => {
+  const rawHeaders = [Buffer.from('content-type'), Buffer.from('text/event-stream')];
+  const controller = {
+    rawHeaders: rawHeaders as Buffer[] | null,
+    rawTrailers: null,
+    aborted: false,
+    paused: false,
+    reason: null,
+    abort() {},
+    pause() {},
+    resume() {},
+  };
+  const head = new Promise<UpstreamHead>((resolve, reject) => {
+    const handler = new BodyDispatchHandler(undefined, resolve, reject);
+    handler.onRequestStart(controller);
+    handler.onResponseStart(controller, 200, { 'content-type': 'text/event-stream' });
+    handler.onResponseData(controller, Buffer.from('data: 1\n\n'));
+    handler.onResponseEnd();
+  });
+  const { status, headers, body } = await head;
+  assert.equal(status, 200);
+  assert.deepEqual(headers, { 'content-type': 'text/event-stream' });
+  assert.equal(controller.rawHeaders, null);
+  assert.equal(await body.text(), 'data: 1\n\n');
 });

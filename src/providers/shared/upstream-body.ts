@@ -141,6 +141,9 @@ export class BodyDispatchHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: object): void {
     if (statusCode < 200) return; // 1xx: the real answer follows
+    // undici keeps the raw header Buffers (one per name and value) on the controller for the whole
+    // response; `headers` is their parsed copy, so an open stream need not hold both.
+    controller.rawHeaders = null;
     this.#body = new UpstreamBody(controller);
     this.#resolve({ status: statusCode, headers: headers as ResponseHeaders, body: this.#body });
   }
