@@ -50,6 +50,14 @@ describe('the config file', () => {
       problemsOf({ PARLEY_CONFIG: file('broken.yaml', 'prices: [') })[0] ?? '',
       /not valid YAML or JSON/,
     );
+    const badProvider = file(
+      'bad-provider.yaml',
+      'deployments:\n  a: { provider: openai, model: m, nope: 1 }\n',
+    );
+    assert.deepEqual(problemsOf({ PARLEY_CONFIG: badProvider }), [
+      `PARLEY_CONFIG: ${badProvider}: deployments.a: must NOT have additional properties (nope)`,
+      `PARLEY_CONFIG: ${badProvider}: deployments.a.provider: must be one of openai-compatible, anthropic, chatgpt-web, local`,
+    ]);
   });
 
   it('reads deployments, routes and routing settings, with keys from the environment', () => {
