@@ -10,11 +10,12 @@
 
 import type { Dispatcher } from 'undici';
 import type { ResponseHeaders } from '../spec.ts';
-import { PartQueue } from './part-queue.ts';
+import { PartQueue, type QueueNext } from './part-queue.ts';
 
 /** Unread bytes past which the upstream connection is paused. */
 const HIGH_WATER_BYTES = 64 * 1024;
 const NEVER_STOPPED = () => false;
+const valueOrNull = (next: QueueNext<Buffer>): Buffer | null => (next.done ? null : next.value);
 
 export interface UpstreamHead {
   readonly status: number;
@@ -24,7 +25,7 @@ export interface UpstreamHead {
 
 export class UpstreamBody {
   readonly #controller: Dispatcher.DispatchController;
-  readonly #chunks = new PartQueue<Buffer>();
+  readonly #chunks = new PartQueue<Buffer>((chunk) => this.#taken(chunk));
   #unread = 0;
   /** Discarding: chunks are dropped and counted against this limit. */
   #discardLimit: number | undefined;
@@ -47,12 +48,14 @@ export class UpstreamBody {
   }
 
   /** The next chunk, or `null` at the end; rejects with the transport's error. */
-  async read(): Promise<Buffer | null> {
-    const next = await this.#chunks.next(NEVER_STOPPED);
-    if (next.done) return null;
-    this.#unread -= next.value.length;
+  read(): Promise<Buffer | null> {
+    return this.#chunks.next(NEVER_STOPPED).then(valueOrNull);
+  }
+
+  /** A chunk goes to the reader: it no longer counts as unread. */
+  #taken(chunk: Buffer): void {
+    this.#unread -= chunk.length;
     if (this.#controller.paused && this.#unread < HIGH_WATER_BYTES) this.#controller.resume();
-    return next.value;
   }
 
   /** The rest of the body as UTF-8 text. */
