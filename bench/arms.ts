@@ -80,10 +80,12 @@ export interface ParleyStart {
   readonly databasePath: string;
   readonly upstreamBaseUrl: string;
   readonly logLevel: 'warn' | 'info';
-  /** Extra flags for node, e.g. `--cpu-prof`. */
+  /** Extra flags for node. */
   readonly nodeFlags?: readonly string[];
   /** Where the memory probe writes (see `gc-on-signal.cjs`); no probe when absent. */
   readonly memoryFile?: string;
+  /** Where the CPU profiler writes (see `profile-on-signal.cjs`); no profiler when absent. */
+  readonly profileFile?: string;
 }
 
 /**
@@ -102,12 +104,20 @@ export async function startParley(
 ): Promise<BenchProcess> {
   const port = await freePort();
   const probe = memoryProbe(paths, start.memoryFile);
+  const profiler =
+    start.profileFile === undefined
+      ? { flags: [], env: {} }
+      : {
+          flags: ['-r', join(paths.root, 'bench/profile-on-signal.cjs')],
+          env: { BENCH_PROFILE_FILE: start.profileFile },
+        };
   return startNode({
     name: start.name,
     cwd: paths.root,
-    args: [...probe.flags, ...(start.nodeFlags ?? []), ...startArguments(paths.root)],
+    args: [...probe.flags, ...profiler.flags, ...(start.nodeFlags ?? []), ...startArguments(paths.root)],
     env: {
       ...probe.env,
+      ...profiler.env,
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: `sqlite:${start.databasePath}`,

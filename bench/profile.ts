@@ -1,12 +1,14 @@
 /**
- * `--profile`: runs Parley under each load with `--cpu-prof`, on a fresh process each time, and
- * reduces every profile to where the time went: self time by function and by part (Parley's
+ * `--profile`: runs Parley under each load on a fresh process each time, profiled by V8's CPU
+ * profiler over the load alone (after a short warm-up of the same load; see
+ * `profile-on-signal.cjs`), and reduces every profile to where the time went: self time by function and by part (Parley's
  * `src/`, each npm package, Node's internals, GC). The `.cpuprofile` files stay in
  * `.cache/bench/profiles/` for a flame graph (Chrome DevTools, speedscope).
  */
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchPaths, type Cores, chatTarget, origin, setStreamShape, startParley } from './arms.ts';
 import { sequentialGet, sequentialLatency } from './client.ts';
 import type { BenchProcess } from './processes.ts';
@@ -39,18 +41,22 @@ export interface ProfileOptions {
 interface Workload {
   readonly name: string;
   readonly depth: number;
-  run(parley: BenchProcess, conversationId: string, leafId: string): Promise<void>;
+  /** Runs the load for about `seconds` (bounded: a deadline stops the sequential ones). */
+  run(parley: BenchProcess, conversationId: string, leafId: string, seconds: number): Promise<void>;
 }
+
+/** The warm-up before each profile: the same load, this long (JIT-compiled, caches and pools full). */
+const WARM_UP_SECONDS = 1;
 
 export async function profileParley(
   options: ProfileOptions,
 ): Promise<{ name: string; file: string; summary: string }[]> {
-  const { paths, cores, seconds } = options;
+  const { paths, cores } = options;
   const folder = join(paths.root, '.cache/bench/profiles');
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   await setStreamShape(options.upstream, 8, 0);
-  const autocannon = (parley: BenchProcess, path: string, body: string) =>
+  const autocannon = (parley: BenchProcess, path: string, body: string, seconds: number) =>
     runAutocannon({
       url: `${origin(parley)}${path}`,
       headers: {},
@@ -63,21 +69,21 @@ export async function profileParley(
     {
       name: 'chat-completions-64',
       depth: 2,
-      run: async (parley) => {
-        await autocannon(parley, '/v1/chat/completions', chatBody(false));
+      run: async (parley, _conversationId, _leafId, seconds) => {
+        await autocannon(parley, '/v1/chat/completions', chatBody(false), seconds);
       },
     },
     {
       name: 'ask-64',
       depth: 10,
-      run: async (parley, conversationId, leafId) => {
-        await autocannon(parley, '/ask', askBody(conversationId, leafId, false));
+      run: async (parley, conversationId, leafId, seconds) => {
+        await autocannon(parley, '/ask', askBody(conversationId, leafId, false), seconds);
       },
     },
     {
       name: 'ask-sequential-depth-10000',
       depth: 10_000,
-      run: async (parley, conversationId, leafId) => {
+      run: async (parley, conversationId, leafId, seconds) => {
         const body = askBody(conversationId, leafId, false);
         await sequentialLatency({ origin: origin(parley), path: '/ask', headers: {} }, () => body, {
           warmup: 0,
@@ -89,7 +95,7 @@ export async function profileParley(
     {
       name: 'read-depth-10000',
       depth: 10_000,
-      run: async (parley, conversationId) => {
+      run: async (parley, conversationId, _leafId, seconds) => {
         await sequentialGet(
           { origin: origin(parley), path: `/conversation/${conversationId}`, headers: {} },
           { warmup: 0, count: 30, deadline: Date.now() + seconds * 2_000 },
@@ -99,7 +105,7 @@ export async function profileParley(
     {
       name: 'chat-completions-sequential',
       depth: 2,
-      run: async (parley) => {
+      run: async (parley, _conversationId, _leafId, seconds) => {
         const body = chatBody(false);
         await sequentialLatency(chatTarget(parley), () => body, {
           warmup: 0,
@@ -115,25 +121,25 @@ export async function profileParley(
     const databasePath = join(paths.work, `profile-${workload.name}.sqlite`);
     const [conversation] = await seedConversations(databasePath, [workload.depth]);
     if (conversation === undefined) continue;
-    const runFolder = join(folder, workload.name);
-    mkdirSync(runFolder, { recursive: true });
+    const file = join(folder, `${workload.name}.cpuprofile`);
     const parley = await startParley(paths, cores, {
       name: `parley-profile-${workload.name}`,
       databasePath,
       upstreamBaseUrl: options.upstreamBaseUrl,
       logLevel: 'warn',
-      nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${runFolder}`],
+      profileFile: file,
     });
     try {
-      await workload.run(parley, conversation.conversationId, conversation.leafId);
+      const { conversationId, leafId } = conversation;
+      await workload.run(parley, conversationId, leafId, WARM_UP_SECONDS);
+      parley.child.kill('SIGWINCH'); // start profiling
+      await workload.run(parley, conversationId, leafId, options.seconds);
+      parley.child.kill('SIGWINCH'); // stop and write
+      await waitForFile(file, 10_000);
     } finally {
       await parley.stop();
     }
-    const written = readdirSync(runFolder).find((name) => name.endsWith('.cpuprofile'));
-    if (written === undefined) continue;
-    const file = join(folder, `${workload.name}.cpuprofile`);
-    renameSync(join(runFolder, written), file);
-    rmSync(runFolder, { recursive: true, force: true });
+    if (!existsSync(file)) continue;
     profiles.push({
       name: workload.name,
       file: relative(paths.root, file),
@@ -141,6 +147,19 @@ export async function profileParley(
     });
   }
   return profiles;
+}
+
+/** Waits until `file` exists and its size holds still (the profiler writes it in one go), or `ms` pass. */
+async function waitForFile(file: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let size = -1;
+  while (Date.now() < deadline) {
+    await sleep(100);
+    if (!existsSync(file)) continue;
+    const now = statSync(file).size;
+    if (now > 0 && now === size) return;
+    size = now;
+  }
 }
 
 /** Where a function lives: `src/...`, an npm package, `node:` internals, or a V8 pseudo-frame. */
@@ -154,12 +173,21 @@ function partOf(url: string, functionName: string, root: string): string {
   return path;
 }
 
+/**
+ * The most time one sample stands for, in µs. The server is pinned to one core with the profiler's
+ * sampling thread, which waits for a time slice (a few ms) while the server runs; a longer gap
+ * means the sampler was held up (the profiler's own start takes hundreds of ms), not that the
+ * function sampled next ran all that time.
+ */
+const MAX_SAMPLE_GAP_US = 4_000;
+
 /** A markdown summary: the share of busy time by part, and the heaviest functions by self time. */
 export function summarizeProfile(profile: CpuProfile, root: string, top = 15): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfTime = new Map<number, number>();
   profile.samples.forEach((id, index) => {
-    selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+    const delta = Math.min(profile.timeDeltas[index] ?? 0, MAX_SAMPLE_GAP_US);
+    selfTime.set(id, (selfTime.get(id) ?? 0) + delta);
   });
   const byFunction = new Map<string, { time: number; part: string }>();
   const byPart = new Map<string, number>();
@@ -168,7 +196,8 @@ export function summarizeProfile(profile: CpuProfile, root: string, top = 15): s
     const node = byId.get(id);
     if (node === undefined) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    if (functionName === '(idle)') continue;
+    // Idle, and the profiler's own start (`node:inspector`'s `post` while V8 lists every compiled function).
+    if (functionName === '(idle)' || url === 'node:inspector') continue;
     busy += time;
     const part = partOf(url, functionName, root);
     byPart.set(part, (byPart.get(part) ?? 0) + time);
