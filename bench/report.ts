@@ -552,7 +552,13 @@ export function writeReport(results: Results, path: string): string {
     '',
   ];
   if (results.profiles.length > 0) {
-    lines.push('## CPU profiles', '');
+    lines.push(
+      '## CPU profiles',
+      '',
+      'Each load on a fresh Parley, profiled after a one-second warm-up of the same load, V8 sampling every 100 µs. ' +
+        'The sampler shares the pinned core with the server, so it misses time: read the shares, not the totals.',
+      '',
+    );
     for (const profile of results.profiles)
       lines.push(`### ${profile.name} (\`${profile.file}\`)`, '', profile.summary, '');
   }
