@@ -27,6 +27,7 @@ import { healthRoutes } from './http/ops/health-routes.ts';
 import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
+import { webRoutes } from './http/web/web-routes.ts';
 import { disposeLocalEngines } from './providers/local/local-engine.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
@@ -196,6 +197,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     conversations,
     completions: new Completions(models, recorder),
   });
+  await app.register(webRoutes);
 
   // With shared state, each server finds the answers that a dead server left in progress.
   const reaper =

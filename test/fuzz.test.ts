@@ -140,8 +140,10 @@ describe('generated input over every route', () => {
     const random = generator(20261125);
     assert.ok(parley.routes.length >= 35, `found ${parley.routes.length} routes`);
     const failures: string[] = [];
-    // The API reference at /docs is HTML by design; everything else answers JSON (or a stream).
+    // The API reference at /docs is HTML by design, and so are the web UI's files (`/`, `/ui/*`,
+    // which still must not fail); everything else answers JSON (or a stream).
     const apiRoutes = parley.routes.filter((route) => !route.url.startsWith('/docs'));
+    const isWebUi = (url: string) => url === '/' || url.startsWith('/ui/');
     for (const route of apiRoutes) {
       for (let attempt = 0; attempt < 40; attempt += 1) {
         const url = route.url.replace(
@@ -160,7 +162,8 @@ describe('generated input over every route', () => {
           ...(sendsBody ? { payload: body, headers: { 'content-type': 'application/json' } } : {}),
         });
         const type = response.headers['content-type'] ?? '';
-        const jsonOrStream = /application\/json|text\/event-stream|text\/plain/.test(String(type));
+        const jsonOrStream =
+          /application\/json|text\/event-stream|text\/plain/.test(String(type)) || isWebUi(route.url);
         if (response.statusCode >= 500 || !jsonOrStream) {
           failures.push(
             `${route.method} ${url}${query} ${body.slice(0, 120)} → ${response.statusCode} ${response.body.slice(0, 200)}`,

@@ -78,4 +78,17 @@ describe('the production start (npm run build, then the start script on dist/)',
     assert.match(await history.text(), /Hello there/);
     assert.doesNotMatch(server.output(), /ERR_UNKNOWN_FILE_EXTENSION|strip-types/);
   });
+
+  test('the built server serves the web UI from dist/ (the build copies its files)', async () => {
+    assert.ok(existsSync(resolve(root, 'dist/http/web/public/index.html')), 'the build copied the page');
+    const page = await fetch(`${server.baseUrl}/`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await page.text(), /src="\/ui\/app\.js"/);
+    const script = await fetch(`${server.baseUrl}/ui/app.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    assert.match(await script.text(), /\/api\/conversations/);
+  });
 });

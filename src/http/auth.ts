@@ -2,7 +2,8 @@
  * Authentication for every surface: `Authorization: Bearer <key>`. With no key configured at all,
  * requests act as the local principal (Parley then listens on loopback only); once a key exists,
  * a missing or bad key is a 401 in the surface's own shape (before that, a key sent is ignored).
- * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference for people.
+ * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference and the
+ * web UI's page and assets for people (the page asks for a key when the API answers 401).
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import { type KeyService, LOCAL_PRINCIPAL, type Principal } from '../access/keys
 import { ParleyError } from '../errors.ts';
 import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
+import { WEB_ASSET_PREFIX } from './web/web-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
+const OPEN_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -33,7 +35,7 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
   app.addHook('onRequest', (request, reply, done) => {
     request.principal = LOCAL_PRINCIPAL;
     const path = request.url.split('?', 1)[0] ?? '';
-    if (OPEN_PATHS.has(path) || path.startsWith('/docs/')) return done();
+    if (OPEN_PATHS.has(path) || path.startsWith('/docs/') || path.startsWith(WEB_ASSET_PREFIX)) return done();
     // Without keys every request is the local principal, whatever it sends (SDKs always send a key).
     if (keys.authRequiredNow() === false) return done();
     doneWhen(authenticate(keys, request, reply), done);
