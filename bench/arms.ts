@@ -36,14 +36,28 @@ export function startMockUpstream(paths: BenchPaths, cores: Cores): Promise<Benc
   });
 }
 
-/** Node flags and environment that let the bench read a server's live memory (see `gc-on-signal.cjs`). */
-function memoryProbe(paths: BenchPaths, file: string | undefined) {
+/**
+ * Node flags and environment for a probe the bench preloads into a server (`-r script`): the
+ * script answers a signal by writing to the file the environment names. None when `file` is unset.
+ */
+function signalProbe(
+  paths: BenchPaths,
+  script: string,
+  variable: string,
+  file: string | undefined,
+  flags: readonly string[] = [],
+) {
   if (file === undefined) return { flags: [], env: {} };
-  return {
-    flags: ['--expose-gc', '-r', join(paths.root, 'bench/gc-on-signal.cjs')],
-    env: { BENCH_MEMORY_FILE: file },
-  };
+  return { flags: [...flags, '-r', join(paths.root, 'bench', script)], env: { [variable]: file } };
 }
+
+/** Lets the bench read a server's live memory (see `gc-on-signal.cjs`). */
+const memoryProbe = (paths: BenchPaths, file: string | undefined) =>
+  signalProbe(paths, 'gc-on-signal.cjs', 'BENCH_MEMORY_FILE', file, ['--expose-gc']);
+
+/** Lets the bench profile a server's CPU over a chosen stretch (see `profile-on-signal.cjs`). */
+const profilerProbe = (paths: BenchPaths, file: string | undefined) =>
+  signalProbe(paths, 'profile-on-signal.cjs', 'BENCH_PROFILE_FILE', file);
 
 /**
  * The bare proxy as plain JavaScript (its types stripped once into the run's folder), so that it
@@ -80,8 +94,6 @@ export interface ParleyStart {
   readonly databasePath: string;
   readonly upstreamBaseUrl: string;
   readonly logLevel: 'warn' | 'info';
-  /** Extra flags for node. */
-  readonly nodeFlags?: readonly string[];
   /** Where the memory probe writes (see `gc-on-signal.cjs`); no probe when absent. */
   readonly memoryFile?: string;
   /** Where the CPU profiler writes (see `profile-on-signal.cjs`); no profiler when absent. */
@@ -104,17 +116,11 @@ export async function startParley(
 ): Promise<BenchProcess> {
   const port = await freePort();
   const probe = memoryProbe(paths, start.memoryFile);
-  const profiler =
-    start.profileFile === undefined
-      ? { flags: [], env: {} }
-      : {
-          flags: ['-r', join(paths.root, 'bench/profile-on-signal.cjs')],
-          env: { BENCH_PROFILE_FILE: start.profileFile },
-        };
+  const profiler = profilerProbe(paths, start.profileFile);
   return startNode({
     name: start.name,
     cwd: paths.root,
-    args: [...probe.flags, ...profiler.flags, ...(start.nodeFlags ?? []), ...startArguments(paths.root)],
+    args: [...probe.flags, ...profiler.flags, ...startArguments(paths.root)],
     env: {
       ...probe.env,
       ...profiler.env,

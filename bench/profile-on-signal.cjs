@@ -6,7 +6,7 @@
  */
 
 const inspector = require('node:inspector');
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 
 /** The profiler's sampling interval, in µs (finer than `--cpu-prof`'s 1 ms default: a request takes a fraction of that). */
 const SAMPLING_INTERVAL_US = 100;
@@ -26,7 +26,14 @@ process.on('SIGWINCH', () => {
   const running = session;
   session = undefined;
   running.post('Profiler.stop', (error, result) => {
-    writeFileSync(file, error ? JSON.stringify({ error: String(error) }) : JSON.stringify(result.profile));
     running.disconnect();
+    if (error) {
+      // No file: the bench leaves this profile out; the reason is in the server's log.
+      process.stderr.write(`the CPU profile could not be taken: ${error}\n`);
+      return;
+    }
+    // Written beside it, then renamed: the bench reads the file as soon as it exists.
+    writeFileSync(`${file}.partial`, JSON.stringify(result.profile));
+    renameSync(`${file}.partial`, file);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * `--profile`: runs Parley under each load on a fresh process each time, profiled by V8's CPU
  * profiler over the load alone (after a short warm-up of the same load; see
- * `profile-on-signal.cjs`), and reduces every profile to where the time went: self time by function and by part (Parley's
- * `src/`, each npm package, Node's internals, GC). The `.cpuprofile` files stay in
- * `.cache/bench/profiles/` for a flame graph (Chrome DevTools, speedscope).
+ * `profile-on-signal.cjs`), and reduces every profile to where the time went: self time by
+ * function and by part (Parley's `src/`, each npm package, Node's internals, GC). The
+ * `.cpuprofile` files stay in `.cache/bench/profiles/` for a flame graph (Chrome DevTools,
+ * speedscope).
  */
 
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchPaths, type Cores, chatTarget, origin, setStreamShape, startParley } from './arms.ts';
@@ -149,17 +150,10 @@ export async function profileParley(
   return profiles;
 }
 
-/** Waits until `file` exists and its size holds still (the profiler writes it in one go), or `ms` pass. */
+/** Waits until `file` exists (the profiler writes it whole, then renames it), or `ms` pass. */
 async function waitForFile(file: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  let size = -1;
-  while (Date.now() < deadline) {
-    await sleep(100);
-    if (!existsSync(file)) continue;
-    const now = statSync(file).size;
-    if (now > 0 && now === size) return;
-    size = now;
-  }
+  while (!existsSync(file) && Date.now() < deadline) await sleep(100);
 }
 
 /** Where a function lives: `src/...`, an npm package, `node:` internals, or a V8 pseudo-frame. */
