@@ -51,7 +51,7 @@ type ConfigFileValue = Static<typeof ConfigFileSchema>;
 
 /**
  * The file's validator, compiled on first use: with ajv, which Fastify already loads for request
- * bodies (TypeBox's own `Value` checker would load its compiler, ~5 MB more memory at start, for a
+ * bodies (TypeBox's own `Value` checker would load its compiler, ~4 MB more memory at start, for a
  * file most servers do not have).
  */
 let validateConfigFile: ValidateFunction<ConfigFileValue> | undefined;

@@ -2,7 +2,11 @@
 
 export const UNTITLED = 'Untitled';
 
-/** A first title from the first question, as the server makes them: its start, near 60 characters. */
+/**
+ * A first title from the first question: its start, cut at a word near 60 characters, like the
+ * title the server gives a conversation that `/ask` or `/v1` creates (the server's keeps the first
+ * line only). A conversation made by `POST /api/conversations` gets no such title from the server.
+ */
 export function titleFromQuestion(question) {
   const text = question.replace(/\s+/g, ' ').trim();
   if (text.length <= 60) return text;
