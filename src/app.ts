@@ -14,8 +14,10 @@ import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
-import { Reaper, RedisReplicaRegistry } from './conversations/reaper.ts';
-import { RedisRunLog } from './conversations/redis-run-log.ts';
+import { Reaper } from './conversations/reaper.ts';
+import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
+import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
+import { RedisRunLog } from './infra/redis-run-log.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
@@ -110,7 +112,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   const runLog =
     redis === undefined
       ? undefined
-      : new RedisRunLog(redis, {
+      : new RedisRunLog<RunEvent>(redis, {
           onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
         });
   const metrics = new Metrics();
@@ -208,7 +210,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           registry: new RedisReplicaRegistry(redis, config.replicaTtlMs),
           replicaId,
           ttlMs: config.replicaTtlMs,
-          abandonRun: (answerId, text) => runLog.abandon(answerId, text),
+          abandonRun: (answerId, text) =>
+            runLog.abandon(answerId, (sequence) => abandonedRunFailure(sequence, text)),
           onError: (error) => app.log.error({ err: error }, 'the reaper could not check for dead servers'),
         });
   reaper?.start();

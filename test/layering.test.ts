@@ -1,5 +1,6 @@
 /**
- * Imports point down only (DESIGN.md): http → conversations / access → providers / store → config.
+ * Imports point down only (DESIGN.md): http → conversations / access → providers / tokens / store /
+ * infra → config.
  * A provider never imports a store, a store never imports anything above it, and HTTP reaches the
  * store and the providers only for their types.
  */
@@ -16,9 +17,11 @@ const allowed: Record<string, { runtime: string[]; typeOnly: string[] }> = {
   'errors.ts': { runtime: [], typeOnly: [] },
   config: { runtime: [], typeOnly: [] },
   store: { runtime: [], typeOnly: [] },
+  infra: { runtime: [], typeOnly: [] },
+  tokens: { runtime: [], typeOnly: ['providers'] },
   providers: { runtime: ['config'], typeOnly: [] },
-  conversations: { runtime: ['errors.ts', 'providers', 'store'], typeOnly: [] },
-  access: { runtime: ['errors.ts', 'store'], typeOnly: ['config', 'providers'] },
+  conversations: { runtime: ['errors.ts', 'providers', 'store', 'infra', 'tokens'], typeOnly: [] },
+  access: { runtime: ['errors.ts', 'store', 'infra'], typeOnly: ['config', 'providers'] },
   http: { runtime: ['errors.ts', 'conversations', 'access'], typeOnly: ['store', 'providers', 'config'] },
 };
 

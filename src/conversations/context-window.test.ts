@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PromptMessage } from '../providers/spec.ts';
 import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
-import { countText, encodingFor } from './token-count.ts';
+import { countText, encodingFor } from '../tokens/token-count.ts';
 
 const message = (role: PromptMessage['role'], words: number, tag: string): PromptMessage => ({
   role,

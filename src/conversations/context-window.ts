@@ -8,7 +8,7 @@
 
 import { badRequest } from '../errors.ts';
 import type { PromptMessage } from '../providers/spec.ts';
-import { countMessage, encodingFor, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from './token-count.ts';
+import { countMessage, encodingFor, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from '../tokens/token-count.ts';
 
 /** Known context windows, by model name prefix (longest prefix wins). */
 const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [

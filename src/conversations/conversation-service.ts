@@ -33,7 +33,8 @@ import {
 import type { GenerationObserver } from './generation-observer.ts';
 import { buildPrompt, buildPromptWithSources, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { toParleyError } from './provider-errors.ts';
-import { MemoryRunLog, type RunEvent, RunHub, type RunLog } from './runs.ts';
+import { MemoryRunLog } from '../infra/run-log.ts';
+import { type RunEvent, type RunEventLog, RunHub } from './runs.ts';
 import { fitWithSummary } from './summaries.ts';
 import { cleanTitle, titlePrompt } from './titles.ts';
 import { parseImport } from './transfer.ts';
@@ -121,7 +122,7 @@ export interface ConversationServiceOptions {
   /** Replace what the context window drops with a summary the model writes. */
   readonly summaries?: boolean;
   /** Where runs keep their events for followers (in memory by default). */
-  readonly runLog?: RunLog;
+  readonly runLog?: RunEventLog;
   /** This server process's id, written on the answers it generates (see the reaper). */
   readonly replicaId?: string;
   /** Asks the other servers to cancel a run (Redis pub/sub with several replicas). */
@@ -153,7 +154,7 @@ export class ConversationService {
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? randomUUID;
     this.#autoTitles = options.autoTitles ?? false;
-    this.#runs = new RunHub(options.runLog ?? new MemoryRunLog());
+    this.#runs = new RunHub(options.runLog ?? new MemoryRunLog<RunEvent>());
     this.#replicaId = options.replicaId ?? randomUUID();
     this.#cancelElsewhere = options.cancelElsewhere;
     this.#contextSettings = options.context ?? {};

@@ -6,42 +6,10 @@
  * them on other servers get an explicit end instead of waiting forever.
  */
 
-import type { Redis } from 'ioredis';
+import type { ReplicaRegistry } from '../infra/redis-replica-registry.ts';
 import type { Store } from '../store/store.ts';
 
 export const ORPHAN_ERROR = 'interrupted: the server writing this answer stopped';
-
-export interface ReplicaRegistry {
-  /** Announces this server for one more time-to-live. */
-  heartbeat(replicaId: string): Promise<void>;
-  /** The servers whose heartbeat has not expired. */
-  live(): Promise<readonly string[]>;
-}
-
-export class RedisReplicaRegistry implements ReplicaRegistry {
-  readonly #redis: Redis;
-  readonly #ttlMs: number;
-
-  constructor(redis: Redis, ttlMs: number) {
-    this.#redis = redis;
-    this.#ttlMs = ttlMs;
-  }
-
-  async heartbeat(replicaId: string): Promise<void> {
-    await this.#redis.set(`parley:replica:${replicaId}`, String(Date.now()), 'PX', this.#ttlMs);
-  }
-
-  async live(): Promise<readonly string[]> {
-    const ids: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', 'parley:replica:*', 'COUNT', 100);
-      cursor = next;
-      for (const key of keys) ids.push(key.slice('parley:replica:'.length));
-    } while (cursor !== '0');
-    return ids;
-  }
-}
 
 export interface ReaperOptions {
   readonly store: Pick<Store, 'reapOrphans'>;

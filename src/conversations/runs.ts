@@ -8,6 +8,7 @@
 
 import { ParleyError } from '../errors.ts';
 import type { FinishReason } from '../providers/spec.ts';
+import type { RunLog } from '../infra/run-log.ts';
 import type { MessageRecord } from '../store/store.ts';
 import { toParleyError } from './provider-errors.ts';
 import type { Turn, TurnEvent } from './turn.ts';
@@ -26,16 +27,19 @@ export interface RunFailure {
 
 export type RunEvent = TurnEvent | RunFailure;
 
-export interface RunLog {
-  /** Makes the run known before its first event, so followers wait for it instead of finding nothing. */
-  open(runId: string): void;
-  append(runId: string, event: RunEvent): void;
-  /** No more events will come; the log is kept for `retentionMs` so late followers can replay it. */
-  end(runId: string): void;
-  /** True while the log holds this run (running, or ended within the retention time). */
-  has(runId: string): Promise<boolean>;
-  /** Events with a sequence above `after`, replayed then live, until the run ends or `signal` fires. */
-  read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent>;
+/** Where runs keep their events for followers. */
+export type RunEventLog = RunLog<RunEvent>;
+
+/** The last event of a run whose server died (see the reaper). */
+export function abandonedRunFailure(sequence: number, text: string): RunFailure {
+  return {
+    type: 'error',
+    sequence,
+    code: 'UPSTREAM_ERROR',
+    status: 502,
+    message: 'the server writing this answer stopped; the text so far is kept',
+    text,
+  };
 }
 
 /** A failure as the error a client sees. */
@@ -45,82 +49,10 @@ export function failureError(failure: RunFailure): ParleyError {
   });
 }
 
-interface MemoryRun {
-  readonly events: RunEvent[];
-  ended: boolean;
-  readonly wake: Set<() => void>;
-}
-
-/** Keeps each run's events in this process, for `retentionMs` after it ends. */
-export class MemoryRunLog implements RunLog {
-  readonly #runs = new Map<string, MemoryRun>();
-  readonly #retentionMs: number;
-
-  constructor(retentionMs = 10 * 60_000) {
-    this.#retentionMs = retentionMs;
-  }
-
-  #run(runId: string): MemoryRun {
-    let run = this.#runs.get(runId);
-    if (run === undefined) {
-      run = { events: [], ended: false, wake: new Set() };
-      this.#runs.set(runId, run);
-    }
-    return run;
-  }
-
-  open(runId: string): void {
-    this.#run(runId);
-  }
-
-  append(runId: string, event: RunEvent): void {
-    const run = this.#run(runId);
-    run.events.push(event);
-    for (const wake of run.wake) wake();
-  }
-
-  end(runId: string): void {
-    const run = this.#run(runId);
-    run.ended = true;
-    for (const wake of run.wake) wake();
-    setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
-  }
-
-  async has(runId: string): Promise<boolean> {
-    return this.#runs.has(runId);
-  }
-
-  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
-    const run = this.#runs.get(runId);
-    if (run === undefined) return;
-    let index = run.events.findIndex((event) => event.sequence > after);
-    if (index === -1) index = run.events.length;
-    while (!signal.aborted) {
-      while (index < run.events.length) {
-        const event = run.events[index];
-        index += 1;
-        if (event !== undefined) yield event;
-        if (signal.aborted) return;
-      }
-      if (run.ended) return;
-      // Wait for the next event, the end, or the follower leaving.
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          run.wake.delete(wake);
-          signal.removeEventListener('abort', wake);
-          resolve();
-        };
-        run.wake.add(wake);
-        signal.addEventListener('abort', wake, { once: true });
-      });
-    }
-  }
-}
-
 export class RunHub {
-  readonly #log: RunLog;
+  readonly #log: RunEventLog;
 
-  constructor(log: RunLog) {
+  constructor(log: RunEventLog) {
     this.#log = log;
   }
 

@@ -9,7 +9,7 @@
 
 import type { PromptMessage, Usage } from '../providers/spec.ts';
 import type { Store, UsageRecord } from '../store/store.ts';
-import { countPrompt, countText } from './token-count.ts';
+import { countPrompt, countText } from '../tokens/token-count.ts';
 
 export interface GenerationAccount {
   readonly owner: string;

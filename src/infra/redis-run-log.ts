@@ -7,7 +7,7 @@
  */
 
 import type { Redis } from 'ioredis';
-import { MemoryRunLog, type RunEvent, type RunLog } from './runs.ts';
+import { MemoryRunLog, type RunLog, type SequencedEvent } from './run-log.ts';
 
 const END = 'end';
 /** How long a follower on another replica waits for the next event before checking again. */
@@ -15,9 +15,9 @@ const BLOCK_MS = 5_000;
 
 const keyOf = (runId: string) => `parley:run:${runId}`;
 
-export class RedisRunLog implements RunLog {
+export class RedisRunLog<E extends SequencedEvent> implements RunLog<E> {
   readonly #redis: Redis;
-  readonly #local: MemoryRunLog;
+  readonly #local: MemoryRunLog<E>;
   readonly #retentionMs: number;
   readonly #onError: (error: unknown) => void;
   /** Each run's writes, in order (a chain of promises per run). */
@@ -41,7 +41,7 @@ export class RedisRunLog implements RunLog {
     this.#local.open(runId);
   }
 
-  append(runId: string, event: RunEvent): void {
+  append(runId: string, event: E): void {
     this.#local.append(runId, event);
     this.#write(runId, () => this.#redis.xadd(keyOf(runId), '*', 'e', JSON.stringify(event)));
   }
@@ -56,24 +56,16 @@ export class RedisRunLog implements RunLog {
   }
 
   /**
-   * Ends the stream of a run whose server died (the reaper): an explicit failure after its last
-   * event, then the end, so followers stop waiting.
+   * Ends the stream of a run whose server died (the reaper): `lastEvent` (given the sequence number
+   * it gets, one after the stream's last) then the end, so followers stop waiting.
    */
-  async abandon(runId: string, text: string): Promise<void> {
+  async abandon(runId: string, lastEvent: (sequence: number) => E): Promise<void> {
     const key = keyOf(runId);
     const last = await this.#redis.xrevrange(key, '+', '-', 'COUNT', 1);
     const lastData = last[0]?.[1][1];
     if (lastData === END) return;
-    const sequence = lastData === undefined ? 0 : (JSON.parse(lastData) as RunEvent).sequence;
-    const failure: RunEvent = {
-      type: 'error',
-      sequence: sequence + 1,
-      code: 'UPSTREAM_ERROR',
-      status: 502,
-      message: 'the server writing this answer stopped; the text so far is kept',
-      text,
-    };
-    await this.#redis.xadd(key, '*', 'e', JSON.stringify(failure));
+    const sequence = lastData === undefined ? 0 : (JSON.parse(lastData) as E).sequence;
+    await this.#redis.xadd(key, '*', 'e', JSON.stringify(lastEvent(sequence + 1)));
     await this.#redis.xadd(key, '*', 'e', END);
     await this.#redis.pexpire(key, this.#retentionMs);
   }
@@ -82,7 +74,7 @@ export class RedisRunLog implements RunLog {
     return (await this.#local.has(runId)) || (await this.#redis.exists(keyOf(runId))) === 1;
   }
 
-  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<E> {
     if (await this.#local.has(runId)) {
       yield* this.#local.read(runId, after, signal);
       return;
@@ -105,7 +97,7 @@ export class RedisRunLog implements RunLog {
             cursor = id;
             const data = fields[1] ?? END;
             if (data === END) return;
-            const event = JSON.parse(data) as RunEvent;
+            const event = JSON.parse(data) as E;
             if (event.sequence > after) yield event;
           }
         }

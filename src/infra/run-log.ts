@@ -1,0 +1,94 @@
+/**
+ * A run log: the numbered events of one generation, kept so that any number of followers can read
+ * them — from the start or after the last sequence number they saw — then live until the run ends.
+ * In one process the log lives in memory (`MemoryRunLog`); replicas share it through Redis
+ * (`redis-run-log.ts`). The log knows only that an event has a sequence number.
+ */
+
+export interface SequencedEvent {
+  readonly sequence: number;
+}
+
+export interface RunLog<E extends SequencedEvent> {
+  /** Makes the run known before its first event, so followers wait for it instead of finding nothing. */
+  open(runId: string): void;
+  append(runId: string, event: E): void;
+  /** No more events will come; the log is kept for the retention time so late followers can replay it. */
+  end(runId: string): void;
+  /** True while the log holds this run (running, or ended within the retention time). */
+  has(runId: string): Promise<boolean>;
+  /** Events with a sequence above `after`, replayed then live, until the run ends or `signal` fires. */
+  read(runId: string, after: number, signal: AbortSignal): AsyncIterable<E>;
+}
+
+interface MemoryRun<E> {
+  readonly events: E[];
+  ended: boolean;
+  readonly wake: Set<() => void>;
+}
+
+/** Keeps each run's events in this process, for `retentionMs` after it ends. */
+export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
+  readonly #runs = new Map<string, MemoryRun<E>>();
+  readonly #retentionMs: number;
+
+  constructor(retentionMs = 10 * 60_000) {
+    this.#retentionMs = retentionMs;
+  }
+
+  #run(runId: string): MemoryRun<E> {
+    let run = this.#runs.get(runId);
+    if (run === undefined) {
+      run = { events: [], ended: false, wake: new Set() };
+      this.#runs.set(runId, run);
+    }
+    return run;
+  }
+
+  open(runId: string): void {
+    this.#run(runId);
+  }
+
+  append(runId: string, event: E): void {
+    const run = this.#run(runId);
+    run.events.push(event);
+    for (const wake of run.wake) wake();
+  }
+
+  end(runId: string): void {
+    const run = this.#run(runId);
+    run.ended = true;
+    for (const wake of run.wake) wake();
+    setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
+  }
+
+  async has(runId: string): Promise<boolean> {
+    return this.#runs.has(runId);
+  }
+
+  async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<E> {
+    const run = this.#runs.get(runId);
+    if (run === undefined) return;
+    let index = run.events.findIndex((event) => event.sequence > after);
+    if (index === -1) index = run.events.length;
+    while (!signal.aborted) {
+      while (index < run.events.length) {
+        const event = run.events[index];
+        index += 1;
+        if (event !== undefined) yield event;
+        if (signal.aborted) return;
+      }
+      if (run.ended) return;
+      // Wait for the next event, the end, or the follower leaving.
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          run.wake.delete(wake);
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        run.wake.add(wake);
+        signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+}
