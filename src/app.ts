@@ -210,8 +210,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           registry: new RedisReplicaRegistry(redis, config.replicaTtlMs),
           replicaId,
           ttlMs: config.replicaTtlMs,
-          abandonRun: (answerId, text) =>
-            runLog.abandon(answerId, (sequence) => abandonedRunFailure(sequence, text)),
+          abandonRun: (answerId) => runLog.abandon(answerId, abandonedRunFailure),
           onError: (error) => app.log.error({ err: error }, 'the reaper could not check for dead servers'),
         });
   reaper?.start();

@@ -162,7 +162,7 @@ describe('conversation features end to end', () => {
     const reader = response.body?.getReader();
     const decoder = new TextDecoder();
     let seen = '';
-    while (!seen.includes('\n\n')) {
+    while (!/^id: /m.test(seen)) {
       const chunk = await reader?.read();
       if (chunk === undefined || chunk.done) break;
       seen += decoder.decode(chunk.value, { stream: true });
@@ -185,8 +185,9 @@ describe('conversation features end to end', () => {
     const frames = (await resumed.text()).split('\n\n').filter((frame) => frame !== '');
     assert.deepEqual(
       frames.map((frame) => /^id: (\d+)$/m.exec(frame)?.[1]),
-      ['2', '3', '4'],
+      [undefined, '2', '3', '4'],
     );
+    assert.match(frames[0] ?? '', new RegExp(`event: start\ndata: .*"message_id":"${answer?.id}"`));
     assert.match(frames.at(-1) ?? '', /event: done/);
     assert.match(frames.at(-1) ?? '', /"content":"alpha beta gamma"/);
 

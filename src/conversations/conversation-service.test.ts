@@ -154,26 +154,28 @@ describe('ConversationService', () => {
     const turn = await context.service.startTurn({ owner: OWNER, question: 'count' });
     const seen: string[] = [];
     let sequence = 0;
+    let text = '';
     for await (const event of turn.stream(never)) {
       assert.ok(event.sequence > sequence);
       sequence = event.sequence;
-      if (event.type === 'delta') {
-        seen.push(event.text);
+      if (event.type === 'text-delta') {
+        // Events carry only what is new.
+        seen.push(event.delta);
+        text += event.delta;
         // Flushes are asynchronous; give the one scheduled for this delta a turn to land.
         await new Promise((resolve) => setImmediate(resolve));
         const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(
           -1,
         );
-        assert.equal(stored?.content, event.text);
+        assert.equal(stored?.content, text);
         assert.equal(stored?.status, 'in_progress');
       } else {
-        assert.deepEqual(
-          [event.text, event.status, event.usage?.outputTokens],
-          ['one two three', 'completed', 3],
-        );
+        assert.equal(event.type, 'finish');
+        if (event.type === 'finish')
+          assert.deepEqual([event.status, event.usage?.outputTokens], ['completed', 3]);
       }
     }
-    assert.deepEqual(seen, ['one ', 'one two ', 'one two three']);
+    assert.deepEqual(seen, ['one ', 'two ', 'three']);
     const stored = (await context.store.getPath(OWNER, turn.ids.conversationId, turn.ids.answerId)).at(-1);
     assert.deepEqual(
       [stored?.status, stored?.content, stored?.outputTokens],
@@ -188,7 +190,8 @@ describe('ConversationService', () => {
     const texts: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const event of turn.stream(never)) texts.push(event.text);
+        for await (const event of turn.stream(never))
+          if (event.type === 'text-delta') texts.push(event.delta);
       })(),
       (error: ParleyError) => error.status === 502 && /connection reset/.test(error.message),
     );
@@ -218,8 +221,10 @@ describe('ConversationService', () => {
   it('stops the model when the reader stops early and keeps what arrived as incomplete', async () => {
     context.scripts.push({ deltas: ['a', 'b', 'c'], hang: true });
     const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    let text = '';
     for await (const event of turn.stream(never)) {
-      if (event.type === 'delta' && event.text === 'ab') break;
+      if (event.type === 'text-delta') text += event.delta;
+      if (text === 'ab') break;
     }
     assert.equal(context.calls[0]?.aborted, true);
     const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];

@@ -468,14 +468,12 @@ export class ConversationService {
       1,
       modelName,
     );
-    const now = this.#now();
-    await this.#store.updateMessage(answerId, {
-      content: answer.content,
-      status: 'in_progress',
-      error: null,
-      now,
-    });
-    await this.#store.updateConversation(owner, conversationId, { currentNode: answerId }, now);
+    // One continuation at a time: the store reopens the answer atomically, so of concurrent
+    // continues one wins and the others are refused before any upstream call.
+    const reopened =
+      !this.#running.has(answerId) &&
+      (await this.#store.reopenAnswer(owner, conversationId, answerId, this.#replicaId, this.#now()));
+    if (!reopened) throw new ParleyError('CONFLICT', 'this answer is still being written');
     const parent = path.at(-2);
     const turn = new Turn(
       { conversationId, questionId: parent?.id ?? answerId, inputIds: [], answerId },

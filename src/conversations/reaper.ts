@@ -18,7 +18,7 @@ export interface ReaperOptions {
   /** Heartbeat time-to-live; the reaper runs three times per period. */
   readonly ttlMs: number;
   /** Ends the run stream of a reaped answer, for its followers elsewhere. */
-  readonly abandonRun: (answerId: string, text: string) => Promise<void>;
+  readonly abandonRun: (answerId: string) => Promise<void>;
   readonly onError: (error: unknown) => void;
   readonly now?: () => number;
 }
@@ -52,7 +52,7 @@ export class Reaper {
       const live = new Set(await registry.live());
       live.add(replicaId);
       const orphans = await store.reapOrphans([...live], ORPHAN_ERROR, (this.#options.now ?? Date.now)());
-      for (const orphan of orphans) await abandonRun(orphan.id, orphan.content).catch(onError);
+      for (const orphan of orphans) await abandonRun(orphan.id).catch(onError);
       return orphans.map((orphan) => orphan.id);
     } catch (error) {
       onError(error);

@@ -1,49 +1,50 @@
 /**
  * Runs: generations that live apart from the connection that started them. A run's events go to
- * a log (in memory here; shared logs plug in through `RunLog`), and any number of followers read
- * them — from the start or after the last sequence number they saw — then live until the run
- * ends. A follower that goes away only stops reading; the generation goes on (so a client can
- * come back and resume) until it ends or is cancelled explicitly.
+ * a run log (`infra/run-log.ts`: in memory, or shared through Redis), keyed by the answer's id,
+ * and any number of followers read them — from the start or after the last sequence number they
+ * saw — then live until the run ends. A follower that goes away only stops reading; the
+ * generation goes on (so a client can come back and resume) until it ends or is cancelled.
  */
 
 import { ParleyError } from '../errors.ts';
-import type { FinishReason } from '../providers/spec.ts';
 import type { RunLog } from '../infra/run-log.ts';
+import type { FinishReason } from '../providers/spec.ts';
 import type { MessageRecord } from '../store/store.ts';
+import type { GenerationEvent, GenerationFailure } from './generation-events.ts';
 import { toParleyError } from './provider-errors.ts';
-import type { Turn, TurnEvent } from './turn.ts';
+import type { Turn } from './turn.ts';
 
-/** A failure, as the last event of a run. */
-export interface RunFailure {
-  readonly type: 'error';
-  readonly sequence: number;
-  readonly code: ParleyError['code'];
-  readonly status: number;
-  readonly message: string;
-  readonly retryAfterSeconds?: number;
-  /** The text that arrived before the failure. */
-  readonly text: string;
-}
-
-export type RunEvent = TurnEvent | RunFailure;
+export type RunEvent = GenerationEvent;
 
 /** Where runs keep their events for followers. */
 export type RunEventLog = RunLog<RunEvent>;
 
+/** A thrown error as the last event of a run. */
+export function failureEvent(error: unknown, sequence: number): GenerationFailure {
+  const failure = toParleyError(error);
+  return {
+    type: 'error',
+    sequence,
+    code: failure.code,
+    status: failure.status,
+    message: failure.message,
+    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+  };
+}
+
 /** The last event of a run whose server died (see the reaper). */
-export function abandonedRunFailure(sequence: number, text: string): RunFailure {
+export function abandonedRunFailure(sequence: number): GenerationFailure {
   return {
     type: 'error',
     sequence,
     code: 'UPSTREAM_ERROR',
     status: 502,
     message: 'the server writing this answer stopped; the text so far is kept',
-    text,
   };
 }
 
-/** A failure as the error a client sees. */
-export function failureError(failure: RunFailure): ParleyError {
+/** A failure event as the error a client sees. */
+export function failureError(failure: GenerationFailure): ParleyError {
   return new ParleyError(failure.code, failure.message, {
     ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
   });
@@ -57,8 +58,9 @@ export class RunHub {
   }
 
   /**
-   * Runs the turn in the background, its events going to the log under its answer's id. It stops
-   * when it ends, when it is cancelled (`Turn.cancel`) or when the server shuts down.
+   * Runs the turn in the background, its events going to the log under its answer's id (a
+   * continued answer starts the log afresh). It stops when it ends, when it is cancelled
+   * (`Turn.cancel`) or when the server shuts down.
    */
   start(turn: Turn): string {
     const runId = turn.ids.answerId;
@@ -68,26 +70,13 @@ export class RunHub {
     log.open(runId);
     void (async () => {
       let sequence = 0;
-      let text = '';
       try {
         for await (const event of turn.stream(never)) {
           sequence = event.sequence;
-          text = event.text;
           log.append(runId, event);
         }
       } catch (error) {
-        const failure = toParleyError(error);
-        log.append(runId, {
-          type: 'error',
-          sequence: sequence + 1,
-          code: failure.code,
-          status: failure.status,
-          message: failure.message,
-          ...(failure.retryAfterSeconds === undefined
-            ? {}
-            : { retryAfterSeconds: failure.retryAfterSeconds }),
-          text,
-        });
+        log.append(runId, failureEvent(error, sequence + 1));
       } finally {
         log.end(runId);
       }
@@ -112,8 +101,7 @@ export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<Run
   if (answer.status === 'in_progress') {
     throw new ParleyError('CONFLICT', 'this answer is being written by another server: follow it there');
   }
-  if (answer.content !== '')
-    yield { type: 'delta', sequence: 1, delta: answer.content, text: answer.content };
+  if (answer.content !== '') yield { type: 'text-delta', sequence: 1, delta: answer.content };
   if (answer.status === 'failed') {
     yield {
       type: 'error',
@@ -121,14 +109,12 @@ export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<Run
       code: 'UPSTREAM_ERROR',
       status: 502,
       message: answer.error ?? 'failed',
-      text: answer.content,
     };
     return;
   }
   yield {
-    type: 'done',
+    type: 'finish',
     sequence: 2,
-    text: answer.content,
     status: answer.status,
     finishReason: (answer.finishReason ?? 'stop') as FinishReason,
   };

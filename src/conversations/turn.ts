@@ -15,20 +15,10 @@ import type {
   Usage,
 } from '../providers/spec.ts';
 import type { MessageStatus, Store } from '../store/store.ts';
+import type { TurnEvent } from './generation-events.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
-
-export type TurnEvent =
-  | { readonly type: 'delta'; readonly sequence: number; readonly delta: string; readonly text: string }
-  | {
-      readonly type: 'done';
-      readonly sequence: number;
-      readonly text: string;
-      readonly status: MessageStatus;
-      readonly finishReason: FinishReason;
-      readonly usage?: Usage;
-    };
 
 export interface TurnResult {
   readonly text: string;
@@ -200,20 +190,19 @@ export class Turn {
           }
           text += part.delta;
           flusher.maybeFlush(text);
-          yield { type: 'delta', sequence: ++sequence, delta: part.delta, text };
+          yield { type: 'text-delta', sequence: ++sequence, delta: part.delta };
         } else {
           const status = statusFor(part.finishReason);
           await flusher.drain();
           await this.#finish(text, status, part.finishReason, part.usage);
           settled = true;
-          const done = {
-            type: 'done',
+          const finish = {
+            type: 'finish',
             sequence: ++sequence,
-            text,
             status,
             finishReason: part.finishReason,
           } as const;
-          yield part.usage === undefined ? done : { ...done, usage: part.usage };
+          yield part.usage === undefined ? finish : { ...finish, usage: part.usage };
           return;
         }
       }

@@ -39,6 +39,8 @@ export class RedisRunLog<E extends SequencedEvent> implements RunLog<E> {
 
   open(runId: string): void {
     this.#local.open(runId);
+    // A continued answer runs again under the same id: its earlier events go.
+    this.#write(runId, () => this.#redis.del(keyOf(runId)));
   }
 
   append(runId: string, event: E): void {

@@ -10,7 +10,10 @@ export interface SequencedEvent {
 }
 
 export interface RunLog<E extends SequencedEvent> {
-  /** Makes the run known before its first event, so followers wait for it instead of finding nothing. */
+  /**
+   * Makes the run known before its first event, so followers wait for it instead of finding
+   * nothing. Opening a run id whose earlier run has ended (a continued answer) starts it afresh.
+   */
   open(runId: string): void;
   append(runId: string, event: E): void;
   /** No more events will come; the log is kept for the retention time so late followers can replay it. */
@@ -25,6 +28,8 @@ interface MemoryRun<E> {
   readonly events: E[];
   ended: boolean;
   readonly wake: Set<() => void>;
+  /** Forgets the run once its retention time has passed. */
+  expiry?: NodeJS.Timeout;
 }
 
 /** Keeps each run's events in this process, for `retentionMs` after it ends. */
@@ -46,6 +51,11 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
   }
 
   open(runId: string): void {
+    const earlier = this.#runs.get(runId);
+    if (earlier?.ended === true) {
+      clearTimeout(earlier.expiry);
+      this.#runs.delete(runId);
+    }
     this.#run(runId);
   }
 
@@ -59,7 +69,7 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
     const run = this.#run(runId);
     run.ended = true;
     for (const wake of run.wake) wake();
-    setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
+    run.expiry = setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
   }
 
   async has(runId: string): Promise<boolean> {

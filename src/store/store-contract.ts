@@ -252,6 +252,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       );
     });
 
+    it('reopens a finished answer for one continuation at a time, for its owner only', async () => {
+      const { conversationId, answer } = await startConversation(store);
+      await store.updateMessage(answer, { content: 'cut', status: 'incomplete', error: 'x', now: 1_500 });
+      assert.equal(await store.reopenAnswer(BOB, conversationId, answer, 'replica-b', 1_600), false);
+      const tries = await Promise.all(
+        [1, 2, 3, 4].map(() => store.reopenAnswer(ALICE, conversationId, answer, 'replica-a', 1_700)),
+      );
+      assert.deepEqual(
+        tries.filter((won) => won),
+        [true],
+      );
+      const reopened = (await store.getPath(ALICE, conversationId, answer)).at(-1);
+      assert.deepEqual([reopened?.status, reopened?.content, reopened?.error], ['in_progress', 'cut', null]);
+      assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, answer);
+    });
+
     it('marks interrupted generations incomplete, keeping their text', async () => {
       const { conversationId, answer } = await startConversation(store);
       await store.updateMessage(answer, { content: 'partial', status: 'in_progress', now: 1_500 });

@@ -233,6 +233,18 @@ export interface Store {
   beginTurn(input: BeginTurnInput): Promise<boolean>;
   /** Updates one message's text and state; only the generation that owns it calls this. */
   updateMessage(messageId: string, update: MessageUpdate): Promise<void>;
+  /**
+   * Reopens a finished answer for a continuation, atomically: it becomes `in_progress` (written
+   * by `generator`, its error cleared) and the conversation's current node. False when it is
+   * `in_progress` already (another continuation won), or not a live answer of the owner's.
+   */
+  reopenAnswer(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    generator: string,
+    now: number,
+  ): Promise<boolean>;
   /** Records where a stateful upstream keeps these messages (one transaction). */
   setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void>;
   /** Marks every `in_progress` message `incomplete` (after a crash, nothing is generating them). */

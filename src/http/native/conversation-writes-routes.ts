@@ -217,8 +217,12 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
       const events = (await conversations.hasRun(answer.id))
         ? conversations.followRun(answer.id, after, abortOnDisconnect(reply))
         : skipThrough(storedRunEvents(answer), after);
-      const ids = { conversation_id: answer.conversationId, question_id: answer.parentId ?? answer.id };
-      return streamRun(events, reply, conversations, owner, ids, answer.id);
+      return streamRun(events, reply, conversations, owner, {
+        conversation_id: answer.conversationId,
+        question_id: answer.parentId ?? answer.id,
+        message_id: answer.id,
+        parent_id: answer.parentId,
+      });
     },
   );
 

@@ -419,7 +419,7 @@ describe('native API', () => {
     assert.equal((tree.messages as unknown[]).length, 9, 'the original is untouched');
   });
 
-  it('streams a native answer as delta and done events', async () => {
+  it('streams a native answer as start, delta and done events, each delta only the new text', async () => {
     const alice = await newKey('alice');
     const created = await parley.app.inject({
       method: 'POST',
@@ -439,15 +439,123 @@ describe('native API', () => {
     assert.deepEqual(
       frames.map((frame) => [frame.id, frame.event]),
       [
+        [undefined, 'start'],
         ['1', 'delta'],
         ['2', 'delta'],
         ['3', 'done'],
       ],
     );
-    assert.equal(
-      (JSON.parse(frames[2]?.data ?? '{}') as { message: { content: string } }).message.content,
-      'one two',
+    const start = JSON.parse(frames[0]?.data ?? '{}') as Record<string, string>;
+    const done = JSON.parse(frames[3]?.data ?? '{}') as {
+      message: { id: string; parent_id: string; content: string };
+    };
+    // The first event names the answer, so a client can cancel or resume it before it ends.
+    assert.equal(start.message_id, done.message.id);
+    assert.equal(start.parent_id, done.message.parent_id);
+    assert.equal(start.conversation_id, (created.json() as { id: string }).id);
+    assert.deepEqual(
+      frames.slice(1, 3).map((frame) => JSON.parse(frame.data)),
+      [{ delta: 'one ' }, { delta: 'two' }],
     );
+    assert.equal(done.message.content, 'one two');
+  });
+
+  it('streams a continuation as its own events, after a finish and after a cancel', async () => {
+    const alice = await newKey('alice');
+    const created = await parley.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as(alice),
+      payload: {},
+    });
+    const id = (created.json() as { id: string }).id;
+    parley.scripts.push({ deltas: ['Once'], finishReason: 'length' });
+    const first = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      headers: as(alice),
+      payload: { content: 'story', stream: true },
+    });
+    const answerId = (JSON.parse(parseSse(first.body)[0]?.data ?? '{}') as { message_id: string }).message_id;
+    const continueStream = async () => {
+      const response = await parley.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages/${answerId}/continue`,
+        headers: as(alice),
+        payload: { stream: true },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      return parseSse(response.body);
+    };
+    parley.scripts.push({ deltas: [' upon', ' a time'] });
+    const frames = await continueStream();
+    assert.deepEqual(
+      frames.map((frame) => [frame.event, frame.event === 'delta' ? JSON.parse(frame.data).delta : null]),
+      [
+        ['start', null],
+        ['delta', ' upon'],
+        ['delta', ' a time'],
+        ['done', null],
+      ],
+    );
+    assert.equal(JSON.parse(frames[3]?.data ?? '{}').message.content, 'Once upon a time');
+
+    // Cancelled mid-way, then continued: the continuation's events, not the cancelled run's error.
+    parley.scripts.push({ deltas: [' there'], hang: true });
+    const hanging = parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages/${answerId}/continue`,
+      headers: as(alice),
+      payload: { stream: true },
+    });
+    while (parley.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    const cancel = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages/${answerId}/cancel`,
+      headers: as(alice),
+    });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    assert.match((await hanging).body, /event: error/);
+    parley.scripts.push({ deltas: ['.'] });
+    const again = await continueStream();
+    assert.deepEqual(
+      again.map((frame) => frame.event),
+      ['start', 'delta', 'done'],
+    );
+    assert.equal(JSON.parse(again[2]?.data ?? '{}').message.content, 'Once upon a time there.');
+  });
+
+  it('lets one of six concurrent continues of an answer run; the others get a 409 before any upstream call', async () => {
+    const alice = await newKey('alice');
+    const created = await parley.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as(alice),
+      payload: {},
+    });
+    const id = (created.json() as { id: string }).id;
+    parley.scripts.push({ deltas: ['cut'], finishReason: 'length' });
+    const cut = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      headers: as(alice),
+      payload: { content: 'q' },
+    });
+    const answerId = (cut.json() as { message: { id: string } }).message.id;
+    const callsBefore = parley.calls.length;
+    for (let index = 0; index < 6; index++) parley.scripts.push({ deltas: [` more ${index}`], delayMs: 100 });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        parley.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${id}/messages/${answerId}/continue`,
+          headers: as(alice),
+          payload: {},
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((response) => response.statusCode).sort(), [200, 409, 409, 409, 409, 409]);
+    assert.equal(parley.calls.length - callsBefore, 1, 'one upstream generation');
   });
 
   it('keeps a long conversation inside the model window, dropping the oldest turns, and records it', async () => {

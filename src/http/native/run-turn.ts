@@ -1,19 +1,28 @@
 /**
- * Runs a turn for the native API: as one JSON answer, or as Server-Sent Events — `delta`
- * (`{delta, text}`), then `done` (`{message}`), or `error` (`{code, message}`) — each with its
- * sequence number as the SSE id. As elsewhere, the stream opens with the first event, so a failure
- * before it is a real status.
+ * Runs a turn for the native API: as one JSON answer, or as Server-Sent Events (see `streamRun`).
+ * As elsewhere, the stream opens with the first event, so a failure before it is a real status.
  */
 
 import type { FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
-import { failureError, type RunEvent } from '../../conversations/runs.ts';
+import type { RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { routeHeaderReporter } from '../route-header.ts';
-import { SseWriter } from '../sse.ts';
+import { sendEventStream } from '../event-stream.ts';
+import type { SseFrame } from '../sse.ts';
 import { toMessage } from './conversations-routes.ts';
+
+/** What the `start` event of a native stream says: the answer being written, and where. */
+export interface StreamIds {
+  readonly conversation_id: string;
+  /** The message answered (the answer's parent). */
+  readonly question_id: string;
+  /** The answer's id: follow (`/events`) or cancel it with this. */
+  readonly message_id: string;
+  readonly parent_id: string | null;
+}
 
 export async function runTurn(
   turn: Turn,
@@ -36,52 +45,51 @@ export async function runTurn(
   }
   // Streamed generations run on their own: a client that drops can come back for the rest.
   const runId = conversations.startRun(turn);
-  return streamRun(conversations.followRun(runId, -1, signal), reply, conversations, owner, ids, runId);
+  return streamRun(conversations.followRun(runId, -1, signal), reply, conversations, owner, {
+    ...ids,
+    message_id: runId,
+    parent_id: turn.ids.questionId,
+  });
 }
 
 /**
- * Writes a run's events as native SSE (`delta`, `done`, `error`, with the run's sequence numbers
- * as ids). Used for a new stream and to resume one (`Last-Event-ID`).
+ * Writes a run's events as native SSE: `start` first (naming the answer, so a client can cancel or
+ * resume it by id), then `delta` (`{delta}`, only what is new) with the run's sequence numbers as
+ * ids, then `done` (`{message}`, the stored answer) or `error` (`{code, message}`). Used for a new
+ * stream and to resume one (`Last-Event-ID`).
  */
 export async function streamRun(
   events: AsyncIterable<RunEvent>,
   reply: FastifyReply,
   conversations: ConversationService,
   owner: string,
-  ids: { conversation_id: string; question_id: string },
-  answerId: string,
+  ids: StreamIds,
 ): Promise<undefined> {
-  const sse = new SseWriter(reply);
-  for await (const event of events) {
-    if (event.type === 'error') {
-      if (!sse.isOpen) throw failureError(event);
-      await sse.send({
-        id: event.sequence,
-        event: 'error',
-        data: JSON.stringify({ code: event.code, message: event.message }),
-      });
-      break;
-    }
-    if (!sse.isOpen) sse.open();
-    if (event.type === 'delta') {
-      await sse.send({
-        id: event.sequence,
-        event: 'delta',
-        data: JSON.stringify({ delta: event.delta, text: event.text }),
-      });
-    } else {
-      const message = await conversations.getMessage(owner, answerId);
-      await sse.send({
-        id: event.sequence,
-        event: 'done',
-        data: JSON.stringify({ ...ids, message: message === undefined ? null : toMessage(message) }),
-      });
-    }
-  }
-  if (!sse.isOpen) {
-    if (reply.raw.destroyed) return undefined;
-    throw notFound(`no events for message ${answerId}`);
-  }
-  sse.end();
+  const answerId = ids.message_id;
+  const frame = (event: string, data: unknown, id?: number): SseFrame => ({
+    ...(id === undefined ? {} : { id }),
+    event,
+    data: JSON.stringify(data),
+  });
+  await sendEventStream(
+    reply,
+    events,
+    {
+      opening: () => [frame('start', ids)],
+      async frames(event) {
+        if (event.type === 'text-delta') return [frame('delta', { delta: event.delta }, event.sequence)];
+        if (event.type !== 'finish') return [];
+        const message = await conversations.getMessage(owner, answerId);
+        const done = {
+          conversation_id: ids.conversation_id,
+          question_id: ids.question_id,
+          message: message === undefined ? null : toMessage(message),
+        };
+        return [frame('done', done, event.sequence)];
+      },
+      failure: (error) => [frame('error', { code: error.code, message: error.message })],
+    },
+    () => notFound(`no events for message ${answerId}`),
+  );
   return undefined;
 }

@@ -7,9 +7,10 @@
  */
 
 import type { FastifyReply } from 'fastify';
-import { failureError, type RunEvent } from '../../conversations/runs.ts';
+import type { RunEvent } from '../../conversations/runs.ts';
 import { ParleyError } from '../../errors.ts';
-import { SseWriter } from '../sse.ts';
+import { sendEventStream } from '../event-stream.ts';
+import type { SseFrame } from '../sse.ts';
 import { toOpenAIError } from './openai-errors.ts';
 import { toPublicId } from './openai-ids.ts';
 import type { RenderResponse } from './responses-routes.ts';
@@ -23,91 +24,93 @@ export async function streamResponse(
   render: RenderResponse,
   startingAfter = -1,
 ): Promise<void> {
-  const sse = new SseWriter(reply);
   const itemId = toPublicId('msg_', answerId);
+  // The text so far: the final events carry it whole.
+  let text = '';
   let sequence = 0;
-  const send = (event: { type: string } & Record<string, unknown>) => {
+  const frame = (event: { type: string } & Record<string, unknown>): SseFrame[] => {
     const sequenceNumber = sequence++;
-    if (sequenceNumber <= startingAfter) return Promise.resolve();
-    return sse.send({
-      id: sequenceNumber,
-      event: event.type,
-      data: JSON.stringify({ ...event, sequence_number: sequenceNumber }),
-    });
+    if (sequenceNumber <= startingAfter) return [];
+    return [
+      {
+        id: sequenceNumber,
+        event: event.type,
+        data: JSON.stringify({ ...event, sequence_number: sequenceNumber }),
+      },
+    ];
   };
-  const open = async () => {
-    sse.open();
-    const initial = render({ text: '', status: 'in_progress' });
-    await send({ type: 'response.created', response: initial });
-    await send({ type: 'response.in_progress', response: initial });
-    await send({
-      type: 'response.output_item.added',
-      output_index: 0,
-      item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
-    });
-    await send({
-      type: 'response.content_part.added',
-      item_id: itemId,
-      ...TEXT_POSITION,
-      part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-    });
-  };
-
-  for await (const event of events) {
-    if (event.type === 'error') {
-      if (!sse.isOpen) throw failureError(event);
-      const cancelled = event.code === 'CANCELLED';
-      const { body } = toOpenAIError(failureError(event));
-      const final = cancelled
-        ? render({ text: event.text, status: 'incomplete', finishReason: 'cancelled' })
-        : render({
-            text: event.text,
-            status: event.text === '' ? 'failed' : 'incomplete',
-            error: body.error.message,
+  const initial = () => render({ text: '', status: 'in_progress' });
+  await sendEventStream(
+    reply,
+    events,
+    {
+      opening: () => [
+        ...frame({ type: 'response.created', response: initial() }),
+        ...frame({ type: 'response.in_progress', response: initial() }),
+        ...frame({
+          type: 'response.output_item.added',
+          output_index: 0,
+          item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+        }),
+        ...frame({
+          type: 'response.content_part.added',
+          item_id: itemId,
+          ...TEXT_POSITION,
+          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+        }),
+      ],
+      frames(event) {
+        if (event.type === 'text-delta') {
+          text += event.delta;
+          return frame({
+            type: 'response.output_text.delta',
+            item_id: itemId,
+            ...TEXT_POSITION,
+            delta: event.delta,
+            logprobs: [],
           });
-      await send({ type: cancelled ? 'response.incomplete' : 'response.failed', response: final });
-      break;
-    }
-    if (!sse.isOpen) await open();
-    if (event.type === 'delta') {
-      await send({
-        type: 'response.output_text.delta',
-        item_id: itemId,
-        ...TEXT_POSITION,
-        delta: event.delta,
-        logprobs: [],
-      });
-      continue;
-    }
-    const final = render({
-      text: event.text,
-      status: event.status,
-      finishReason: event.finishReason,
-      ...(event.usage === undefined ? {} : { usage: event.usage }),
-    });
-    await send({
-      type: 'response.output_text.done',
-      item_id: itemId,
-      ...TEXT_POSITION,
-      text: event.text,
-      logprobs: [],
-    });
-    await send({
-      type: 'response.content_part.done',
-      item_id: itemId,
-      ...TEXT_POSITION,
-      part: { type: 'output_text', text: event.text, annotations: [], logprobs: [] },
-    });
-    await send({ type: 'response.output_item.done', output_index: 0, item: final.output[0] });
-    await send({
-      type: final.status === 'completed' ? 'response.completed' : 'response.incomplete',
-      response: final,
-    });
-  }
-  // No event at all: the follower left before the run said anything.
-  if (!sse.isOpen) {
-    if (reply.raw.destroyed) return;
-    throw new ParleyError('UPSTREAM_ERROR', 'the response ended without any event');
-  }
-  sse.end();
+        }
+        if (event.type !== 'finish') return [];
+        const final = render({
+          text,
+          status: event.status,
+          finishReason: event.finishReason,
+          ...(event.usage === undefined ? {} : { usage: event.usage }),
+        });
+        return [
+          ...frame({
+            type: 'response.output_text.done',
+            item_id: itemId,
+            ...TEXT_POSITION,
+            text,
+            logprobs: [],
+          }),
+          ...frame({
+            type: 'response.content_part.done',
+            item_id: itemId,
+            ...TEXT_POSITION,
+            part: { type: 'output_text', text, annotations: [], logprobs: [] },
+          }),
+          ...frame({ type: 'response.output_item.done', output_index: 0, item: final.output[0] }),
+          ...frame({
+            type: final.status === 'completed' ? 'response.completed' : 'response.incomplete',
+            response: final,
+          }),
+        ];
+      },
+      failure(error) {
+        const cancelled = error.code === 'CANCELLED';
+        const final = cancelled
+          ? render({ text, status: 'incomplete', finishReason: 'cancelled' })
+          : render({
+              text,
+              status: text === '' ? 'failed' : 'incomplete',
+              error: toOpenAIError(error).body.error.message,
+            });
+        return frame({ type: cancelled ? 'response.incomplete' : 'response.failed', response: final });
+      },
+    },
+    // No event at all: the follower left before the run said anything.
+    () => new ParleyError('UPSTREAM_ERROR', 'the response ended without any event'),
+  );
 }

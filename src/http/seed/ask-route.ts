@@ -8,12 +8,12 @@
 import type { FastifyReply } from 'fastify';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import type { Turn } from '../../conversations/turn.ts';
-import { badRequest } from '../../errors.ts';
+import { badRequest, ParleyError } from '../../errors.ts';
 import { toClientError } from '../client-error.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
-import { SseWriter } from '../sse.ts';
+import { sendEventStream } from '../event-stream.ts';
 import type { SeedApp } from './seed-app.ts';
 import { AskBody } from './seed-schemas.ts';
 
@@ -66,28 +66,30 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
 }
 
 /**
- * Headers go out with the first event, so a failure before any text still gets a real status and
- * a JSON body; after that, a failure is an `error` event and the stream closes without `[DONE]`.
+ * The seed's stream: each event's `message` is the whole text so far (ChatGPT's protocol defines it
+ * cumulative; this encoder keeps it), `delta` the new piece; `data: [DONE]` ends a finished answer,
+ * and a failure after the first event is an `error` event with the seed's `{code: 1, msg}`.
  */
 async function streamAnswer(turn: Turn, reply: FastifyReply, signal: AbortSignal): Promise<void> {
-  const sse = new SseWriter(reply);
   const ids = { parent_id: turn.ids.answerId, conversation_id: turn.ids.conversationId };
-  try {
-    for await (const event of turn.stream(signal)) {
-      if (!sse.isOpen) sse.open();
-      if (event.type === 'delta') {
-        await sse.send({
-          id: event.sequence,
-          data: JSON.stringify({ message: event.text, delta: event.delta, ...ids }),
-        });
-      } else {
-        await sse.send({ data: '[DONE]' });
-      }
-    }
-  } catch (error) {
-    if (!sse.isOpen) throw error;
-    const clientError = toClientError(error);
-    await sse.send({ event: 'error', data: JSON.stringify({ code: 1, msg: clientError.message, ...ids }) });
-  }
-  sse.end();
+  let text = '';
+  await sendEventStream(
+    reply,
+    turn.stream(signal),
+    {
+      frames(event) {
+        if (event.type === 'text-delta') {
+          text += event.delta;
+          return [
+            { id: event.sequence, data: JSON.stringify({ message: text, delta: event.delta, ...ids }) },
+          ];
+        }
+        return event.type === 'finish' ? [{ data: '[DONE]' }] : [];
+      },
+      failure: (error) => [
+        { event: 'error', data: JSON.stringify({ code: 1, msg: toClientError(error).message, ...ids }) },
+      ],
+    },
+    () => new ParleyError('UPSTREAM_ERROR', 'the answer ended without any event'),
+  );
 }

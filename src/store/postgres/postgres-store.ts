@@ -172,6 +172,14 @@ export const postgresQueries = {
     SELECT count(*)::integer AS written FROM target`,
   updateMessage: `UPDATE messages SET content = $1, status = $2, finish_reason = $3, input_tokens = $4,
     output_tokens = $5, error = $6, updated_at = $7 WHERE id = $8`,
+  reopenAnswer: `WITH reopened AS (
+      UPDATE messages SET status = 'in_progress', error = NULL, generator = $4, updated_at = $5
+      WHERE id = $3 AND conversation_id = $2 AND role = 'assistant' AND status <> 'in_progress'
+        AND deleted_at IS NULL
+        AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = $2 AND c.owner = $1 AND c.deleted_at IS NULL)
+      RETURNING conversation_id)
+    UPDATE conversations SET current_node = $3, updated_at = $5
+    WHERE id IN (SELECT conversation_id FROM reopened)`,
   // One statement for the turn's few messages: one array per column.
   setUpstreamRefs: `UPDATE messages SET upstream_conversation_id = r.conversation_id,
       upstream_message_id = r.message_id
@@ -419,6 +427,24 @@ class PostgresStore implements Store {
       update.now,
       messageId,
     ]);
+  }
+
+  async reopenAnswer(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    generator: string,
+    now: number,
+  ): Promise<boolean> {
+    // One statement: the row lock makes a concurrent reopen wait, then find it in progress.
+    const changes = await this.#changes(postgresQueries.reopenAnswer, [
+      owner,
+      conversationId,
+      answerId,
+      generator,
+      now,
+    ]);
+    return changes > 0;
   }
 
   async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {

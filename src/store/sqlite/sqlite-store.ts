@@ -150,6 +150,21 @@ class SqliteStore implements Store {
     );
   }
 
+  async reopenAnswer(
+    owner: string,
+    conversationId: string,
+    answerId: string,
+    generator: string,
+    now: number,
+  ): Promise<boolean> {
+    return inTransaction(this.#database, () => {
+      const reopened = this.#statements.reopenAnswer.run(generator, now, answerId, conversationId, owner);
+      if (Number(reopened.changes) === 0) return false;
+      this.#statements.moveCurrentNode.run(answerId, now, conversationId);
+      return true;
+    });
+  }
+
   async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {
     inTransaction(this.#database, () => {
       for (const ref of refs) {
@@ -625,6 +640,12 @@ function prepareStatements(database: DatabaseSync) {
     updateMessage: prepare(
       `UPDATE messages SET content = ?, status = ?, finish_reason = ?, input_tokens = ?, output_tokens = ?,
          error = ?, updated_at = ? WHERE id = ?`,
+    ),
+    reopenAnswer: prepare(
+      `UPDATE messages SET status = 'in_progress', error = NULL, generator = ?, updated_at = ?
+       WHERE id = ? AND conversation_id = ? AND role = 'assistant' AND status <> 'in_progress'
+         AND deleted_at IS NULL
+         AND conversation_id IN (SELECT id FROM conversations WHERE owner = ? AND deleted_at IS NULL)`,
     ),
     setUpstreamRef: prepare(
       'UPDATE messages SET upstream_conversation_id = ?, upstream_message_id = ? WHERE id = ?',

@@ -1,7 +1,7 @@
 /**
- * One answer through the native API: its stream read to the end (`delta` events carry the text
- * so far, then `done` names the stored answer or `error` says why it failed), and the cancel that
- * stops it on the server.
+ * One answer through the native API: its stream read to the end (`start` names the answer,
+ * `delta` events carry each new piece of text, then `done` names the stored answer or `error` says
+ * why it failed), and the cancel that stops it on the server.
  */
 
 import { requestJson } from './api.js';
@@ -15,10 +15,13 @@ import { readEvents } from './sse.js';
  *   when the connection closed before a `done` or `error` event
  */
 export async function readAnswer(body, onText) {
+  let text = '';
   for await (const frame of readEvents(body)) {
     const data = JSON.parse(frame.data);
-    if (frame.event === 'delta') onText(data.text);
-    else if (frame.event === 'done') return { finished: true, answerId: data.message?.id };
+    if (frame.event === 'delta') {
+      text += data.delta;
+      onText(text);
+    } else if (frame.event === 'done') return { finished: true, answerId: data.message?.id };
     else if (frame.event === 'error') return { finished: true, failure: data.message };
   }
   return { finished: false };
