@@ -30,7 +30,6 @@ import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import { webRoutes } from './http/web/web-routes.ts';
-import { disposeLocalEngines } from './providers/local/local-engine.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 
@@ -143,6 +142,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     summaries: config.contextSummaries,
     context: {
       windows: config.contextWindows,
+      knownWindow: (modelName: string) => models.contextWindow?.(modelName),
       ...(config.maxContextTokens === undefined ? {} : { maxContextTokens: config.maxContextTokens }),
     },
     flushIntervalMs: config.streamFlushIntervalMs,
@@ -231,8 +231,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     conversations.shutdown();
     await recorder.flush();
     await limiter.close();
-    // The embedded llama.cpp engines, if any request loaded one.
-    await disposeLocalEngines();
+    // What the providers hold in the process (the embedded llama.cpp engines, if any were loaded).
+    await models.shutdown?.();
   });
   return { app, conversations, keys, routes, sharedState: redis !== undefined };
 }

@@ -5,17 +5,17 @@
 
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
-import { LocalChatModel } from './providers/local/local-chat-model.ts';
-import { defaultModelId } from './providers/local/resolve-model-path.ts';
-import { createModelRegistry } from './providers/registry.ts';
+import { createModelRegistry, type ModelRegistry } from './providers/registry.ts';
 import { describeStoreLocation, openStore } from './store/open-store.ts';
 
 /** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
 const SHUTDOWN_EXIT_MARGIN_MS = 2_000;
 
-function readConfig(): Config {
+/** The config, and the model registry whose providers read their own variables from it. */
+function readConfig(): { config: Config; models: ModelRegistry } {
   try {
-    return loadConfig(process.env);
+    const config = loadConfig(process.env);
+    return { config, models: createModelRegistry(config) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`parley: ${error.message}\n`);
@@ -24,9 +24,8 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const { config, models } = readConfig();
   const store = await openStore(config.database);
-  const models = createModelRegistry(config);
   const { app, conversations, keys, sharedState } = await buildApp({
     config,
     store,
@@ -63,16 +62,12 @@ async function main(): Promise<void> {
       'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',
     );
   }
-  if (config.localModel !== undefined) {
-    // Loaded now rather than by the first request (an `hf:` model is fetched once, with progress).
-    const local = models.resolve(defaultModelId(config.localModel));
-    const started = Date.now();
-    if (local instanceof LocalChatModel) {
-      local
-        .load()
-        .then(() => app.log.info({ model: local.modelId, ms: Date.now() - started }, 'local model loaded'))
-        .catch((error: unknown) => app.log.error({ err: error }, 'the local model could not be loaded'));
-    }
+  // Loaded now rather than by the first request (the local engine's model, fetched once if `hf:`).
+  const started = Date.now();
+  for (const { provider, model, loaded } of models.warmUp?.() ?? []) {
+    loaded
+      .then(() => app.log.info({ model, ms: Date.now() - started }, `${provider} model loaded`))
+      .catch((error: unknown) => app.log.error({ err: error }, `the ${provider} model could not be loaded`));
   }
   if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
   else

@@ -77,7 +77,6 @@ describe('deployment files', () => {
     );
     // The seed's way: only a ChatGPT account's token, under its old name.
     const seedStyle = loadConfig({ ...interpolate({ access_token: 'eyJ-token' }), HOST: '0.0.0.0' });
-    assert.equal(seedStyle.chatgptWeb?.accessToken, 'eyJ-token');
     const seedModels = createModelRegistry(seedStyle);
     assert.equal(seedModels.resolve(seedModels.defaultModel ?? '')?.provider, 'chatgpt-web');
     assert.equal(config.database.kind, 'postgres');

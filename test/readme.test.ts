@@ -1,7 +1,7 @@
 /** The README names files, scripts and variables: this keeps it true to the code. */
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -10,7 +10,15 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
 };
-const configSource = readFileSync(join(root, 'src/config/config.ts'), 'utf8');
+/** Where the variables are read: the config, and each provider's definition. */
+const configSource = [
+  join(root, 'src/config/config.ts'),
+  ...readdirSync(join(root, 'src/providers'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(entry.parentPath, entry.name, 'definition.ts')))
+    .map((entry) => join(entry.parentPath, entry.name, 'definition.ts')),
+]
+  .map((path) => readFileSync(path, 'utf8'))
+  .join('\n');
 
 describe('README', () => {
   it('names only paths that exist', () => {

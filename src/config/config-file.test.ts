@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -54,9 +54,9 @@ describe('the config file', () => {
       'bad-provider.yaml',
       'deployments:\n  a: { provider: openai, model: m, nope: 1 }\n',
     );
+    // The provider's name is checked by the model registry, against its list (registry.test.ts).
     assert.deepEqual(problemsOf({ PARLEY_CONFIG: badProvider }), [
       `PARLEY_CONFIG: ${badProvider}: deployments.a: must NOT have additional properties (nope)`,
-      `PARLEY_CONFIG: ${badProvider}: deployments.a.provider: must be one of openai-compatible, anthropic, chatgpt-web, local`,
     ]);
   });
 
@@ -90,14 +90,12 @@ describe('the config file', () => {
     assert.equal(config.routing.backoffMs, 250, 'unset settings keep their defaults');
   });
 
-  it('names a route’s unknown deployment, an unset key variable and a missing token', () => {
+  it('names a route’s unknown deployment and an unset key variable', () => {
     const path = file(
       'bad-routes.yaml',
       [
         'deployments:',
         '  a: { provider: openai-compatible, model: m, api_key_env: NOT_SET_ANYWHERE }',
-        '  web: { provider: chatgpt-web, model: auto }',
-        '  odd: { provider: bedrock, model: m }',
         'routes:',
         '  fast: { deployments: [a, ghost] }',
       ].join('\n'),
@@ -109,24 +107,9 @@ describe('the config file', () => {
       assert.ok(error instanceof ConfigError);
       problems = error.problems;
     }
+    assert.ok(problems.some((problem) => /deployments\.a: .*NOT_SET_ANYWHERE is not set/.test(problem)));
     assert.ok(
-      problems.some((problem) => problem.includes('deployments.odd')),
-      problems.join('\n'),
-    );
-    const routed = (() => {
-      try {
-        loadConfig({
-          PARLEY_CONFIG: file('bad-routes-2.yaml', readFileSync(path, 'utf8').replace(/\s+odd:.*\n/, '\n')),
-        });
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-      return [];
-    })();
-    assert.ok(routed.some((problem) => /deployments\.a: .*NOT_SET_ANYWHERE is not set/.test(problem)));
-    assert.ok(routed.some((problem) => /deployments\.web: .*needs api_key/.test(problem)));
-    assert.ok(
-      routed.some((problem) => /routes\.fast\.deployments: no deployment is named "ghost"/.test(problem)),
+      problems.some((problem) => /routes\.fast\.deployments: no deployment is named "ghost"/.test(problem)),
     );
   });
 });

@@ -14,22 +14,10 @@ describe('loadConfig', () => {
       path: './data/parley.sqlite',
       synchronous: 'NORMAL',
     });
-    assert.equal(config.openai, undefined);
     assert.equal(config.defaultModel, undefined);
     assert.equal(config.allowInsecureRemote, false);
     assert.ok(Object.isFrozen(config));
     assert.ok(Object.isFrozen(config.database));
-  });
-
-  it('reads the OpenAI-compatible provider from OPENAI_API_KEY and OPENAI_BASE_URL', () => {
-    assert.deepEqual(loadConfig({ OPENAI_API_KEY: 'sk-test' }).openai, {
-      baseUrl: 'https://api.openai.com/v1',
-      apiKey: 'sk-test',
-    });
-    // A local server needs no key: the base URL alone configures the provider.
-    assert.deepEqual(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' }).openai, {
-      baseUrl: 'http://127.0.0.1:11434/v1',
-    });
   });
 
   it('reads sqlite paths in both spellings and the other variables', () => {
@@ -64,7 +52,7 @@ describe('loadConfig', () => {
       loadConfig({
         PORT: 'eighty',
         DATABASE_URL: 'mysql://x',
-        OPENAI_BASE_URL: 'ftp://secret-user:secret-pass@host',
+        REDIS_URL: 'ftp://secret-user:secret-pass@host',
         PARLEY_LOG_LEVEL: 'loud',
         PARLEY_ALLOW_INSECURE_REMOTE: 'maybe',
       });
@@ -74,7 +62,7 @@ describe('loadConfig', () => {
       for (const name of [
         'PORT',
         'DATABASE_URL',
-        'OPENAI_BASE_URL',
+        'REDIS_URL',
         'PARLEY_LOG_LEVEL',
         'PARLEY_ALLOW_INSECURE_REMOTE',
       ]) {

@@ -1,10 +1,12 @@
 /**
  * Parley's configuration: read from the environment once at start, validated, then frozen.
  * A bad value stops the start with a message that names the variable (see DESIGN.md's
- * environment contract).
+ * environment contract). Each provider's own variables are read by its definition, from the
+ * environment kept here, when the model registry is built (`src/providers/providers.ts`).
  */
 
 import { type ModelPrice, readConfigFile } from './config-file.ts';
+import { type Environment, EnvironmentReader } from './environment-reader.ts';
 import type { DeploymentConfig, RouteConfig, RoutingSettings } from './routing-config.ts';
 
 export interface SqliteDatabaseConfig {
@@ -23,34 +25,6 @@ export interface PostgresDatabaseConfig {
 
 export type DatabaseConfig = SqliteDatabaseConfig | PostgresDatabaseConfig;
 
-export interface OpenAICompatibleConfig {
-  readonly baseUrl: string;
-  readonly apiKey?: string;
-}
-
-export interface AnthropicConfig {
-  /** The API's root, without `/v1`. */
-  readonly baseUrl: string;
-  readonly apiKey: string;
-}
-
-export interface ChatGptWebConfig {
-  /** `https://chatgpt.com/backend-api/`, or a reverse proxy's `.../api/` (the provider adds a missing `/`). */
-  readonly baseUrl: string;
-  /** The account's access token; never logged. */
-  readonly accessToken: string;
-}
-
-/** The embedded llama.cpp engine's settings (for `PARLEY_LOCAL_MODEL` and `local` deployments). */
-export interface LocalEngineConfig {
-  /** Where `hf:` models are fetched to. */
-  readonly modelsDir: string;
-  /** `false` for the CPU; a GPU needs its build of node-llama-cpp installed. */
-  readonly gpu: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
-  /** CPU threads; undefined for all of the machine's. */
-  readonly threads?: number;
-}
-
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -58,13 +32,11 @@ export interface Config {
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly redisUrl?: string;
-  readonly openai?: OpenAICompatibleConfig;
-  readonly anthropic?: AnthropicConfig;
-  /** ChatGPT's web backend with an account's access token (the seed's upstream). */
-  readonly chatgptWeb?: ChatGptWebConfig;
-  /** A GGUF file's path, or an `hf:` URI, run by the embedded llama.cpp engine. */
-  readonly localModel?: string;
-  readonly localEngine: LocalEngineConfig;
+  /**
+   * The environment as it was at start. Each provider reads its own variables from it (its
+   * definition in `src/providers/<name>/definition.ts`), when the model registry is built.
+   */
+  readonly environment: Environment;
   /** From the config file: named upstreams, and public model names routed over them. */
   readonly deployments: readonly DeploymentConfig[];
   readonly routes: readonly RouteConfig[];
@@ -102,8 +74,6 @@ export interface Config {
   readonly streamFlushIntervalMs: number;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
 /** Thrown when the environment holds bad values; the message lists each bad variable by name. */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -114,12 +84,6 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
-export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
-export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
-const LOCAL_GPUS = ['cpu', 'auto', 'cuda', 'vulkan', 'metal'] as const;
-const parseLocalGpu = (value: (typeof LOCAL_GPUS)[number]): LocalEngineConfig['gpu'] =>
-  value === 'cpu' ? false : value;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Parses the environment into a frozen `Config`, or throws a `ConfigError` naming every bad variable. */
@@ -135,21 +99,7 @@ export function loadConfig(environment: Environment): Config {
     problems,
   );
   const redisUrl = reader.url('REDIS_URL', ['redis:', 'rediss:']);
-  const openaiApiKey = reader.string('OPENAI_API_KEY');
-  const openaiBaseUrl = reader.url('OPENAI_BASE_URL', ['http:', 'https:']);
   const defaultModel = reader.string('PARLEY_DEFAULT_MODEL');
-  const anthropicApiKey = reader.string('ANTHROPIC_API_KEY');
-  const anthropicBaseUrl = reader.url('ANTHROPIC_BASE_URL', ['http:', 'https:']);
-  // `access_token` is the name the original chatgpt-webapi read; both work.
-  const chatgptAccessToken = reader.string('CHATGPT_ACCESS_TOKEN') ?? reader.string('access_token');
-  const chatgptBaseUrl = reader.url('CHATGPT_BASE_URL', ['http:', 'https:']);
-  const localModel = reader.string('PARLEY_LOCAL_MODEL');
-  const localThreads = reader.optionalInteger('PARLEY_LOCAL_THREADS', 1, 1024);
-  const localEngine: LocalEngineConfig = {
-    modelsDir: reader.string('PARLEY_MODELS_DIR') ?? './data/models',
-    gpu: parseLocalGpu(reader.oneOf('PARLEY_LOCAL_GPU', LOCAL_GPUS, 'cpu')),
-    ...(localThreads === undefined ? {} : { threads: localThreads }),
-  };
   const adminKey = reader.secret('PARLEY_ADMIN_KEY', 24);
   const keyHashSecret = reader.secret('PARLEY_KEY_SECRET', 16);
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
@@ -166,40 +116,12 @@ export function loadConfig(environment: Environment): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const openai: OpenAICompatibleConfig | undefined =
-    openaiApiKey !== undefined || openaiBaseUrl !== undefined
-      ? {
-          baseUrl: (openaiBaseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ''),
-          ...(openaiApiKey === undefined ? {} : { apiKey: openaiApiKey }),
-        }
-      : undefined;
-
-  const anthropic: AnthropicConfig | undefined =
-    anthropicApiKey === undefined
-      ? undefined
-      : {
-          baseUrl: (anthropicBaseUrl ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, ''),
-          apiKey: anthropicApiKey,
-        };
-
-  const chatgptWeb: ChatGptWebConfig | undefined =
-    chatgptAccessToken === undefined
-      ? undefined
-      : {
-          baseUrl: chatgptBaseUrl ?? DEFAULT_CHATGPT_BASE_URL,
-          accessToken: chatgptAccessToken,
-        };
-
   return deepFreeze({
     port,
     host,
     database,
     ...(redisUrl === undefined ? {} : { redisUrl }),
-    ...(openai === undefined ? {} : { openai }),
-    ...(anthropic === undefined ? {} : { anthropic }),
-    ...(chatgptWeb === undefined ? {} : { chatgptWeb }),
-    ...(localModel === undefined ? {} : { localModel }),
-    localEngine,
+    environment: { ...environment },
     deployments: file.deployments,
     routes: file.routes,
     routing: file.routing,
@@ -241,100 +163,6 @@ function parseDatabaseUrl(value: string, synchronous: 'NORMAL' | 'FULL', problem
   }
   problems.push('DATABASE_URL: expected sqlite:<path> or postgres://...');
   return { kind: 'sqlite', path: '', synchronous };
-}
-
-/** Reads typed values from the environment, recording a problem per bad variable. */
-class EnvironmentReader {
-  readonly #environment: Environment;
-  readonly #problems: string[];
-
-  constructor(environment: Environment, problems: string[]) {
-    this.#environment = environment;
-    this.#problems = problems;
-  }
-
-  /** A set, non-blank value, trimmed; `undefined` when unset or blank. */
-  string(name: string): string | undefined {
-    const value = this.#environment[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  /** An integer in range, or undefined when unset. */
-  optionalInteger(name: string, min: number, max: number): number | undefined {
-    return this.string(name) === undefined ? undefined : this.integer(name, min, min, max);
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.#problems.push(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  /** A secret of at least `minLength` characters; the message never repeats the value. */
-  secret(name: string, minLength: number): string | undefined {
-    const value = this.string(name);
-    if (value !== undefined && value.length < minLength) {
-      this.#problems.push(`${name}: must be at least ${minLength} characters long`);
-      return undefined;
-    }
-    return value;
-  }
-
-  /** A comma-separated list of `http(s)://host[:port]` origins, or `*`. */
-  origins(name: string): string[] {
-    const raw = this.string(name);
-    if (raw === undefined) return [];
-    const origins = raw
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== '');
-    for (const origin of origins) {
-      const parsed = origin === '*' ? null : URL.parse(origin);
-      if (
-        origin !== '*' &&
-        (parsed === null || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin)
-      ) {
-        this.#problems.push(`${name}: "${origin}" is not an origin like https://chat.example.com (or *)`);
-        return [];
-      }
-    }
-    return origins;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    this.#problems.push(`${name}: expected true or false, got "${raw}"`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const match = allowed.find((candidate) => candidate === raw);
-    if (match === undefined)
-      this.#problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
-    return match ?? fallback;
-  }
-
-  url(name: string, protocols: readonly string[]): string | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const parsed = URL.parse(raw);
-    if (parsed === null || !protocols.includes(parsed.protocol)) {
-      // The value may hold credentials: name the variable, not the value.
-      this.#problems.push(`${name}: expected a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
-      return undefined;
-    }
-    return raw;
-  }
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -15,14 +15,12 @@
 
 import { type Static, Type } from 'typebox';
 
-export const PROVIDER_NAMES = ['openai-compatible', 'anthropic', 'chatgpt-web', 'local'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
-
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const DeploymentSchema = Type.Object(
   {
-    provider: Type.Union(PROVIDER_NAMES.map((name) => Type.Literal(name))),
+    /** A provider's name (`src/providers/providers.ts` lists them; the registry checks it). */
+    provider: Name,
     /** The upstream's model id; for `local`, a GGUF path or an `hf:` URI. */
     model: Name,
     base_url: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -62,7 +60,7 @@ export const RoutingSchema = Type.Object(
 
 export interface DeploymentConfig {
   readonly name: string;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly model: string;
   readonly baseUrl?: string;
   readonly apiKey?: string;
@@ -92,12 +90,10 @@ export const DEFAULT_ROUTING: RoutingSettings = {
   allowedFails: 3,
 };
 
-/** Providers that cannot work without a key (or token). */
-const KEY_REQUIRED: ReadonlySet<ProviderName> = new Set(['anthropic', 'chatgpt-web']);
-
 /**
  * Turns the validated file sections into deployments and routes, reading keys from `environment`.
- * Problems (an unknown deployment in a route, a missing key) are pushed, naming the place.
+ * Problems (an unknown deployment in a route, an unset key variable) are pushed, naming the place;
+ * what a provider itself needs (its name, a key) is checked by the registry.
  */
 export function resolveRouting(
   sections: {
@@ -121,8 +117,6 @@ export function resolveRouting(
       entry.api_key ?? (entry.api_key_env === undefined ? undefined : environment[entry.api_key_env]);
     if (entry.api_key_env !== undefined && (apiKey === undefined || apiKey === '')) {
       problem(`deployments.${name}: the environment variable ${entry.api_key_env} is not set`);
-    } else if (apiKey === undefined && KEY_REQUIRED.has(entry.provider)) {
-      problem(`deployments.${name}: the ${entry.provider} provider needs api_key or api_key_env`);
     }
     deployments.push({
       name,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../config/config.ts';
+import { createModelRegistry } from '../providers/registry.ts';
 import type { PromptMessage } from '../providers/spec.ts';
 import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
 import { countText, encodingFor } from '../tokens/token-count.ts';
@@ -11,10 +13,19 @@ const message = (role: PromptMessage['role'], words: number, tag: string): Promp
 
 describe('context window', () => {
   it('knows model families, takes the config over them, and caps with the global limit', () => {
-    assert.equal(contextWindowOf('gpt-4o-mini'), 128_000);
-    assert.equal(contextWindowOf('gpt-4.1-nano'), 1_047_576);
-    assert.equal(contextWindowOf('claude-sonnet-4-5'), 200_000);
-    assert.equal(contextWindowOf('something-local'), DEFAULT_CONTEXT_WINDOW);
+    // The families' windows come from the provider definitions, through the model registry.
+    const models = createModelRegistry(loadConfig({}));
+    const known = { knownWindow: (name: string) => models.contextWindow?.(name) };
+    assert.equal(contextWindowOf('gpt-4o-mini', known), 128_000);
+    assert.equal(contextWindowOf('gpt-4.1-nano', known), 1_047_576);
+    assert.equal(contextWindowOf('claude-sonnet-4-5', known), 200_000);
+    assert.equal(contextWindowOf('something-local', known), DEFAULT_CONTEXT_WINDOW);
+    assert.equal(contextWindowOf('gpt-4o-mini'), DEFAULT_CONTEXT_WINDOW, 'no registry, no families');
+    assert.equal(
+      contextWindowOf('gpt-4o-mini', { ...known, windows: { 'gpt-4o-mini': 4_096 } }),
+      4_096,
+      'the config file wins',
+    );
     assert.equal(contextWindowOf('something-local', { windows: { 'something-local': 4_096 } }), 4_096);
     assert.equal(contextWindowOf('gpt-4o', { maxContextTokens: 16_000 }), 16_000);
   });

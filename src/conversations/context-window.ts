@@ -10,26 +10,6 @@ import { badRequest } from '../errors.ts';
 import type { PromptMessage } from '../providers/spec.ts';
 import { countMessage, encodingFor, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from '../tokens/token-count.ts';
 
-/** Known context windows, by model name prefix (longest prefix wins). */
-const KNOWN_WINDOWS: readonly (readonly [string, number])[] = [
-  ['gpt-4.1', 1_047_576],
-  ['gpt-4o', 128_000],
-  ['gpt-4-turbo', 128_000],
-  ['gpt-4', 8_192],
-  ['gpt-3.5-turbo', 16_385],
-  ['gpt-5', 400_000],
-  ['o1', 200_000],
-  ['o3', 200_000],
-  ['o4', 200_000],
-  ['claude', 200_000],
-  ['deepseek', 128_000],
-  ['qwen', 131_072],
-  ['mistral-large', 131_072],
-  ['llama-3', 131_072],
-  ['llama3', 8_192],
-  ['gemma', 8_192],
-];
-
 /** For a model Parley knows nothing about. */
 export const DEFAULT_CONTEXT_WINDOW = 32_768;
 /** Room kept for the answer when the request sets no output limit. */
@@ -38,23 +18,14 @@ export const DEFAULT_OUTPUT_RESERVE = 1_024;
 export interface ContextSettings {
   /** Per-model windows from the config file. */
   readonly windows?: Readonly<Record<string, number>>;
+  /** The windows the providers know, by model name (the model registry's `contextWindow`). */
+  readonly knownWindow?: (modelName: string) => number | undefined;
   /** `PARLEY_MAX_CONTEXT_TOKENS`: a cap on every model's window. */
   readonly maxContextTokens?: number;
 }
 
 export function contextWindowOf(modelName: string, settings: ContextSettings = {}): number {
-  const name = modelName.toLowerCase();
-  let window = settings.windows?.[modelName];
-  if (window === undefined) {
-    let best = '';
-    for (const [prefix, size] of KNOWN_WINDOWS) {
-      if (name.startsWith(prefix) && prefix.length > best.length) {
-        best = prefix;
-        window = size;
-      }
-    }
-  }
-  window ??= DEFAULT_CONTEXT_WINDOW;
+  const window = settings.windows?.[modelName] ?? settings.knownWindow?.(modelName) ?? DEFAULT_CONTEXT_WINDOW;
   return settings.maxContextTokens === undefined ? window : Math.min(window, settings.maxContextTokens);
 }
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config/config.ts';
-import { ANTHROPIC_FALLBACK_MODEL, createModelRegistry, OPENAI_FALLBACK_MODEL } from './registry.ts';
+import { ANTHROPIC_FALLBACK_MODEL } from './anthropic/definition.ts';
+import { OPENAI_FALLBACK_MODEL } from './openai-compatible/definition.ts';
+import { createModelRegistry } from './registry.ts';
 import { RoutedChatModel } from './routing/routed-chat-model.ts';
 
 describe('model registry', () => {

@@ -1,27 +1,23 @@
 /**
- * The model registry: turns a model name from a request into the `ChatModel` that serves it.
+ * The model registry: turns a model name from a request into the `ChatModel` that serves it. It is
+ * built from a list of provider definitions (`providers.ts`) and knows no provider by name.
  *
  * 1. A route of the config file (`routes.<name>`): a `RoutedChatModel` over its deployments.
  * 2. A deployment's own name: that deployment alone.
  * 3. Otherwise the providers set up by environment variables alone: a name may say its provider
- *    (`anthropic/…`, `chatgpt-web/…`, `local/…`); `claude…` goes to Anthropic; the local model's
- *    name to the local engine; anything else to the OpenAI-compatible provider, else to ChatGPT's
- *    web backend, else Anthropic, else the local engine — whichever is configured.
+ *    by its prefix (`anthropic/…`, `chatgpt-web/…`, `local/…`); a provider may claim a name
+ *    (`claude…` for Anthropic, the local model's name for the local engine); anything else goes
+ *    to the first provider of the list set up that takes every name.
  */
 
-import type { Config } from '../config/config.ts';
+import { type Config, ConfigError } from '../config/config.ts';
+import { EnvironmentReader } from '../config/environment-reader.ts';
 import type { DeploymentConfig } from '../config/routing-config.ts';
-import { defaultModelId } from './local/resolve-model-path.ts';
-import { createProviderModel, type ProviderModelSpec } from './provider-factory.ts';
+import type { ConfiguredProvider, EnvironmentProvider, ProviderDefinition } from './provider-definition.ts';
+import { PROVIDERS } from './providers.ts';
 import { DeploymentHealth } from './routing/deployment-health.ts';
 import { type AttemptListener, RoutedChatModel } from './routing/routed-chat-model.ts';
 import type { ChatModel } from './spec.ts';
-
-/** The model OpenAI serves when nothing names one; other upstreams need `PARLEY_DEFAULT_MODEL`. */
-export const OPENAI_FALLBACK_MODEL = 'gpt-4o-mini';
-export const ANTHROPIC_FALLBACK_MODEL = 'claude-sonnet-4-5';
-/** ChatGPT's web backend picks the account's default model for `auto`. */
-export const CHATGPT_WEB_FALLBACK_MODEL = 'auto';
 
 export interface ModelRegistry {
   /** The model used when neither the request nor the conversation names one; undefined with no provider. */
@@ -36,55 +32,84 @@ export interface ModelRegistry {
   readonly listed?: readonly string[];
   /** Adds a listener told of every attempt a routed model makes (metrics, logs). */
   observeAttempts?(listener: AttemptListener): void;
+  /** The context window its providers know for a model name, in tokens, or undefined. */
+  contextWindow?(modelName: string): number | undefined;
+  /** Starts what the providers load ahead of the first request; each promise says how it went. */
+  warmUp?(): readonly { readonly provider: string; readonly model: string; readonly loaded: Promise<void> }[];
+  /** Releases what the providers hold in the process (the local engine), when the server closes. */
+  shutdown?(): Promise<void>;
 }
 
-export const NO_PROVIDER_ADVICE =
-  'no model provider is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for DeepSeek, Qwen, Ollama, vLLM, ' +
-  'llama.cpp server, ...), ANTHROPIC_API_KEY, CHATGPT_ACCESS_TOKEN or PARLEY_LOCAL_MODEL (and ' +
-  'PARLEY_DEFAULT_MODEL), or routes in PARLEY_CONFIG, then restart';
-
-/** One provider set up by environment variables alone. */
-interface DirectProvider {
-  readonly prefix: string;
-  readonly defaultModel: string;
-  readonly make: (modelId: string) => ChatModel;
+/** The advice when no provider is set up: each provider's hint, in the list's order. */
+export function setupAdviceFor(definitions: readonly ProviderDefinition[]): string {
+  const hints = definitions.map((definition) => definition.setupHint);
+  const listed = hints.length > 1 ? `${hints.slice(0, -1).join(', ')} or ${hints.at(-1)}` : (hints[0] ?? '');
+  return `no model provider is configured: set ${listed}, or routes in PARLEY_CONFIG, then restart`;
 }
 
-/** Builds the registry from the frozen config. Model objects are cheap: one is made per call. */
-export function createModelRegistry(config: Config): ModelRegistry {
+interface Provider {
+  readonly definition: ProviderDefinition;
+  readonly configured: ConfiguredProvider;
+}
+
+/** A provider the environment set up. */
+interface SetUp {
+  readonly definition: ProviderDefinition;
+  readonly environment: EnvironmentProvider;
+}
+
+/**
+ * Builds the registry from the frozen config and the provider definitions; model objects are
+ * cheap: one is made per call. Throws a `ConfigError` naming each bad provider variable, and each
+ * deployment whose provider is unknown or lacks the key it needs.
+ */
+export function createModelRegistry(
+  config: Config,
+  definitions: readonly ProviderDefinition[] = PROVIDERS,
+): ModelRegistry {
+  const providers = configureProviders(config, definitions);
+  const setUp: SetUp[] = [];
+  for (const { definition, configured } of providers.values())
+    if (configured.environment !== undefined) setUp.push({ definition, environment: configured.environment });
+
   const attemptListeners: AttemptListener[] = [];
   const onAttempt: AttemptListener = (route, attempt, index) => {
     for (const listener of attemptListeners) listener(route, attempt, index);
   };
-  const direct = directProviders(config);
   const health = new DeploymentHealth(config.routing);
   const deployments = new Map(config.deployments.map((deployment) => [deployment.name, deployment]));
   const routes = new Map(config.routes.map((route) => [route.name, route]));
-  const deploymentModel = (deployment: DeploymentConfig) => createProviderModel(deployment, config);
+  const deploymentModel = (deployment: DeploymentConfig): ChatModel => {
+    const provider = providers.get(deployment.provider);
+    if (provider === undefined) throw new Error(`unknown provider ${deployment.provider}`);
+    return provider.configured.createModel(deployment);
+  };
   const target = (name: string) => {
     const deployment = deployments.get(name);
     if (deployment === undefined) throw new Error(`unknown deployment ${name}`);
     return { name, weight: deployment.weight, model: deploymentModel(deployment) };
   };
 
-  const resolveDirect = (modelName: string): ChatModel | undefined => {
+  const resolveBySetUp = (modelName: string): ChatModel | undefined => {
     const slash = modelName.indexOf('/');
-    const named = direct.find((provider) => provider.prefix === modelName.slice(0, slash));
-    if (slash > 0 && named !== undefined) return named.make(modelName.slice(slash + 1));
-    const anthropic = direct.find((provider) => provider.prefix === 'anthropic');
-    if (anthropic !== undefined && modelName.startsWith('claude')) return anthropic.make(modelName);
-    const local = direct.find((provider) => provider.prefix === 'local');
-    if (local !== undefined && modelName === local.defaultModel) return local.make(modelName);
-    return direct[0]?.make(modelName);
+    if (slash > 0) {
+      const prefix = modelName.slice(0, slash);
+      const named = setUp.find(({ definition }) => definition.prefix === prefix);
+      if (named !== undefined) return named.environment.createModel(modelName.slice(slash + 1));
+    }
+    const claimer = setUp.find(({ environment }) => environment.claims?.(modelName) === true);
+    if (claimer !== undefined) return claimer.environment.createModel(modelName);
+    return setUp.find(({ definition }) => definition.takesEveryName)?.environment.createModel(modelName);
   };
 
-  const firstRoute = config.routes[0]?.name;
+  const windows = definitions.flatMap((definition) => definition.contextWindows);
+  const threaded = (name: string) => providers.get(name)?.definition.keepsUpstreamThreads === true;
   return {
-    defaultModel: config.defaultModel ?? direct[0]?.defaultModel ?? firstRoute,
-    setupAdvice: NO_PROVIDER_ADVICE,
+    defaultModel: config.defaultModel ?? setUp[0]?.environment.defaultModel ?? config.routes[0]?.name,
+    setupAdvice: setupAdviceFor(definitions),
     keepsUpstreamThreads:
-      config.chatgptWeb !== undefined ||
-      config.deployments.some((deployment) => deployment.provider === 'chatgpt-web'),
+      setUp.some(({ definition }) => definition.keepsUpstreamThreads) ||
+      config.deployments.some((deployment) => threaded(deployment.provider)),
     listed: config.routes.map((route) => route.name),
     observeAttempts(listener) {
       attemptListeners.push(listener);
@@ -103,50 +128,47 @@ export function createModelRegistry(config: Config): ModelRegistry {
       }
       const deployment = deployments.get(modelName);
       if (deployment !== undefined) return deploymentModel(deployment);
-      return resolveDirect(modelName);
+      return resolveBySetUp(modelName);
+    },
+    contextWindow(modelName) {
+      const name = modelName.toLowerCase();
+      let best: readonly [string, number] | undefined;
+      for (const entry of windows)
+        if (name.startsWith(entry[0]) && entry[0].length > (best?.[0].length ?? 0)) best = entry;
+      return best?.[1];
+    },
+    warmUp: () =>
+      setUp.flatMap(({ definition, environment }) =>
+        environment.warmUp === undefined
+          ? []
+          : [{ provider: definition.name, model: environment.defaultModel, loaded: environment.warmUp() }],
+      ),
+    async shutdown() {
+      await Promise.allSettled(definitions.map((definition) => definition.shutdown?.()));
     },
   };
 }
 
-/** The providers the environment sets up, in the order that unprefixed names fall to them. */
-function directProviders(config: Config): DirectProvider[] {
-  const providers: DirectProvider[] = [];
-  const add = (prefix: string, defaultModel: string, spec: Omit<ProviderModelSpec, 'model'>) =>
-    providers.push({
-      prefix,
-      defaultModel,
-      make: (modelId) => createProviderModel({ ...spec, model: modelId }, config),
-    });
-  const { openai, chatgptWeb, anthropic, localModel } = config;
-  if (openai !== undefined) {
-    // No prefix: OpenAI-compatible routers (OpenRouter) take names like `openai/gpt-4o` themselves.
-    add('', OPENAI_FALLBACK_MODEL, {
-      provider: 'openai-compatible',
-      baseUrl: openai.baseUrl,
-      ...(openai.apiKey === undefined ? {} : { apiKey: openai.apiKey }),
-    });
+/** Each definition configured from the environment, by name; the deployments checked against them. */
+function configureProviders(
+  config: Config,
+  definitions: readonly ProviderDefinition[],
+): ReadonlyMap<string, Provider> {
+  const problems: string[] = [];
+  const reader = new EnvironmentReader(config.environment, problems);
+  const providers = new Map<string, Provider>();
+  for (const definition of definitions) {
+    if (providers.has(definition.name)) throw new Error(`two providers are named ${definition.name}`);
+    providers.set(definition.name, { definition, configured: definition.configure(reader) });
   }
-  if (chatgptWeb !== undefined) {
-    add('chatgpt-web', CHATGPT_WEB_FALLBACK_MODEL, {
-      provider: 'chatgpt-web',
-      baseUrl: chatgptWeb.baseUrl,
-      apiKey: chatgptWeb.accessToken,
-    });
+  const inFile = (problem: string) => problems.push(`PARLEY_CONFIG: ${config.configFile}: ${problem}`);
+  for (const deployment of config.deployments) {
+    const definition = providers.get(deployment.provider)?.definition;
+    if (definition === undefined)
+      inFile(`deployments.${deployment.name}.provider: must be one of ${[...providers.keys()].join(', ')}`);
+    else if (definition.needsKey && deployment.apiKey === undefined)
+      inFile(`deployments.${deployment.name}: the ${definition.name} provider needs api_key or api_key_env`);
   }
-  if (anthropic !== undefined) {
-    add('anthropic', ANTHROPIC_FALLBACK_MODEL, {
-      provider: 'anthropic',
-      baseUrl: anthropic.baseUrl,
-      apiKey: anthropic.apiKey,
-    });
-  }
-  if (localModel !== undefined) {
-    // One file, whatever name reached it.
-    providers.push({
-      prefix: 'local',
-      defaultModel: defaultModelId(localModel),
-      make: () => createProviderModel({ provider: 'local', model: localModel }, config),
-    });
-  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return providers;
 }

@@ -1,0 +1,46 @@
+/**
+ * The `anthropic` provider's definition: the Messages API, set up by `ANTHROPIC_API_KEY`. It
+ * serves `anthropic/<model>` and `claude…` names whatever else is set up, and every name when it
+ * is the first provider set up.
+ */
+
+import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
+import { AnthropicChatModel } from './anthropic-chat-model.ts';
+import { PROVIDER } from './anthropic-error.ts';
+
+/** The API's root, without `/v1`. */
+export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_FALLBACK_MODEL = 'claude-sonnet-4-5';
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
+export const anthropic: ProviderDefinition = {
+  name: PROVIDER,
+  prefix: PROVIDER,
+  takesEveryName: true,
+  setupHint: 'ANTHROPIC_API_KEY',
+  needsKey: true,
+  keepsUpstreamThreads: false,
+  capabilities: { tools: false, responseFormat: false },
+  contextWindows: [['claude', 200_000]],
+  configure(reader) {
+    const apiKey = reader.string('ANTHROPIC_API_KEY');
+    const baseUrl = reader.url('ANTHROPIC_BASE_URL', ['http:', 'https:']);
+    const createModel = (target: ModelTarget) =>
+      new AnthropicChatModel({
+        baseUrl: withoutTrailingSlash(target.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL),
+        modelId: target.model,
+        apiKey: target.apiKey ?? '',
+      });
+    if (apiKey === undefined) return { createModel };
+    return {
+      createModel,
+      environment: {
+        defaultModel: ANTHROPIC_FALLBACK_MODEL,
+        claims: (modelName) => modelName.startsWith('claude'),
+        createModel: (modelId) =>
+          createModel({ model: modelId, apiKey, ...(baseUrl === undefined ? {} : { baseUrl }) }),
+      },
+    };
+  },
+};
