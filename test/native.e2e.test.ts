@@ -213,4 +213,36 @@ describe('conversation features end to end', () => {
     await stopped.settled;
     assert.equal(stopped.clientClosedEarly, true, 'cancel closes the upstream connection');
   });
+
+  test("the README's search example finds its conversation: title and message words together", async () => {
+    // The README's own steps: a conversation titled "Trip", then "Plan a day in Oslo" in it.
+    const trip = await call('POST', '/api/conversations', {
+      title: 'Trip',
+      system_prompt: 'Be brief.',
+      model: 'fake-model',
+    });
+    await call('POST', `/api/conversations/${trip.id}/messages`, { content: 'Plan a day in Oslo' });
+    const other = await call('POST', '/api/conversations', { title: 'Oslo notes', model: 'fake-model' });
+
+    const hits = (await call('GET', '/api/search?q=oslo%20trip')).data as {
+      kind: string;
+      conversation_id: string;
+      snippet: string;
+    }[];
+    // The title first, then the question and its answer (the upstream echoes it).
+    assert.deepEqual(
+      hits.map((hit) => [hit.kind, hit.conversation_id]),
+      [
+        ['title', trip.id],
+        ['message', trip.id],
+        ['message', trip.id],
+      ],
+      `only "Trip": "Oslo notes" (${other.id}) has no "trip"`,
+    );
+    assert.deepEqual(hits.map((hit) => hit.snippet).sort(), [
+      '<mark>Trip</mark>',
+      'Plan a day in <mark>Oslo</mark>',
+      'echo: Plan a day in <mark>Oslo</mark>',
+    ]);
+  });
 });

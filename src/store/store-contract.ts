@@ -14,6 +14,26 @@ export type StoreFactory = () => Promise<Store>;
 const ALICE = 'principal:alice';
 const BOB = 'principal:bob';
 
+/** Writes a conversation of finished messages (user, assistant, ...) in one turn; returns the ids. */
+async function writeConversation(store: Store, owner: string, title: string, texts: string[], now = 1_000) {
+  const conversationId = randomUUID();
+  const ids = texts.map(() => randomUUID());
+  await store.beginTurn({
+    owner,
+    conversationId,
+    newConversation: { id: conversationId, title, model: null },
+    messages: texts.map((content, index) => ({
+      id: ids[index] ?? '',
+      parentId: index === 0 ? null : (ids[index - 1] ?? null),
+      role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content,
+      status: 'completed' as const,
+    })),
+    now,
+  });
+  return { conversationId, ids };
+}
+
 /** Starts a conversation with a user question and an in-progress answer; returns their ids. */
 async function startConversation(store: Store, owner = ALICE, now = 1_000) {
   const conversationId = randomUUID();
@@ -552,24 +572,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
 
     it('searches titles and finished messages, best first, scoped to the owner', async () => {
-      const write = async (owner: string, title: string, texts: string[]) => {
-        const conversationId = randomUUID();
-        const ids = texts.map(() => randomUUID());
-        await store.beginTurn({
-          owner,
-          conversationId,
-          newConversation: { id: conversationId, title, model: null },
-          messages: texts.map((content, index) => ({
-            id: ids[index] ?? '',
-            parentId: index === 0 ? null : (ids[index - 1] ?? null),
-            role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
-            content,
-            status: 'completed' as const,
-          })),
-          now: 1_000,
-        });
-        return { conversationId, ids };
-      };
+      const write = (owner: string, title: string, texts: string[]) =>
+        writeConversation(store, owner, title, texts);
       const animals = await write(ALICE, 'Animals', ['The quick brown fox jumps', 'Foxes are quick indeed']);
       await write(ALICE, 'Cooking', ['How do I cook rice?', 'Rinse it, then simmer.']);
       await write(BOB, 'Quick notes', ['quick quick quick']);
@@ -610,6 +614,65 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal((await store.search(ALICE, 'wildlife', 10)).length, 1);
       await store.deleteConversation(ALICE, animals.conversationId, 6_000);
       assert.deepEqual(await store.search(ALICE, 'quick', 10), []);
+    });
+
+    it('matches a conversation whose words are spread over its title and messages, title hits and recent first', async () => {
+      const trip = await writeConversation(
+        store,
+        ALICE,
+        'Trip',
+        ['Plan a day in Oslo', 'Start at the fjord.'],
+        1_000,
+      );
+      const split = await writeConversation(
+        store,
+        ALICE,
+        'Notes',
+        ['oslo by train', 'then a trip north'],
+        2_000,
+      );
+      const newer = await writeConversation(store, ALICE, 'Weekend', ['A trip to Oslo, maybe'], 3_000);
+      await writeConversation(store, ALICE, 'Oslo only', ['nothing else here'], 4_000);
+      await writeConversation(store, BOB, 'Trip', ['Plan a day in Oslo'], 5_000);
+
+      const hits = await store.search(ALICE, 'oslo trip', 20);
+      // "Oslo only" lacks "trip" and Bob's conversation is Bob's: neither is found.
+      assert.deepEqual(
+        [...new Set(hits.map((hit) => hit.conversationId))],
+        [trip.conversationId, newer.conversationId, split.conversationId],
+        'the title hit first, then the most recently updated',
+      );
+      assert.deepEqual(
+        hits
+          .filter((hit) => hit.conversationId === trip.conversationId)
+          .map((hit) => [hit.kind, hit.snippet]),
+        [
+          ['title', '<mark>Trip</mark>'],
+          ['message', 'Plan a day in <mark>Oslo</mark>'],
+        ],
+      );
+      assert.deepEqual(
+        new Set(
+          hits.filter((hit) => hit.conversationId === split.conversationId).map((hit) => hit.messageId),
+        ),
+        new Set(split.ids),
+        'each message holding one of the words is a hit',
+      );
+      const both = hits.find((hit) => hit.conversationId === newer.conversationId)?.snippet ?? '';
+      assert.ok(both.includes('<mark>trip</mark>') && both.includes('<mark>Oslo</mark>'), both);
+      // The last word is a prefix; words need not be in order; every word is still required.
+      assert.equal((await store.search(ALICE, 'trip osl', 20))[0]?.conversationId, trip.conversationId);
+      assert.deepEqual(await store.search(ALICE, 'oslo trip bergen', 20), []);
+      assert.equal(
+        (await store.search(ALICE, 'oslo - trip', 20))[0]?.conversationId,
+        trip.conversationId,
+        'a word with no letter or digit is left out',
+      );
+      assert.deepEqual(
+        (await store.search(ALICE, 'oslo trip', 2)).map((hit) => hit.conversationId),
+        [trip.conversationId, trip.conversationId],
+        'the limit counts hits',
+      );
     });
 
     it('imports whole conversations as given, parents in any order, or nothing on a conflict', async () => {

@@ -219,7 +219,7 @@ export interface SearchHit {
   readonly role: MessageRole | null;
   /** Plain text around the match; matched terms are wrapped in `<mark>` and `</mark>`. */
   readonly snippet: string;
-  /** Lower is better. */
+  /** How well this title or message matches (lower is better), among the hits of its conversation. */
   readonly rank: number;
   readonly createdAt: number;
 }
@@ -319,8 +319,11 @@ export interface Store {
   ): Promise<readonly MessageRecord[]>;
 
   /**
-   * Full-text search over the owner's titles and finished, live messages, best first. `text` is
-   * what a person typed: each word must match (the last one as a prefix).
+   * Full-text search over the owner's titles and finished, live messages. `text` is what a person
+   * typed: a conversation matches when each word (the last one as a prefix) occurs in its title or
+   * in any of its messages; its hits are the title and the messages holding any of the words.
+   * Conversations whose title matched come first, then the most recently updated; within one
+   * conversation, the title, then its messages by relevance.
    */
   search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]>;
 

@@ -210,7 +210,12 @@ if (connectionString === '') {
             [target.conversationId, target.middle, 'o'],
             'messages_by_parent',
           ],
-          ['search', postgresQueries.search, ["'zebrafish':*", 'o', 10], 'messages_search'],
+          [
+            'search',
+            postgresQueries.search,
+            [["'zebrafish':*"], 'o', "'zebrafish':*", 10],
+            'messages_search',
+          ],
         ];
         for (const [name, sql, values, index] of expectations) {
           const { types, indexes } = await readsOfMessages(sql, values);

@@ -7,6 +7,7 @@
 
 import { Pool, type PoolConfig, TypeOverrides, types } from 'pg';
 import { parentsFirst } from '../parents-first.ts';
+import { searchWords } from '../search-words.ts';
 import type {
   ApiKeyRecord,
   BeginTurnInput,
@@ -129,7 +130,7 @@ const owned = (owner: number) => `c.owner = $${owner} AND c.deleted_at IS NULL`;
 const MESSAGE_VECTOR = `to_tsvector('simple'::regconfig, left(m.content, ${SEARCH_PREFIX_CHARS}))`;
 const TITLE_VECTOR = `to_tsvector('simple'::regconfig, c.title)`;
 /** Written out where used (not in a CTE), so that the planner can hand it to the GIN indexes. */
-const TS_QUERY = `to_tsquery('simple'::regconfig, $1)`;
+const TS_QUERY = `to_tsquery('simple'::regconfig, $3)`;
 
 /** The statements, exported so that tests can EXPLAIN them. */
 export const postgresQueries = {
@@ -260,25 +261,47 @@ export const postgresQueries = {
     WHERE m.conversation_id = $1 AND m.parent_id IS NULL AND ${owned(2)} ORDER BY m.created_at, m.seq`,
   getChildren: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.conversation_id = $1 AND m.parent_id = $2 AND ${owned(3)} ORDER BY m.created_at, m.seq`,
-  // Ranked first, limited, and only then highlighted (ts_headline parses the text again).
+  /*
+   * $1 the words as tsquery texts, $2 the owner, $3 any of the words, $4 the limit. A conversation
+   * matches when each word is in its title or one of its messages; each word is looked up through
+   * the GIN indexes on its own (LATERAL), then the hits holding any word are ranked, limited, and
+   * only then highlighted (ts_headline parses the text again).
+   */
   search: `
-    WITH hits AS (
+    WITH matched AS (
+      SELECT hit.conversation_id
+      FROM unnest($1::text[]) WITH ORDINALITY AS word(query, position)
+      CROSS JOIN LATERAL (
+        SELECT c.id AS conversation_id FROM conversations c
+        WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query)
+          AND ${owned(2)}
+        UNION
+        SELECT m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL
+          AND ${MESSAGE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query) AND ${owned(2)}
+      ) hit
+      GROUP BY hit.conversation_id HAVING count(DISTINCT word.position) = cardinality($1::text[])
+    ), pieces AS (
       SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL::text AS message_id,
-        NULL::text AS role, c.title AS text, ts_rank(${TITLE_VECTOR}, ${TS_QUERY}) AS score, c.created_at
+        NULL::text AS role, c.title AS text, ts_rank(${TITLE_VECTOR}, ${TS_QUERY}) AS score, c.created_at,
+        c.updated_at
       FROM conversations c
-      WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ ${TS_QUERY} AND ${owned(2)}
+      WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ ${TS_QUERY}
+        AND c.id IN (SELECT conversation_id FROM matched)
       UNION ALL
       SELECT 'message', m.conversation_id, c.title, m.id, m.role, left(m.content, ${SEARCH_PREFIX_CHARS}),
-        ts_rank(${MESSAGE_VECTOR}, ${TS_QUERY}), m.created_at
+        ts_rank(${MESSAGE_VECTOR}, ${TS_QUERY}), m.created_at, c.updated_at
       FROM messages m JOIN conversations c ON c.id = m.conversation_id
       WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND ${MESSAGE_VECTOR} @@ ${TS_QUERY}
-        AND ${owned(2)}
-      ORDER BY score DESC, created_at DESC LIMIT $3
+        AND m.conversation_id IN (SELECT conversation_id FROM matched)
+    ), ranked AS (
+      SELECT *, bool_or(kind = 'title') OVER (PARTITION BY conversation_id) AS title_hit FROM pieces
+      ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC LIMIT $4
     )
     SELECT kind, conversation_id, title, message_id, role, -score AS rank, created_at,
       ts_headline('simple'::regconfig, text, ${TS_QUERY},
         'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1') AS snippet
-    FROM hits ORDER BY score DESC, created_at DESC`,
+    FROM ranked ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC`,
   // Nothing is written when any id exists; the ids that do are the answer.
   importConversations: `
     WITH conflicts AS (
@@ -627,9 +650,14 @@ class PostgresStore implements Store {
   }
 
   async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
-    const query = toTsQuery(text);
-    if (query === '') return [];
-    const rows = await this.#rows<SearchRow>(postgresQueries.search, [query, owner, limit]);
+    const words = toTsQueryWords(text);
+    if (words.length === 0) return [];
+    const rows = await this.#rows<SearchRow>(postgresQueries.search, [
+      words,
+      owner,
+      words.join(' | '),
+      limit,
+    ]);
     return rows.map((row) => ({
       kind: row.kind,
       conversationId: row.conversation_id,
@@ -774,17 +802,15 @@ class PostgresStore implements Store {
 }
 
 /**
- * A person's words as a tsquery: every word quoted (so nothing is read as syntax), all required,
- * the last a prefix so results come while typing. A word that holds no lexeme (`(`) drops out.
+ * A person's words as tsquery texts: each word quoted as one lexeme (so nothing is read as
+ * syntax), the last one a prefix.
  */
-export function toTsQuery(text: string): string {
-  const words = text.split(/\s+/).filter((word) => word !== '');
-  return words
-    .map((word, index) => {
-      const quoted = `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
-      return index === words.length - 1 ? `${quoted}:*` : quoted;
-    })
-    .join(' & ');
+export function toTsQueryWords(text: string): string[] {
+  const words = searchWords(text);
+  return words.map((word, index) => {
+    const quoted = `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+    return index === words.length - 1 ? `${quoted}:*` : quoted;
+  });
 }
 
 function toConversation(row: ConversationRow): ConversationRecord {
