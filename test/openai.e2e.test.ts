@@ -54,7 +54,7 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     assert.equal(model.owned_by, 'openai-compatible');
   });
 
-  test('chat completions: a completion, a stream with usage, and a 400 naming an unsupported field', async () => {
+  test('chat completions: a completion, a stream with usage, and a 400 naming a field Parley cannot honour', async () => {
     const completion = await client.chat.completions.create({
       model: 'fake-model',
       messages: [
@@ -91,11 +91,15 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
       client.chat.completions.create({
         model: 'fake-model',
         messages: [{ role: 'user', content: 'x' }],
-        logit_bias: { '1': 2 },
+        logprobs: true,
       }),
       (error: unknown) => {
         assert.ok(error instanceof OpenAI.BadRequestError);
-        assert.equal(error.param, 'logit_bias');
+        assert.equal(error.param, 'logprobs');
+        assert.match(
+          error.message,
+          /'logprobs' is not supported by Parley: it does not return log probabilities/,
+        );
         return true;
       },
     );
@@ -465,7 +469,8 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
       client.responses.create({ input: 'x', tools: [{ type: 'web_search' }] }),
       (error: unknown) => {
         assert.ok(error instanceof OpenAI.BadRequestError);
-        assert.equal(error.param, 'tools');
+        assert.equal(error.param, 'tools[0]');
+        assert.match(error.message, /'web_search' is a tool OpenAI hosts/);
         return true;
       },
     );

@@ -80,26 +80,6 @@ export class Completions {
     return { modelName: name, model };
   }
 
-  /** Refuses (400, naming the field) what this model cannot do, rather than dropping it silently. */
-  assertSupported(model: ChatModel, options: CallOptions): void {
-    if (options.tools !== undefined && model.capabilities?.tools !== true) {
-      throw new ParleyError(
-        'BAD_REQUEST',
-        `the model's provider (${model.provider}) does not support tools`,
-        {
-          param: 'tools',
-        },
-      );
-    }
-    if (options.responseFormat !== undefined && model.capabilities?.responseFormat !== true) {
-      throw new ParleyError(
-        'BAD_REQUEST',
-        `the model's provider (${model.provider}) does not support response_format`,
-        { param: 'response_format' },
-      );
-    }
-  }
-
   async generate(
     model: ChatModel,
     prompt: readonly PromptMessage[],

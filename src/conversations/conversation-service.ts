@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound, ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { UpstreamThreads } from '../providers/spec.ts';
+import type { ChatModel, UpstreamThreads } from '../providers/spec.ts';
 import type {
   ConversationPatch,
   ConversationRecord,
@@ -93,6 +93,10 @@ export interface GenerationInput {
   /** A system message for this call only; not stored as a message, not inherited by later turns. */
   readonly instructions?: string;
   readonly options?: GenerationOptions;
+  /** Refuses (throws) what the resolved model cannot honour, before anything is written. */
+  readonly checkModel?: (model: ChatModel) => void;
+  /** `disabled`: a prompt longer than the model's window is a 400, not cut from its oldest end. */
+  readonly truncation?: 'auto' | 'disabled';
   /** JSON stored on the answer (see `MessageRecord.requestOptions`). */
   readonly requestOptions?: string;
   /** False: generate without writing anything (OpenAI's `store: false`). */
@@ -216,6 +220,7 @@ export class ConversationService {
     const model = this.#models.resolve(modelName);
     if (model === undefined)
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
+    input.checkModel?.(model);
 
     const conversationId = conversation?.id ?? this.#newId();
     const inputIds = input.inputs.map(() => this.#newId());
@@ -232,7 +237,11 @@ export class ConversationService {
     const window = contextWindowOf(modelName, this.#contextSettings);
     // An upstream that keeps the conversation gets only the new message: nothing to summarize.
     const summarize =
-      this.#summaries && conversation !== undefined && input.store !== false && model.threads === undefined;
+      this.#summaries &&
+      conversation !== undefined &&
+      input.store !== false &&
+      model.threads === undefined &&
+      input.truncation !== 'disabled';
     const promptOf = (messages: readonly MessageRecord[]) =>
       buildPromptWithSources(messages, input.inputs, input.instructions, conversation?.systemPrompt);
     let { prompt, sources } = promptOf(path);
@@ -272,6 +281,14 @@ export class ConversationService {
           plan = { ...plan, droppedMessages: plan.droppedMessages + unread };
         }
       }
+    }
+    if (input.truncation === 'disabled' && plan.droppedMessages > 0) {
+      throw new ParleyError(
+        'CONTEXT_LENGTH_EXCEEDED',
+        `The input needs more than this model's context window of ${window} tokens (with ${reserve} kept for the answer), ` +
+          "and truncation is 'disabled'. Shorten the input, or set truncation to 'auto'.",
+        { param: 'input' },
+      );
     }
     messages.push({
       id: answerId,

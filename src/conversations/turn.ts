@@ -28,7 +28,7 @@ export interface TurnResult {
 }
 
 /** The sampling options a caller may set for one generation. */
-export type GenerationOptions = Pick<CallOptions, 'maxOutputTokens' | 'temperature' | 'topP' | 'stop'>;
+export type GenerationOptions = Omit<CallOptions, 'signal' | 'onAttempt'>;
 
 /** The finish reason stored for an answer stopped through `Turn.cancel` (read as "cancelled"). */
 export const CANCELLED_FINISH_REASON = 'cancelled';

@@ -84,6 +84,12 @@ export interface CallOptions {
   readonly tools?: readonly ToolDefinition[];
   readonly toolChoice?: ToolChoice;
   readonly responseFormat?: ResponseFormat;
+  /**
+   * Fields for one provider's own wire format, keyed by provider name and sent as they are (e.g.
+   * `{'openai-compatible': {seed: 7}}`). A provider reads only its own key; the caller refuses a
+   * field the routed provider cannot take, so nothing is dropped silently.
+   */
+  readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Aborting it must close the upstream connection at once. */
   readonly signal?: AbortSignal;
   /** Told of each deployment a routed model tried, in order, as soon as its outcome is known. */

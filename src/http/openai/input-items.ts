@@ -20,21 +20,28 @@ const TextPart = Type.Object(
   { additionalProperties: false },
 );
 
-/** A message item; `type` is checked by hand so other item types get a precise message. */
+/**
+ * An input item of any type: message items are checked by hand below, so an item type Parley
+ * does not serve yet is named in the 400 instead of failing a schema branch by branch.
+ */
 export const InputItem = Type.Object(
-  {
-    type: Type.Optional(Type.String()),
-    id: Type.Optional(Type.String()),
-    status: Type.Optional(Type.String()),
-    role: Type.Optional(Type.String()),
-    content: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())])),
-  },
-  { additionalProperties: false },
+  { type: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: true },
 );
 
-export type InputItemBody = Type.Static<typeof InputItem>;
+/** An input item as the schema lets it through; a message's fields are checked by `toInputMessages`. */
+export interface InputItemBody {
+  readonly type?: string;
+  readonly [field: string]: unknown;
+}
+
+interface MessageItemBody {
+  readonly role?: string;
+  readonly content?: string | readonly unknown[];
+}
 
 const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
+const MESSAGE_KEYS = new Set(['type', 'id', 'status', 'role', 'content', 'phase']);
 
 function isTextPart(part: unknown): part is Type.Static<typeof TextPart> {
   if (typeof part !== 'object' || part === null) return false;
@@ -47,13 +54,19 @@ function isTextPart(part: unknown): part is Type.Static<typeof TextPart> {
 
 /** Converts items to stored messages, or throws a 400 naming the first unsupported part. */
 export function toInputMessages(items: readonly InputItemBody[], param: string): InputMessage[] {
-  return items.map((item, index) => {
+  return items.map((body, index) => {
+    const item = body as InputItemBody & MessageItemBody;
     const at = `${param}[${index}]`;
     if (item.type !== undefined && item.type !== 'message') {
       throw badRequest(
-        `Unsupported item type '${item.type}' at ${at}: Parley accepts message items.`,
+        `Input items of type '${item.type}' (at ${at}) are not served by Parley yet: it reads message items and item references.`,
         `${at}.type`,
       );
+    }
+    const unknown = Object.keys(item).find((key) => !MESSAGE_KEYS.has(key));
+    if (unknown !== undefined) throw badRequest(`Unknown parameter: '${at}.${unknown}'.`, `${at}.${unknown}`);
+    if (item.content !== undefined && typeof item.content !== 'string' && !Array.isArray(item.content)) {
+      throw badRequest(`Invalid value for '${at}.content': expected a string or an array.`, `${at}.content`);
     }
     if (item.role === undefined || !ROLES.has(item.role)) {
       throw badRequest(`${at}.role must be one of user, assistant, system, developer.`, `${at}.role`);
@@ -67,7 +80,7 @@ export function toInputMessages(items: readonly InputItemBody[], param: string):
       if (!isTextPart(part)) {
         const type = (part as { type?: unknown } | null)?.type;
         throw badRequest(
-          `Unsupported content part${typeof type === 'string' ? ` '${type}'` : ''} at ${at}.content[${partIndex}]: Parley accepts text parts.`,
+          `Content part${typeof type === 'string' ? ` '${type}'` : ''} at ${at}.content[${partIndex}] is not served by Parley yet: it reads text parts.`,
           `${at}.content[${partIndex}]`,
         );
       }

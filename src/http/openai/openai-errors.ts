@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { type ClientError, toClientError } from '../client-error.ts';
+import { describeValidation, type ValidationIssue } from './validation-message.ts';
 
 export interface OpenAIErrorBody {
   readonly error: {
@@ -16,40 +17,9 @@ export interface OpenAIErrorBody {
   };
 }
 
-interface ValidationIssue {
-  readonly keyword?: string;
-  readonly instancePath?: string;
-  readonly params?: { readonly additionalProperty?: string };
-}
-
-/** The parameter a schema failure is about, e.g. `input[0].role`, and a message naming it. */
-function describeValidation(error: unknown): { param: string; message: string } | undefined {
-  const validation = (error as { validation?: readonly ValidationIssue[] }).validation;
-  const issue = validation?.[0];
-  if (issue === undefined) return undefined;
-  const path = (issue.instancePath ?? '')
-    .split('/')
-    .filter((part) => part !== '')
-    .reduce(
-      (joined, part) =>
-        /^\d+$/.test(part) ? `${joined}[${part}]` : joined === '' ? part : `${joined}.${part}`,
-      '',
-    );
-  if (issue.keyword === 'additionalProperties' && issue.params?.additionalProperty !== undefined) {
-    const param =
-      path === '' ? issue.params.additionalProperty : `${path}.${issue.params.additionalProperty}`;
-    return {
-      param,
-      message: `Unsupported parameter: '${param}'. Parley does not support it on this endpoint.`,
-    };
-  }
-  const text = error instanceof Error ? error.message : 'invalid request';
-  return { param: path, message: `Invalid value for '${path === '' ? 'body' : path}': ${text}` };
-}
-
 export function toOpenAIError(error: unknown): { clientError: ClientError; body: OpenAIErrorBody } {
   const clientError = toClientError(error);
-  const validation = describeValidation(error);
+  const validation = describeValidation((error as { validation?: readonly ValidationIssue[] }).validation);
   const param = validation?.param ?? (error as { param?: unknown }).param;
   return {
     clientError,

@@ -8,6 +8,7 @@ import { CANCELLED_FINISH_REASON } from '../../conversations/turn.ts';
 import type { MessageRecord, Metadata } from '../../store/store.ts';
 import { toMessageItem } from './input-items.ts';
 import { toPublicId } from './openai-ids.ts';
+import { DEFAULT_SETTINGS, type ResponseSettings } from './responses-request.ts';
 
 /** What a `/v1/responses` request set, stored as JSON on its answer. */
 export interface ResponseOptions {
@@ -22,6 +23,8 @@ export interface ResponseOptions {
   /** How many input messages this request wrote before the answer. */
   readonly input_count: number;
   readonly user: string | null;
+  /** The settings used for the answer (text format, reasoning, tools, truncation, hints). */
+  readonly settings: ResponseSettings;
 }
 
 /** The options of an answer written by `/ask` (or another surface): one input, nothing set. */
@@ -35,6 +38,7 @@ const DEFAULT_OPTIONS: ResponseOptions = {
   conversation: null,
   input_count: 1,
   user: null,
+  settings: DEFAULT_SETTINGS,
 };
 
 export function readResponseOptions(message: MessageRecord): ResponseOptions {
@@ -72,6 +76,7 @@ export function toResponseObject(
   options: ResponseOptions = readResponseOptions(message),
 ) {
   const { status, incompleteReason, error } = statusOf(message);
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const hasOutput = message.status !== 'in_progress' || message.content !== '';
   const item = { ...toMessageItem(message), role: 'assistant' as const };
   const usage =
@@ -94,19 +99,25 @@ export function toResponseObject(
     incomplete_details: incompleteReason === null ? null : { reason: incompleteReason },
     instructions: options.instructions,
     max_output_tokens: options.max_output_tokens,
+    max_tool_calls: settings.max_tool_calls,
     model: message.model ?? '',
     output: hasOutput ? [item] : [],
-    parallel_tool_calls: true,
+    parallel_tool_calls: settings.parallel_tool_calls,
     previous_response_id: options.previous_response_id,
     conversation: options.conversation === null ? null : { id: options.conversation },
-    reasoning: { effort: null, summary: null },
+    reasoning: settings.reasoning,
+    background: false,
+    service_tier: settings.service_tier,
     store: true,
     temperature: options.temperature,
-    text: { format: { type: 'text' } },
-    tool_choice: 'auto',
+    text: settings.text,
+    tool_choice: settings.tool_choice,
     tools: [],
+    top_logprobs: settings.top_logprobs,
     top_p: options.top_p,
-    truncation: 'disabled',
+    truncation: settings.truncation,
+    prompt_cache_key: settings.prompt_cache_key,
+    safety_identifier: settings.safety_identifier,
     usage,
     user: options.user,
     metadata: options.metadata,

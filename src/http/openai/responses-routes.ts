@@ -13,27 +13,37 @@ import { abortOnDisconnect } from '../client-signal.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
 import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
+import { resolveItemReferences } from './item-references.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId } from './openai-ids.ts';
 import { type ResponseOptions, readResponseOptions, toResponseObject } from './response-object.ts';
 import { streamResponse } from './response-stream.ts';
 import {
+  assertResponsesRequestHonoured,
+  assertResponsesRequestServed,
   CreateResponseBody,
   type CreateResponseRequest,
-  ResponseParams,
-  RetrieveQuery,
-} from './responses-schemas.ts';
+  toResponseSettings,
+  toResponsesCallOptions,
+} from './responses-request.ts';
+import { ResponseParams, RetrieveQuery } from './responses-schemas.ts';
 
 export function registerResponsesRoutes(app: OpenAIApp, conversations: ConversationService): void {
   app.post('/responses', { schema: { body: CreateResponseBody } }, async (request, reply) => {
     const owner = ownerOf(request);
     const body = request.body;
+    assertResponsesRequestServed(body);
     const { placement, conversationPublicId } = await placementFor(conversations, owner, body);
     const inputs =
       typeof body.input === 'string'
         ? [{ role: 'user' as const, content: body.input }]
-        : toInputMessages(body.input ?? [], 'input');
+        : toInputMessages(
+            await resolveItemReferences(body.input ?? [], 'input', (id) =>
+              conversations.getMessage(owner, id),
+            ),
+            'input',
+          );
     if (inputs.length === 0) throw badRequest("'input' is required and must not be empty.", 'input');
     const options: ResponseOptions = {
       instructions: body.instructions ?? null,
@@ -45,6 +55,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       conversation: conversationPublicId,
       input_count: inputs.length,
       user: body.user ?? null,
+      settings: toResponseSettings(body),
     };
     const store = body.store !== false;
     const startedAt = Date.now();
@@ -56,11 +67,9 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       ...(body.instructions === undefined || body.instructions === null
         ? {}
         : { instructions: body.instructions }),
-      options: {
-        ...(body.max_output_tokens == null ? {} : { maxOutputTokens: body.max_output_tokens }),
-        ...(body.temperature == null ? {} : { temperature: body.temperature }),
-        ...(body.top_p == null ? {} : { topP: body.top_p }),
-      },
+      options: toResponsesCallOptions(body),
+      checkModel: (model) => assertResponsesRequestHonoured(body, model),
+      ...(body.truncation == null ? {} : { truncation: body.truncation }),
       requestOptions: JSON.stringify(options),
       store,
       allowedModels: request.principal.models,

@@ -1,38 +1,17 @@
-/** Request schemas of `/v1/responses`: the fields Parley supports; any other is a 400 naming it. */
+/**
+ * Schemas shared by the `/v1` routes: OpenAI's metadata, and the path and query of
+ * `/v1/responses/{id}`. The create request's schema is in `responses-request.ts`.
+ */
 
 import { Type } from 'typebox';
-import { InputItem } from './input-items.ts';
+
+/** A value or null, as most of OpenAI's optional fields are. */
+export const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** OpenAI's metadata: up to 16 pairs, keys up to 64 characters, values up to 512. */
 export const MetadataSchema = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
   maxProperties: 16,
 });
-
-export const CreateResponseBody = Type.Object(
-  {
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    input: Type.Optional(Type.Union([Type.String(), Type.Array(InputItem, { maxItems: 1000 })])),
-    instructions: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    previous_response_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    conversation: Type.Optional(
-      Type.Union([
-        Type.String(),
-        Type.Object({ id: Type.String() }, { additionalProperties: false }),
-        Type.Null(),
-      ]),
-    ),
-    store: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-    max_output_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-    temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
-    top_p: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
-    metadata: Type.Optional(Type.Union([MetadataSchema, Type.Null()])),
-    user: Type.Optional(Type.String({ maxLength: 256 })),
-  },
-  { additionalProperties: false },
-);
-
-export type CreateResponseRequest = Type.Static<typeof CreateResponseBody>;
 
 export const ResponseParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 

@@ -131,6 +131,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
 
   #requestBody(prompt: readonly PromptMessage[], options: CallOptions, stream: boolean): string {
     return JSON.stringify({
+      // The caller's own fields first: the ones Parley maps itself below take precedence.
+      ...options.providerOptions?.[PROVIDER],
       model: this.modelId,
       messages: convertToOpenAIMessages(prompt),
       max_tokens: options.maxOutputTokens,
