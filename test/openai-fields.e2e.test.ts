@@ -1,0 +1,437 @@
+/**
+ * The `/v1` request rule, in process through the real providers and fake upstreams of each wire
+ * format: OpenAI's fields are honoured (passed to an OpenAI-compatible upstream, mapped for the
+ * others), their default or empty values always accepted, and what the routed provider cannot
+ * honour refused by name with the provider's name. Also: item references, truncation, readable
+ * validation messages.
+ */
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config/config.ts';
+import type { OpenAIErrorBody } from '../src/http/openai/openai-errors.ts';
+import type { ResponseObject } from '../src/http/openai/response-object.ts';
+import { createModelRegistry } from '../src/providers/registry.ts';
+import { FakeChatGPTWeb } from './support/fake-chatgpt-web.ts';
+import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { buildTestApp } from './support/test-app.ts';
+
+type Fields = Record<string, unknown>;
+/** Whichever shape came back: an error, a Response object or a chat completion. */
+type Body = OpenAIErrorBody & ResponseObject & { choices: { message: { content: string | null } }[] };
+interface UpstreamBody {
+  readonly messages: { role: string; content: string }[];
+  readonly [field: string]: unknown;
+}
+
+const ADMIN_KEY = 'sk-admin-fields-0123456789abcdef';
+
+describe('the /v1 request rule: every field honoured, accepted or refused by name', () => {
+  let openai: FakeOpenAIUpstream;
+  let anthropic: FakeOpenAIUpstream;
+  let chatgpt: FakeChatGPTWeb;
+  let parley: Awaited<ReturnType<typeof buildTestApp>>;
+
+  const post = async (url: string, payload: unknown, key = ADMIN_KEY) => {
+    const response = await parley.app.inject({
+      method: 'POST',
+      url,
+      payload: payload as Fields,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: response.statusCode, body: response.json() as Body };
+  };
+  const upstreamBody = (upstream: FakeOpenAIUpstream) => upstream.lastRequest().body as UpstreamBody;
+  const chat = (model: string, extra: Fields = {}) =>
+    post('/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+  before(async () => {
+    openai = await FakeOpenAIUpstream.start();
+    anthropic = await FakeOpenAIUpstream.start('anthropic');
+    chatgpt = await FakeChatGPTWeb.start();
+    const env = {
+      DATABASE_URL: 'sqlite::memory:',
+      OPENAI_API_KEY: 'sk-upstream',
+      OPENAI_BASE_URL: openai.baseUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-upstream',
+      ANTHROPIC_BASE_URL: anthropic.baseUrl,
+      CHATGPT_ACCESS_TOKEN: 'eyJhbGciOi.fields-token.sig',
+      CHATGPT_BASE_URL: chatgpt.baseUrl(),
+      PARLEY_DEFAULT_MODEL: 'fake-model',
+      PARLEY_ADMIN_KEY: ADMIN_KEY,
+      PARLEY_MAX_CONTEXT_TOKENS: '2000',
+    };
+    parley = await buildTestApp({ env, models: createModelRegistry(loadConfig(env)) });
+  });
+  after(async () => {
+    await parley.app.close();
+    await Promise.all([openai.close(), anthropic.close(), chatgpt.close()]);
+  });
+
+  test('chat completions: OpenAI standard parameters reach an OpenAI-compatible upstream as sent', async () => {
+    const fields = {
+      seed: 7,
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+      logit_bias: { '50256': -100 },
+      reasoning_effort: 'low',
+      verbosity: 'low',
+      store: true,
+      metadata: { team: 'search' },
+      service_tier: 'flex',
+      user: 'user-1',
+      safety_identifier: 'hash-1',
+      prompt_cache_key: 'cache-1',
+      prediction: { type: 'content', content: 'echo: hi' },
+    };
+    const answer = await chat('fake-model', { ...fields, logprobs: false, n: 1, modalities: ['text'] });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.choices[0]?.message.content, 'echo: hi');
+    const sent = upstreamBody(openai);
+    for (const [field, value] of Object.entries(fields)) assert.deepEqual(sent[field], value, field);
+    // Defaults that ask for nothing are not sent; nor is parallel_tool_calls without tools.
+    for (const field of ['logprobs', 'n', 'modalities', 'parallel_tool_calls', 'tool_choice', 'tools']) {
+      assert.equal(sent[field], undefined, field);
+    }
+    await chat('fake-model', { parallel_tool_calls: false, tools: [], tool_choice: 'auto' });
+    assert.equal(upstreamBody(openai).parallel_tool_calls, undefined);
+  });
+
+  test('chat completions: other providers take defaults and hints, and refuse the rest by name', async () => {
+    const defaults = {
+      seed: null,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+      logit_bias: {},
+      logprobs: false,
+      top_logprobs: 0,
+      n: 1,
+      modalities: ['text'],
+      parallel_tool_calls: true,
+      tools: [],
+      verbosity: 'medium',
+      store: false,
+      metadata: { a: 'b' },
+      service_tier: 'auto',
+      user: 'u',
+      prompt_cache_key: 'k',
+      stream_options: null,
+    };
+    const accepted = await chat('claude-fake', defaults);
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    const sent = upstreamBody(anthropic);
+    assert.equal(sent.model, 'claude-fake');
+    for (const field of Object.keys(defaults)) {
+      if (field !== 'metadata') assert.equal(sent[field], undefined, field);
+    }
+
+    for (const [field, value] of Object.entries({
+      seed: 7,
+      frequency_penalty: 1,
+      logit_bias: { '1': 2 },
+      reasoning_effort: 'high',
+      verbosity: 'high',
+    })) {
+      const refused = await chat('claude-fake', { [field]: value });
+      assert.equal(refused.status, 400, field);
+      assert.equal(refused.body.error.param, field);
+      assert.equal(refused.body.error.type, 'invalid_request_error');
+      assert.match(
+        refused.body.error.message,
+        new RegExp(`^'${field}' is not supported by the provider 'anthropic'`),
+      );
+    }
+    const tools = await chat('claude-fake', {
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+    });
+    assert.equal(tools.status, 400);
+    assert.equal(tools.body.error.param, 'tools');
+    assert.match(tools.body.error.message, /'anthropic'/);
+
+    const sampling = await chat('chatgpt-web/auto', { temperature: 0.2 });
+    assert.equal(sampling.status, 400);
+    assert.equal(sampling.body.error.param, 'temperature');
+    assert.match(sampling.body.error.message, /provider 'chatgpt-web'.*chooses its own sampling/);
+    assert.equal((await chat('chatgpt-web/auto', { temperature: null, user: 'u' })).status, 200);
+  });
+
+  test('chat completions: what Parley cannot carry back is refused for every provider', async () => {
+    for (const [field, value] of Object.entries({
+      n: 2,
+      logprobs: true,
+      top_logprobs: 3,
+      modalities: ['text', 'audio'],
+      web_search_options: {},
+      functions: [{ name: 'f' }],
+    })) {
+      const refused = await chat('fake-model', { [field]: value });
+      assert.equal(refused.status, 400, field);
+      assert.equal(refused.body.error.param, field);
+      assert.match(refused.body.error.message, new RegExp(`^'${field}' is not supported by Parley: `));
+    }
+    const image = await post('/v1/chat/completions', {
+      model: 'fake-model',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
+    });
+    assert.equal(image.status, 400);
+    assert.equal(image.body.error.param, 'messages[0].content[1]');
+    assert.match(image.body.error.message, /'image_url'/);
+  });
+
+  test('schema failures read as sentences naming the parameter', async () => {
+    const cases: [Fields, string, RegExp][] = [
+      [
+        { temperature: 5 },
+        'temperature',
+        /^Invalid value for 'temperature': expected a number <= 2 or null\.$/,
+      ],
+      [{ temperature: 'hot' }, 'temperature', /expected a number or null/],
+      [
+        { tool_choice: 'sometimes' },
+        'tool_choice',
+        /expected one of 'auto', 'none', 'required' or an object/,
+      ],
+      [{ bogus: 1 }, 'bogus', /^Unknown parameter: 'bogus'\.$/],
+    ];
+    for (const [extra, param, message] of cases) {
+      const answer = await chat('fake-model', extra);
+      assert.equal(answer.status, 400);
+      assert.equal(answer.body.error.param, param);
+      assert.match(answer.body.error.message, message);
+    }
+    const missing = await post('/v1/chat/completions', { model: 'fake-model' });
+    assert.equal(missing.body.error.message, "Missing required parameter: 'messages'.");
+    const role = await post('/v1/responses', { input: [{ role: 'robot', content: 'x' }] });
+    assert.equal(role.status, 400);
+    assert.equal(role.body.error.param, 'input[0].role');
+  });
+
+  test('responses: what the Agents SDK and LangChain send by default is accepted and reported', async () => {
+    const created = await post('/v1/responses', {
+      model: 'fake-model',
+      input: [{ role: 'user', content: 'hello' }],
+      include: [],
+      tools: [],
+      text: {},
+      reasoning: {},
+      store: true,
+      parallel_tool_calls: false,
+      max_tool_calls: 3,
+      truncation: 'auto',
+      background: false,
+      stream_options: null,
+      prompt: null,
+      context_management: null,
+      top_logprobs: 0,
+      service_tier: 'auto',
+      prompt_cache_key: 'pk',
+      safety_identifier: 'sid',
+      user: 'u-1',
+      metadata: { run: '1' },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const response = created.body;
+    assert.equal(response.output[0]?.content[0]?.text, 'echo: hello');
+    assert.deepEqual(response.text, { format: { type: 'text' }, verbosity: 'medium' });
+    assert.deepEqual(response.tools, []);
+    assert.equal(response.parallel_tool_calls, false);
+    assert.equal(response.max_tool_calls, 3);
+    assert.equal(response.truncation, 'auto');
+    assert.equal(response.background, false);
+    assert.equal(response.service_tier, 'auto');
+    assert.equal(response.prompt_cache_key, 'pk');
+    assert.equal(response.safety_identifier, 'sid');
+    assert.deepEqual(response.metadata, { run: '1' });
+    const sent = upstreamBody(openai);
+    assert.equal(sent.prompt_cache_key, 'pk');
+    assert.equal(sent.safety_identifier, 'sid');
+    assert.equal(sent.user, 'u-1');
+    assert.equal(sent.tools, undefined);
+    // A stored response keeps what it reported.
+    const retrieved = await parley.app.inject({
+      url: `/v1/responses/${response.id}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(retrieved.json().max_tool_calls, 3);
+    assert.equal(retrieved.json().prompt_cache_key, 'pk');
+  });
+
+  test('responses: text.format and reasoning.effort reach the upstream, or are refused by name', async () => {
+    const format = {
+      type: 'json_schema',
+      name: 'city',
+      schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      strict: true,
+    };
+    openai.reply({
+      kind: 'json',
+      body: {
+        choices: [
+          { index: 0, message: { role: 'assistant', content: '{"name":"Oslo"}' }, finish_reason: 'stop' },
+        ],
+      },
+    });
+    const structured = await post('/v1/responses', {
+      input: 'a city',
+      text: { format, verbosity: 'low' },
+      reasoning: { effort: 'minimal' },
+    });
+    assert.equal(structured.status, 200, JSON.stringify(structured.body));
+    assert.equal(structured.body.output[0]?.content[0]?.text, '{"name":"Oslo"}');
+    assert.deepEqual(structured.body.text, { format, verbosity: 'low' });
+    assert.deepEqual(structured.body.reasoning, { effort: 'minimal', summary: null });
+    const sent = upstreamBody(openai);
+    assert.deepEqual(sent.response_format, {
+      type: 'json_schema',
+      json_schema: { name: 'city', schema: format.schema, strict: true },
+    });
+    assert.equal(sent.reasoning_effort, 'minimal');
+    assert.equal(sent.verbosity, 'low');
+
+    const requests = anthropic.requests.length;
+    for (const [extra, param] of [
+      [{ text: { format } }, 'text.format'],
+      [{ reasoning: { effort: 'high' } }, 'reasoning.effort'],
+      [{ text: { verbosity: 'high' } }, 'text.verbosity'],
+    ] as const) {
+      const refused = await post('/v1/responses', { model: 'claude-fake', input: 'x', ...extra });
+      assert.equal(refused.status, 400, param);
+      assert.equal(refused.body.error.param, param);
+      assert.match(
+        refused.body.error.message,
+        new RegExp(`^'${param}' is not supported by the provider 'anthropic'`),
+      );
+    }
+    assert.equal(anthropic.requests.length, requests, 'nothing refused reaches the upstream');
+    const summary = await post('/v1/responses', { input: 'x', reasoning: { summary: 'auto' } });
+    assert.equal(summary.body.error.param, 'reasoning.summary');
+  });
+
+  test('responses: a refused request writes nothing', async () => {
+    const before = await parley.app.inject({
+      url: '/api/conversations',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const refused = await post('/v1/responses', {
+      model: 'chatgpt-web/auto',
+      input: 'x',
+      max_output_tokens: 50,
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.param, 'max_output_tokens');
+    const afterwards = await parley.app.inject({
+      url: '/api/conversations',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(afterwards.body, before.body);
+  });
+
+  test('responses: fields Parley does not serve yet are refused by name', async () => {
+    const cases: [Fields, string, RegExp][] = [
+      [{ background: true }, 'background', /background responses are not served yet/],
+      [{ tools: [{ type: 'web_search' }] }, 'tools[0]', /'web_search' is a tool OpenAI hosts/],
+      [
+        { tools: [{ type: 'function', name: 'f', parameters: {} }] },
+        'tools[0]',
+        /tools of type 'function' on \/v1\/responses are not served yet/,
+      ],
+      [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
+      [{ include: ['message.output_text.logprobs'] }, 'include[0]', /log probabilities/],
+      [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
+      [
+        { input: [{ type: 'function_call_output', call_id: 'c', output: 'o' }] },
+        'input[0].type',
+        /function_call_output/,
+      ],
+      [
+        {
+          input: [
+            { role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] },
+          ],
+        },
+        'input[0].content[0]',
+        /'input_image'/,
+      ],
+    ];
+    for (const [extra, param, message] of cases) {
+      const refused = await post('/v1/responses', { input: 'x', ...extra });
+      assert.equal(refused.status, 400, param);
+      assert.equal(refused.body.error.param, param);
+      assert.match(refused.body.error.message, message);
+    }
+  });
+
+  test('responses: item references read the caller own stored messages; others are a 404', async () => {
+    const first = await post('/v1/responses', { input: 'first question' });
+    const answerItem = first.body.output[0]?.id ?? '';
+    assert.match(answerItem, /^msg_/);
+    const second = await post('/v1/responses', {
+      input: [
+        { role: 'user', content: 'first question' },
+        { type: 'item_reference', id: answerItem },
+        { role: 'user', content: 'second question' },
+      ],
+    });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.deepEqual(
+      upstreamBody(openai).messages.map((message) => [message.role, message.content]),
+      [
+        ['user', 'first question'],
+        ['assistant', 'echo: first question'],
+        ['user', 'second question'],
+      ],
+    );
+
+    const missing = await post('/v1/responses', {
+      input: [{ type: 'item_reference', id: 'msg_0123456789abcdef0123456789abcdef' }],
+    });
+    assert.equal(missing.status, 404);
+    assert.equal(
+      missing.body.error.message,
+      "Item with id 'msg_0123456789abcdef0123456789abcdef' not found.",
+    );
+    assert.equal(missing.body.error.param, 'input[0].id');
+
+    const key = await parley.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload: { name: 'mallory' },
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.equal(key.statusCode, 201);
+    const stranger = await post(
+      '/v1/responses',
+      { input: [{ type: 'item_reference', id: answerItem }] },
+      key.json().key,
+    );
+    assert.equal(stranger.status, 404, 'another owner’s item is not found');
+  });
+
+  test("responses: truncation 'disabled' refuses what 'auto' fits by leaving out the oldest messages", async () => {
+    const long = 'word '.repeat(600);
+    const first = await post('/v1/responses', { input: long });
+    assert.equal(first.status, 200);
+    const disabled = await post('/v1/responses', {
+      input: 'and now?',
+      previous_response_id: first.body.id,
+      truncation: 'disabled',
+    });
+    assert.equal(disabled.status, 400);
+    assert.equal(disabled.body.error.code, 'context_length_exceeded');
+    assert.equal(disabled.body.error.param, 'input');
+    const auto = await post('/v1/responses', { input: 'and now?', previous_response_id: first.body.id });
+    assert.equal(auto.status, 200);
+    assert.equal(auto.body.truncation, 'auto');
+    const contents = upstreamBody(openai).messages.map((message) => message.content);
+    assert.equal(contents.at(-1), 'and now?');
+    assert.ok(!contents.includes(long), 'the oldest message was left out');
+  });
+});
