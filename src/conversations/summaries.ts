@@ -8,6 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { ChatModel, PromptMessage } from '../providers/spec.ts';
+import { textParts } from '../store/parts.ts';
 import type { MessageRecord, Store } from '../store/store.ts';
 import { type ContextPlan, fitToWindow } from './context-window.ts';
 
@@ -153,6 +154,7 @@ async function writeSummary(
     parentId: last.id,
     role: 'system',
     content: result.text.trim(),
+    parts: textParts(result.text.trim()),
     model: options.modelName,
     provider: model.provider,
     status: 'completed',

@@ -10,6 +10,7 @@ import { badRequest } from '../errors.ts';
 import type {
   ConversationRecord,
   ImportedConversation,
+  ImportedMessage,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -192,7 +193,7 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
         upstreamMessageId: field.nullableString(raw, 'upstream_message_id'),
         createdAt: field.number(raw, 'created_at'),
         updatedAt: field.number(raw, 'updated_at'),
-      } satisfies MessageRecord;
+      } satisfies ImportedMessage;
     });
     const conversation: ConversationRecord = {
       id,
@@ -211,7 +212,11 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
 }
 
 /** Every parent and the current node must be messages of the same conversation. */
-function checkTree(read: Reader, conversation: ConversationRecord, messages: readonly MessageRecord[]): void {
+function checkTree(
+  read: Reader,
+  conversation: ConversationRecord,
+  messages: readonly ImportedMessage[],
+): void {
   const ids = new Set(messages.map((message) => message.id));
   if (ids.size !== messages.length) read.fail('messages', 'messages with distinct ids');
   for (const message of messages) {
@@ -281,7 +286,7 @@ function parseChatGptConversation(
     return null;
   };
 
-  const messages: MessageRecord[] = [];
+  const messages: ImportedMessage[] = [];
   for (const [nodeId, { id, message }] of kept) {
     const node = nodes[nodeId] as Record<string, unknown>;
     const time = typeof message.create_time === 'number' ? Math.round(message.create_time * 1000) : createdAt;

@@ -5,9 +5,9 @@
  */
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { NewMessage, Store } from './store.ts';
+import type { NewMessage, PartRecord, Store } from './store.ts';
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -270,6 +270,100 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           ['up-conv', 'up-answer'],
         ],
       );
+    });
+
+    it('keeps parts exactly: images by URL and by bytes (stored once, per owner), files, tool calls and results', async () => {
+      const pixel = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 255]);
+      const pixelHash = createHash('sha256').update(pixel).digest('hex');
+      const pdf = new TextEncoder().encode('%PDF-1.4 tiny');
+      const pdfHash = createHash('sha256').update(pdf).digest('hex');
+      const conversationId = randomUUID();
+      const question = randomUUID();
+      const answer = randomUUID();
+      const questionParts: PartRecord[] = [
+        { type: 'text', text: 'What is in ' },
+        { type: 'image', url: 'https://example.com/cat.png', detail: 'low' },
+        { type: 'text', text: 'and here?' },
+        { type: 'image', attachment: pixelHash, mediaType: 'image/png' },
+        { type: 'file', attachment: pdfHash, mediaType: 'application/pdf', filename: 'a.pdf' },
+      ];
+      assert.equal(
+        await store.beginTurn({
+          owner: ALICE,
+          conversationId,
+          newConversation: { id: conversationId, title: null, model: 'model-a' },
+          messages: [
+            {
+              id: question,
+              parentId: null,
+              role: 'user',
+              content: 'What is in and here?',
+              parts: questionParts,
+              status: 'completed',
+            },
+            { id: answer, parentId: question, role: 'assistant', content: '', status: 'in_progress' },
+          ],
+          attachments: [
+            { sha256: pixelHash, data: pixel },
+            { sha256: pdfHash, data: pdf },
+          ],
+          now: 1_000,
+        }),
+        true,
+      );
+      // The answer's parts are written once, when it is complete.
+      const answerParts: PartRecord[] = [
+        { type: 'reasoning', text: 'think', encrypted: 'opaque==' },
+        { type: 'text', text: 'Let me look.' },
+        { type: 'tool-call', callId: 'call_1', name: 'lookup', arguments: '{"q":"cat"}' },
+      ];
+      await store.updateMessage(answer, {
+        content: 'Let me look.',
+        parts: answerParts,
+        status: 'completed',
+        finishReason: 'tool-calls',
+        now: 1_100,
+      });
+      const path = await store.getPath(ALICE, conversationId, answer);
+      assert.deepEqual(
+        path.map((message) => [message.content, message.parts]),
+        [
+          ['What is in and here?', questionParts],
+          ['Let me look.', answerParts],
+        ],
+      );
+      // A second conversation sending the same bytes: stored once, readable by each owner that sent them.
+      const again = randomUUID();
+      await store.beginTurn({
+        owner: BOB,
+        conversationId: again,
+        newConversation: { id: again, title: null, model: null },
+        messages: [
+          {
+            id: randomUUID(),
+            parentId: null,
+            role: 'user',
+            content: '',
+            parts: [{ type: 'image', attachment: pixelHash, mediaType: 'image/png' }],
+            status: 'completed',
+          },
+        ],
+        attachments: [{ sha256: pixelHash, data: pixel }],
+        now: 1_200,
+      });
+      const alices = await store.getAttachments(ALICE, [pixelHash, pdfHash, 'f'.repeat(64)]);
+      assert.deepEqual([...alices.keys()].sort(), [pixelHash, pdfHash].sort());
+      assert.deepEqual(new Uint8Array(alices.get(pixelHash) ?? []), pixel);
+      assert.deepEqual(new Uint8Array(alices.get(pdfHash) ?? []), pdf);
+      // Bob sent the pixel but never the PDF: its hash alone does not open it.
+      const bobs = await store.getAttachments(BOB, [pixelHash, pdfHash]);
+      assert.deepEqual([...bobs.keys()], [pixelHash]);
+      // A text-only message reads as one text part (rows written before parts existed, too).
+      const plain = await startConversation(store);
+      assert.deepEqual((await store.getMessage(ALICE, plain.question))?.parts, [
+        { type: 'text', text: 'hello' },
+      ]);
+      assert.deepEqual((await store.getMessage(ALICE, plain.answer))?.parts, []);
     });
 
     it('reopens a finished answer for one continuation at a time, for its owner only', async () => {
@@ -717,7 +811,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       };
       assert.deepEqual(await store.importConversations([{ conversation, messages }]), { conflicts: [] });
       assert.deepEqual(await store.getConversation(ALICE, conversationId), conversation);
-      assert.deepEqual(await store.listMessages(ALICE, conversationId), [...messages].reverse());
+      // Imported without parts, a message reads back as its text, one part.
+      assert.deepEqual(
+        await store.listMessages(ALICE, conversationId),
+        [...messages]
+          .reverse()
+          .map((message) => ({ ...message, parts: [{ type: 'text', text: message.content }] })),
+      );
 
       const other = randomUUID();
       const again = await store.importConversations([

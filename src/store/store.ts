@@ -11,6 +11,41 @@ export type MessageRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'
 export type Metadata = Readonly<Record<string, string>>;
 export type MessageStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
+export type ImageDetail = 'auto' | 'low' | 'high';
+
+/**
+ * One part of a message, as stored. Bytes (images, files) are named by their SHA-256 hex
+ * (`attachment`), kept once in the attachments table; an image given by URL stays a URL.
+ */
+export type PartRecord =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'image'; readonly url: string; readonly detail?: ImageDetail }
+  | {
+      readonly type: 'image';
+      readonly attachment: string;
+      readonly mediaType: string;
+      readonly detail?: ImageDetail;
+    }
+  | {
+      readonly type: 'file';
+      readonly attachment: string;
+      readonly mediaType: string;
+      readonly filename: string;
+    }
+  /** A function call the model made; `arguments` is JSON text as the model wrote it. */
+  | { readonly type: 'tool-call'; readonly callId: string; readonly name: string; readonly arguments: string }
+  | { readonly type: 'tool-result'; readonly callId: string; readonly output: string }
+  /** The model's reasoning: a summary, and an opaque payload to pass back to the same provider. */
+  | { readonly type: 'reasoning'; readonly text: string; readonly encrypted?: string }
+  | { readonly type: 'refusal'; readonly text: string };
+
+/** Bytes of an image or file, content-addressed. */
+export interface NewAttachment {
+  /** SHA-256 of `data`, lower-case hex. */
+  readonly sha256: string;
+  readonly data: Uint8Array;
+}
+
 /** Times are Unix milliseconds. */
 export interface ConversationRecord {
   readonly id: string;
@@ -31,7 +66,10 @@ export interface MessageRecord {
   readonly conversationId: string;
   readonly parentId: string | null;
   readonly role: MessageRole;
+  /** The message's plain text (its text parts, joined). */
   readonly content: string;
+  /** What the message is made of, in order; a text-only message is one text part. */
+  readonly parts: readonly PartRecord[];
   readonly model: string | null;
   readonly provider: string | null;
   readonly status: MessageStatus;
@@ -76,6 +114,8 @@ export interface NewMessage {
   readonly parentId: string | null;
   readonly role: MessageRole;
   readonly content: string;
+  /** Absent: the text is the only part. */
+  readonly parts?: readonly PartRecord[];
   readonly status: MessageStatus;
   readonly model?: string;
   readonly provider?: string;
@@ -92,6 +132,8 @@ export interface BeginTurnInput {
   readonly conversationId: string;
   /** Written in order (each usually the child of the one before); the last becomes `current_node`. */
   readonly messages: readonly NewMessage[];
+  /** Bytes the messages' parts name, stored once (a hash already stored is kept) for this owner. */
+  readonly attachments?: readonly NewAttachment[];
   /**
    * Hang the first message under the conversation's `current_node` as read inside the transaction
    * (its `parentId` is ignored), so concurrent appends chain instead of branching.
@@ -103,6 +145,8 @@ export interface BeginTurnInput {
 /** What a generation changes on its assistant message as it streams and when it ends. */
 export interface MessageUpdate {
   readonly content: string;
+  /** The finished message's parts (written once, when it is complete); absent: text only. */
+  readonly parts?: readonly PartRecord[];
   readonly status: MessageStatus;
   readonly finishReason?: string | null;
   readonly inputTokens?: number | null;
@@ -203,11 +247,14 @@ export interface UsageSummaryRow {
   readonly cost: number | null;
 }
 
+/** A message as an import writes it; without `parts`, its text is its one part. */
+export type ImportedMessage = Omit<MessageRecord, 'parts'> & { readonly parts?: readonly PartRecord[] };
+
 /** A whole conversation as written by an import: ids, times and statuses kept as given. */
 export interface ImportedConversation {
   readonly conversation: ConversationRecord;
   /** Parents may come in any order; every parent is in the list (or null). */
-  readonly messages: readonly MessageRecord[];
+  readonly messages: readonly ImportedMessage[];
 }
 
 /** A search match: a conversation's title or one message, with a highlighted snippet. */
@@ -279,6 +326,9 @@ export interface Store {
   ): Promise<boolean>;
   /** Replaces the conversation's metadata. */
   setMetadata(owner: string, conversationId: string, metadata: Metadata, now: number): Promise<boolean>;
+
+  /** Bytes of attachments the owner stored, by SHA-256 (those not found are absent from the map). */
+  getAttachments(owner: string, sha256s: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>>;
 
   /** One message of any of the owner's live conversations; undefined when deleted or foreign. */
   getMessage(owner: string, messageId: string): Promise<MessageRecord | undefined>;

@@ -5,6 +5,7 @@
  */
 
 import type { ConversationService, Placement } from '../../conversations/conversation-service.ts';
+import { textParts } from '../../conversations/message-parts.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
@@ -214,6 +215,7 @@ function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
   return {
     ...answer,
     content: state.text,
+    parts: textParts(state.text),
     status: state.status,
     finishReason: state.finishReason ?? answer.finishReason,
     inputTokens: state.usage?.inputTokens ?? answer.inputTokens,
@@ -230,6 +232,7 @@ function answerRecord(turn: Turn, startedAt: number, state: AnswerState): Messag
     parentId: turn.ids.questionId,
     role: 'assistant',
     content: state.text,
+    parts: textParts(state.text),
     model: turn.modelName,
     provider: turn.provider,
     status: state.status,

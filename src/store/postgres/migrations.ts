@@ -120,6 +120,24 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE messages ADD COLUMN upstream_conversation_id text;
   ALTER TABLE messages ADD COLUMN upstream_message_id text;
   `,
+  `
+  -- Messages made of parts: the parts of a message that holds more than text, as JSON written
+  -- once when it is complete (null: its text is its one part, so old rows need no rewrite).
+  ALTER TABLE messages ADD COLUMN parts text;
+  -- Bytes of images and files, content-addressed: stored once however often sent. Who stored a
+  -- hash is kept apart, so one owner cannot read another's bytes by guessing their hash.
+  CREATE TABLE attachments (
+    sha256     text PRIMARY KEY,
+    size       integer NOT NULL,
+    data       bytea NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE attachment_owners (
+    owner  text NOT NULL,
+    sha256 text NOT NULL REFERENCES attachments (sha256),
+    PRIMARY KEY (owner, sha256)
+  );
+  `,
 ];
 
 /**

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'pg';
-import type { MessageRecord, Store } from '../store.ts';
+import type { ImportedMessage, Store } from '../store.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import { postgresMigrations } from './migrations.ts';
 import { openPostgresStore, postgresQueries } from './postgres-store.ts';
@@ -236,8 +236,8 @@ if (connectionString === '') {
 }
 
 /** A chain of `length` finished messages, each the child of the one before. */
-function chain(conversationId: string, length: number, word: string): MessageRecord[] {
-  const messages: MessageRecord[] = [];
+function chain(conversationId: string, length: number, word: string): ImportedMessage[] {
+  const messages: ImportedMessage[] = [];
   for (let index = 0; index < length; index++) {
     messages.push({
       id: randomUUID(),

@@ -7,6 +7,7 @@
 
 import { Pool, type PoolConfig, TypeOverrides, types } from 'pg';
 import { parentsFirst } from '../parents-first.ts';
+import { decodeParts, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
   ApiKeyRecord,
@@ -79,6 +80,7 @@ type MessageRow = {
   deleted_at: number | null;
   created_at: number;
   updated_at: number;
+  parts: string | null;
 };
 
 type KeyRow = {
@@ -122,7 +124,7 @@ const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c
   c.created_at, c.updated_at`;
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at`;
+  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at, m.parts`;
 const KEY_COLUMNS = 'id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at';
 /** `$owner` is the number of the owner parameter. */
 const owned = (owner: number) => `c.owner = $${owner} AND c.deleted_at IS NULL`;
@@ -156,14 +158,27 @@ export const postgresQueries = {
       SELECT id, current_node FROM created UNION ALL SELECT id, current_node FROM existing
     ), inserted AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-        request_options, context, generator, created_at, updated_at)
+        request_options, context, generator, created_at, updated_at, parts)
       SELECT m.id, target.id,
         CASE WHEN m.position = 1 AND $9::boolean THEN target.current_node ELSE m.parent_id END,
-        m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, m.generator, $8, $8
+        m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, m.generator, $8, $8,
+        m.parts
       FROM target, unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-        $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY
-        AS m (id, parent_id, role, content, model, provider, status, request_options, context, generator, position)
+        $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) WITH ORDINALITY
+        AS m (id, parent_id, role, content, model, provider, status, request_options, context, generator, parts,
+          position)
       ORDER BY m.position
+      RETURNING 1
+    ), stored_attachments AS (
+      INSERT INTO attachments (sha256, size, data, created_at)
+      SELECT a.sha256, length(a.data), a.data, $8 FROM unnest($21::text[], $22::bytea[]) AS a (sha256, data)
+      WHERE EXISTS (SELECT 1 FROM target)
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), attachment_owned AS (
+      INSERT INTO attachment_owners (owner, sha256)
+      SELECT $2, a.sha256 FROM unnest($21::text[]) AS a (sha256) WHERE EXISTS (SELECT 1 FROM target)
+      ON CONFLICT DO NOTHING
       RETURNING 1
     ), moved AS (
       UPDATE conversations SET current_node = ($10::text[])[cardinality($10::text[])], updated_at = $8
@@ -171,8 +186,11 @@ export const postgresQueries = {
       RETURNING 1
     )
     SELECT count(*)::integer AS written FROM target`,
-  updateMessage: `UPDATE messages SET content = $1, status = $2, finish_reason = $3, input_tokens = $4,
-    output_tokens = $5, error = $6, updated_at = $7 WHERE id = $8`,
+  updateMessage: `UPDATE messages SET content = $1, status = $2, parts = $3, finish_reason = $4,
+    input_tokens = $5, output_tokens = $6, error = $7, updated_at = $8 WHERE id = $9`,
+  getAttachments: `SELECT a.sha256, a.data FROM attachments a
+    JOIN attachment_owners o ON o.sha256 = a.sha256 AND o.owner = $1
+    WHERE a.sha256 = ANY($2::text[])`,
   reopenAnswer: `WITH reopened AS (
       UPDATE messages SET status = 'in_progress', error = NULL, generator = $4, updated_at = $5
       WHERE id = $3 AND conversation_id = $2 AND role = 'assistant' AND status <> 'in_progress'
@@ -317,16 +335,16 @@ export const postgresQueries = {
     ), new_messages AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
         finish_reason, input_tokens, output_tokens, error, request_options, context, deleted_at, created_at,
-        updated_at, upstream_conversation_id, upstream_message_id)
+        updated_at, upstream_conversation_id, upstream_message_id, parts)
       SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
         m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id
+        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id, m.parts
       FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
         $17::text[], $18::text[], $19::integer[], $20::integer[], $21::text[], $22::text[], $23::text[],
-        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[]) WITH ORDINALITY
+        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[]) WITH ORDINALITY
         AS m (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
           input_tokens, output_tokens, error, request_options, context, deleted_at, created_at, updated_at,
-          upstream_conversation_id, upstream_message_id, position)
+          upstream_conversation_id, upstream_message_id, parts, position)
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       ORDER BY m.position
       RETURNING 1
@@ -435,6 +453,11 @@ class PostgresStore implements Store {
       messages.map((message) => message.requestOptions ?? null),
       messages.map((message) => message.context ?? null),
       messages.map((message) => message.generator ?? null),
+      messages.map((message) => encodeParts(message.parts, message.content)),
+      (input.attachments ?? []).map((attachment) => attachment.sha256),
+      (input.attachments ?? []).map((attachment) =>
+        Buffer.from(attachment.data.buffer, attachment.data.byteOffset, attachment.data.byteLength),
+      ),
     ]);
     return (row?.written ?? 0) > 0;
   }
@@ -443,6 +466,7 @@ class PostgresStore implements Store {
     await this.#pool.query(postgresQueries.updateMessage, [
       update.content,
       update.status,
+      encodeParts(update.parts, update.content),
       update.finishReason ?? null,
       update.inputTokens ?? null,
       update.outputTokens ?? null,
@@ -468,6 +492,17 @@ class PostgresStore implements Store {
       now,
     ]);
     return changes > 0;
+  }
+
+  async getAttachments(owner: string, sha256s: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    if (sha256s.length === 0) return found;
+    const rows = await this.#rows<{ sha256: string; data: Buffer }>(postgresQueries.getAttachments, [
+      owner,
+      sha256s,
+    ]);
+    for (const row of rows) found.set(row.sha256, row.data);
+    return found;
   }
 
   async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {
@@ -707,6 +742,7 @@ class PostgresStore implements Store {
       messages.map((message) => message.updatedAt),
       messages.map((message) => message.upstreamConversationId),
       messages.map((message) => message.upstreamMessageId),
+      messages.map((message) => encodeParts(message.parts, message.content)),
     ]);
     return { conflicts: rows.map((row) => row.id) };
   }
@@ -848,6 +884,7 @@ function toMessage(row: MessageRow): MessageRecord {
     deletedAt: row.deleted_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    parts: decodeParts(row.parts, row.content),
   };
 }
 

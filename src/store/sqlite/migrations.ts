@@ -183,4 +183,22 @@ export const sqliteMigrations: readonly string[] = [
     INSERT OR IGNORE INTO messages_fts_queue (message_row) VALUES (new.rowid);
   END;
   `,
+  `
+  -- Messages made of parts: the parts of a message that holds more than text, as JSON written
+  -- once when it is complete (null: its text is its one part, so old rows need no rewrite).
+  ALTER TABLE messages ADD COLUMN parts TEXT;
+  -- Bytes of images and files, content-addressed: stored once however often sent. Who stored a
+  -- hash is kept apart, so one owner cannot read another's bytes by guessing their hash.
+  CREATE TABLE attachments (
+    sha256     TEXT PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    data       BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE attachment_owners (
+    owner  TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES attachments (sha256),
+    PRIMARY KEY (owner, sha256)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

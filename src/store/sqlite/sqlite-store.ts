@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { parentsFirst } from '../parents-first.ts';
+import { decodeParts, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
   ApiKeyRecord,
@@ -47,7 +48,7 @@ type MessageRow = readonly SQLOutputValue[];
 
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context,
-  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at`;
+  m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at, m.parts`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
 /** The same, with the owner in the statement's second parameter. */
 const OWNED_BY_2 = `c.owner = ?2 AND c.deleted_at IS NULL`;
@@ -126,6 +127,15 @@ class SqliteStore implements Store {
       }
       const owned = statements.ownedConversation.get(input.conversationId, input.owner) as Row | undefined;
       if (owned === undefined) return false;
+      for (const attachment of input.attachments ?? []) {
+        statements.insertAttachment.run(
+          attachment.sha256,
+          attachment.data.byteLength,
+          attachment.data,
+          input.now,
+        );
+        statements.insertAttachmentOwner.run(input.owner, attachment.sha256);
+      }
       let first = true;
       for (const message of input.messages) {
         const parentId =
@@ -143,6 +153,7 @@ class SqliteStore implements Store {
     if (update.status !== 'in_progress') this.#scheduleIndexing();
     this.#statements.updateMessage.run(
       update.content,
+      encodeParts(update.parts, update.content),
       update.status,
       update.finishReason ?? null,
       update.inputTokens ?? null,
@@ -166,6 +177,14 @@ class SqliteStore implements Store {
       this.#statements.moveCurrentNode.run(answerId, now, conversationId);
       return true;
     });
+  }
+
+  async getAttachments(owner: string, sha256s: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    if (sha256s.length === 0) return found;
+    const rows = this.#statements.getAttachments.all(owner, JSON.stringify(sha256s)) as Row[];
+    for (const row of rows) found.set(String(row.sha256), row.data as Uint8Array);
+    return found;
   }
 
   async setUpstreamRefs(refs: readonly UpstreamRefUpdate[]): Promise<void> {
@@ -402,6 +421,7 @@ class SqliteStore implements Store {
             message.upstreamMessageId,
             message.createdAt,
             message.updatedAt,
+            encodeParts(message.parts, message.content),
           );
         }
       }
@@ -545,6 +565,7 @@ function insertNewMessage(
     message.generator ?? null,
     now,
     now,
+    encodeParts(message.parts, message.content),
   );
 }
 
@@ -580,8 +601,8 @@ function prepareStatements(database: DatabaseSync) {
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
          input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
-         upstream_message_id, created_at, updated_at, parent_row, depth)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+         upstream_message_id, created_at, updated_at, parts, parent_row, depth)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
          ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
     ),
     ftsQueued: prepare('SELECT 1 FROM messages_fts_queue LIMIT 1'),
@@ -628,13 +649,25 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, context, generator, created_at, updated_at, parent_row, depth)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
+         request_options, context, generator, created_at, updated_at, parts, parent_row, depth)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ${PARENT_ROW_OF('?3')},
+         ${DEPTH_UNDER('?3')})`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
+    insertAttachment: prepare(
+      'INSERT INTO attachments (sha256, size, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    insertAttachmentOwner: prepare(
+      'INSERT INTO attachment_owners (owner, sha256) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ),
+    getAttachments: prepare(
+      `SELECT a.sha256, a.data FROM attachments a
+       JOIN attachment_owners o ON o.sha256 = a.sha256 AND o.owner = ?
+       WHERE a.sha256 IN (SELECT value FROM json_each(?))`,
+    ),
     updateMessage: prepare(
-      `UPDATE messages SET content = ?, status = ?, finish_reason = ?, input_tokens = ?, output_tokens = ?,
-         error = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE messages SET content = ?, parts = ?, status = ?, finish_reason = ?, input_tokens = ?,
+         output_tokens = ?, error = ?, updated_at = ? WHERE id = ?`,
     ),
     reopenAnswer: prepare(
       `UPDATE messages SET status = 'in_progress', error = NULL, generator = ?, updated_at = ?
@@ -830,7 +863,7 @@ function allMessageRows(statement: StatementSync, ...parameters: SQLInputValue[]
 }
 
 /** The column after `MESSAGE_COLUMNS` in `getPath`'s rows. */
-const PATH_DEPTH = 19;
+const PATH_DEPTH = 20;
 
 /**
  * The path, root first, from rows that came leaf first as the walk found them: reversed here
@@ -872,6 +905,7 @@ function toMessage(row: MessageRow): MessageRecord {
     upstreamMessageId: nullableString(row[16]),
     createdAt: Number(row[17]),
     updatedAt: Number(row[18]),
+    parts: decodeParts(nullableString(row[19]), String(row[4])),
   };
 }
 
