@@ -9,13 +9,14 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
-import { MemoryLimitStore, RedisLimitStore } from './access/limit-store.ts';
+import { MemoryLimitStore } from './access/limit-store.ts';
 import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { Reaper } from './conversations/reaper.ts';
 import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
+import { limitConnectionOptions, RedisLimitStore } from './infra/redis-limit-store.ts';
 import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
 import { RedisRunLog } from './infra/redis-run-log.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
@@ -63,6 +64,33 @@ export interface ParleyApp {
   readonly sharedState: boolean;
 }
 
+/** Logs a Redis connection's outages once each (not at every reconnect attempt), and its return. */
+function logOutages(connection: Redis, app: FastifyInstance, consequence: string): Redis {
+  let down = false;
+  connection.on('error', (error: unknown) => {
+    if (down) return;
+    down = true;
+    app.log.error({ err: error }, `Redis is unreachable: ${consequence}`);
+  });
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    app.log.info('Redis is reachable again');
+  });
+  return connection;
+}
+
+/**
+ * The limits get a Redis connection of their own that fails fast (no offline queue, a command
+ * timeout), so a Redis fault answers a limited request 503 at once instead of hanging it.
+ */
+function limitStoreOn(redis: Redis, app: FastifyInstance): RedisLimitStore {
+  const connection = redis.duplicate(limitConnectionOptions);
+  return new RedisLimitStore(
+    logOutages(connection, app, 'requests with limited keys are answered 503 until it is back'),
+  );
+}
+
 export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp> {
   const { config, store, models } = dependencies;
   const app = Fastify({
@@ -107,6 +135,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           maxRetriesPerRequest: 2,
           enableOfflineQueue: true,
         });
+  if (redis !== undefined)
+    logOutages(redis, app, 'run events, heartbeats and readiness wait until it is back');
   const replicaId = randomUUID();
   const runLog =
     redis === undefined
@@ -176,7 +206,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     done();
   });
   registerAuth(app, keys);
-  const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : new RedisLimitStore(redis));
+  const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : limitStoreOn(redis, app), {
+    slotTtlMs: config.replicaTtlMs,
+    onError: (error) => app.log.warn({ err: error }, 'could not refresh or free a stream slot in Redis'),
+  });
   recorder.onRecorded((usage) => {
     if (usage.keyId === null) return;
     limiter
@@ -215,7 +248,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
         });
   reaper?.start();
   // Cancels asked on another replica reach the one running the answer.
-  const cancelSubscriber = redis?.duplicate();
+  const cancelSubscriber =
+    redis === undefined
+      ? undefined
+      : logOutages(redis.duplicate(), app, 'cancels asked on other servers wait until it is back');
   if (cancelSubscriber !== undefined) {
     cancelSubscriber.on('message', (_channel: string, answerId: string) =>
       conversations.cancelLocal(answerId),

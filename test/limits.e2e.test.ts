@@ -10,27 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { askWithKey, createLimitedKey } from './support/limited-keys.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 const ADMIN_KEY = 'sk-admin-limits-0123456789abcdef';
 const redisUrl = process.env.PARLEY_TEST_REDIS_URL;
 
-async function createKey(server: ServerProcess, limits: Record<string, number>): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/api/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'limited', limits }),
-  });
-  assert.equal(response.status, 201);
-  return ((await response.json()) as { key: string }).key;
-}
-
-const ask = (server: ServerProcess, key: string, body: Record<string, unknown>) =>
-  fetch(`${server.baseUrl}/ask`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const createKey = (server: ServerProcess, limits: Record<string, number>) =>
+  createLimitedKey(server, ADMIN_KEY, limits);
+const ask = askWithKey;
 
 describe('per-key limits end to end', () => {
   let upstream: FakeOpenAIUpstream;

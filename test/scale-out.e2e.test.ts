@@ -7,56 +7,27 @@
  */
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { freePort, type Nginx, nginxAvailable, startNginx } from './support/nginx.ts';
+import { type Nginx, nginxAvailable, startNginx } from './support/nginx.ts';
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from './support/redis-server.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 const databaseUrl = process.env.PARLEY_TEST_DATABASE_URL;
-const redisAvailable = spawnSync('redis-server', ['--version']).status === 0;
 const skip =
   databaseUrl === undefined || databaseUrl === '' || process.env.PARLEY_TEST_REDIS_URL === undefined
     ? 'needs PARLEY_TEST_DATABASE_URL and PARLEY_TEST_REDIS_URL'
-    : !nginxAvailable() || !redisAvailable
+    : !nginxAvailable() || !redisServerAvailable()
       ? 'needs nginx and redis-server on PATH (Debian: apt-get install nginx-light redis-server)'
       : false;
 
 const ADMIN_KEY = 'sk-admin-scale-out-0123456789abcdef';
 
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const deadline = Date.now() + 5_000;
-  while (
-    spawnSync('redis-cli', ['-p', String(port), 'ping'])
-      .stdout?.toString()
-      .trim() !== 'PONG'
-  ) {
-    if (Date.now() > deadline) throw new Error('redis-server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return child;
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
-
 describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, () => {
   let upstream: FakeOpenAIUpstream;
-  let redis: ChildProcess | undefined;
-  let redisPort: number;
+  let redis: OwnRedis;
   let schema: string;
   let one: ServerProcess;
   let two: ServerProcess;
@@ -65,8 +36,7 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
 
   before(async () => {
     upstream = await FakeOpenAIUpstream.start();
-    redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await startOwnRedis();
     schema = `parley_scale_${Math.random().toString(36).slice(2, 10)}`;
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
@@ -75,7 +45,7 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
     const separator = (databaseUrl ?? '').includes('?') ? '&' : '?';
     const env = {
       DATABASE_URL: `${databaseUrl}${separator}options=-c%20search_path%3D${schema}`,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: redis.url,
       OPENAI_BASE_URL: upstream.baseUrl,
       PARLEY_DEFAULT_MODEL: 'fake-model',
       PARLEY_ADMIN_KEY: ADMIN_KEY,
@@ -91,7 +61,7 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
     await nginx?.stop();
     await one?.kill();
     await two?.kill();
-    await stopProcess(redis);
+    await redis?.stop();
     await upstream.close();
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
@@ -229,11 +199,11 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
 
   test('/readyz fails fast while Redis is down and recovers when it returns', async () => {
     assert.equal((await fetch(`${two.baseUrl}/readyz`)).status, 200);
-    await stopProcess(redis);
+    await redis.stop();
     const down = await fetch(`${two.baseUrl}/readyz`);
     assert.equal(down.status, 503);
     assert.deepEqual(((await down.json()) as { checks: unknown }).checks, { database: 'up', redis: 'down' });
-    redis = await startRedis(redisPort);
+    await redis.start();
     let status = 0;
     for (const deadline = Date.now() + 10_000; status !== 200 && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { type LimitStore, MemoryLimitStore, MINUTE_MS, RedisLimitStore } from './limit-store.ts';
+import { limitConnectionOptions, RedisLimitStore } from '../infra/redis-limit-store.ts';
+import { type LimitStore, MemoryLimitStore, MINUTE_MS } from './limit-store.ts';
 import { Limiter, RateLimitError } from './limiter.ts';
 
 const redisUrl = process.env.PARLEY_TEST_REDIS_URL;
@@ -43,18 +44,54 @@ function describeLimitStore(name: string, open: () => LimitStore): void {
 
     it('holds at most the limit of open streams under concurrency, and frees them on close', async () => {
       const key = randomUUID();
-      const opened = await Promise.all(Array.from({ length: 10 }, () => store.openStream(key, 3)));
+      const slots = Array.from({ length: 10 }, () => randomUUID());
+      const opened = await Promise.all(slots.map((slot) => store.openStream(key, 3, slot, 60_000)));
       assert.equal(opened.filter(Boolean).length, 3);
-      await store.closeStream(key);
-      assert.equal(await store.openStream(key, 3), true);
-      assert.equal(await store.openStream(key, 3), false);
+      const held = slots.filter((_slot, index) => opened[index] === true);
+      await store.closeStream(key, held[0] ?? '');
+      // Closing a slot twice, or one never taken, frees nothing more.
+      await store.closeStream(key, held[0] ?? '');
+      await store.closeStream(key, randomUUID());
+      assert.equal(await store.openStream(key, 3, randomUUID(), 60_000), true);
+      assert.equal(await store.openStream(key, 3, randomUUID(), 60_000), false);
     });
   });
 }
 
 describeLimitStore('memory', () => new MemoryLimitStore());
 if (redisUrl !== undefined && redisUrl !== '') {
-  describeLimitStore('redis', () => new RedisLimitStore(new Redis(redisUrl)));
+  describeLimitStore('redis', () => new RedisLimitStore(new Redis(redisUrl, limitConnectionOptions)));
+
+  describe('limit store: redis stream slots', () => {
+    const store = new RedisLimitStore(new Redis(redisUrl, limitConnectionOptions));
+    after(() => store.close());
+
+    it('lets a slot whose holder stopped refreshing lapse, and refused tries never extend it', async () => {
+      const key = randomUUID();
+      assert.equal(await store.openStream(key, 1, 'dead-holder', 400), true);
+      // Refused tries, back to back, until the dead holder's slot lapses: with a refusal that
+      // pushed the deadline back, this would never end.
+      let refused = 0;
+      const giveUp = Date.now() + 10_000;
+      while (!(await store.openStream(key, 1, randomUUID(), 400))) {
+        refused += 1;
+        assert.ok(Date.now() < giveUp, `still refused after ${refused} tries`);
+      }
+      assert.ok(refused > 0);
+    });
+
+    it('keeps a refreshed slot past its first deadline', async () => {
+      const key = randomUUID();
+      assert.equal(await store.openStream(key, 1, 'holder', 300), true);
+      for (let step = 0; step < 5; step += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await store.refreshStream(key, 'holder', 300);
+        assert.equal(await store.openStream(key, 1, randomUUID(), 300), false);
+      }
+      await store.closeStream(key, 'holder');
+      assert.equal(await store.openStream(key, 1, randomUUID(), 300), true);
+    });
+  });
 } else {
   describe.skip('limit store: redis (set PARLEY_TEST_REDIS_URL to run)', () => {});
 }
@@ -69,7 +106,7 @@ describe('limiter', () => {
   });
 
   it('sends x-ratelimit headers, then refuses with retry-after and the headers', async () => {
-    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const limiter = new Limiter(new MemoryLimitStore(), { now: () => NOW });
     const caller = principal({ requestsPerMinute: 2, tokensPerMinute: 1_000 });
     const first = await limiter.admit(caller, false);
     assert.deepEqual(first.headers, {
@@ -93,19 +130,19 @@ describe('limiter', () => {
 
   it('refuses once the tokens spent reach the minute or day budget', async () => {
     const limiterStore = new MemoryLimitStore();
-    const limiter = new Limiter(limiterStore, () => NOW);
+    const limiter = new Limiter(limiterStore, { now: () => NOW });
     const caller = principal({ tokensPerMinute: 100, tokensPerDay: 150 });
     await limiter.admit(caller, false);
     await limiter.addUsage(caller.keyId, 100, null);
     await assert.rejects(limiter.admit(caller, false), { limit: 'tokens_per_minute' });
     // A minute later the minute budget is back, but the day's is spent.
-    const later = new Limiter(limiterStore, () => NOW + MINUTE_MS);
+    const later = new Limiter(limiterStore, { now: () => NOW + MINUTE_MS });
     await later.addUsage(caller.keyId, 50, null);
     await assert.rejects(later.admit(caller, false), { limit: 'tokens_per_day' });
   });
 
   it('refuses once the money spent today reaches the daily budget', async () => {
-    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const limiter = new Limiter(new MemoryLimitStore(), { now: () => NOW });
     const caller = principal({ budgetPerDay: 0.5 });
     await limiter.addUsage(caller.keyId, 1_000, 0.3);
     await limiter.admit(caller, false);
@@ -114,7 +151,7 @@ describe('limiter', () => {
   });
 
   it('counts only streams against concurrent_streams, and release frees the slot once', async () => {
-    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const limiter = new Limiter(new MemoryLimitStore(), { now: () => NOW });
     const caller = principal({ concurrentStreams: 1 });
     const stream = await limiter.admit(caller, true);
     await limiter.admit(caller, false);
@@ -127,7 +164,7 @@ describe('limiter', () => {
   });
 
   it('lets callers without a key or limits through untouched', async () => {
-    const limiter = new Limiter(new MemoryLimitStore(), () => NOW);
+    const limiter = new Limiter(new MemoryLimitStore(), { now: () => NOW });
     const admission = await limiter.admit({ ...principal({}), keyId: null }, true);
     assert.deepEqual(admission.headers, {});
   });

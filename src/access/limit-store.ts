@@ -1,14 +1,13 @@
 /**
  * The counters behind per-key limits, in fixed windows (the current minute, the current UTC day):
  * requests, tokens and open streams. Every check-and-count is one atomic step, so concurrent
- * requests never overshoot. In one process the counters live in memory; with `REDIS_URL` they
- * live in Redis (one Lua script per step) and every replica shares them.
+ * requests never overshoot. In one process the counters live in memory (here); with `REDIS_URL`
+ * they live in Redis (`infra/redis-limit-store.ts`) and every replica shares them.
  */
 
-import type { Redis } from 'ioredis';
+import { DAY_MS, MINUTE_MS, resetOf, windowOf } from '../infra/limit-windows.ts';
 
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS, MINUTE_MS };
 
 export interface WindowCount {
   /** The count after this step (for a refused step: the count that refused it). */
@@ -33,19 +32,24 @@ export interface LimitStore {
   tokens(keyId: string, now: number): Promise<TokenCounts>;
   /** Adds spent tokens (minute and day windows) and money in millionths of a dollar (day window). */
   addUsage(keyId: string, tokens: number, microDollars: number, now: number): Promise<void>;
-  /** Opens a stream unless `limit` are open already. */
-  openStream(keyId: string, limit: number): Promise<boolean>;
-  closeStream(keyId: string): Promise<void>;
+  /**
+   * Takes the stream slot `slotId` unless `limit` are held already. A slot lapses `ttlMs` after it
+   * was taken or last refreshed (a holder that died cannot close it); a refusal changes nothing.
+   */
+  openStream(keyId: string, limit: number, slotId: string, ttlMs: number): Promise<boolean>;
+  /** Keeps a held slot for another `ttlMs` (its holder calls this while the stream runs). */
+  refreshStream(keyId: string, slotId: string, ttlMs: number): Promise<void>;
+  closeStream(keyId: string, slotId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-const windowOf = (now: number, size: number) => Math.floor(now / size);
-const resetOf = (now: number, size: number) => (windowOf(now, size) + 1) * size - now;
-
-/** Counters in this process's memory: exact for one process. Old windows are dropped as time moves. */
+/**
+ * Counters in this process's memory: exact for one process. Old windows are dropped as time moves.
+ * Stream slots need no deadline here: they die with the process that holds them.
+ */
 export class MemoryLimitStore implements LimitStore {
   readonly #counts = new Map<string, number>();
-  readonly #streams = new Map<string, number>();
+  readonly #streams = new Map<string, Set<string>>();
   #minute = -1;
 
   /** Forgets the windows that are over (kept small: only current windows are ever read). */
@@ -90,124 +94,20 @@ export class MemoryLimitStore implements LimitStore {
     add(`${keyId}|${windowOf(now, DAY_MS)}|s`, microDollars);
   }
 
-  async openStream(keyId: string, limit: number): Promise<boolean> {
-    const open = this.#streams.get(keyId) ?? 0;
-    if (open >= limit) return false;
-    this.#streams.set(keyId, open + 1);
+  async openStream(keyId: string, limit: number, slotId: string): Promise<boolean> {
+    const slots = this.#streams.get(keyId) ?? new Set<string>();
+    if (slots.size >= limit) return false;
+    this.#streams.set(keyId, slots.add(slotId));
     return true;
   }
 
-  async closeStream(keyId: string): Promise<void> {
-    const open = (this.#streams.get(keyId) ?? 1) - 1;
-    if (open <= 0) this.#streams.delete(keyId);
-    else this.#streams.set(keyId, open);
+  async refreshStream(): Promise<void> {}
+
+  async closeStream(keyId: string, slotId: string): Promise<void> {
+    const slots = this.#streams.get(keyId);
+    slots?.delete(slotId);
+    if (slots?.size === 0) this.#streams.delete(keyId);
   }
 
   async close(): Promise<void> {}
-}
-
-/** Counts, then takes the count back if it passed the limit: one atomic step in Redis. */
-const TAKE_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if count > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  return -(count - 1)
-end
-return count`;
-
-/** Adds tokens to the minute and day windows and money to the day, each expiring after its window. */
-const ADD_USAGE_SCRIPT = `
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('INCRBY', KEYS[3], ARGV[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-return 1`;
-
-/** Open streams of a key; the counter expires if a replica died holding streams (see STREAM_TTL_MS). */
-const OPEN_STREAM_SCRIPT = `
-local open = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if open > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  return 0
-end
-return 1`;
-
-const CLOSE_STREAM_SCRIPT = `
-local open = redis.call('DECR', KEYS[1])
-if open <= 0 then redis.call('DEL', KEYS[1]) end
-return open`;
-
-/** A replica that dies with streams open cannot close them; the count forgets them after this. */
-const STREAM_TTL_MS = 3_600_000;
-
-export class RedisLimitStore implements LimitStore {
-  readonly #redis: Redis;
-
-  constructor(redis: Redis) {
-    this.#redis = redis;
-  }
-
-  #key(keyId: string, kind: string, window?: number): string {
-    return window === undefined
-      ? `parley:limits:${keyId}:${kind}`
-      : `parley:limits:${keyId}:${kind}:${window}`;
-  }
-
-  async takeRequest(keyId: string, limit: number, now: number): Promise<WindowCount> {
-    const key = this.#key(keyId, 'requests', windowOf(now, MINUTE_MS));
-    const result = Number(await this.#redis.eval(TAKE_SCRIPT, 1, key, limit, MINUTE_MS));
-    const resetMs = resetOf(now, MINUTE_MS);
-    return result < 0
-      ? { count: -result, allowed: false, resetMs }
-      : { count: result, allowed: true, resetMs };
-  }
-
-  async tokens(keyId: string, now: number): Promise<TokenCounts> {
-    const [minute, day, spent] = await this.#redis.mget(
-      this.#key(keyId, 'tokens-minute', windowOf(now, MINUTE_MS)),
-      this.#key(keyId, 'tokens-day', windowOf(now, DAY_MS)),
-      this.#key(keyId, 'spent-day', windowOf(now, DAY_MS)),
-    );
-    return {
-      minute: Number(minute ?? 0),
-      day: Number(day ?? 0),
-      spentDay: Number(spent ?? 0),
-      minuteResetMs: resetOf(now, MINUTE_MS),
-      dayResetMs: resetOf(now, DAY_MS),
-    };
-  }
-
-  async addUsage(keyId: string, tokens: number, microDollars: number, now: number): Promise<void> {
-    await this.#redis.eval(
-      ADD_USAGE_SCRIPT,
-      3,
-      this.#key(keyId, 'tokens-minute', windowOf(now, MINUTE_MS)),
-      this.#key(keyId, 'tokens-day', windowOf(now, DAY_MS)),
-      this.#key(keyId, 'spent-day', windowOf(now, DAY_MS)),
-      tokens,
-      microDollars,
-      MINUTE_MS,
-      DAY_MS,
-    );
-  }
-
-  async openStream(keyId: string, limit: number): Promise<boolean> {
-    return (
-      Number(
-        await this.#redis.eval(OPEN_STREAM_SCRIPT, 1, this.#key(keyId, 'streams'), limit, STREAM_TTL_MS),
-      ) === 1
-    );
-  }
-
-  async closeStream(keyId: string): Promise<void> {
-    await this.#redis.eval(CLOSE_STREAM_SCRIPT, 1, this.#key(keyId, 'streams'));
-  }
-
-  async close(): Promise<void> {
-    await this.#redis.quit();
-  }
 }

@@ -1,11 +1,13 @@
 /**
  * Applies the caller's limits to the routes that call a model, after the body is validated and
  * before any upstream call. Admitted requests get the `x-ratelimit-*` headers; refused ones a 429
- * in the surface's shape, with `retry-after`.
+ * in the surface's shape, with `retry-after`, and a 503 naming Redis when the counters cannot be
+ * read.
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Limiter, RateLimitError } from '../access/limiter.ts';
+import { ParleyError } from '../errors.ts';
 import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
@@ -42,9 +44,11 @@ export function registerLimits(
       reply.raw.once('close', () => void admission.release());
       return true;
     } catch (error) {
-      if (!(error instanceof RateLimitError)) throw error;
-      onRejected(error.limit);
-      reply.headers(error.headers);
+      if (!(error instanceof ParleyError)) throw error;
+      if (error instanceof RateLimitError) {
+        onRejected(error.limit);
+        reply.headers(error.headers);
+      } else request.log.warn({ err: error.cause }, error.message);
       sendSurfaceError(request, reply, error);
       return false;
     }

@@ -47,6 +47,10 @@ export class FakeOpenAIUpstream {
   readonly requests: RecordedRequest[] = [];
   /** TCP connections accepted so far: shows whether clients reuse keep-alive connections. */
   connections = 0;
+  /** Requests being answered right now (until the answer ends or the client hangs up). */
+  open = 0;
+  /** The most requests that were open at once. */
+  maxOpen = 0;
   readonly #replies: FakeReply[] = [];
   readonly #server: Server;
   readonly #dialect: Dialect;
@@ -100,6 +104,11 @@ export class FakeOpenAIUpstream {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.open += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    response.once('close', () => {
+      this.open -= 1;
+    });
     const recorded = recordRequest(request, response);
     const text = await readRequestText(request);
     (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
