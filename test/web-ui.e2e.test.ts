@@ -80,6 +80,12 @@ describe('the web UI files', () => {
       '/ui/app.js': /^(application|text)\/javascript; charset=utf-8$/,
       '/ui/api.js': /^(application|text)\/javascript; charset=utf-8$/,
       '/ui/app.css': /^text\/css; charset=utf-8$/,
+      '/ui/markdown.css': /^text\/css; charset=utf-8$/,
+      // Libraries, served from their npm packages.
+      '/ui/vendor/marked.esm.js': /^(application|text)\/javascript; charset=utf-8$/,
+      '/ui/vendor/purify.es.mjs': /^(application|text)\/javascript; charset=utf-8$/,
+      '/ui/vendor/highlight.min.js': /^(application|text)\/javascript; charset=utf-8$/,
+      '/ui/vendor/katex.mjs': /^(application|text)\/javascript; charset=utf-8$/,
       '/ui/favicon.svg': /^image\/svg\+xml/,
     };
     for (const [path, type] of Object.entries(types)) {
@@ -102,6 +108,8 @@ describe('the web UI files', () => {
   test('unknown assets and other methods are a JSON 4xx, never a 500 or a page', async () => {
     for (const [method, path] of [
       ['GET', '/ui/missing.js'],
+      ['GET', '/ui/vendor/katex.js'],
+      ['GET', '/ui/vendor/..%2fpackage.json'],
       ['GET', '/ui/..%2f..%2fpackage.json'],
       ['GET', '/ui/%00'],
       ['POST', '/'],

@@ -1,6 +1,7 @@
 /**
  * The web UI: `GET /` is the chat page, `/ui/*` its scripts, style and icon — plain static files
- * from `./public` (no build step), read by @fastify/static with an ETag and `max-age=0`, so a
+ * from `./public` (no build step) and, under `/ui/vendor/`, the libraries it imports, read from
+ * their npm packages (see `vendor-files.ts`) — all read by @fastify/static with an ETag and `max-age=0`, so a
  * browser revalidates and gets a 304 until a file changes. The page talks only to `/api` and
  * `/v1/models`; both stay behind the API key while these files are open (see `auth.ts`).
  */
@@ -8,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { VENDOR_FILES } from './vendor-files.ts';
 
 /** Where the assets are, beside this module: `npm run build` copies them next to the compiled one. */
 export const WEB_PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -42,4 +44,9 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     maxAge: 0,
   });
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  for (const vendor of VENDOR_FILES) {
+    app.get(`${WEB_ASSET_PREFIX}vendor/${vendor.name}`, { schema: { hide: true } }, (_request, reply) =>
+      reply.sendFile(vendor.file, vendor.root),
+    );
+  }
 }

@@ -5,32 +5,41 @@
  */
 
 import { requestJson } from './api.js';
-import { readEvents } from './sse.js';
+import { readEventBatches } from './sse.js';
 
 /**
- * Reads a native answer stream, calling `onText` with the whole text so far at each piece.
+ * Reads a native answer stream: `onStart` gets the `start` event's ids (the answer's
+ * `message_id` first of all), `onText` the whole text so far — once per batch read, however many
+ * deltas it held, so a reader that fell behind catches up in one drawing.
  * @param {ReadableStream<Uint8Array>} body
- * @param {(text: string) => void} onText
+ * @param {{startText?: string, onStart?: (ids: {message_id: string}) => void, onText: (text: string) => void}} handlers
+ *   `startText`: what the answer held before this stream (a continued answer's first part)
  * @returns {Promise<{finished: boolean, answerId?: string, failure?: string}>} `finished` is false
  *   when the connection closed before a `done` or `error` event
  */
-export async function readAnswer(body, onText) {
-  let text = '';
-  for await (const frame of readEvents(body)) {
-    const data = JSON.parse(frame.data);
-    if (frame.event === 'delta') {
-      text += data.delta;
-      onText(text);
-    } else if (frame.event === 'done') return { finished: true, answerId: data.message?.id };
-    else if (frame.event === 'error') return { finished: true, failure: data.message };
+export async function readAnswer(body, { startText = '', onStart, onText }) {
+  let text = startText;
+  for await (const batch of readEventBatches(body)) {
+    const length = text.length;
+    let outcome;
+    for (const frame of batch) {
+      const data = JSON.parse(frame.data);
+      if (frame.event === 'start') onStart?.(data);
+      else if (frame.event === 'delta') text += data.delta;
+      else if (frame.event === 'done') outcome = { finished: true, answerId: data.message?.id };
+      else if (frame.event === 'error') outcome = { finished: true, failure: data.message };
+      if (outcome !== undefined) break;
+    }
+    if (text.length !== length) onText(text);
+    if (outcome !== undefined) return outcome;
   }
   return { finished: false };
 }
 
 /**
  * Stops an answer on the server: leaving a native stream does not stop its generation (it can be
- * resumed), the cancel route does. A stream names its answer only at its end, so until then the
- * answer is found as the conversation's current node, which the turn set when it began.
+ * resumed), the cancel route does. A stream names its answer in its first event; Stop pressed
+ * before that finds the answer as the conversation's current node, which the turn set when it began.
  * @param {string} conversationId
  * @param {string | undefined} answerId
  */

@@ -54,7 +54,7 @@ const state = {
   run: undefined,
 };
 
-const actions = { switchTo, edit, regenerate, resume };
+const actions = { switchTo, edit, regenerate, resume, copy: copyText };
 
 // --- errors and the API key -------------------------------------------------------------------
 
@@ -199,8 +199,8 @@ async function openConversation(id, { follow = false } = {}) {
       method: 'GET',
       path: `/api/conversations/${id}/messages/${leaf.id}/events`,
       draftBranch: branchTo(state.tree, leaf.parent_id),
+      // The run's events from its first: they hold the whole text it wrote.
       answerId: leaf.id,
-      startText: leaf.content,
     });
   }
 }
@@ -235,17 +235,27 @@ async function streamAnswer({
   renderBranch(ui.messages, { tree: state.tree, branch: draftBranch, busy: true, actions });
   if (question !== undefined)
     ui.messages.append(messageItem({ id: '', role: 'user', content: question, status: 'completed' }).item);
-  const answer = messageItem({ id: '', role: 'assistant', content: startText, status: 'in_progress' });
+  const answer = messageItem(
+    { id: '', role: 'assistant', content: startText, status: 'in_progress' },
+    { follow: followEnd },
+  );
   ui.messages.append(answer.item);
   scrollToEnd();
   let started = false;
   try {
     const response = await request(method, path, body, run.controller.signal);
     started = true;
-    const outcome = await readAnswer(response.body, (text) =>
-      followEnd(() => answer.show({ text, state: 'in_progress' })),
-    );
+    const outcome = await readAnswer(response.body, {
+      startText,
+      onStart: (ids) => {
+        run.answerId = ids.message_id;
+      },
+      onText: (text) => answer.show({ text, state: 'in_progress' }),
+    });
     run.answerId ??= outcome.answerId;
+    // The drawing made while it streamed is the answer's: the reload below does not parse it again.
+    if (outcome.finished && outcome.failure === undefined && run.answerId !== undefined)
+      answer.keep(run.answerId);
     if (outcome.failure !== undefined) showError(`The answer failed: ${outcome.failure}`);
     else if (!outcome.finished)
       showError('The connection closed before the answer was finished: open the conversation again.');
@@ -323,7 +333,28 @@ async function switchTo(sibling) {
   }
 }
 
+/** Copies text, and says so on the button for a moment. */
+function copyText(text, control) {
+  navigator.clipboard.writeText(text).then(
+    () => {
+      const label = control.textContent;
+      control.textContent = 'Copied';
+      setTimeout(() => {
+        control.textContent = label;
+      }, 1500);
+    },
+    () => showError('The browser did not allow copying.'),
+  );
+}
+
 // --- wiring -----------------------------------------------------------------------------------
+
+// A code block's Copy button (drawn inside sanitized markdown, so it has no listener of its own).
+ui.messages.addEventListener('click', (event) => {
+  const control = event.target instanceof Element ? event.target.closest('button.copy-code') : null;
+  const code = control?.closest('.code-block')?.querySelector('pre');
+  if (code !== undefined && code !== null) copyText(code.textContent, control);
+});
 
 ui.composer.addEventListener('submit', (event) => {
   event.preventDefault();

@@ -1,13 +1,14 @@
 /**
  * Reads a Server-Sent Events body (Parley's native stream: `delta`, `done`, `error` events, JSON
- * data) frame by frame as it arrives, whatever the chunking: a frame split across reads is joined.
+ * data) as it arrives, whatever the chunking: a frame split across reads is joined. Frames come in
+ * batches, one per read, so a reader that fell behind can skip what a later frame replaces.
  */
 
 /**
  * @param {ReadableStream<Uint8Array>} body
- * @returns {AsyncGenerator<{event: string, data: string, id: string | undefined}>}
+ * @returns {AsyncGenerator<Array<{event: string, data: string, id: string | undefined}>>}
  */
-export async function* readEvents(body) {
+export async function* readEventBatches(body) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {
@@ -16,11 +17,15 @@ export async function* readEvents(body) {
       if (done) return;
       // Joined before normalising, so a CRLF split between two reads is still one line break.
       buffer = (buffer + value).replace(/\r\n/g, '\n');
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const frame = parseFrame(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (frame !== undefined) yield frame;
+      const batch = [];
+      let start = 0;
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n', start)) {
+        const frame = parseFrame(buffer.slice(start, end));
+        start = end + 2;
+        if (frame !== undefined) batch.push(frame);
       }
+      buffer = buffer.slice(start);
+      if (batch.length > 0) yield batch;
     }
   } finally {
     // A reader that stops early (a `break`, an abort) lets go of the connection too.

@@ -1,0 +1,89 @@
+/**
+ * What the web UI's browser suites share: the real server process in front of a fake OpenAI
+ * upstream (its own SQLite file), a fresh browser profile per page, and a person's gestures —
+ * type and send, wait for an answer to finish.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { collectPageErrors, waitForText } from './chromium.ts';
+import { FakeOpenAIUpstream } from './fake-openai-upstream.ts';
+import { type ServerProcess, startServer } from './server-process.ts';
+
+/** A server on a fake upstream whose default model is `fake-model`. */
+export interface WebUiServer {
+  readonly upstream: FakeOpenAIUpstream;
+  readonly server: ServerProcess;
+  close(): Promise<void>;
+}
+
+export async function startWebUiServer(env: Record<string, string> = {}): Promise<WebUiServer> {
+  const upstream = await FakeOpenAIUpstream.start();
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-web-'));
+  const server = await startServer({
+    OPENAI_BASE_URL: upstream.baseUrl,
+    PARLEY_DEFAULT_MODEL: 'fake-model',
+    DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
+    ...env,
+  });
+  return {
+    upstream,
+    server,
+    async close() {
+      await server.kill();
+      await upstream.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OpenedPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors (a CSP violation is one) and uncaught exceptions so far. */
+  readonly errors: string[];
+}
+
+/** A fresh browser profile (no stored key, clipboard allowed) on `/` of the server, 5 s for any wait. */
+export async function openPage(
+  browser: Browser,
+  server: ServerProcess,
+  options: {
+    viewport?: { width: number; height: number };
+    colorScheme?: 'light' | 'dark';
+    hash?: string;
+  } = {},
+): Promise<OpenedPage> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1100, height: 800 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+  context.setDefaultTimeout(5_000);
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.baseUrl}/${options.hash === undefined ? '' : `#${options.hash}`}`);
+  return { context, page, errors };
+}
+
+export const answers = (page: Page) => page.locator('#messages > li.assistant');
+export const questions = (page: Page) => page.locator('#messages > li.user');
+export const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
+
+/** Types a message in the composer and sends it. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await button(page, 'Send').click();
+}
+
+/** Waits until the last answer on screen is finished with this text. */
+export async function waitForAnswer(page: Page, text: string | RegExp): Promise<void> {
+  await waitForText(answers(page).last().locator('.content'), text);
+  await page.locator('#messages > li:last-child.assistant[data-status="completed"]').waitFor();
+  await button(page, 'Stop').waitFor({ state: 'hidden' });
+}
+
+/** The id of the conversation open in the page (it is in the address). */
+export const openConversationId = (page: Page) => new URL(page.url()).hash.slice(1);
