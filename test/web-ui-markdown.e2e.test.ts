@@ -106,7 +106,9 @@ describe('the web UI draws markdown', { skip: chromiumMissing }, () => {
     assert.equal(await code.locator('pre').textContent(), CODE);
     assert.ok((await code.locator('pre .hljs-keyword').count()) >= 2, 'keywords are highlighted');
     const font = String(
-      await code.locator('pre code').evaluate('(node) => getComputedStyle(node).fontFamily'),
+      await page.evaluate(
+        "getComputedStyle(document.querySelector('#messages .code-block pre code')).fontFamily",
+      ),
     );
     assert.match(font, /mono|Menlo|Consolas/i);
     await code.getByRole('button', { name: 'Copy js code' }).click();
@@ -167,6 +169,7 @@ describe('the web UI draws markdown', { skip: chromiumMissing }, () => {
   test('a 10,000-word answer streams with no main-thread task over 200 ms', async () => {
     const { page } = opened;
     const { deltas, lastWord } = longAnswer();
+    await button(page, 'New conversation').click();
     await page.evaluate(`{
       window.longTasks = [];
       new PerformanceObserver((list) => {
