@@ -1,20 +1,23 @@
 /**
- * `parley keys` against the database a running server uses: a key made by the CLI works at once,
- * and one revoked by the CLI stops at once (keys are read on every request).
+ * The `parley` command itself (help, version, exit codes) and its database commands: `keys`
+ * against the database a running server uses (a key made by the CLI works at once, one revoked by
+ * it stops at once), `db migrate` and `db backup` (an online copy while the server writes).
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { runParley } from './support/run-cli.ts';
 import { startServer } from './support/server-process.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
-describe('the parley CLI', () => {
+describe('the parley command', () => {
   let upstream: FakeOpenAIUpstream;
   let dataDir: string;
   before(async () => {
@@ -26,16 +29,50 @@ describe('the parley CLI', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('keys create, list and revoke, seen by a running server at once', async () => {
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}` };
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [join(root, 'bin/parley.mjs'), ...args], { env, encoding: 'utf8' });
+  test('--version, --help and usage errors: exit 0, 0 and 2', async () => {
+    const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+    const shown = await runParley(['--version']);
+    assert.deepEqual([shown.status, shown.stdout], [0, `${version}\n`]);
 
-    const created = cli('keys', 'create', '--name', 'from-cli', '--rpm', '100', '--models', 'fake-model');
+    const help = await runParley(['--help']);
+    assert.equal(help.status, 0);
+    for (const command of ['serve', 'chat', 'ask', 'import', 'export', 'keys', 'models', 'db', 'config']) {
+      assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'), `${command} is in the help`);
+    }
+    const keysHelp = await runParley(['keys', 'create', '--help']);
+    assert.equal(keysHelp.status, 0);
+    assert.match(keysHelp.stdout, /--rpm <n>\s+requests per minute/);
+
+    const unknownCommand = await runParley(['frobnicate']);
+    assert.equal(unknownCommand.status, 2);
+    assert.match(unknownCommand.stderr, /^parley: unknown command 'frobnicate'\n/);
+    assert.match(unknownCommand.stderr, /Usage: parley \[options\] \[command\]/);
+
+    const badValue = await runParley(['keys', 'create', '--name', 'x', '--rpm', 'lots']);
+    assert.equal(badValue.status, 2);
+    assert.match(
+      badValue.stderr,
+      /^parley: option '--rpm <n>' argument 'lots' is invalid. must be a positive integer\n/,
+    );
+
+    const badEnvironment = await runParley(['keys', 'list'], { env: { DATABASE_URL: 'mysql://nope' } });
+    assert.equal(badEnvironment.status, 2);
+    assert.match(badEnvironment.stderr, /^parley: invalid configuration: .*DATABASE_URL/);
+    assert.equal(badEnvironment.stderr.split('\n').length, 3, 'the error on one line, then the usage hint');
+  });
+
+  test('keys create, list and revoke, seen by a running server at once', async () => {
+    const env = { DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}` };
+    const created = await runParley(
+      ['keys', 'create', '--name', 'from-cli', '--rpm', '100', '--models', 'fake-model'],
+      {
+        env,
+      },
+    );
     assert.equal(created.status, 0, created.stderr);
     const secret = /key \(shown once, keep it now\): (\S+)/.exec(created.stdout)?.[1] ?? '';
-    const id = created.stdout.split('\t')[0] ?? '';
     assert.match(secret, /^sk-parley-/);
+    assert.match(created.stdout, /^ID\s+NAME\s+ROLE\s+KEY\s+STATE\s+MODELS\s+LIMITS\s+EXPIRES\s+CREATED\n/);
 
     const server = await startServer({
       ...env,
@@ -55,22 +92,119 @@ describe('the parley CLI', () => {
       assert.equal((await ask(secret)).status, 200);
       assert.equal((await ask()).status, 401, 'a key exists, so every request needs one');
 
-      const listed = cli('keys', 'list');
+      const listed = await runParley(['keys', 'list', '--json'], { env });
+      assert.equal(listed.status, 0, listed.stderr);
+      const [key] = (JSON.parse(listed.stdout) as { data: Record<string, unknown>[] }).data;
+      assert.ok(key !== undefined);
+      const id = String(key.id);
+      assert.deepEqual(
+        { name: key.name, role: key.role, models: key.models, revoked_at: key.revoked_at },
+        { name: 'from-cli', role: 'user', models: ['fake-model'], revoked_at: null },
+      );
+      assert.deepEqual(key.limits, {
+        requests_per_minute: 100,
+        tokens_per_minute: null,
+        tokens_per_day: null,
+        budget_per_day: null,
+        concurrent_streams: null,
+      });
+      const table = await runParley(['keys', 'list'], { env });
       assert.match(
-        listed.stdout,
+        table.stdout,
         new RegExp(
-          `^${id}\\tfrom-cli\\tuser\\tsk-parley-.{4}…\\tactive\\tfake-model\\trequestsPerMinute=100$`,
+          `^${id}\\s+from-cli\\s+user\\s+sk-parley-.{4}…\\s+active\\s+fake-model\\s+requests_per_minute=100\\s`,
           'm',
         ),
       );
-      assert.ok(!listed.stdout.includes(secret), 'the secret is shown once only');
+      assert.ok(
+        !table.stdout.includes(secret) && !listed.stdout.includes(secret),
+        'the secret is shown once only',
+      );
 
-      assert.equal(cli('keys', 'revoke', id).status, 0);
+      const revoked = await runParley(['keys', 'revoke', id], { env });
+      assert.deepEqual([revoked.status, revoked.stdout], [0, `revoked ${id}\n`]);
       assert.equal((await ask(secret)).status, 401);
-      assert.equal(cli('keys', 'revoke', id).status, 1);
-      assert.equal(cli('keys', 'create').status, 2);
+      const again = await runParley(['keys', 'revoke', id], { env });
+      assert.deepEqual([again.status, again.stderr], [1, `parley: no live key with id ${id}\n`]);
+      const nameless = await runParley(['keys', 'create'], { env });
+      assert.equal(nameless.status, 2);
+      assert.match(nameless.stderr, /required option '--name <name>' not specified/);
     } finally {
       await server.kill();
     }
+  });
+
+  test('db migrate brings a new database up; db backup copies a live one', async () => {
+    const path = join(dataDir, 'fresh.sqlite');
+    const env = { DATABASE_URL: `sqlite:${path}` };
+    const migrated = await runParley(['db', 'migrate'], { env });
+    assert.equal(migrated.status, 0, migrated.stderr);
+    const version = Number(/migrated from version 0 to (\d+)\n$/.exec(migrated.stdout)?.[1]);
+    assert.ok(version > 0, migrated.stdout);
+    const again = await runParley(['db', 'migrate', '--json'], { env });
+    assert.deepEqual(JSON.parse(again.stdout), {
+      database: path,
+      kind: 'sqlite',
+      from_version: version,
+      version,
+    });
+
+    const server = await startServer({
+      ...env,
+      OPENAI_BASE_URL: upstream.baseUrl,
+      PARLEY_DEFAULT_MODEL: 'fake-model',
+    });
+    try {
+      const asked = await runParley(['ask', 'back me up'], {
+        env: { PARLEY_URL: server.baseUrl, XDG_CONFIG_HOME: dataDir },
+      });
+      assert.equal(asked.status, 0, asked.stderr);
+      const copy = join(dataDir, 'copy.sqlite');
+      const backup = await runParley(['db', 'backup', copy, '--json'], { env });
+      assert.equal(backup.status, 0, backup.stderr);
+      assert.equal((JSON.parse(backup.stdout) as { version: number }).version, version);
+      const database = new DatabaseSync(copy, { readOnly: true });
+      try {
+        const rows = database.prepare("SELECT content FROM messages WHERE role = 'user'").all();
+        assert.deepEqual(
+          rows.map((row) => row.content),
+          ['back me up'],
+        );
+      } finally {
+        database.close();
+      }
+      const refused = await runParley(['db', 'backup', copy], { env });
+      assert.deepEqual(
+        [refused.status, refused.stderr],
+        [1, `parley: ${copy} exists; pass --force to overwrite it\n`],
+      );
+      assert.equal((await runParley(['db', 'backup', copy, '--force'], { env })).status, 0);
+    } finally {
+      await server.stop();
+    }
+
+    const postgres = await runParley([
+      'db',
+      'backup',
+      'dump.pgc',
+      '--database',
+      'postgres://parley:secret@db.example:5432/parley',
+    ]);
+    assert.equal(postgres.status, 1);
+    assert.match(
+      postgres.stderr,
+      /^parley: PostgreSQL is backed up with pg_dump: pg_dump --format=custom --file dump\.pgc/,
+    );
+    assert.ok(!postgres.stderr.includes('secret'), 'the password is not printed');
+    assert.ok(!existsSync(join(root, 'dump.pgc')));
+    const missing = await runParley([
+      'db',
+      'backup',
+      join(dataDir, 'x.sqlite'),
+      '--database',
+      `sqlite:${join(dataDir, 'none.sqlite')}`,
+    ]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^parley: no database at /);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Imports point down only (DESIGN.md): http → conversations / access → providers / tokens / store /
- * infra → config.
+ * infra → config; the CLI (cli/) is a client beside them.
  * A provider never imports a store, a store never imports anything above it, and HTTP reaches the
  * store and the providers only for their types.
  */
@@ -23,6 +23,10 @@ const allowed: Record<string, { runtime: string[]; typeOnly: string[] }> = {
   conversations: { runtime: ['errors.ts', 'providers', 'store', 'infra', 'tokens'], typeOnly: [] },
   access: { runtime: ['errors.ts', 'store', 'infra'], typeOnly: ['config', 'providers'] },
   http: { runtime: ['errors.ts', 'conversations', 'access'], typeOnly: ['store', 'providers', 'config'] },
+  // The CLI is a client of the server's API; its database commands open the store and key service
+  // directly, `models pull` uses the local provider's downloader, and `keys --json` prints the API's
+  // key object (from http/native). It never imports the core or main.ts.
+  cli: { runtime: ['config', 'store', 'access', 'providers', 'http'], typeOnly: [] },
 };
 
 function sourceFiles(folder: string): string[] {
@@ -39,6 +43,10 @@ function imports(file: string): { target: string; typeOnly: boolean }[] {
   for (const match of text.matchAll(/^import\s+(type\s+)?[^'"]*?from\s+'(\.[^']+)'/gm)) {
     const specifier = match[2] ?? '';
     found.push({ target: resolve(dirname(file), specifier), typeOnly: match[1] !== undefined });
+  }
+  // Modules loaded on demand (`await import('./x.ts')`) are run-time imports too.
+  for (const match of text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g)) {
+    found.push({ target: resolve(dirname(file), match[1] ?? ''), typeOnly: false });
   }
   return found;
 }

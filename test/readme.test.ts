@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { buildProgram } from '../src/cli/program.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -34,6 +35,26 @@ describe('README', () => {
     const scripts = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((match) => match[1] ?? '');
     assert.ok(scripts.includes('check'));
     for (const script of scripts) assert.ok(packageJson.scripts[script], `README names npm run ${script}`);
+  });
+
+  it('names only parley commands and subcommands that exist, and shows the three ways to run it', () => {
+    const program = buildProgram();
+    const named = [...readme.matchAll(/`(?:npx )?parley ([a-z]+)(?: ([a-z]+(?:\\?\|[a-z]+)*))?/g)];
+    assert.ok(named.length >= 10);
+    for (const [, name, sub] of named) {
+      const command = program.commands.find((candidate) => candidate.name() === name);
+      assert.ok(command, `README names parley ${name}, which does not exist`);
+      if (sub === undefined || command.commands.length === 0) continue;
+      for (const part of sub.split(/\\?\|/)) {
+        assert.ok(
+          command.commands.some((candidate) => candidate.name() === part),
+          `README names parley ${name} ${part}, which does not exist`,
+        );
+      }
+    }
+    assert.match(readme, /npx parley /);
+    assert.match(readme, /npm install --global \./);
+    assert.match(readme, /npm run parley -- /);
   });
 
   it('documents exactly the variables the config reads', () => {

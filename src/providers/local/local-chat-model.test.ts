@@ -6,10 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { closedEndpoint } from '../../../test/support/closed-endpoint.ts';
 import { TINY_ANSWER, writeTinyGguf } from '../../../test/support/tiny-gguf.ts';
 import { type ChatModel, type PromptMessage, ProviderError, type StreamPart } from '../spec.ts';
 import { defaultGpu, LocalChatModel, type LocalSettings } from './local-chat-model.ts';
@@ -38,16 +38,6 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   );
   assert.ok(error instanceof ProviderError, String(error));
   return error;
-}
-
-/** A loopback address where nothing listens: connecting is refused at once. */
-async function closedEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return `http://127.0.0.1:${address.port}/`;
 }
 
 describe('LocalChatModel', () => {

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { closedEndpoint } from '../../../test/support/closed-endpoint.ts';
 import { buildTinyGguf } from '../../../test/support/tiny-gguf.ts';
 import { ProviderError } from '../spec.ts';
 import { absoluteModelPath, defaultModelId, isModelUri, resolveModelPath } from './resolve-model-path.ts';
-
-/** A loopback address where nothing listens: connecting is refused at once. */
-async function closedEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return `http://127.0.0.1:${address.port}/`;
-}
 
 describe('resolveModelPath', () => {
   let directory: string;

@@ -1,0 +1,44 @@
+/**
+ * Runs the real `parley` command (bin/parley.mjs) as a child process, as a user would, and
+ * collects its exit code, stdout and stderr. Asynchronous on purpose: the fake upstreams a test
+ * starts live in the test's own process and must keep answering while the command runs.
+ */
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+
+export const PARLEY_BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'parley.mjs');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliRunOptions {
+  /** The whole environment besides PATH (nothing else leaks in from the test's own). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Written to stdin, which is then closed (a pipe); without it stdin is /dev/null. */
+  readonly input?: string;
+  readonly cwd?: string;
+}
+
+export async function runParley(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [PARLEY_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
