@@ -9,6 +9,8 @@ import type { AnswerEvent } from './api-types.ts';
 import { CliError } from './cli-error.ts';
 import type { Connection } from './connection.ts';
 
+const ANSWER_EVENTS = new Set(['start', 'delta', 'done', 'error']);
+
 export interface RequestOptions {
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
@@ -73,7 +75,7 @@ export class ApiClient {
       .pipeThrough(new EventSourceParserStream());
     for await (const frame of frames) {
       const data = JSON.parse(frame.data) as Record<string, unknown>;
-      if (frame.event === 'delta' || frame.event === 'done' || frame.event === 'error') {
+      if (ANSWER_EVENTS.has(frame.event ?? '')) {
         yield { type: frame.event, ...data } as AnswerEvent;
       }
     }

@@ -43,9 +43,10 @@ export interface ApiSearchHit {
   readonly snippet: string;
 }
 
-/** One event of a streamed answer (`delta`, then `done` or `error`). */
+/** One event of a streamed answer (`start`, `delta`s, then `done` or `error`). */
 export type AnswerEvent =
-  | { readonly type: 'delta'; readonly delta: string; readonly text: string }
+  | { readonly type: 'start'; readonly conversation_id: string; readonly message_id: string }
+  | { readonly type: 'delta'; readonly delta: string }
   | {
       readonly type: 'done';
       readonly conversation_id: string;

@@ -7,7 +7,7 @@
 import { fstatSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
-import { cancelAnswer, followAnswer } from './answers.ts';
+import { streamAnswer } from './answers.ts';
 import { answerWriter, rawAnswerWriter } from './answer-writer.ts';
 import type { ApiConversation } from './api-types.ts';
 import { CliError, UsageError } from './cli-error.ts';
@@ -74,23 +74,19 @@ export function registerAskCommand(program: Command): void {
         ? rawAnswerWriter({ write: () => true })
         : await answerWriter(process.stdout, options.raw === true);
       try {
-        const outcome = await followAnswer(
-          client.answer(
-            `/api/conversations/${conversationId}/messages`,
-            { content: question, ...(options.model === undefined ? {} : { model: options.model }) },
-            controller.signal,
-          ),
+        const outcome = await streamAnswer(
+          client,
+          {
+            conversationId,
+            path: `/api/conversations/${conversationId}/messages`,
+            body: { content: question, ...(options.model === undefined ? {} : { model: options.model }) },
+            signal: controller.signal,
+          },
           writer,
-        ).catch((error: unknown) => {
-          if (!controller.signal.aborted) throw error;
-          return undefined;
-        });
-        if (outcome === undefined || stopped) {
-          await cancelAnswer(client, conversationId);
+        );
+        if (outcome === undefined) {
           throw new CliError(`stopped; the answer is kept, incomplete, in conversation ${conversationId}`);
         }
-        if (outcome.failure !== undefined) throw new CliError(`the answer failed: ${outcome.failure}`);
-        if (outcome.cut) throw new CliError('the server closed the stream before the answer ended');
         if (json) {
           printJson({
             conversation_id: outcome.conversationId,

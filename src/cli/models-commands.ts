@@ -9,12 +9,18 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from './cli-error.ts';
-import { configFor } from './database.ts';
 import { clientFor, wantsJson } from './global-options.ts';
 import { formatBytes, printJson, printTable } from './output.ts';
 
 /** What node-llama-cpp's downloader (ipull) names a file it is still fetching. */
 const PARTIAL_SUFFIX = '.ipull';
+
+/** `PARLEY_MODELS_DIR` as the server reads it, made absolute. */
+async function modelsDirectory(): Promise<string> {
+  const { DEFAULT_MODELS_DIR } = await import('../providers/local/definition.ts');
+  const configured = process.env.PARLEY_MODELS_DIR;
+  return resolve(configured === undefined || configured === '' ? DEFAULT_MODELS_DIR : configured);
+}
 
 interface ModelFile {
   readonly name: string;
@@ -65,7 +71,7 @@ export function registerModelsCommands(program: Command): void {
           list.data.map((model) => [model.id, model.owned_by]),
         );
       }
-      const directory = resolve((await configFor(command)).localEngine.modelsDir);
+      const directory = await modelsDirectory();
       const files = await modelFiles(directory);
       if (wantsJson(command)) {
         return printJson({
@@ -110,7 +116,7 @@ export function registerModelsCommands(program: Command): void {
         throw new UsageError(`${uri} is not a model URI: use hf:<owner>/<repo>:<quant> or an https URL`);
       }
       const json = wantsJson(command);
-      const directory = resolve((await configFor(command)).localEngine.modelsDir);
+      const directory = await modelsDirectory();
       // The downloader keeps its partial file when the process stops: say how to resume.
       const onInterrupt = () => {
         process.stderr.write(`\nparley: pull interrupted; run the same command again to resume\n`);

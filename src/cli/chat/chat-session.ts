@@ -14,7 +14,7 @@ import type {
   ApiMessage,
   ApiSearchHit,
 } from '../api-types.ts';
-import { cancelAnswer, followAnswer } from '../answers.ts';
+import { streamAnswer } from '../answers.ts';
 import type { AnswerWriter } from '../answer-writer.ts';
 import { CliError } from '../cli-error.ts';
 import { formatTable, formatTime } from '../output.ts';
@@ -259,21 +259,20 @@ export class ChatSession {
     this.#running = controller;
     const model = this.settings.model;
     try {
-      const outcome = await followAnswer(
-        this.#client.answer(path, { ...body, ...(model === undefined ? {} : { model }) }, controller.signal),
+      const outcome = await streamAnswer(
+        this.#client,
+        {
+          conversationId: this.#requireConversation(),
+          path,
+          body: { ...body, ...(model === undefined ? {} : { model }) },
+          signal: controller.signal,
+        },
         await this.#newWriter(),
-      ).catch((error: unknown) => {
-        if (!controller.signal.aborted) throw error;
-        return undefined;
-      });
-      if (outcome === undefined || controller.signal.aborted) {
-        const conversationId = this.#requireConversation();
-        await cancelAnswer(this.#client, conversationId);
+      );
+      if (outcome === undefined) {
         this.#print('[stopped: the answer is kept as incomplete; /continue goes on]\n');
         return;
       }
-      if (outcome.failure !== undefined) throw new CliError(`the answer failed: ${outcome.failure}`);
-      if (outcome.cut) throw new CliError('the server closed the stream before the answer ended');
       await this.#showBranchNote(outcome.message);
     } finally {
       this.#running = undefined;

@@ -12,6 +12,8 @@ import { PROVIDER } from './local-error.ts';
 import { defaultModelId } from './resolve-model-path.ts';
 
 const GPUS = ['cpu', 'auto', 'cuda', 'vulkan', 'metal'] as const;
+/** Where `hf:` models are fetched to and found again when `PARLEY_MODELS_DIR` is unset. */
+export const DEFAULT_MODELS_DIR = './data/models';
 const toLocalGpu = (value: (typeof GPUS)[number]): LocalGpu => (value === 'cpu' ? false : value);
 
 export const local: ProviderDefinition = {
@@ -26,7 +28,7 @@ export const local: ProviderDefinition = {
   configure(reader) {
     const modelPath = reader.string('PARLEY_LOCAL_MODEL');
     // The engine's settings, for this model and for `local` deployments of the config file.
-    const cacheDir = reader.string('PARLEY_MODELS_DIR') ?? './data/models';
+    const cacheDir = reader.string('PARLEY_MODELS_DIR') ?? DEFAULT_MODELS_DIR;
     const gpu = toLocalGpu(reader.oneOf('PARLEY_LOCAL_GPU', GPUS, 'cpu'));
     const threads = reader.optionalInteger('PARLEY_LOCAL_THREADS', 1, 1024);
     const createModel = (target: ModelTarget) =>

@@ -64,5 +64,6 @@ describe('resolveModelPath', () => {
     assert.ok(error.message.includes('hf:owner/repo/missing.gguf'), error.message);
     assert.ok(error.message.includes(endpoint), error.message);
     assert.ok(error.message.includes(directory), error.message);
+    assert.ok(error.message.includes('set HF_ENDPOINT to a Hugging Face mirror'), error.message);
   });
 });

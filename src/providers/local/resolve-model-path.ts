@@ -95,6 +95,9 @@ export async function resolveModelPath(source: ModelSource): Promise<string> {
         directory: source.cacheDir,
         cli: source.showProgress,
         signal,
+        // A fetch that stops (stalled, or the process ended) keeps its partial file: the next
+        // attempt resumes from it instead of starting over.
+        deleteTempFileOnCancel: false,
         onProgress: () => {
           lastActivity = Date.now();
         },
@@ -137,6 +140,7 @@ async function checkReachable(host: string, uri: string, source: ModelSource): P
     const reason = typeof cause?.code === 'string' ? cause.code : messageOf(error);
     throw localError(
       `cannot fetch the local model ${uri}: ${host} is unreachable (${reason}); ` +
+        (isHuggingFaceUri(uri) ? 'set HF_ENDPOINT to a Hugging Face mirror, or ' : '') +
         `put the .gguf file in ${source.cacheDir} or set a file path instead`,
       'network',
       error,
