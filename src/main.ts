@@ -5,7 +5,7 @@
 
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
-import { createModelRegistry, type ModelRegistry } from './providers/registry.ts';
+import { createModelRegistry, type ModelRegistry, providerVariableProblems } from './providers/registry.ts';
 import { describeStoreLocation, openStore } from './store/open-store.ts';
 
 /** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
@@ -13,14 +13,25 @@ const SHUTDOWN_EXIT_MARGIN_MS = 2_000;
 
 /** The config, and the model registry whose providers read their own variables from it. */
 function readConfig(): { config: Config; models: ModelRegistry } {
+  let config: Config;
   try {
-    const config = loadConfig(process.env);
+    config = loadConfig(process.env);
+  } catch (error) {
+    // The providers read their variables after the config: their bad ones go in the same message.
+    return stopOn(error, providerVariableProblems(process.env));
+  }
+  try {
     return { config, models: createModelRegistry(config) };
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`parley: ${error.message}\n`);
-    process.exit(1);
+    return stopOn(error);
   }
+}
+
+/** Ends the start with one message naming every bad variable (or rethrows what is not a config error). */
+function stopOn(error: unknown, moreProblems: readonly string[] = []): never {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`parley: ${new ConfigError([...error.problems, ...moreProblems]).message}\n`);
+  process.exit(1);
 }
 
 async function main(): Promise<void> {

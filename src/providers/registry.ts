@@ -11,7 +11,7 @@
  */
 
 import { type Config, ConfigError } from '../config/config.ts';
-import { EnvironmentReader } from '../config/environment-reader.ts';
+import { type Environment, EnvironmentReader } from '../config/environment-reader.ts';
 import type { DeploymentConfig } from '../config/routing-config.ts';
 import type { ConfiguredProvider, EnvironmentProvider, ProviderDefinition } from './provider-definition.ts';
 import { PROVIDERS } from './providers.ts';
@@ -147,6 +147,20 @@ export function createModelRegistry(
       await Promise.allSettled(definitions.map((definition) => definition.shutdown?.()));
     },
   };
+}
+
+/**
+ * The problems of the providers' own variables alone, for a start the config stopped before the
+ * registry was built (so that one message names every bad variable).
+ */
+export function providerVariableProblems(
+  environment: Environment,
+  definitions: readonly ProviderDefinition[] = PROVIDERS,
+): string[] {
+  const problems: string[] = [];
+  const reader = new EnvironmentReader(environment, problems);
+  for (const definition of definitions) definition.configure(reader);
+  return problems;
 }
 
 /** Each definition configured from the environment, by name; the deployments checked against them. */
