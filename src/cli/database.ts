@@ -35,8 +35,14 @@ export async function withStore<T>(
   work: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = await configFor(command);
-  const { openStore } = await import('../store/open-store.ts');
-  const store = await openStore(config.database);
+  const { openStore, StoreLocationError } = await import('../store/open-store.ts');
+  const store = await openStore(config.database).then(
+    (opened) => opened.store,
+    (error: unknown) => {
+      // A SQLite path in a folder that does not exist: the command line named it wrong.
+      throw error instanceof StoreLocationError ? new UsageError(error.message) : error;
+    },
+  );
   try {
     return await work(store, config);
   } finally {

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       kind: 'sqlite',
       path: './data/parley.sqlite',
       synchronous: 'NORMAL',
+      createFolder: true,
     });
     assert.equal(config.defaultModel, undefined);
     assert.equal(config.allowInsecureRemote, false);
@@ -34,7 +35,7 @@ describe('loadConfig', () => {
       [
         9000,
         '::1',
-        { kind: 'sqlite', path: '/var/lib/parley/db.sqlite', synchronous: 'FULL' },
+        { kind: 'sqlite', path: '/var/lib/parley/db.sqlite', synchronous: 'FULL', createFolder: false },
         'deepseek-chat',
         true,
       ],
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       kind: 'sqlite',
       path: '/tmp/x.sqlite',
       synchronous: 'NORMAL',
+      createFolder: false,
     });
     assert.throws(() => loadConfig({ PARLEY_SQLITE_SYNCHRONOUS: 'OFF' }), /PARLEY_SQLITE_SYNCHRONOUS/);
   });

@@ -15,6 +15,12 @@ export interface SqliteDatabaseConfig {
   readonly path: string;
   /** `NORMAL` (default) survives a process crash in WAL mode; `FULL` also survives power loss. */
   readonly synchronous: 'NORMAL' | 'FULL';
+  /**
+   * True only for the default path (`DATABASE_URL` unset): its folder is made when missing. A path
+   * someone named must be in a folder that exists, so a typo stops the start instead of starting
+   * on a new, empty database.
+   */
+  readonly createFolder: boolean;
 }
 
 export interface PostgresDatabaseConfig {
@@ -93,8 +99,10 @@ export function loadConfig(environment: Environment): Config {
 
   const port = reader.integer('PORT', 8080, 0, 65535);
   const host = reader.string('HOST') ?? '127.0.0.1';
+  const databaseUrl = reader.string('DATABASE_URL');
   const database = parseDatabaseUrl(
-    reader.string('DATABASE_URL') ?? 'sqlite:./data/parley.sqlite',
+    databaseUrl ?? DEFAULT_DATABASE_URL,
+    databaseUrl === undefined,
     reader.oneOf('PARLEY_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     problems,
   );
@@ -149,12 +157,20 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function parseDatabaseUrl(value: string, synchronous: 'NORMAL' | 'FULL', problems: string[]): DatabaseConfig {
+/** The database when `DATABASE_URL` is unset: the only one whose folder Parley creates. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/parley.sqlite';
+
+function parseDatabaseUrl(
+  value: string,
+  isDefault: boolean,
+  synchronous: 'NORMAL' | 'FULL',
+  problems: string[],
+): DatabaseConfig {
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       problems.push('DATABASE_URL: `sqlite:` needs a file path, e.g. sqlite:./data/parley.sqlite');
-    return { kind: 'sqlite', path, synchronous };
+    return { kind: 'sqlite', path, synchronous, createFolder: isDefault };
   }
   // The value may hold a password: messages name the variable, never the value.
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
@@ -162,7 +178,7 @@ function parseDatabaseUrl(value: string, synchronous: 'NORMAL' | 'FULL', problem
     return { kind: 'postgres', url: value };
   }
   problems.push('DATABASE_URL: expected sqlite:<path> or postgres://...');
-  return { kind: 'sqlite', path: '', synchronous };
+  return { kind: 'sqlite', path: '', synchronous, createFolder: false };
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -46,6 +46,8 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** The pool's size; 10 by default. */
   readonly maxConnections?: number;
+  /** Told the migration versions this open applied (all of them on an empty schema). */
+  readonly onMigrated?: (applied: readonly number[]) => void;
 }
 
 type ConversationRow = {
@@ -403,7 +405,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     const client = await pool.connect();
     try {
-      await migrate(client, options.schema);
+      const applied = await migrate(client, options.schema);
+      options.onMigrated?.(applied);
     } finally {
       client.release();
     }
