@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { runParley } from './support/run-cli.ts';
+import { PARLEY_BIN, runParley } from './support/run-cli.ts';
 import { startServer } from './support/server-process.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -59,6 +59,29 @@ describe('the parley command', () => {
     assert.equal(badEnvironment.status, 2);
     assert.match(badEnvironment.stderr, /^parley: invalid configuration: .*DATABASE_URL/);
     assert.equal(badEnvironment.stderr.split('\n').length, 3, 'the error on one line, then the usage hint');
+  });
+
+  test('serve runs the server with its flags for PORT, HOST and DATABASE_URL; SIGTERM stops it cleanly', async () => {
+    const path = join(dataDir, 'served.sqlite');
+    const server = await startServer({ PORT: '8', HOST: '0.0.0.0' }, 20_000, [
+      PARLEY_BIN,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--database',
+      `sqlite:${path}`,
+    ]);
+    const health = await fetch(`${server.baseUrl}/healthz`);
+    assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
+    assert.ok(existsSync(path), 'the database is where --database says');
+    assert.equal(await server.stop(), 0);
+    assert.match(server.output(), /shutting down/);
+
+    const refused = await runParley(['serve', '--port', 'eighty']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^parley: option '-p, --port <port>' argument 'eighty' is invalid/);
   });
 
   test('keys create, list and revoke, seen by a running server at once', async () => {

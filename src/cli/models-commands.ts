@@ -5,6 +5,7 @@
  * an interrupted pull resumes where it stopped), then checks the file is a well-formed GGUF.
  */
 
+import { writeSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -119,7 +120,8 @@ export function registerModelsCommands(program: Command): void {
       const directory = await modelsDirectory();
       // The downloader keeps its partial file when the process stops: say how to resume.
       const onInterrupt = () => {
-        process.stderr.write(`\nparley: pull interrupted; run the same command again to resume\n`);
+        // Written straight to the file descriptor: the progress bar has hooked process.stderr.
+        writeSync(2, '\nparley: pull interrupted; run the same command again to resume\n');
         process.exit(1);
       };
       process.prependListener('SIGINT', onInterrupt);

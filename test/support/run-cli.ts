@@ -4,7 +4,7 @@
  * starts live in the test's own process and must keep answering while the command runs.
  */
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 
@@ -24,7 +24,16 @@ export interface CliRunOptions {
   readonly cwd?: string;
 }
 
-export async function runParley(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Everything written to stdout and stderr so far, in order. */
+  output(): string;
+  /** Resolves once the command has exited and its output is read. */
+  readonly result: Promise<CliResult>;
+}
+
+/** Starts the command without waiting for it (to interrupt it, for instance). */
+export function startParley(args: readonly string[], options: CliRunOptions = {}): RunningCli {
   const child = spawn(process.execPath, [PARLEY_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -32,13 +41,24 @@ export async function runParley(args: readonly string[], options: CliRunOptions 
   });
   let stdout = '';
   let stderr = '';
+  let both = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
+    both += chunk.toString();
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
+    both += chunk.toString();
   });
   if (options.input !== undefined) child.stdin?.end(options.input);
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
+  const result = once(child, 'close').then(([status]) => ({
+    status: status as number | null,
+    stdout,
+    stderr,
+  }));
+  return { child, output: () => both, result };
+}
+
+export async function runParley(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+  return startParley(args, options).result;
 }
