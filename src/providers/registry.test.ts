@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { EnvironmentReader } from '../config/environment-reader.ts';
-import { ANTHROPIC_FALLBACK_MODEL } from './anthropic/definition.ts';
-import { OPENAI_FALLBACK_MODEL } from './openai-compatible/definition.ts';
+import { ANTHROPIC_FALLBACK_MODEL, anthropic } from './anthropic/definition.ts';
+import { chatgptWeb } from './chatgpt-web/definition.ts';
+import { local } from './local/definition.ts';
+import { OPENAI_FALLBACK_MODEL, openaiCompatible } from './openai-compatible/definition.ts';
 import { PROVIDERS } from './providers.ts';
-import { createModelRegistry } from './registry.ts';
+import { createModelRegistry, setupAdviceFor } from './registry.ts';
 import { RoutedChatModel } from './routing/routed-chat-model.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'parley-registry-'));
@@ -96,7 +98,7 @@ describe('model registry', () => {
         assert.deepEqual(error.problems, [
           `PARLEY_CONFIG: ${path}: deployments.web: the chatgpt-web provider needs api_key or api_key_env`,
           `PARLEY_CONFIG: ${path}: deployments.claude: the anthropic provider needs api_key or api_key_env`,
-          `PARLEY_CONFIG: ${path}: deployments.odd.provider: must be one of openai-compatible, chatgpt-web, anthropic, local`,
+          `PARLEY_CONFIG: ${path}: deployments.odd.provider: must be one of ${PROVIDERS.map(({ name }) => name).join(', ')}`,
         ]);
         return true;
       },
@@ -132,8 +134,9 @@ describe('model registry', () => {
   });
 
   it('advises what to set, from every provider of the list, when none is set up', () => {
+    assert.equal(createModelRegistry(loadConfig({})).setupAdvice, setupAdviceFor(PROVIDERS));
     assert.equal(
-      createModelRegistry(loadConfig({})).setupAdvice,
+      setupAdviceFor([openaiCompatible, chatgptWeb, anthropic, local]),
       'no model provider is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for DeepSeek, Qwen, Ollama, ' +
         'vLLM, llama.cpp server, ...), CHATGPT_ACCESS_TOKEN, ANTHROPIC_API_KEY or PARLEY_LOCAL_MODEL (and ' +
         'PARLEY_DEFAULT_MODEL), or routes in PARLEY_CONFIG, then restart',
@@ -160,9 +163,13 @@ describe('model registry', () => {
   });
 
   it('lists each provider once, each with a setup hint naming variables it reads', () => {
+    const names = PROVIDERS.map((definition) => definition.name);
+    assert.equal(new Set(names).size, names.length);
+    // The order decides who takes unclaimed names: a provider added later goes anywhere but between these.
+    const builtIn = ['openai-compatible', 'chatgpt-web', 'anthropic', 'local'];
     assert.deepEqual(
-      PROVIDERS.map((definition) => definition.name),
-      ['openai-compatible', 'chatgpt-web', 'anthropic', 'local'],
+      names.filter((name) => builtIn.includes(name)),
+      builtIn,
     );
     for (const definition of PROVIDERS) {
       const read = new Set<string | symbol>();
