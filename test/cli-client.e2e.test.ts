@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closedEndpoint } from './support/closed-endpoint.ts';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { runParley } from './support/run-cli.ts';
+import { runParley, startParley } from './support/run-cli.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 const ADMIN_KEY = 'sk-parley-cli-test-admin-key-0123456789';
@@ -120,6 +120,40 @@ describe('parley commands against a running server', () => {
     assert.equal(cut.status, 1);
     assert.match(cut.stdout, /^half an ans/);
     assert.match(cut.stderr, /^parley: the answer failed: .+\n$/);
+  });
+
+  test('Ctrl+C stops ask: the answer is cancelled on the server and kept as incomplete', async () => {
+    upstream.reply({
+      kind: 'stream',
+      deltas: Array.from({ length: 400 }, (_, index) => `w${index} `),
+      intervalMs: 25,
+    });
+    const asking = startParley(['ask', 'a long one, please'], { env });
+    while (!/w3 /.test(asking.output())) {
+      assert.equal(asking.child.exitCode, null, asking.output());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    asking.child.kill('SIGINT');
+    const { status, stdout, stderr } = await asking.result;
+    assert.equal(status, 1);
+    assert.doesNotMatch(stdout, /w399/);
+    const id = /^parley: stopped; the answer is kept, incomplete, in conversation (\S+)\n$/.exec(stderr)?.[1];
+    assert.ok(id !== undefined, stderr);
+    const cut = upstream.lastRequest();
+    await cut.settled;
+    assert.equal(cut.clientClosedEarly, true, 'the upstream saw the cut');
+    const conversation = (await (
+      await fetch(`${server.baseUrl}/api/conversations/${id}`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      })
+    ).json()) as { messages: { role: string; status: string }[] };
+    assert.deepEqual(
+      conversation.messages.map((message) => [message.role, message.status]),
+      [
+        ['user', 'completed'],
+        ['assistant', 'incomplete'],
+      ],
+    );
   });
 
   test('no server, no key, a bad key: exit 1 with one line that says what to do', async () => {

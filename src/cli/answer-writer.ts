@@ -91,6 +91,7 @@ export async function markdownAnswerWriter(output: Output): Promise<AnswerWriter
  */
 export function lastBlockBoundary(text: string): number {
   let inFence = false;
+  let hasText = false;
   let offset = 0;
   let boundary = 0;
   const lines = text.split('\n');
@@ -99,7 +100,8 @@ export function lastBlockBoundary(text: string): number {
     const complete = index < lines.length - 1;
     if (complete && /^\s{0,3}(```|~~~)/.test(line)) inFence = !inFence;
     offset += line.length + (complete ? 1 : 0);
-    if (complete && !inFence && line.trim() === '' && offset > 1) boundary = offset;
+    if (line.trim() !== '') hasText = true;
+    else if (complete && !inFence && hasText) boundary = offset;
   }
   return boundary;
 }
