@@ -544,6 +544,51 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.deepEqual(viaForeign.items, []);
     });
 
+    it('pages conversations by last activity with a cursor, both ways', async () => {
+      const ids: string[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        ids.push((await startConversation(store, ALICE, 1_000 + index)).conversationId);
+      }
+      await startConversation(store, BOB, 9_000);
+      // The oldest one gets activity: it comes first by activity, still last by creation.
+      assert.equal(await store.updateConversation(ALICE, String(ids[0]), { title: 'Renamed' }, 5_000), true);
+      const byActivity = await store.listConversationsAfter(ALICE, {
+        order: 'desc',
+        by: 'updated',
+        limit: 2,
+      });
+      assert.deepEqual(
+        byActivity.items.map((conversation) => conversation.id),
+        [ids[0], ids[2]],
+      );
+      assert.equal(byActivity.hasMore, true);
+      const rest = await store.listConversationsAfter(ALICE, {
+        order: 'desc',
+        by: 'updated',
+        limit: 2,
+        after: String(ids[2]),
+      });
+      assert.deepEqual(
+        rest.items.map((conversation) => conversation.id),
+        [ids[1]],
+      );
+      assert.equal(rest.hasMore, false);
+      const oldestFirst = await store.listConversationsAfter(ALICE, {
+        order: 'asc',
+        by: 'updated',
+        limit: 10,
+      });
+      assert.deepEqual(
+        oldestFirst.items.map((conversation) => conversation.id),
+        [ids[1], ids[2], ids[0]],
+      );
+      const byCreation = await store.listConversationsAfter(ALICE, { order: 'desc', limit: 10 });
+      assert.deepEqual(
+        byCreation.items.map((conversation) => conversation.id),
+        [ids[2], ids[1], ids[0]],
+      );
+    });
+
     it('answers a ping while open and refuses once closed', async () => {
       await store.ping();
       const other = await factory();

@@ -174,6 +174,8 @@ export interface CursorQuery {
   readonly after?: string;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
+  /** By creation (the default) or by last activity (`updated_at`: a new message, a rename, a switch). */
+  readonly by?: 'created' | 'updated';
 }
 
 export interface CursorPage<T> {

@@ -17,6 +17,8 @@ const ListQuery = Type.Object(
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
     after: Type.Optional(Type.String({ format: 'uuid' })),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    /** `created` (the default) or `updated`: by last activity, as a chat sidebar lists them. */
+    order_by: Type.Optional(Type.Union([Type.Literal('created'), Type.Literal('updated')])),
   },
   { additionalProperties: false },
 );
@@ -80,6 +82,7 @@ export function registerNativeConversationRoutes(app: NativeApp, conversations: 
     if (limit < 1 || limit > 100) throw badRequest('limit must be between 1 and 100', 'limit');
     const page = await conversations.listAfter(query.owner ?? principal.owner, {
       order: query.order ?? 'desc',
+      by: query.order_by ?? 'created',
       limit,
       ...(query.after === undefined ? {} : { after: query.after }),
     });

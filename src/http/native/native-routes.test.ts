@@ -77,6 +77,38 @@ describe('native API', () => {
     assert.equal(empty.statusCode, 400);
   });
 
+  it('lists conversations by last activity with order_by=updated, and refuses an unknown order', async () => {
+    parley.scripts.push({ deltas: ['one'] }, { deltas: ['two'] }, { deltas: ['three'] });
+    const first = await ask(ADMIN, 'first question');
+    // Times are in milliseconds: a few apart, so each order is certain.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await ask(ADMIN, 'second question');
+    // A later message in the first conversation makes it the most recently active.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await parley.app.inject({
+      method: 'POST',
+      url: '/ask',
+      headers: as(ADMIN),
+      payload: { msg: 'and more', conversation_id: first.conversation_id, parent_id: first.parent_id },
+    });
+    assert.equal(again.statusCode, 200, again.body);
+    const list = async (query: string) => {
+      const response = await parley.app.inject({
+        method: 'GET',
+        url: `/api/conversations${query}`,
+        headers: as(ADMIN),
+      });
+      return response;
+    };
+    const byActivity = (await list('?order_by=updated')).json() as { data: { id: string; title: string }[] };
+    assert.equal(byActivity.data[0]?.id, first.conversation_id);
+    const byCreation = (await list('')).json() as { data: { id: string }[] };
+    assert.notEqual(byCreation.data[0]?.id, first.conversation_id);
+    const refused = await list('?order_by=title');
+    assert.equal(refused.statusCode, 400);
+    assert.equal((refused.json() as { error: { code: string } }).error.code, 'BAD_REQUEST');
+  });
+
   it('exports and imports Parley’s own format exactly, and refuses to import twice', async () => {
     const alice = await newKey('alice');
     parley.scripts.push({ deltas: ['A1'] }, { deltas: ['A2'] }, { deltas: ['B2'] });

@@ -236,6 +236,14 @@ export const postgresQueries = {
     AND ($2::text IS NULL OR (c.created_at, c.id) <
       (SELECT created_at, id FROM conversations WHERE id = $2 AND owner = $1))
     ORDER BY c.created_at DESC, c.id DESC LIMIT $3`,
+  listUpdatedAfterAsc: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${owned(1)}
+    AND ($2::text IS NULL OR (c.updated_at, c.id) >
+      (SELECT updated_at, id FROM conversations WHERE id = $2 AND owner = $1))
+    ORDER BY c.updated_at, c.id LIMIT $3`,
+  listUpdatedAfterDesc: `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE ${owned(1)}
+    AND ($2::text IS NULL OR (c.updated_at, c.id) <
+      (SELECT updated_at, id FROM conversations WHERE id = $2 AND owner = $1))
+    ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`,
   // Each field is set only when the patch has it (a flag per field).
   updateConversation: `UPDATE conversations c SET
       title = CASE WHEN $1::boolean THEN $2 ELSE title END,
@@ -564,7 +572,15 @@ class PostgresStore implements Store {
   }
 
   async listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
-    const sql = query.order === 'asc' ? postgresQueries.listAfterAsc : postgresQueries.listAfterDesc;
+    const queries = postgresQueries;
+    const sql =
+      query.by === 'updated'
+        ? query.order === 'asc'
+          ? queries.listUpdatedAfterAsc
+          : queries.listUpdatedAfterDesc
+        : query.order === 'asc'
+          ? queries.listAfterAsc
+          : queries.listAfterDesc;
     const rows = await this.#rows<ConversationRow>(sql, [owner, query.after ?? null, query.limit + 1]);
     return { items: rows.slice(0, query.limit).map(toConversation), hasMore: rows.length > query.limit };
   }

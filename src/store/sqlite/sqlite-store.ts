@@ -238,7 +238,15 @@ class SqliteStore implements Store {
   }
 
   async listConversationsAfter(owner: string, query: CursorQuery): Promise<CursorPage<ConversationRecord>> {
-    const statement = query.order === 'asc' ? this.#statements.listAfterAsc : this.#statements.listAfterDesc;
+    const statements = this.#statements;
+    const statement =
+      query.by === 'updated'
+        ? query.order === 'asc'
+          ? statements.listUpdatedAfterAsc
+          : statements.listUpdatedAfterDesc
+        : query.order === 'asc'
+          ? statements.listAfterAsc
+          : statements.listAfterDesc;
     const cursor = query.after ?? null;
     const rows = statement.all(owner, cursor, cursor, cursor, cursor, query.limit + 1) as Row[];
     return { items: rows.slice(0, query.limit).map(toConversation), hasMore: rows.length > query.limit };
@@ -701,6 +709,18 @@ function prepareStatements(database: DatabaseSync) {
          (SELECT created_at, id FROM conversations WHERE id = ? AND owner = c.owner))
          AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
        ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+    ),
+    listUpdatedAfterAsc: prepare(
+      `SELECT c.* FROM conversations c WHERE ${OWNED} AND (? IS NULL OR (c.updated_at, c.id) >
+         (SELECT updated_at, id FROM conversations WHERE id = ? AND owner = c.owner))
+         AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
+       ORDER BY c.updated_at, c.id LIMIT ?`,
+    ),
+    listUpdatedAfterDesc: prepare(
+      `SELECT c.* FROM conversations c WHERE ${OWNED} AND (? IS NULL OR (c.updated_at, c.id) <
+         (SELECT updated_at, id FROM conversations WHERE id = ? AND owner = c.owner))
+         AND (? IS NULL OR EXISTS (SELECT 1 FROM conversations WHERE id = ? AND owner = c.owner))
+       ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
     ),
     updateConversation: prepare(
       `UPDATE conversations AS c SET
