@@ -7,13 +7,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { chromiumMissing, launchChromium, waitForText } from './support/chromium.ts';
+import { chromiumMissing, waitForText } from './support/chromium.ts';
 import {
   answers,
   button,
   type OpenedPage,
-  openPage,
+  browserSuite,
   send,
   startWebUiServer,
   type WebUiServer,
@@ -73,19 +72,11 @@ after(async () => {
 });
 
 describe('the web UI draws markdown', { skip: chromiumMissing }, () => {
-  let browser: Browser;
+  const browser = browserSuite();
   let opened: OpenedPage;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await opened?.context.close();
-    await browser?.close();
-  });
-
   test('headings, lists, a table, highlighted code with its language and Copy, and math', async () => {
-    opened = await openPage(browser, web.server);
+    opened = await browser.open(web.server);
     const { page } = opened;
     web.upstream.reply({ kind: 'stream', deltas: RICH_ANSWER, intervalMs: 20 });
     await send(page, 'Show me everything');

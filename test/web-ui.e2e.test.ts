@@ -332,7 +332,7 @@ describe('the web UI in a browser', { skip: chromiumMissing }, () => {
     await waitForAnswer(words.join(''));
   });
 
-  test('shows an error from the API and keeps the question to send again', async () => {
+  test('shows an upstream error; the stored question is not put back to be sent twice', async () => {
     upstream.reply({
       kind: 'json',
       status: 400,
@@ -342,9 +342,12 @@ describe('the web UI in a browser', { skip: chromiumMissing }, () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match((await alert.textContent()) ?? '', /not allowed|400|upstream/i);
-    // The stored question failed: its answer says so.
-    await page.locator('#messages > li.assistant[data-status="failed"]').waitFor();
-    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'A forbidden question');
+    // The stored question failed: its answer says so, and Regenerate tries again.
+    const failed = page.locator('#messages > li.assistant[data-status="failed"]');
+    await failed.waitFor();
+    await failed.getByRole('button', { name: 'Regenerate this answer' }).waitFor();
+    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), '');
+    assert.equal(await questions().filter({ hasText: 'A forbidden question' }).count(), 1);
   });
 
   test('asks for an API key when the server needs one, uses it, and forgets it', async () => {

@@ -7,8 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, waitForText } from './chromium.ts';
+import { after, before } from 'node:test';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { collectPageErrors, launchChromium, waitForText } from './chromium.ts';
 import { FakeOpenAIUpstream } from './fake-openai-upstream.ts';
 import { type ServerProcess, startServer } from './server-process.ts';
 
@@ -19,12 +20,15 @@ export interface WebUiServer {
   close(): Promise<void>;
 }
 
-export async function startWebUiServer(env: Record<string, string> = {}): Promise<WebUiServer> {
+/** With `provider: false`, the server has no provider at all (chat requests answer 503). */
+export async function startWebUiServer(
+  env: Record<string, string> = {},
+  { provider = true } = {},
+): Promise<WebUiServer> {
   const upstream = await FakeOpenAIUpstream.start();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-web-'));
   const server = await startServer({
-    OPENAI_BASE_URL: upstream.baseUrl,
-    PARLEY_DEFAULT_MODEL: 'fake-model',
+    ...(provider ? { OPENAI_BASE_URL: upstream.baseUrl, PARLEY_DEFAULT_MODEL: 'fake-model' } : {}),
     DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
     ...env,
   });
@@ -68,6 +72,32 @@ export async function openPage(
   return { context, page, errors };
 }
 
+type PageOptions = Parameters<typeof openPage>[2];
+
+/**
+ * A chromium for the calling suite: launched before its tests and closed after them. `open` gives
+ * a fresh page (closing the one before); call it from the suite's body.
+ */
+export function browserSuite(): { open(server: ServerProcess, options?: PageOptions): Promise<OpenedPage> } {
+  let browser: Browser | undefined;
+  let current: OpenedPage | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await current?.context.close();
+    await browser?.close();
+  });
+  return {
+    async open(server, options) {
+      if (browser === undefined) throw new Error('the browser is not started yet: open pages inside tests');
+      await current?.context.close();
+      current = await openPage(browser, server, options);
+      return current;
+    },
+  };
+}
+
 export const answers = (page: Page) => page.locator('#messages > li.assistant');
 export const questions = (page: Page) => page.locator('#messages > li.user');
 export const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
@@ -87,3 +117,11 @@ export async function waitForAnswer(page: Page, text: string | RegExp): Promise<
 
 /** The id of the conversation open in the page (it is in the address). */
 export const openConversationId = (page: Page) => new URL(page.url()).hash.slice(1);
+
+/** Waits (up to 5 s) until a form field holds this value. */
+export async function waitForValue(field: Locator, value: string): Promise<void> {
+  for (const deadline = Date.now() + 5_000; (await field.inputValue()) !== value; ) {
+    if (Date.now() > deadline) throw new Error(`the field never held ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

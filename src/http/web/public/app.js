@@ -10,6 +10,8 @@ import { ApiError, request, requestJson, storedKey } from './api.js';
 import { renderConversationList, titleFromQuestion, UNTITLED } from './conversation-list.js';
 import { messageItem, renderBranch } from './messages-view.js';
 import { chosenModel, loadModels } from './model-picker.js';
+import { setUpSearch } from './search.js';
+import { download, importFile, today } from './transfer.js';
 import { branchTo, indexTree, newestLeafUnder } from './tree.js';
 
 const PAGE_SIZE = 50;
@@ -19,6 +21,16 @@ const ui = {
   sidebar: byId('sidebar'),
   toggleSidebar: byId('toggle-sidebar'),
   list: byId('conversation-list'),
+  search: byId('search'),
+  searchResults: byId('search-results'),
+  transferButton: byId('transfer-button'),
+  transferMenu: byId('transfer-menu'),
+  exportJson: byId('export-json'),
+  exportMarkdown: byId('export-markdown'),
+  exportConversation: byId('export-conversation'),
+  importButton: byId('import'),
+  importFile: byId('import-file'),
+  notice: byId('notice'),
   more: byId('more-conversations'),
   newConversation: byId('new-conversation'),
   model: byId('model'),
@@ -68,6 +80,16 @@ function hideError() {
   ui.error.textContent = '';
 }
 
+/** Says something went well, for a few seconds. */
+function showNotice(message) {
+  ui.notice.textContent = message;
+  ui.notice.hidden = false;
+  clearTimeout(showNotice.timer);
+  showNotice.timer = setTimeout(() => {
+    ui.notice.hidden = true;
+  }, 5000);
+}
+
 /** Shows what went wrong; a 401 asks for a key instead. */
 function report(error) {
   if (error instanceof ApiError && error.status === 401) return askForKey(error.message);
@@ -90,20 +112,51 @@ function showKeyState() {
 // --- the sidebar --------------------------------------------------------------------------------
 
 function renderList() {
-  renderConversationList(ui.list, state.conversations, state.open?.id, (id) => {
-    closeSidebarOnNarrowScreens();
-    hideError();
-    void openConversation(id, { follow: true }).catch(report);
+  renderConversationList(ui.list, state.conversations, state.open?.id, {
+    open: (id) => {
+      closeSidebarOnNarrowScreens();
+      hideError();
+      void openConversation(id, { follow: true }).catch(report);
+    },
+    rename: (id, title) => void renameConversation(id, title).catch(report),
+    remove: (conversation) => deleteConversation(conversation),
   });
   ui.more.hidden = !state.hasMore;
 }
 
 async function loadConversations({ more = false } = {}) {
   const after = more ? `&after=${encodeURIComponent(state.conversations.at(-1)?.id ?? '')}` : '';
-  const page = await requestJson('GET', `/api/conversations?limit=${PAGE_SIZE}${after}`);
+  const page = await requestJson('GET', `/api/conversations?order_by=updated&limit=${PAGE_SIZE}${after}`);
   state.conversations = more ? [...state.conversations, ...page.data] : page.data;
   state.hasMore = page.has_more;
   renderList();
+}
+
+/** Moves a conversation to the top of the list: it was just active. */
+function touchConversation(id) {
+  const index = state.conversations.findIndex((listed) => listed.id === id);
+  if (index === -1) return;
+  const [conversation] = state.conversations.splice(index, 1);
+  state.conversations.unshift({ ...conversation, updated_at: Math.floor(Date.now() / 1000) });
+  renderList();
+}
+
+async function renameConversation(id, title) {
+  const updated = await requestJson('PATCH', `/api/conversations/${id}`, { title });
+  if (state.open?.id === id) state.open = { ...state.open, title: updated.title };
+  state.conversations = state.conversations.map((listed) => (listed.id === id ? updated : listed));
+  render();
+}
+
+function deleteConversation(conversation) {
+  if (!window.confirm(`Delete “${conversation.title ?? UNTITLED}”? This cannot be undone here.`)) return;
+  requestJson('DELETE', `/api/conversations/${conversation.id}`)
+    .then(() => {
+      state.conversations = state.conversations.filter((listed) => listed.id !== conversation.id);
+      if (state.open?.id === conversation.id) showNewConversation();
+      else renderList();
+    })
+    .catch(report);
 }
 
 function closeSidebarOnNarrowScreens() {
@@ -146,6 +199,15 @@ function followEnd(update) {
   if (atEnd) list.scrollTop = list.scrollHeight;
 }
 
+/** Scrolls a message into view and marks it for a moment. */
+function showMessage(id) {
+  const item = [...ui.messages.children].find((child) => child.dataset.id === id);
+  if (item === undefined) return;
+  item.scrollIntoView({ block: 'center' });
+  item.classList.add('found');
+  setTimeout(() => item.classList.remove('found'), 2500);
+}
+
 function scrollToEnd() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
@@ -171,11 +233,12 @@ function leafOf(conversation, tree) {
 }
 
 /**
- * Loads a conversation and shows its current branch. With `follow`, an answer still being written
- * (by another tab, or before a reload) is followed live through its events.
+ * Loads a conversation and shows its current branch, or with `at` the branch through that message
+ * (a search hit), scrolled to it. With `follow`, an answer still being written (by another tab, or
+ * before a reload) is followed live through its events.
  */
-async function openConversation(id, { follow = false } = {}) {
-  if (streaming() && state.run.conversationId === id) return;
+async function openConversation(id, { follow = false, at } = {}) {
+  if (streaming() && state.run.conversationId === id && at === undefined) return;
   leaveRun();
   let conversation;
   try {
@@ -190,9 +253,13 @@ async function openConversation(id, { follow = false } = {}) {
   state.open = conversation;
   state.tree = indexTree(conversation.messages);
   state.leafId = leafOf(conversation, state.tree);
+  const target = at === undefined ? undefined : state.tree.byId.get(at);
+  if (target !== undefined && !branchTo(state.tree, state.leafId).includes(target))
+    state.leafId = newestLeafUnder(state.tree, target.id).id;
   setHash(id);
   render();
-  scrollToEnd();
+  if (target === undefined) scrollToEnd();
+  else showMessage(target.id);
   const leaf = state.tree.byId.get(state.leafId);
   if (follow && !streaming() && leaf?.role === 'assistant' && leaf.status === 'in_progress') {
     await streamAnswer({
@@ -216,7 +283,7 @@ function setBusy(busy) {
  * Streams one answer into the page: shows the branch it joins (and the question being sent),
  * then the answer as its `delta` events arrive; finally reloads the conversation from the server,
  * which has the real ids, siblings and status. Stop aborts the request and cancels the answer.
- * Returns false when the request was refused before anything was generated.
+ * Resolves with whether the page left the run for another conversation.
  */
 async function streamAnswer({
   method = 'POST',
@@ -241,10 +308,9 @@ async function streamAnswer({
   );
   ui.messages.append(answer.item);
   scrollToEnd();
-  let started = false;
   try {
     const response = await request(method, path, body, run.controller.signal);
-    started = true;
+    touchConversation(conversationId);
     const outcome = await readAnswer(response.body, {
       startText,
       onStart: (ids) => {
@@ -267,28 +333,46 @@ async function streamAnswer({
     setBusy(streaming());
   }
   const reason = run.controller.signal.reason;
-  if (reason === 'left') return started;
+  if (reason === 'left') return { left: true };
   if (reason === 'stop') await cancelAnswer(conversationId, run.answerId).catch(report);
   await openConversation(conversationId).catch(report);
-  return started;
+  return { left: false };
 }
 
+/**
+ * Sends a question (in a new conversation when none is open); resolves with whether the server
+ * stored it. A question refused before it was stored (no provider, no key, a limit) leaves nothing
+ * behind: a conversation made for it is deleted again.
+ */
 async function send(content) {
+  let created;
   if (state.open === undefined) {
-    const created = await requestJson('POST', '/api/conversations', { title: titleFromQuestion(content) });
+    created = await requestJson('POST', '/api/conversations', { title: titleFromQuestion(content) });
     state.open = { ...created, messages: [] };
     state.conversations.unshift(created);
     setHash(created.id);
     renderList();
   }
-  const id = state.open.id;
-  return streamAnswer({
-    path: `/api/conversations/${id}/messages`,
+  const known = new Set(state.tree.byId.keys());
+  const { left } = await streamAnswer({
+    path: `/api/conversations/${state.open.id}/messages`,
     // The parent is the message on screen: what you see is what you continue.
     body: { content, parent_id: state.leafId, stream: true, ...chosenModel(ui.model) },
     draftBranch: branchTo(state.tree, state.leafId),
     question: content,
   });
+  if (left) return true;
+  const stored = [...state.tree.byId.values()].some(
+    (message) => message.role === 'user' && !known.has(message.id),
+  );
+  if (!stored && created !== undefined && state.open?.id === created.id) {
+    await requestJson('DELETE', `/api/conversations/${created.id}`).catch(() => {});
+    state.conversations = state.conversations.filter((listed) => listed.id !== created.id);
+    const error = ui.error.textContent;
+    showNewConversation();
+    if (error !== '') showError(error);
+  }
+  return stored;
 }
 
 function regenerate(answer) {
@@ -362,9 +446,10 @@ ui.composer.addEventListener('submit', (event) => {
   if (content.trim() === '' || streaming()) return;
   ui.prompt.value = '';
   send(content)
-    .then((started) => {
-      // Refused before anything was written (no key, no provider): keep the text to send again.
-      if (!started && ui.prompt.value === '') ui.prompt.value = content;
+    .then((stored) => {
+      // Refused before it was stored (no key, no provider): keep the text to send again. A stored
+      // question whose answer failed is on screen, to regenerate; sending it again would repeat it.
+      if (!stored && ui.prompt.value === '') ui.prompt.value = content;
     })
     .catch((error) => {
       if (ui.prompt.value === '') ui.prompt.value = content;
@@ -382,10 +467,86 @@ ui.prompt.addEventListener('keydown', (event) => {
 
 ui.stop.addEventListener('click', () => state.run?.controller.abort('stop'));
 
+function openSidebar() {
+  ui.sidebar.classList.add('open');
+  ui.toggleSidebar.setAttribute('aria-expanded', 'true');
+}
+
+// Escape stops an answer; Ctrl/Cmd+K searches; Ctrl/Cmd+Shift+O starts a new conversation.
+document.addEventListener('keydown', (event) => {
+  const command = event.ctrlKey || event.metaKey;
+  if (event.key === 'Escape' && streaming() && !ui.keyDialog.open) {
+    event.preventDefault();
+    state.run.controller.abort('stop');
+  } else if (command && !event.shiftKey && event.key.toLowerCase() === 'k') {
+    event.preventDefault();
+    openSidebar();
+    ui.search.focus();
+    ui.search.select();
+  } else if (command && event.shiftKey && event.key.toLowerCase() === 'o') {
+    event.preventDefault();
+    search.clear();
+    hideError();
+    showNewConversation();
+  }
+});
+
 ui.newConversation.addEventListener('click', () => {
   closeSidebarOnNarrowScreens();
   hideError();
   showNewConversation();
+});
+
+const search = setUpSearch({
+  input: ui.search,
+  results: ui.searchResults,
+  list: ui.list,
+  open: (conversationId, messageId) => {
+    closeSidebarOnNarrowScreens();
+    hideError();
+    void openConversation(conversationId, { at: messageId ?? undefined }).catch(report);
+  },
+  report,
+});
+
+ui.transferButton.addEventListener('click', () => {
+  const open = ui.transferMenu.hidden;
+  ui.transferMenu.hidden = !open;
+  ui.transferButton.setAttribute('aria-expanded', String(open));
+  ui.exportConversation.hidden = state.open === undefined;
+});
+
+function closeTransferMenu() {
+  ui.transferMenu.hidden = true;
+  ui.transferButton.setAttribute('aria-expanded', 'false');
+}
+
+ui.exportJson.addEventListener('click', () => {
+  closeTransferMenu();
+  download('/api/export?format=json', `parley-export-${today()}.json`).catch(report);
+});
+ui.exportMarkdown.addEventListener('click', () => {
+  closeTransferMenu();
+  download('/api/export?format=markdown', `parley-export-${today()}.md`).catch(report);
+});
+ui.exportConversation.addEventListener('click', () => {
+  closeTransferMenu();
+  if (state.open === undefined) return;
+  const name = (state.open.title ?? 'conversation').replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60);
+  download(`/api/conversations/${state.open.id}/export?format=markdown`, `${name}.md`).catch(report);
+});
+ui.importButton.addEventListener('click', () => ui.importFile.click());
+ui.importFile.addEventListener('change', () => {
+  const file = ui.importFile.files?.[0];
+  ui.importFile.value = '';
+  closeTransferMenu();
+  if (file === undefined) return;
+  importFile(file)
+    .then(async (count) => {
+      showNotice(`Imported ${count} conversation${count === 1 ? '' : 's'} from ${file.name}.`);
+      await loadConversations();
+    })
+    .catch(report);
 });
 
 ui.more.addEventListener('click', () => void loadConversations({ more: true }).catch(report));
@@ -410,26 +571,11 @@ ui.renameForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const title = ui.renameInput.value.trim();
   if (title === '' || state.open === undefined) return;
-  const id = state.open.id;
-  requestJson('PATCH', `/api/conversations/${id}`, { title })
-    .then((updated) => {
-      if (state.open?.id === id) state.open = { ...state.open, title: updated.title };
-      state.conversations = state.conversations.map((listed) => (listed.id === id ? updated : listed));
-      render();
-    })
-    .catch(report);
+  renameConversation(state.open.id, title).catch(report);
 });
 
 ui.remove.addEventListener('click', () => {
-  const conversation = state.open;
-  if (conversation === undefined) return;
-  if (!window.confirm(`Delete “${conversation.title ?? UNTITLED}”? This cannot be undone here.`)) return;
-  requestJson('DELETE', `/api/conversations/${conversation.id}`)
-    .then(() => {
-      state.conversations = state.conversations.filter((listed) => listed.id !== conversation.id);
-      showNewConversation();
-    })
-    .catch(report);
+  if (state.open !== undefined) deleteConversation(state.open);
 });
 
 ui.keyForm.addEventListener('submit', (event) => {

@@ -5,6 +5,7 @@
  * message allows (copy; edit a question; regenerate or continue an answer).
  */
 
+import { button, element } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { MarkdownStream } from './markdown-stream.js';
 import { siblingsOf } from './tree.js';
@@ -14,22 +15,6 @@ const STATUS_NAMES = { in_progress: 'writing…', incomplete: 'incomplete', fail
 const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const COUNT = new Intl.NumberFormat();
-
-/** Creates an element with a class and, optionally, text. */
-export function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className !== '') node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export function button(label, accessibleLabel, onClick) {
-  const node = element('button', '', label);
-  node.type = 'button';
-  if (accessibleLabel !== label) node.setAttribute('aria-label', accessibleLabel);
-  node.addEventListener('click', onClick);
-  return node;
-}
 
 /** "14:05" (the whole date on hover), for a time in seconds since the epoch. */
 function timeOf(seconds) {
