@@ -31,7 +31,7 @@ const RECORD_ANSWER_TEXTS = `{
 }`;
 const STORED_KEY = "localStorage.getItem('parley.apiKey')";
 /** Each streamed piece is this far apart: slow enough that the page shows every one. */
-const DELTA_INTERVAL_MS = 40;
+const DELTA_INTERVAL_MS = 80;
 
 let upstream: FakeOpenAIUpstream;
 let server: ServerProcess;
