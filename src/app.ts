@@ -16,9 +16,6 @@ import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { Reaper } from './conversations/reaper.ts';
 import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
-import { limitConnectionOptions, RedisLimitStore } from './infra/redis-limit-store.ts';
-import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
-import { RedisRunLog } from './infra/redis-run-log.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { toClientError } from './http/client-error.ts';
@@ -31,6 +28,7 @@ import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import { webRoutes } from './http/web/web-routes.ts';
+import { limitConnectionOptions, RedisLimitStore } from './infra/redis-limit-store.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 
@@ -230,7 +228,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   await app.register(openaiRoutes, {
     prefix: '/v1',
     conversations,
-    completions: new Completions(models, recorder),
+    completions: new Completions(models, conversations),
   });
   await app.register(webRoutes);
 

@@ -382,15 +382,25 @@ describe('the server end to end (seed API over a fake OpenAI upstream)', () => {
       await ask(server, { msg: 'count me' });
       const streamed = await post(server, '/ask', { msg: 'stream me', stream: true });
       await streamed.text();
+      // /v1/chat/completions runs the same generation path: counted like the others, streamed or not.
+      const messages = [{ role: 'user', content: 'complete me' }];
+      const completion = await post(server, '/v1/chat/completions', { model: 'fake-model', messages });
+      assert.equal(completion.status, 200, await completion.text());
+      const streamedCompletion = await post(server, '/v1/chat/completions', {
+        model: 'fake-model',
+        messages,
+        stream: true,
+      });
+      assert.match(await streamedCompletion.text(), /data: \[DONE\]/);
       const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
       assert.match(metrics, /parley_http_requests_total\{method="POST",route="\/ask",status="200"\} 2/);
       assert.match(
         metrics,
-        /parley_generations_total\{model="fake-model",provider="openai-compatible",status="completed"\} 2/,
+        /parley_generations_total\{model="fake-model",provider="openai-compatible",status="completed"\} 4/,
       );
       assert.match(
         metrics,
-        /parley_time_to_first_token_seconds_count\{model="fake-model",provider="openai-compatible"\} 1/,
+        /parley_time_to_first_token_seconds_count\{model="fake-model",provider="openai-compatible"\} 2/,
       );
       assert.match(
         metrics,

@@ -1,21 +1,13 @@
 /**
  * Stateless completions (`/v1/chat/completions`): a prompt in, an answer out, nothing stored.
- * The same model resolution and error mapping as conversations, without the tree.
+ * The same model resolution, generation path, metrics and usage as conversations, without the tree.
  */
 
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type {
-  CallOptions,
-  ChatModel,
-  GenerateResult,
-  PromptMessage,
-  StreamPart,
-  Usage,
-} from '../providers/spec.ts';
-import { assertModelAllowed } from './conversation-service.ts';
-import { toParleyError } from './provider-errors.ts';
-import type { UsageRecorder } from './usage-recorder.ts';
+import type { ChatModel, PromptMessage } from '../providers/spec.ts';
+import { assertModelAllowed, type ConversationService } from './conversation-service.ts';
+import type { GenerationOptions, Turn } from './turn.ts';
 
 /** Who a stateless completion is charged to. */
 export interface CompletionAccount {
@@ -25,43 +17,11 @@ export interface CompletionAccount {
 
 export class Completions {
   readonly #models: ModelRegistry;
-  readonly #recorder: UsageRecorder | undefined;
-  readonly #now: () => number;
+  readonly #conversations: ConversationService;
 
-  constructor(models: ModelRegistry, recorder?: UsageRecorder, now: () => number = Date.now) {
+  constructor(models: ModelRegistry, conversations: ConversationService) {
     this.#models = models;
-    this.#recorder = recorder;
-    this.#now = now;
-  }
-
-  #record(
-    account: CompletionAccount,
-    model: ChatModel,
-    prompt: readonly PromptMessage[],
-    outcome: {
-      text: string;
-      usage: Usage | undefined;
-      status: string;
-      startedAt: number;
-      firstTokenAt: number | null;
-    },
-  ): void {
-    void this.#recorder?.record({
-      account: {
-        ...account,
-        conversationId: null,
-        messageId: null,
-        model: model.modelId,
-        provider: model.provider,
-      },
-      prompt,
-      text: outcome.text,
-      usage: outcome.usage,
-      status: outcome.status,
-      startedAt: outcome.startedAt,
-      firstTokenAt: outcome.firstTokenAt,
-      endedAt: this.#now(),
-    });
+    this.#conversations = conversations;
   }
 
   /** The model for a name (or the default one), or a 503/400 saying why there is none. */
@@ -80,66 +40,17 @@ export class Completions {
     return { modelName: name, model };
   }
 
-  async generate(
-    model: ChatModel,
+  /**
+   * A stateless generation of `prompt`: the conversations' own turn, storing nothing (so it is
+   * measured, charged and stopped like every other). Run it with `generate` or `stream`.
+   */
+  start(
+    resolved: { readonly modelName: string; readonly model: ChatModel },
     prompt: readonly PromptMessage[],
-    options: Omit<CallOptions, 'signal'>,
-    signal: AbortSignal,
+    options: GenerationOptions,
     account: CompletionAccount,
-  ): Promise<GenerateResult> {
-    const startedAt = this.#now();
-    try {
-      const result = await model.doGenerate(prompt, { ...options, signal });
-      this.#record(account, model, prompt, {
-        text: result.text,
-        usage: result.usage,
-        status: 'completed',
-        startedAt,
-        firstTokenAt: null,
-      });
-      return result;
-    } catch (error) {
-      this.#record(account, model, prompt, {
-        text: '',
-        usage: undefined,
-        status: 'failed',
-        startedAt,
-        firstTokenAt: null,
-      });
-      throw toParleyError(error);
-    }
-  }
-
-  /** Parts as they arrive; a failure (before or during the stream) is thrown as a ParleyError. */
-  async *stream(
-    model: ChatModel,
-    prompt: readonly PromptMessage[],
-    options: Omit<CallOptions, 'signal'>,
-    signal: AbortSignal,
-    account: CompletionAccount,
-  ): AsyncGenerator<StreamPart> {
-    const startedAt = this.#now();
-    let firstTokenAt: number | null = null;
-    let text = '';
-    let usage: Usage | undefined;
-    let status = 'incomplete';
-    try {
-      for await (const part of model.doStream(prompt, { ...options, signal })) {
-        if (part.type === 'text-delta') {
-          firstTokenAt ??= this.#now();
-          text += part.delta;
-        } else if (part.type === 'finish') {
-          usage = part.usage;
-          status = 'completed';
-        }
-        yield part;
-      }
-    } catch (error) {
-      status = text === '' ? 'failed' : 'incomplete';
-      throw toParleyError(error);
-    } finally {
-      this.#record(account, model, prompt, { text, usage, status, startedAt, firstTokenAt });
-    }
+  ): Turn {
+    return this.#conversations.statelessTurn({ ...resolved, ...account, prompt, options });
   }
 
   /** The model names this server routes, the default first. */

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../config/config.ts';
 import { createModelRegistry } from '../providers/registry.ts';
 import type { PromptMessage } from '../providers/spec.ts';
-import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
 import { countText, encodingFor } from '../tokens/token-count.ts';
+import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, fitToWindow } from './context-window.ts';
 
 const message = (role: PromptMessage['role'], words: number, tag: string): PromptMessage => ({
   role,

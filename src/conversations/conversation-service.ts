@@ -6,8 +6,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound, ParleyError } from '../errors.ts';
+import { MemoryRunLog } from '../infra/run-log.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { ChatModel, UpstreamThreads } from '../providers/spec.ts';
+import { type ChatModel, type PromptMessage, partKindsOf, type UpstreamThreads } from '../providers/spec.ts';
 import type {
   ConversationPatch,
   ConversationRecord,
@@ -16,6 +17,7 @@ import type {
   ImportedConversation,
   MessageRecord,
   Metadata,
+  NewAttachment,
   NewMessage,
   Page,
   SearchHit,
@@ -31,9 +33,9 @@ import {
   fitToWindow,
 } from './context-window.ts';
 import type { GenerationObserver } from './generation-observer.ts';
+import { attachmentsOf } from './message-parts.ts';
 import { buildPrompt, buildPromptWithSources, type InputMessage, titleFromQuestion } from './prompt.ts';
 import { toParleyError } from './provider-errors.ts';
-import { MemoryRunLog } from '../infra/run-log.ts';
 import { type RunEvent, type RunEventLog, RunHub } from './runs.ts';
 import { fitWithSummary } from './summaries.ts';
 import { cleanTitle, titlePrompt } from './titles.ts';
@@ -97,6 +99,8 @@ export interface GenerationInput {
   readonly checkModel?: (model: ChatModel) => void;
   /** `disabled`: a prompt longer than the model's window is a 400, not cut from its oldest end. */
   readonly truncation?: 'auto' | 'disabled';
+  /** Bytes the inputs' parts name, stored with them (content-addressed). */
+  readonly attachments?: readonly NewAttachment[];
   /** JSON stored on the answer (see `MessageRecord.requestOptions`). */
   readonly requestOptions?: string;
   /** False: generate without writing anything (OpenAI's `store: false`). */
@@ -231,6 +235,7 @@ export class ConversationService {
       parentId: index === 0 ? (path.at(-1)?.id ?? null) : (inputIds[index - 1] ?? null),
       role: message.role,
       content: message.content,
+      ...(message.parts === undefined ? {} : { parts: message.parts }),
       status: 'completed',
     }));
     // Fit the prompt to the model's window before anything is written: too long a message is a 400.
@@ -242,8 +247,15 @@ export class ConversationService {
       input.store !== false &&
       model.threads === undefined &&
       input.truncation !== 'disabled';
+    let attachments = await this.#attachmentsFor(input.owner, path, input.inputs, input.attachments);
     const promptOf = (messages: readonly MessageRecord[]) =>
-      buildPromptWithSources(messages, input.inputs, input.instructions, conversation?.systemPrompt);
+      buildPromptWithSources(
+        messages,
+        input.inputs,
+        input.instructions,
+        conversation?.systemPrompt,
+        attachments,
+      );
     let { prompt, sources } = promptOf(path);
     const keepLast = Math.max(1, input.inputs.length);
     const reserve = input.options?.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
@@ -273,6 +285,7 @@ export class ConversationService {
         if (plan.droppedMessages === 0) {
           // All that was read fits: older messages may fit too, so the whole path is needed.
           path = await this.#store.getPath(input.owner, conversation.id, leaf.id);
+          attachments = await this.#attachmentsFor(input.owner, path, input.inputs, input.attachments);
           ({ prompt, sources } = promptOf(path));
           plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
         } else {
@@ -290,6 +303,7 @@ export class ConversationService {
         { param: 'input' },
       );
     }
+    assertModelTakes(plan.prompt, model);
     messages.push({
       id: answerId,
       parentId: questionId,
@@ -321,6 +335,7 @@ export class ConversationService {
             }
           : {}),
         messages,
+        ...(input.attachments === undefined ? {} : { attachments: input.attachments }),
         now: this.#now(),
       });
       // The conversation was deleted between the read and the write.
@@ -348,6 +363,32 @@ export class ConversationService {
       void turn.settled.then(() => this.#autoTitle(input.owner, conversationId, answerId, defaultTitle));
     }
     return turn;
+  }
+
+  /**
+   * A generation that stores nothing (`/v1/chat/completions`): the same turn as every other — its
+   * metrics, usage row, cancel and shutdown — with its writes dropped.
+   */
+  statelessTurn(input: {
+    readonly owner: string;
+    readonly keyId: string | null;
+    readonly modelName: string;
+    readonly model: ChatModel;
+    readonly prompt: readonly PromptMessage[];
+    readonly options?: GenerationOptions;
+  }): Turn {
+    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
+    assertModelTakes(input.prompt, input.model);
+    const answerId = this.#newId();
+    return new Turn(
+      { conversationId: this.#newId(), questionId: answerId, inputIds: [], answerId },
+      input.modelName,
+      input.model,
+      input.prompt,
+      { ...this.#turnContext, store: DROP_WRITES, onSettled: () => {} },
+      input.options,
+      { owner: input.owner, keyId: input.keyId, stored: false },
+    );
   }
 
   /** After a first answer that completed: a model-written title, unless someone renamed it meanwhile. */
@@ -478,7 +519,13 @@ export class ConversationService {
     if (model === undefined)
       throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`);
     const plan = await fitToWindow(
-      buildPrompt(path, [], undefined, conversation.systemPrompt),
+      buildPrompt(
+        path,
+        [],
+        undefined,
+        conversation.systemPrompt,
+        await this.#attachmentsFor(owner, path, [], undefined),
+      ),
       1,
       contextWindowOf(modelName, this.#contextSettings),
       DEFAULT_OUTPUT_RESERVE,
@@ -900,9 +947,47 @@ export class ConversationService {
     return this.#store.summarizeUsage(query);
   }
 
+  /**
+   * The bytes of every attachment the messages and inputs name: those sent with this request, and
+   * the owner's stored ones (one read, only when some part names an attachment).
+   */
+  async #attachmentsFor(
+    owner: string,
+    path: readonly MessageRecord[],
+    inputs: readonly InputMessage[],
+    sent: readonly NewAttachment[] | undefined,
+  ): Promise<ReadonlyMap<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    for (const attachment of sent ?? []) found.set(attachment.sha256, attachment.data);
+    const wanted = new Set<string>();
+    for (const message of [...path, ...inputs]) {
+      for (const sha256 of attachmentsOf(message.parts ?? [])) if (!found.has(sha256)) wanted.add(sha256);
+    }
+    if (wanted.size === 0) return found;
+    for (const [sha256, data] of await this.#store.getAttachments(owner, [...wanted]))
+      found.set(sha256, data);
+    return found;
+  }
+
   /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
   shutdown(): void {
     this.#shutdown.abort();
+  }
+}
+
+/** Refuses a prompt with parts the model cannot take (400 naming the part and the provider). */
+function assertModelTakes(prompt: readonly PromptMessage[], model: ChatModel): void {
+  for (const kind of partKindsOf(prompt)) {
+    const takes =
+      kind === 'image'
+        ? model.capabilities?.images
+        : kind === 'file'
+          ? model.capabilities?.files
+          : // Reasoning and refusals are the model's own output, passed back as it gave them.
+            true;
+    if (takes !== true) {
+      throw new ParleyError('BAD_REQUEST', `the ${model.provider} provider does not take ${kind} parts`);
+    }
   }
 }
 

@@ -1,13 +1,19 @@
 /** Turns a path of stored messages into the prompt a provider receives. */
 
-import type { PromptMessage } from '../providers/spec.ts';
-import type { MessageRecord } from '../store/store.ts';
+import type { PromptMessage, PromptPart, ToolCall } from '../providers/spec.ts';
+import type { MessageRecord, PartRecord } from '../store/store.ts';
 
-/** A message as a caller sends it: the text of one role. */
+/** A message as a caller sends it: the text of one role, and its parts when it holds more. */
 export interface InputMessage {
-  readonly role: 'system' | 'developer' | 'user' | 'assistant';
+  readonly role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  /** The plain text (its text parts joined). */
   readonly content: string;
+  /** Absent: the text is the only part. Bytes are named by SHA-256 (see `Attachments`). */
+  readonly parts?: readonly PartRecord[];
 }
+
+/** The bytes of the attachments a prompt's parts name, by SHA-256. */
+export type Attachments = ReadonlyMap<string, Uint8Array>;
 
 /**
  * The conversation's system prompt, then instructions (for this call only), then the path from the
@@ -21,8 +27,9 @@ export function buildPrompt(
   inputs: readonly InputMessage[],
   instructions?: string,
   systemPrompt?: string | null,
+  attachments: Attachments = new Map(),
 ): PromptMessage[] {
-  return buildPromptWithSources(path, inputs, instructions, systemPrompt).prompt;
+  return buildPromptWithSources(path, inputs, instructions, systemPrompt, attachments).prompt;
 }
 
 /** The prompt, and for each of its messages the stored message it came from (null for the rest). */
@@ -31,6 +38,7 @@ export function buildPromptWithSources(
   inputs: readonly InputMessage[],
   instructions?: string,
   systemPrompt?: string | null,
+  attachments: Attachments = new Map(),
 ): { prompt: PromptMessage[]; sources: (MessageRecord | null)[] } {
   const prompt: PromptMessage[] = [];
   const sources: (MessageRecord | null)[] = [];
@@ -50,13 +58,67 @@ export function buildPromptWithSources(
       upstreamConversationId === null || upstreamMessageId === null
         ? undefined
         : { conversationId: upstreamConversationId, messageId: upstreamMessageId };
-    add(
-      { role: promptRole(message.role), content: message.content, ...(upstreamRef && { upstreamRef }) },
-      message,
-    );
+    add({ ...toPromptMessage(message, attachments), ...(upstreamRef && { upstreamRef }) }, message);
   }
-  for (const input of inputs) add({ role: promptRole(input.role), content: input.content }, null);
+  for (const input of inputs) add(toPromptMessage(input, attachments), null);
   return { prompt, sources };
+}
+
+/**
+ * One stored (or new) message as a prompt message: its text, its tool calls or the call its
+ * result answers, and its other parts with their bytes. A text-only message carries no `parts`.
+ */
+function toPromptMessage(
+  message: {
+    readonly role: MessageRecord['role'];
+    readonly content: string;
+    readonly parts?: readonly PartRecord[];
+  },
+  attachments: Attachments,
+): PromptMessage {
+  const role = promptRole(message.role);
+  const parts = message.parts ?? [];
+  const toolCalls: ToolCall[] = [];
+  const promptParts: PromptPart[] = [];
+  let toolCallId: string | undefined;
+  let onlyText = true;
+  for (const part of parts) {
+    if (part.type === 'tool-call')
+      toolCalls.push({ id: part.callId, name: part.name, arguments: part.arguments });
+    else if (part.type === 'tool-result') toolCallId = part.callId;
+    else {
+      const promptPart = toPromptPart(part, attachments);
+      if (promptPart.type !== 'text') onlyText = false;
+      promptParts.push(promptPart);
+    }
+  }
+  const toolResult = parts.find((part) => part.type === 'tool-result');
+  return {
+    role,
+    content: toolResult?.type === 'tool-result' ? toolResult.output : message.content,
+    ...(onlyText ? {} : { parts: promptParts }),
+    ...(toolCalls.length === 0 ? {} : { toolCalls }),
+    ...(toolCallId === undefined ? {} : { toolCallId }),
+  };
+}
+
+function toPromptPart(
+  part: Exclude<PartRecord, { type: 'tool-call' | 'tool-result' }>,
+  attachments: Attachments,
+): PromptPart {
+  if (part.type !== 'image' && part.type !== 'file') return part;
+  if (!('attachment' in part)) return part;
+  const data = attachments.get(part.attachment);
+  // The core loads every attachment a prompt names before building it; a missing one is a bug.
+  if (data === undefined) throw new Error(`attachment ${part.attachment} was not loaded`);
+  return part.type === 'image'
+    ? {
+        type: 'image',
+        mediaType: part.mediaType,
+        data,
+        ...(part.detail === undefined ? {} : { detail: part.detail }),
+      }
+    : { type: 'file', mediaType: part.mediaType, filename: part.filename, data };
 }
 
 function promptRole(role: MessageRecord['role']): PromptMessage['role'] {

@@ -32,6 +32,8 @@ export function toParleyError(error: unknown): ParleyError {
       );
     case 'unavailable':
       return new ParleyError('UPSTREAM_UNAVAILABLE', `the model cannot be used: ${error.message}`, options);
+    case 'unsupported':
+      return new ParleyError('BAD_REQUEST', error.message, options);
     case 'http':
       return fromStatus(error, options);
   }

@@ -11,10 +11,12 @@ import type {
   FinishReason,
   PromptMessage,
   RouteAttempt,
+  ToolCall,
   UpstreamTurnRefs,
   Usage,
 } from '../providers/spec.ts';
 import type { MessageStatus, Store } from '../store/store.ts';
+import { AnswerParts } from './answer-parts.ts';
 import type { TurnEvent } from './generation-events.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
@@ -22,6 +24,8 @@ import type { UsageRecorder } from './usage-recorder.ts';
 
 export interface TurnResult {
   readonly text: string;
+  /** Present when the model called tools. */
+  readonly toolCalls?: readonly ToolCall[];
   readonly status: MessageStatus;
   readonly finishReason: FinishReason;
   readonly usage?: Usage;
@@ -83,6 +87,8 @@ export class Turn {
   /** Text the answer already has (a continued answer); the model's output is appended to it. */
   readonly #initialText: string;
   #started = false;
+  /** Reasoning and tool calls, written with the answer's text when it ends. */
+  readonly #parts = new AnswerParts();
   #onAttempt: ((attempt: RouteAttempt) => void) | undefined;
   #startedAt = 0;
   #firstTokenAt: number | null = null;
@@ -142,6 +148,7 @@ export class Turn {
     const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
     try {
       const result = await this.#model.doGenerate(this.#prompt, this.#callOptions(combined));
+      if (result.toolCalls !== undefined) this.#parts.addToolCalls(result.toolCalls);
       if (result.upstreamRefs !== undefined) await this.#storeUpstreamRefs(result.upstreamRefs);
       const status = statusFor(result.finishReason);
       const text = this.#initialText + result.text;
@@ -176,8 +183,17 @@ export class Turn {
     observer?.streamOpened(this.#labels);
     try {
       for await (const part of this.#model.doStream(this.#prompt, this.#callOptions(combined))) {
-        // Conversations carry text; tool calls only pass through the stateless completions.
-        if (part.type === 'tool-call-delta') continue;
+        if (part.type === 'tool-call-delta') {
+          this.#parts.addToolCallDelta(part.index, part);
+          const { type: _type, ...delta } = part;
+          yield { type: 'tool-call-delta', sequence: ++sequence, ...delta };
+          continue;
+        }
+        if (part.type === 'reasoning-delta') {
+          this.#parts.addReasoning(part.delta);
+          yield { type: 'reasoning-delta', sequence: ++sequence, delta: part.delta };
+          continue;
+        }
         if (part.type === 'upstream-refs') {
           // Stored at once: an answer cut short later is still continued upstream from here.
           await this.#storeUpstreamRefs(part.refs);
@@ -323,11 +339,13 @@ export class Turn {
     status: MessageStatus,
     fields: { finishReason?: string; inputTokens?: number; outputTokens?: number; error?: string },
   ): Promise<void> {
+    const parts = this.#parts.build(text);
     try {
       await this.#context.store.updateMessage(this.ids.answerId, {
         content: text,
         status,
         now: this.#context.now(),
+        ...(parts === undefined ? {} : { parts }),
         ...fields,
       });
     } catch (error) {

@@ -30,10 +30,39 @@ export interface UpstreamTurnRefs {
   readonly output: UpstreamRef;
 }
 
+/**
+ * A part of a prompt message beyond its text: an image (a URL the provider fetches, or bytes), a
+ * file (bytes), a reasoning item to pass back, a refusal. Parley never fetches a URL itself.
+ */
+export type PromptPart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'image'; readonly url: string; readonly detail?: 'auto' | 'low' | 'high' }
+  | {
+      readonly type: 'image';
+      readonly mediaType: string;
+      readonly data: Uint8Array;
+      readonly detail?: 'auto' | 'low' | 'high';
+    }
+  | {
+      readonly type: 'file';
+      readonly mediaType: string;
+      readonly filename: string;
+      readonly data: Uint8Array;
+    }
+  | { readonly type: 'reasoning'; readonly text: string; readonly encrypted?: string }
+  | { readonly type: 'refusal'; readonly text: string };
+
 /** One message of a prompt, oldest first: text, plus tool calls (assistant) or a tool result (tool). */
 export interface PromptMessage {
   readonly role: PromptRole;
+  /** The message's plain text. */
   readonly content: string;
+  /**
+   * Present when the message holds more than text: all its parts in order (text parts included),
+   * which a provider sends instead of `content`. Tool calls and results stay in `toolCalls` and
+   * `toolCallId`.
+   */
+  readonly parts?: readonly PromptPart[];
   /** On a stored message a stateful upstream answered (or was sent): where it lives there. */
   readonly upstreamRef?: UpstreamRef;
   /** On an assistant message: the calls it made. */
@@ -67,6 +96,32 @@ export type ResponseFormat =
 export interface ModelCapabilities {
   readonly tools: boolean;
   readonly responseFormat: boolean;
+  /** Image parts in user messages. */
+  readonly images: boolean;
+  /** File parts (e.g. a PDF) in user messages. */
+  readonly files: boolean;
+}
+
+/**
+ * Refuses a prompt holding parts other than text, for a provider that takes text only: nothing is
+ * dropped silently.
+ */
+export function assertTextOnly(prompt: readonly PromptMessage[], provider: string): void {
+  const [kind] = partKindsOf(prompt);
+  if (kind !== undefined) {
+    throw new ProviderError(`the ${provider} provider does not take ${kind} parts`, {
+      kind: 'unsupported',
+      provider,
+    });
+  }
+}
+
+/** The non-text kinds of parts in a prompt, e.g. `['image']`; the core refuses those a model cannot take. */
+export function partKindsOf(prompt: readonly PromptMessage[]): Set<PromptPart['type']> {
+  const kinds = new Set<PromptPart['type']>();
+  for (const message of prompt)
+    for (const part of message.parts ?? []) if (part.type !== 'text') kinds.add(part.type);
+  return kinds;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
@@ -122,6 +177,8 @@ export interface GenerateResult {
 /** A typed part of a streamed generation. */
 export type StreamPart =
   | { readonly type: 'text-delta'; readonly delta: string }
+  /** A piece of the model's reasoning summary. */
+  | { readonly type: 'reasoning-delta'; readonly delta: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */
   | {
       readonly type: 'tool-call-delta';
@@ -176,7 +233,9 @@ export type ProviderErrorKind =
   /** The caller's AbortSignal fired. */
   | 'aborted'
   /** The provider cannot serve at all as configured (a model file missing, an engine that will not start). */
-  | 'unavailable';
+  | 'unavailable'
+  /** The request holds something this provider cannot take (e.g. an image part): the client's to change. */
+  | 'unsupported';
 
 export interface ProviderErrorInit {
   readonly kind: ProviderErrorKind;

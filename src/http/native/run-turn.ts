@@ -9,8 +9,8 @@ import type { RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
-import { routeHeaderReporter } from '../route-header.ts';
 import { sendEventStream } from '../event-stream.ts';
+import { routeHeaderReporter } from '../route-header.ts';
 import type { SseFrame } from '../sse.ts';
 import { toMessage } from './conversations-routes.ts';
 

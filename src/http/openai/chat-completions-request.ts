@@ -7,8 +7,8 @@
  */
 
 import { Type } from 'typebox';
-import type { CallOptions, ChatModel, PromptMessage, ResponseFormat } from '../../providers/spec.ts';
 import { badRequest } from '../../errors.ts';
+import type { CallOptions, ChatModel, PromptMessage, ResponseFormat } from '../../providers/spec.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,

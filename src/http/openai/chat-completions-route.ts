@@ -5,10 +5,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Completions } from '../../conversations/completions.ts';
+import { ParleyError } from '../../errors.ts';
 import type { FinishReason, ToolCall, Usage } from '../../providers/spec.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { sendEventStream } from '../event-stream.ts';
 import { routeHeaderReporter } from '../route-header.ts';
-import { SseWriter } from '../sse.ts';
 import {
   assertChatRequestHonoured,
   ChatCompletionBody,
@@ -50,14 +51,16 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     const { modelName, model } = completions.resolve(body.model, request.principal.models);
     const prompt = toChatPrompt(body.messages);
     assertChatRequestHonoured(body, model);
-    const options = { ...toChatCallOptions(body), onAttempt: routeHeaderReporter(reply) };
+    const options = toChatCallOptions(body);
     const signal = abortOnDisconnect(reply);
     const account = { owner: request.principal.owner, keyId: request.principal.keyId };
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     const created = Math.floor(Date.now() / 1000);
 
+    const turn = completions.start({ modelName, model }, prompt, options, account);
+    turn.reportAttemptsTo(routeHeaderReporter(reply));
     if (body.stream !== true) {
-      const result = await completions.generate(model, prompt, options, signal, account);
+      const result = await turn.generate(signal);
       return {
         id,
         object: 'chat.completion',
@@ -83,64 +86,52 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
-    const sse = new SseWriter(reply);
-    const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+    const chunk = (delta: Record<string, unknown>, finishReason: string | null, usage?: unknown) =>
       JSON.stringify({
         id,
         object: 'chat.completion.chunk',
         created,
         model: modelName,
         system_fingerprint: null,
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-        ...(includeUsage ? { usage: null } : {}),
+        choices:
+          usage === undefined ? [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] : [],
+        ...(includeUsage ? { usage: usage ?? null } : {}),
       });
-    try {
-      for await (const part of completions.stream(model, prompt, options, signal, account)) {
-        if (!sse.isOpen) {
-          sse.open();
-          await sse.send({ data: chunk({ role: 'assistant', content: '', refusal: null }, null) });
-        }
-        if (part.type === 'text-delta') {
-          await sse.send({ data: chunk({ content: part.delta }, null) });
-          continue;
-        }
-        if (part.type === 'tool-call-delta') {
-          const call = {
-            index: part.index,
-            ...(part.id === undefined ? {} : { id: part.id, type: 'function' }),
-            function: {
-              ...(part.name === undefined ? {} : { name: part.name }),
-              arguments: part.argumentsDelta,
-            },
-          };
-          await sse.send({ data: chunk({ tool_calls: [call] }, null) });
-          continue;
-        }
-        // Upstream conversation ids mean nothing to a stateless completion.
-        if (part.type === 'upstream-refs') continue;
-        await sse.send({ data: chunk({}, FINISH_REASONS[part.finishReason]) });
-        if (includeUsage) {
-          const usage = toUsage(part.usage);
-          await sse.send({
-            data: JSON.stringify({
-              id,
-              object: 'chat.completion.chunk',
-              created,
-              model: modelName,
-              system_fingerprint: null,
-              choices: [],
-              usage,
-            }),
-          });
-        }
-        await sse.send({ data: '[DONE]' });
-      }
-    } catch (error) {
-      if (!sse.isOpen) throw error;
-      // OpenAI's own mid-stream failure: an error object as a data frame, then the end, no [DONE].
-      await sse.send({ data: JSON.stringify(toOpenAIError(error).body) });
-    }
-    sse.end();
+    await sendEventStream(
+      reply,
+      turn.stream(signal),
+      {
+        opening: () => [{ data: chunk({ role: 'assistant', content: '', refusal: null }, null) }],
+        frames(event) {
+          switch (event.type) {
+            case 'text-delta':
+              return [{ data: chunk({ content: event.delta }, null) }];
+            case 'tool-call-delta': {
+              const call = {
+                index: event.index,
+                ...(event.id === undefined ? {} : { id: event.id, type: 'function' }),
+                function: {
+                  ...(event.name === undefined ? {} : { name: event.name }),
+                  arguments: event.argumentsDelta,
+                },
+              };
+              return [{ data: chunk({ tool_calls: [call] }, null) }];
+            }
+            case 'reasoning-delta':
+              return [];
+            case 'finish':
+              return [
+                { data: chunk({}, FINISH_REASONS[event.finishReason]) },
+                ...(includeUsage ? [{ data: chunk({}, null, toUsage(event.usage)) }] : []),
+                { data: '[DONE]' },
+              ];
+          }
+        },
+        // OpenAI's own mid-stream failure: an error object as a data frame, then the end, no [DONE].
+        failure: (error) => [{ data: JSON.stringify(toOpenAIError(error).body) }],
+      },
+      () => new ParleyError('UPSTREAM_ERROR', 'the completion ended without any event'),
+    );
     return undefined;
   });
 }

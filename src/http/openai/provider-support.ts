@@ -5,8 +5,8 @@
  * refused by name with the provider's name, never dropped.
  */
 
-import type { ChatModel } from '../../providers/spec.ts';
 import { badRequest, type ParleyError } from '../../errors.ts';
+import type { ChatModel } from '../../providers/spec.ts';
 
 /** The provider that speaks OpenAI's `/chat/completions` itself and takes its fields verbatim. */
 export const OPENAI_COMPATIBLE = 'openai-compatible';

@@ -11,9 +11,9 @@ import type { Turn } from '../../conversations/turn.ts';
 import { badRequest, ParleyError } from '../../errors.ts';
 import { toClientError } from '../client-error.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { sendEventStream } from '../event-stream.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
-import { sendEventStream } from '../event-stream.ts';
 import type { SeedApp } from './seed-app.ts';
 import { AskBody } from './seed-schemas.ts';
 

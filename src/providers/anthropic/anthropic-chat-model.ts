@@ -34,6 +34,7 @@ export interface AnthropicSettings {
 
 export class AnthropicChatModel implements ChatModel {
   readonly provider = PROVIDER;
+  readonly capabilities = { tools: false, responseFormat: false, images: true, files: true } as const;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;

@@ -21,7 +21,7 @@ export const anthropic: ProviderDefinition = {
   setupHint: 'ANTHROPIC_API_KEY',
   needsKey: true,
   keepsUpstreamThreads: false,
-  capabilities: { tools: false, responseFormat: false },
+  capabilities: { tools: false, responseFormat: false, images: true, files: true },
   contextWindows: [['claude', 200_000]],
   configure(reader) {
     const apiKey = reader.string('ANTHROPIC_API_KEY');

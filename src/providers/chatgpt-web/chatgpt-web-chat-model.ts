@@ -84,7 +84,7 @@ const BUSY_WAIT_MS = 1_000;
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
   /** The web backend takes text only: no tools, no response format, no sampling settings. */
-  readonly capabilities = { tools: false, responseFormat: false } as const;
+  readonly capabilities = { tools: false, responseFormat: false, images: false, files: false } as const;
   readonly modelId: string;
   readonly threads: UpstreamThreads;
   readonly #url: string;

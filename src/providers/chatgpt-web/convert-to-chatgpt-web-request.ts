@@ -7,7 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { PromptMessage, UpstreamRef } from '../spec.ts';
+import { assertTextOnly, type PromptMessage, type UpstreamRef } from '../spec.ts';
 import type { ChatGPTWebRequest } from './chatgpt-web-wire.ts';
 
 /** What one call does upstream. */
@@ -22,6 +22,7 @@ export type ChatGPTWebTurn =
  * planChatGPTWebTurn([{ role: 'user', content: 'Hi' }]) // { action: 'next', text: 'Hi' }
  */
 export function planChatGPTWebTurn(prompt: readonly PromptMessage[]): ChatGPTWebTurn {
+  assertTextOnly(prompt, 'chatgpt-web');
   const anchorIndex = prompt.findLastIndex(
     (message) => message.role === 'assistant' && message.upstreamRef !== undefined,
   );

@@ -21,7 +21,7 @@ export const chatgptWeb: ProviderDefinition = {
   setupHint: 'CHATGPT_ACCESS_TOKEN',
   needsKey: true,
   keepsUpstreamThreads: true,
-  capabilities: { tools: false, responseFormat: false },
+  capabilities: { tools: false, responseFormat: false, images: false, files: false },
   contextWindows: [],
   configure(reader) {
     // `access_token` is the name the original chatgpt-webapi read; both work.

@@ -5,7 +5,7 @@
  */
 
 import type { ChatHistoryItem, ChatModelResponse } from 'node-llama-cpp';
-import type { PromptMessage } from '../spec.ts';
+import { assertTextOnly, type PromptMessage } from '../spec.ts';
 
 /**
  * - `system` and `user` map one to one; `assistant` becomes a model response (its tool calls are
@@ -15,6 +15,7 @@ import type { PromptMessage } from '../spec.ts';
  * - Consecutive messages of the same kind are joined, as many templates require turns to alternate.
  */
 export function convertToLlamaChatHistory(prompt: readonly PromptMessage[]): ChatHistoryItem[] {
+  assertTextOnly(prompt, 'local');
   const history: ChatHistoryItem[] = [];
   for (const message of prompt) {
     const last = history.at(-1);

@@ -23,7 +23,7 @@ export const local: ProviderDefinition = {
   setupHint: 'PARLEY_LOCAL_MODEL (and PARLEY_DEFAULT_MODEL)',
   needsKey: false,
   keepsUpstreamThreads: false,
-  capabilities: { tools: false, responseFormat: false },
+  capabilities: { tools: false, responseFormat: false, images: false, files: false },
   contextWindows: [],
   configure(reader) {
     const modelPath = reader.string('PARLEY_LOCAL_MODEL');

@@ -71,7 +71,12 @@ describe('LocalChatModel', () => {
   it('is the local provider, text only, named after its file', () => {
     assert.equal(model.provider, 'local');
     assert.equal(model.modelId, 'tiny');
-    assert.equal((model as ChatModel).capabilities, undefined);
+    assert.deepEqual((model as ChatModel).capabilities, {
+      tools: false,
+      responseFormat: false,
+      images: false,
+      files: false,
+    });
     assert.equal(new LocalChatModel({ modelPath, modelId: 'my-model' }).modelId, 'my-model');
     assert.equal(defaultGpu('linux', 'x64'), false);
     assert.equal(defaultGpu('darwin', 'arm64'), 'metal');

@@ -58,6 +58,7 @@ export function defaultGpu(platform: string = process.platform, arch: string = p
  */
 export class LocalChatModel implements ChatModel {
   readonly provider = PROVIDER;
+  readonly capabilities = { tools: false, responseFormat: false, images: false, files: false } as const;
   readonly modelId: string;
   readonly #engine: EngineSettings;
 

@@ -1,7 +1,15 @@
-import type { PromptMessage, ResponseFormat, ToolChoice, ToolDefinition } from '../spec.ts';
+import { toDataUrl } from '../shared/data-url.ts';
+import type { PromptMessage, PromptPart, ResponseFormat, ToolChoice, ToolDefinition } from '../spec.ts';
+
+/** A part of a user message's content array (Chat Completions). */
+export type OpenAIContentPart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'image_url'; readonly image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
+  | { readonly type: 'file'; readonly file: { filename: string; file_data: string } };
 
 export type OpenAIMessage =
-  | { readonly role: 'system' | 'user'; readonly content: string }
+  | { readonly role: 'system'; readonly content: string }
+  | { readonly role: 'user'; readonly content: string | readonly OpenAIContentPart[] }
   | {
       readonly role: 'assistant';
       readonly content: string | null;
@@ -34,10 +42,38 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
             function: { name: call.name, arguments: call.arguments },
           })),
         };
+      case 'user':
+        return {
+          role: 'user',
+          content: message.parts === undefined ? message.content : message.parts.flatMap(toContentPart),
+        };
       default:
         return { role: message.role, content: message.content };
     }
   });
+}
+
+/** One part as a content-array entry; reasoning and refusals are the model's own and not sent back here. */
+function toContentPart(part: PromptPart): OpenAIContentPart[] {
+  switch (part.type) {
+    case 'text':
+      return [{ type: 'text', text: part.text }];
+    case 'image': {
+      const url = 'url' in part ? part.url : toDataUrl(part.mediaType, part.data);
+      return [
+        {
+          type: 'image_url',
+          image_url: { url, ...(part.detail === undefined ? {} : { detail: part.detail }) },
+        },
+      ];
+    }
+    case 'file':
+      return [
+        { type: 'file', file: { filename: part.filename, file_data: toDataUrl(part.mediaType, part.data) } },
+      ];
+    default:
+      return [];
+  }
 }
 
 export function convertToOpenAITools(tools: readonly ToolDefinition[]) {

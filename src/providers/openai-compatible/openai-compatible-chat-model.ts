@@ -42,7 +42,7 @@ function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
 
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = { tools: true, responseFormat: true } as const;
+  readonly capabilities = { tools: true, responseFormat: true, images: true, files: true } as const;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;

@@ -69,6 +69,8 @@ export class RoutedChatModel implements ChatModel {
       this.capabilities = {
         tools: capabilities.every((each) => each.tools),
         responseFormat: capabilities.every((each) => each.responseFormat),
+        images: capabilities.every((each) => each.images),
+        files: capabilities.every((each) => each.files),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.
