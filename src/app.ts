@@ -29,6 +29,8 @@ import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import { webRoutes } from './http/web/web-routes.ts';
 import { limitConnectionOptions, RedisLimitStore } from './infra/redis-limit-store.ts';
+import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
+import { RedisRunLog } from './infra/redis-run-log.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 
