@@ -11,7 +11,7 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { NewMessage } from '../src/store/store.ts';
 import { seededContent } from './wire.ts';
 
-/** The owner of every conversation when no API key is configured (see `src/access/keys.ts`). */
+/** The owner of every conversation while no user exists (`LOCAL_OWNER` in `src/store/access-store.ts`). */
 const LOCAL_OWNER = 'local';
 
 export interface SeededConversation {

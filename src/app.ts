@@ -10,6 +10,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Redis } from 'ioredis';
 import { KeyService } from './access/keys.ts';
 import { MemoryLimitStore } from './access/limit-store.ts';
+import { Openness } from './access/openness.ts';
+import { UserService } from './access/users.ts';
 import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
@@ -60,6 +62,9 @@ export interface ParleyApp {
   readonly routes: readonly { readonly method: string; readonly url: string }[];
   readonly conversations: ConversationService;
   readonly keys: KeyService;
+  readonly users: UserService;
+  /** Whether requests need credentials (see `access/openness.ts`). */
+  readonly openness: Openness;
   /** True with Redis: other servers may be generating, so only the reaper marks answers interrupted. */
   readonly sharedState: boolean;
 }
@@ -196,7 +201,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.code(404).send({ code: 1, msg: `no route for ${request.method} ${request.url.split('?', 1)[0]}` }),
   );
 
-  const keys = await KeyService.open(store, {
+  const openness = new Openness(store.access, { authDisabled: config.authDisabled });
+  const users = new UserService(store.access, { onCreated: () => openness.userCreated() });
+  const keys = await KeyService.open(store, users, {
     ...(config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret }),
   });
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
@@ -205,7 +212,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.headers(SECURITY_HEADERS);
     done();
   });
-  registerAuth(app, keys);
+  registerAuth(app, keys, openness);
   const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : limitStoreOn(redis, app), {
     slotTtlMs: config.replicaTtlMs,
     onError: (error) => app.log.warn({ err: error }, 'could not refresh or free a stream slot in Redis'),
@@ -226,7 +233,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
-  await app.register(nativeRoutes, { prefix: '/api', keys, conversations });
+  await app.register(nativeRoutes, { prefix: '/api', keys, users, conversations });
   await app.register(openaiRoutes, {
     prefix: '/v1',
     conversations,
@@ -270,5 +277,5 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // What the providers hold in the process (the embedded llama.cpp engines, if any were loaded).
     await models.shutdown?.();
   });
-  return { app, conversations, keys, routes, sharedState: redis !== undefined };
+  return { app, conversations, keys, users, openness, routes, sharedState: redis !== undefined };
 }

@@ -53,7 +53,7 @@ async function openDatabase(config: Config): Promise<OpenedStore> {
 async function main(): Promise<void> {
   const { config, models } = readConfig();
   const { store, created } = await openDatabase(config);
-  const { app, conversations, keys, sharedState } = await buildApp({
+  const { app, conversations, openness, sharedState } = await buildApp({
     config,
     store,
     models,
@@ -70,10 +70,11 @@ async function main(): Promise<void> {
       : `database: PostgreSQL at ${database} (${created ? "Parley's tables created just now" : 'existing tables'})`,
   );
 
-  if (!isLoopbackHost(config.host) && !config.allowInsecureRemote && !(await keys.authRequired())) {
+  if (!isLoopbackHost(config.host) && !config.allowInsecureRemote && !(await openness.closed())) {
     process.stderr.write(
-      `parley: refusing to listen on ${config.host}: no API key is configured, so Parley serves only on loopback ` +
-        '(127.0.0.1, ::1). Set PARLEY_ADMIN_KEY (or create keys with `parley keys create`), or set ' +
+      `parley: refusing to listen on ${config.host}: no user exists (or PARLEY_AUTH_DISABLED is set), ` +
+        'so Parley serves only on loopback (127.0.0.1, ::1). Set PARLEY_ADMIN_KEY (or create keys with ' +
+        '`parley keys create`), or set ' +
         'PARLEY_ALLOW_INSECURE_REMOTE=true to listen there without authentication.\n',
     );
     await store.close();
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     if (interrupted > 0)
       app.log.warn({ interrupted }, 'marked answers left in progress by an earlier run as incomplete');
   }
-  if (!isLoopbackHost(config.host) && !(await keys.authRequired())) {
+  if (!isLoopbackHost(config.host) && !(await openness.closed())) {
     app.log.warn(
       { host: config.host },
       'PARLEY_ALLOW_INSECURE_REMOTE is set: serving without authentication',

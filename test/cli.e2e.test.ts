@@ -115,6 +115,7 @@ describe('the parley command', () => {
       assert.equal((await ask(secret)).status, 200);
       assert.equal((await ask()).status, 401, 'a key exists, so every request needs one');
 
+      // The first key made on a database without users gets the first admin as its user.
       const listed = await runParley(['keys', 'list', '--json'], { env });
       assert.equal(listed.status, 0, listed.stderr);
       const [key] = (JSON.parse(listed.stdout) as { data: Record<string, unknown>[] }).data;
@@ -122,7 +123,7 @@ describe('the parley command', () => {
       const id = String(key.id);
       assert.deepEqual(
         { name: key.name, role: key.role, models: key.models, revoked_at: key.revoked_at },
-        { name: 'from-cli', role: 'user', models: ['fake-model'], revoked_at: null },
+        { name: 'from-cli', role: 'admin', models: ['fake-model'], revoked_at: null },
       );
       assert.deepEqual(key.limits, {
         requests_per_minute: 100,
@@ -135,7 +136,7 @@ describe('the parley command', () => {
       assert.match(
         table.stdout,
         new RegExp(
-          `^${id}\\s+from-cli\\s+user\\s+sk-parley-.{4}…\\s+active\\s+fake-model\\s+requests_per_minute=100\\s`,
+          `^${id}\\s+from-cli\\s+admin\\s+sk-parley-.{4}…\\s+active\\s+fake-model\\s+requests_per_minute=100\\s`,
           'm',
         ),
       );
@@ -147,6 +148,11 @@ describe('the parley command', () => {
       const revoked = await runParley(['keys', 'revoke', id], { env });
       assert.deepEqual([revoked.status, revoked.stdout], [0, `revoked ${id}\n`]);
       assert.equal((await ask(secret)).status, 401);
+      assert.equal(
+        (await ask()).status,
+        401,
+        'a user exists, so revoking every key does not open the server',
+      );
       const again = await runParley(['keys', 'revoke', id], { env });
       assert.deepEqual([again.status, again.stderr], [1, `parley: no live key with id ${id}\n`]);
       const nameless = await runParley(['keys', 'create'], { env });

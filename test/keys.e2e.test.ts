@@ -1,6 +1,6 @@
 /**
  * Keys and isolation through the real server: the admin key from the environment, keys made
- * through the admin API, 401s in each surface's shape, another key's ids reading as not found on
+ * through the admin API (each with a user of its own when it names none), 401s in each surface's shape, another key's ids reading as not found on
  * every route (including continuing them), revocation, and no secret in the logs.
  */
 
@@ -46,7 +46,7 @@ describe('API keys and per-key isolation', () => {
   const createKey = async (body: Record<string, unknown>) => {
     const response = await call('/api/keys', ADMIN_KEY, body);
     assert.equal(response.status, 201);
-    const key = (await response.json()) as { id: string; key: string; hint: string };
+    const key = (await response.json()) as { id: string; key: string; hint: string; user_id: string };
     secrets.push(key.key);
     return key;
   };
@@ -97,8 +97,16 @@ describe('API keys and per-key isolation', () => {
     const listed = (await list.json()) as { data: Record<string, unknown>[] };
     assert.ok(listed.data.some((entry) => entry.id === user.id));
     assert.ok(!JSON.stringify(listed).includes(user.key), 'the secret is never listed');
-    assert.equal((await call('/api/keys', user.key)).status, 403);
+    // A user lists their own keys only, and cannot make keys for anyone else or with another role.
+    const own = (await (await call('/api/keys', user.key)).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      own.data.map((entry) => entry.id),
+      [user.id],
+    );
     assert.equal((await call('/api/keys', user.key, { name: 'escalate', role: 'admin' })).status, 403);
+    const admins = (await (await call('/api/keys', ADMIN_KEY)).json()) as { data: { user_id: string }[] };
+    const adminUser = admins.data.find((entry) => entry.user_id !== user.user_id)?.user_id ?? '';
+    assert.equal((await call('/api/keys', user.key, { name: 'escalate', user_id: adminUser })).status, 403);
   });
 
   test("another key's conversation is not found on every route, including continuing it", async () => {
@@ -154,18 +162,18 @@ describe('API keys and per-key isolation', () => {
       owner: string;
       messages: { id: string; parent_id: string | null }[];
     };
-    assert.equal(tree.owner, `key:${alice.id}`);
+    assert.equal(tree.owner, alice.user_id);
     assert.deepEqual(
       tree.messages.map((message) => message.id === ids.parent_id),
       [false, true],
     );
-    const listed = await call(`/api/conversations?owner=${encodeURIComponent(`key:${alice.id}`)}`, ADMIN_KEY);
+    const listed = await call(`/api/conversations?owner=${encodeURIComponent(alice.user_id)}`, ADMIN_KEY);
     assert.deepEqual(
       ((await listed.json()) as { data: { id: string }[] }).data.map((entry) => entry.id),
       [ids.conversation_id],
     );
     assert.equal(
-      (await call(`/api/conversations?owner=${encodeURIComponent(`key:${alice.id}`)}`, bob.key)).status,
+      (await call(`/api/conversations?owner=${encodeURIComponent(alice.user_id)}`, bob.key)).status,
       400,
     );
     assert.deepEqual(
@@ -251,7 +259,7 @@ describe('API keys and per-key isolation', () => {
       DATABASE_URL: `sqlite:${join(dataDir, 'keyless.sqlite')}`,
     });
     assert.equal(remote.code, 1);
-    assert.match(remote.output, /no API key is configured/);
+    assert.match(remote.output, /no user exists/);
     const short = await runServerToExit({ PARLEY_ADMIN_KEY: 'short' });
     assert.equal(short.code, 1);
     assert.match(short.output, /PARLEY_ADMIN_KEY: must be at least 24 characters/);

@@ -98,7 +98,10 @@ if (redisUrl !== undefined && redisUrl !== '') {
 
 describe('limiter', () => {
   const principal = (limits: Record<string, number>) => ({
-    owner: 'key:x',
+    owner: 'user-x',
+    userId: 'user-x',
+    name: 'x',
+    sessionId: null,
     keyId: randomUUID(),
     role: 'user' as const,
     models: null,

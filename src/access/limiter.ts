@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ParleyError } from '../errors.ts';
-import type { Principal } from './keys.ts';
+import type { Principal } from './principal.ts';
 import type { LimitStore } from './limit-store.ts';
 
 export interface Admission {

@@ -1,10 +1,13 @@
 /**
  * `parley keys create|list|revoke`: API keys straight on the database (see database.ts). The
- * JSON is the native API's key object (`/api/keys`), limits in snake_case.
+ * JSON is the native API's key object (`/api/keys`), limits in snake_case. A key acts as its user:
+ * `--user` adds one to an existing user; without it the key gets a user of its own (`--role`, the
+ * first one on a database without users an admin).
  */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { KeyService } from '../access/keys.ts';
+import type { UserService } from '../access/users.ts';
 import type { toKeyObject as ToKeyObject } from '../http/native/keys-routes.ts';
 import type { Store } from '../store/store.ts';
 import type { Config } from '../config/config.ts';
@@ -16,9 +19,13 @@ import { formatTime, printJson, printTable } from './output.ts';
 type KeyObject = ReturnType<typeof ToKeyObject>;
 
 /** The native API's key object (the module loads only for the keys commands). */
-async function keyObjects(keys: readonly Parameters<typeof ToKeyObject>[0][]): Promise<KeyObject[]> {
+async function keyObjects(
+  keys: readonly Parameters<typeof ToKeyObject>[0][],
+  users: UserService,
+): Promise<KeyObject[]> {
   const { toKeyObject } = await import('../http/native/keys-routes.ts');
-  return keys.map(toKeyObject);
+  const byId = new Map((await users.list()).map((user) => [user.id, user]));
+  return keys.map((key) => toKeyObject(key, byId.get(key.userId)));
 }
 
 function positiveInteger(value: string): number {
@@ -59,16 +66,21 @@ function printKeys(keys: readonly KeyObject[]): void {
   );
 }
 
-async function openKeys(store: Store, config: Config): Promise<KeyService> {
+async function openKeys(store: Store, config: Config): Promise<{ keys: KeyService; users: UserService }> {
   const { KeyService } = await import('../access/keys.ts');
-  return KeyService.open(
+  const { UserService } = await import('../access/users.ts');
+  const users = new UserService(store.access);
+  const keys = await KeyService.open(
     store,
+    users,
     config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret },
   );
+  return { keys, users };
 }
 
 interface CreateOptions {
   readonly name: string;
+  readonly user?: string;
   readonly role?: 'user' | 'admin';
   readonly models?: string;
   readonly expiresAt?: number;
@@ -90,7 +102,13 @@ export function registerKeysCommands(program: Command): void {
     .command('create')
     .description('create a key; its secret is printed once')
     .requiredOption('--name <name>', 'what the key is for')
-    .addOption(new Option('--role <role>', 'what the key may do').choices(['user', 'admin']).default('user'))
+    .option('--user <name>', 'the user the key acts as (default: a new user named after the key)')
+    .addOption(
+      new Option('--role <role>', 'the role of the new user (default: user; admin for the first)').choices([
+        'user',
+        'admin',
+      ]),
+    )
     .option('--models <list>', 'comma-separated models the key may use (default: all)')
     .option('--expires-at <seconds>', 'when the key stops working, in Unix seconds', positiveInteger)
     .option('--rpm <n>', 'requests per minute', positiveInteger)
@@ -100,10 +118,14 @@ export function registerKeysCommands(program: Command): void {
     .option('--streams <n>', 'answers streaming at once', positiveInteger)
     .action(async (options: CreateOptions, command: Command) => {
       await withStore(command, async (store, config) => {
-        const service = await openKeys(store, config);
-        const { key, secret } = await service.create({
+        const { keys: service, users } = await openKeys(store, config);
+        if (options.user !== undefined && options.role !== undefined)
+          throw new CliError('--role is the role of a new user: leave it out with --user');
+        const owner = options.user === undefined ? undefined : await users.findByName(options.user);
+        if (options.user !== undefined && owner === undefined)
+          throw new CliError(`no user named ${options.user}`);
+        const input = {
           name: options.name,
-          ...(options.role === undefined ? {} : { role: options.role }),
           ...(options.models === undefined
             ? {}
             : { models: options.models.split(',').filter((model) => model !== '') }),
@@ -117,8 +139,13 @@ export function registerKeysCommands(program: Command): void {
               budgetPerDay: options.budget,
             }).filter(([, value]) => value !== undefined),
           ),
-        });
-        const [shown] = await keyObjects([key]);
+        };
+        const role = options.role ?? ((await users.hasUsers()) ? 'user' : 'admin');
+        const { key, secret } =
+          owner === undefined
+            ? await service.createWithUser({ ...input, role })
+            : await service.create(owner.id, input);
+        const [shown] = await keyObjects([key], users);
         if (wantsJson(command)) return printJson({ ...shown, key: secret });
         printKeys(shown === undefined ? [] : [shown]);
         process.stdout.write(`\nkey (shown once, keep it now): ${secret}\n`);
@@ -130,7 +157,8 @@ export function registerKeysCommands(program: Command): void {
     .description('list every key (secrets are never shown)')
     .action(async (_options: unknown, command: Command) => {
       await withStore(command, async (store, config) => {
-        const all = await keyObjects(await (await openKeys(store, config)).list());
+        const { keys: service, users } = await openKeys(store, config);
+        const all = await keyObjects(await service.list(), users);
         if (wantsJson(command)) printJson({ object: 'list', data: all });
         else printKeys(all);
       });
@@ -142,7 +170,7 @@ export function registerKeysCommands(program: Command): void {
     .argument('<id>', 'the key id (from keys list)')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withStore(command, async (store, config) => {
-        if (!(await (await openKeys(store, config)).revoke(id)))
+        if (!(await (await openKeys(store, config)).keys.revoke(id)))
           throw new CliError(`no live key with id ${id}`);
         if (wantsJson(command)) printJson({ id, object: 'api_key', revoked: true });
         else process.stdout.write(`revoked ${id}\n`);

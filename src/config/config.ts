@@ -65,6 +65,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Listen on a non-loopback address without API keys (logged loudly at every start). */
   readonly allowInsecureRemote: boolean;
+  /**
+   * `PARLEY_AUTH_DISABLED`: open a server that has users (requests without credentials act as the
+   * first admin), for an operator locked out; loopback only unless `allowInsecureRemote`.
+   */
+  readonly authDisabled: boolean;
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
   readonly bodyLimitBytes: number;
@@ -113,6 +118,7 @@ export function loadConfig(environment: Environment): Config {
   const corsOrigins = reader.origins('PARLEY_CORS_ORIGINS');
   const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems, environment);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
+  const authDisabled = reader.boolean('PARLEY_AUTH_DISABLED', false);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
@@ -142,6 +148,7 @@ export function loadConfig(environment: Environment): Config {
     ...(file.path === undefined ? {} : { configFile: file.path }),
     corsOrigins,
     allowInsecureRemote,
+    authDisabled,
     logLevel,
     bodyLimitBytes,
     autoTitles,

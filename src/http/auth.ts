@@ -1,13 +1,16 @@
 /**
- * Authentication for every surface: `Authorization: Bearer <key>`. With no key configured at all,
- * requests act as the local principal (Parley then listens on loopback only); once a key exists,
- * a missing or bad key is a 401 in the surface's own shape (before that, a key sent is ignored).
+ * Authentication for every surface: `Authorization: Bearer <key>`. While no user exists, requests
+ * act as the local principal (Parley then listens on loopback only); once one does (see
+ * `access/openness.ts`), a missing or bad key is a 401 in the surface's own shape (before that, a
+ * key sent is ignored).
  * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference and the
  * web UI's page and assets for people (the page asks for a key when the API answers 401).
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type KeyService, LOCAL_PRINCIPAL, type Principal } from '../access/keys.ts';
+import type { KeyService } from '../access/keys.ts';
+import type { Openness } from '../access/openness.ts';
+import { LOCAL_PRINCIPAL, type Principal } from '../access/principal.ts';
 import { ParleyError } from '../errors.ts';
 import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
@@ -28,7 +31,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
-export function registerAuth(app: FastifyInstance, keys: KeyService): void {
+export function registerAuth(app: FastifyInstance, keys: KeyService, openness: Openness): void {
   // Fastify wants reference-typed decorations initialised per request: null here, set just below.
   app.decorateRequest('principal', null as unknown as Principal);
   // A callback hook, not an async one: with no key configured it finishes without a promise.
@@ -36,20 +39,26 @@ export function registerAuth(app: FastifyInstance, keys: KeyService): void {
     request.principal = LOCAL_PRINCIPAL;
     const path = request.url.split('?', 1)[0] ?? '';
     if (OPEN_PATHS.has(path) || path.startsWith('/docs/') || path.startsWith(WEB_ASSET_PREFIX)) return done();
-    // Without keys every request is the local principal, whatever it sends (SDKs always send a key).
-    if (keys.authRequiredNow() === false) return done();
-    doneWhen(authenticate(keys, request, reply), done);
+    // Open, every request is the local principal, whatever it sends (SDKs always send a key).
+    if (openness.localNow()) return done();
+    doneWhen(authenticate(keys, openness, request, reply), done);
   });
 }
 
 /** Sets the request's principal from its key; false when it answered a 401 instead. */
 async function authenticate(
   keys: KeyService,
+  openness: Openness,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<boolean> {
-  if (!(await keys.authRequired())) return true;
   const token = bearerToken(request);
+  if (!(await openness.closed())) {
+    // Opened by the setting although users exist: a key still says who is asking.
+    const known = token === undefined || token === '' ? undefined : await keys.authenticate(token);
+    request.principal = known ?? (await openness.anonymous());
+    return true;
+  }
   if (token === undefined) {
     sendSurfaceError(
       request,

@@ -606,43 +606,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(await store.deleteAllConversations(ALICE, 6_000), 0);
     });
 
-    it('stores keys by hash, lists them, revokes them, and knows whether any is active', async () => {
-      assert.equal(await store.hasActiveKeys(1_000), false);
-      const key = {
-        id: randomUUID(),
-        name: 'ci',
-        hash: 'hash-1',
-        hint: 'sk-parley-ab',
-        role: 'user' as const,
-        models: ['model-a'],
-        limits: { requestsPerMinute: 5, concurrentStreams: 1 },
-        expiresAt: null,
-        createdAt: 1_000,
-        revokedAt: null,
-      };
-      await store.createKey(key);
-      await store.createKey({
-        ...key,
-        id: randomUUID(),
-        name: 'old',
-        hash: 'hash-2',
-        expiresAt: 1_500,
-        models: null,
-      });
-      assert.deepEqual(await store.findKeyByHash('hash-1'), key);
-      assert.equal(await store.findKeyByHash('nope'), undefined);
-      assert.deepEqual(
-        (await store.listKeys()).map((listed) => listed.name),
-        ['ci', 'old'],
-      );
-      await assert.rejects(store.createKey({ ...key, id: randomUUID() }), 'a hash is unique');
-      assert.equal(await store.hasActiveKeys(2_000), true);
-      assert.equal(await store.revokeKey(key.id, 3_000), true);
-      assert.equal(await store.revokeKey(key.id, 4_000), false);
-      assert.equal((await store.findKeyByHash('hash-1'))?.revokedAt, 3_000);
-      assert.equal(await store.hasActiveKeys(2_000), false, 'the other key expired at 1 500');
-    });
-
     it('records usage and sums it by owner, key, model and UTC day', async () => {
       const day = Date.UTC(2026, 10, 24, 12);
       const row = {

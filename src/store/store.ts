@@ -5,6 +5,8 @@
  * `store-contract.ts`.
  */
 
+import type { AccessStore } from './access-store.ts';
+
 export type MessageRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
 /** OpenAI-style metadata: string keys and values. */
@@ -183,34 +185,6 @@ export interface CursorPage<T> {
   readonly hasMore: boolean;
 }
 
-export type KeyRole = 'admin' | 'user';
-
-/** Per-key limits; an absent field is no limit. */
-export interface KeyLimits {
-  readonly requestsPerMinute?: number;
-  readonly tokensPerMinute?: number;
-  readonly tokensPerDay?: number;
-  /** US dollars per UTC day, priced with the config file's price table. */
-  readonly budgetPerDay?: number;
-  readonly concurrentStreams?: number;
-}
-
-export interface ApiKeyRecord {
-  readonly id: string;
-  readonly name: string;
-  /** A keyed hash of the secret; the secret itself is never stored. */
-  readonly hash: string;
-  /** The secret's first characters, to tell keys apart in listings. */
-  readonly hint: string;
-  readonly role: KeyRole;
-  /** The models this key may use; null for all. */
-  readonly models: readonly string[] | null;
-  readonly limits: KeyLimits;
-  readonly expiresAt: number | null;
-  readonly createdAt: number;
-  readonly revokedAt: number | null;
-}
-
 /** One generation's accounting. */
 export interface UsageRecord {
   readonly owner: string;
@@ -387,13 +361,8 @@ export interface Store {
     items: readonly ImportedConversation[],
   ): Promise<{ readonly conflicts: readonly string[] }>;
 
-  createKey(key: ApiKeyRecord): Promise<void>;
-  findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  /** Every key, revoked ones too, oldest first. */
-  listKeys(): Promise<readonly ApiKeyRecord[]>;
-  revokeKey(id: string, now: number): Promise<boolean>;
-  /** True when some key is neither revoked nor expired. */
-  hasActiveKeys(now: number): Promise<boolean>;
+  /** Users, their keys and sessions, sign-in failures and the audit log. */
+  readonly access: AccessStore;
 
   /** Writes usage rows in one transaction (the recorder batches them). */
   recordUsage(rows: readonly UsageRecord[]): Promise<void>;

@@ -6,6 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { KeyService } from '../../access/keys.ts';
+import type { UserService } from '../../access/users.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { ParleyError } from '../../errors.ts';
 import { sendSurfaceError } from '../surface-errors.ts';
@@ -19,12 +20,13 @@ import { registerUsageRoutes } from './usage-routes.ts';
 
 export interface NativeRoutesOptions {
   readonly keys: KeyService;
+  readonly users: UserService;
   readonly conversations: ConversationService;
 }
 
 /** Admin-only routes call this first. */
 export function requireAdmin(request: FastifyRequest): void {
-  if (request.principal.role !== 'admin') throw new ParleyError('FORBIDDEN', 'this needs an admin key');
+  if (request.principal.role !== 'admin') throw new ParleyError('FORBIDDEN', 'this needs an admin');
 }
 
 export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOptions) {
@@ -40,7 +42,7 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
       new ParleyError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?', 1)[0]}`),
     ),
   );
-  registerKeysRoutes(typed, options.keys);
+  registerKeysRoutes(typed, options.keys, options.users);
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
   registerConversationWriteRoutes(typed, options.conversations);

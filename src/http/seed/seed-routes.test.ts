@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
-import { LOCAL_PRINCIPAL } from '../../access/keys.ts';
+import { LOCAL_PRINCIPAL } from '../../access/principal.ts';
 import { ProviderError } from '../../providers/spec.ts';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;

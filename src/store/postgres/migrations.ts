@@ -138,6 +138,85 @@ export const postgresMigrations: readonly string[] = [
     PRIMARY KEY (owner, sha256)
   );
   `,
+  `
+  -- People: a user owns conversations, responses, usage and keys; the user's id is their owner.
+  CREATE TABLE users (
+    id               text PRIMARY KEY,
+    seq              bigint GENERATED ALWAYS AS IDENTITY,
+    name             text NOT NULL,
+    role             text NOT NULL CHECK (role IN ('admin', 'user')),
+    password_hash    text,
+    email            text,
+    external_issuer  text,
+    external_subject text,
+    created_at       bigint NOT NULL,
+    updated_at       bigint NOT NULL,
+    disabled_at      bigint
+  );
+  CREATE UNIQUE INDEX users_by_name ON users (lower(name));
+  CREATE UNIQUE INDEX users_by_external ON users (external_issuer, external_subject)
+    WHERE external_issuer IS NOT NULL;
+
+  -- Each existing key becomes its own user, with the key's id and role, so every owner string
+  -- "key:<id>" becomes the user id "<id>" and nothing is lost. A name shared by several keys gets
+  -- the key id's start appended.
+  INSERT INTO users (id, name, role, created_at, updated_at)
+    SELECT k.id,
+      CASE WHEN (SELECT count(*) FROM api_keys o WHERE lower(o.name) = lower(k.name)) = 1 THEN k.name
+        ELSE k.name || '-' || left(k.id, 8) END,
+      k.role, k.created_at, k.created_at
+    FROM api_keys k ORDER BY k.created_at, k.seq;
+  ALTER TABLE api_keys ADD COLUMN user_id text REFERENCES users (id);
+  UPDATE api_keys SET user_id = id;
+  ALTER TABLE api_keys ALTER COLUMN user_id SET NOT NULL;
+  CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at);
+  UPDATE conversations SET owner = substr(owner, 5) WHERE left(owner, 4) = 'key:';
+  UPDATE usage SET owner = substr(owner, 5) WHERE left(owner, 4) = 'key:';
+  UPDATE attachment_owners SET owner = substr(owner, 5) WHERE left(owner, 4) = 'key:';
+  -- What the keyless local user made belongs to the first admin.
+  UPDATE conversations SET owner = (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, seq LIMIT 1)
+    WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  UPDATE usage SET owner = (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, seq LIMIT 1)
+    WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  INSERT INTO attachment_owners (owner, sha256)
+    SELECT (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, seq LIMIT 1), sha256
+    FROM attachment_owners WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin')
+    ON CONFLICT DO NOTHING;
+  DELETE FROM attachment_owners WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  CREATE INDEX usage_by_owner ON usage (owner, created_at);
+
+  -- Browser sessions: only a hash of the cookie's secret is kept.
+  CREATE TABLE sessions (
+    id         text PRIMARY KEY,
+    user_id    text NOT NULL REFERENCES users (id),
+    hash       text NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    address    text,
+    user_agent text
+  );
+  CREATE INDEX sessions_by_user ON sessions (user_id, created_at);
+
+  -- Failed sign-ins per scope (an account or an address), counted over a window, then forgotten.
+  CREATE TABLE login_failures (
+    scope      text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX login_failures_by_scope ON login_failures (scope, created_at);
+
+  -- Who did what to whom, and when: admin actions only, never secrets.
+  CREATE TABLE audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    actor_id    text,
+    actor_name  text NOT NULL,
+    action      text NOT NULL,
+    target_type text,
+    target_id   text,
+    details     text,
+    address     text,
+    created_at  bigint NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import type { ImportedMessage, Store } from '../store.ts';
+import { describeAccessStoreContract } from '../access-store-contract.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import { postgresMigrations } from './migrations.ts';
 import { openPostgresStore, postgresQueries } from './postgres-store.ts';
@@ -42,6 +43,7 @@ if (connectionString === '') {
   });
 
   describeStoreContract('postgres', () => open(newSchema()));
+  describeAccessStoreContract('postgres', () => open(newSchema()));
 
   describe('PostgreSQL store', () => {
     it('records each migration once and applies none again at reopen', async () => {

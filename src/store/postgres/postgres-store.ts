@@ -10,15 +10,12 @@ import { parentsFirst } from '../parents-first.ts';
 import { decodeParts, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
-  ApiKeyRecord,
   BeginTurnInput,
   ConversationPatch,
   ConversationRecord,
   CursorPage,
   CursorQuery,
   ImportedConversation,
-  KeyLimits,
-  KeyRole,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -33,6 +30,7 @@ import type {
   UsageRecord,
   UsageSummaryRow,
 } from '../store.ts';
+import { PostgresAccessStore } from './postgres-access-store.ts';
 import { migrate, SEARCH_PREFIX_CHARS } from './migrations.ts';
 
 export interface PostgresStoreOptions {
@@ -85,19 +83,6 @@ type MessageRow = {
   parts: string | null;
 };
 
-type KeyRow = {
-  id: string;
-  name: string;
-  hash: string;
-  hint: string;
-  role: KeyRole;
-  models: string | null;
-  limits: string | null;
-  expires_at: number | null;
-  created_at: number;
-  revoked_at: number | null;
-};
-
 type SearchRow = {
   kind: 'title' | 'message';
   conversation_id: string;
@@ -127,7 +112,6 @@ const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
   m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at, m.parts`;
-const KEY_COLUMNS = 'id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at';
 /** `$owner` is the number of the owner parameter. */
 const owned = (owner: number) => `c.owner = $${owner} AND c.deleted_at IS NULL`;
 /** The indexed search expressions: they must read exactly as in the migration's indexes. */
@@ -360,12 +344,6 @@ export const postgresQueries = {
       RETURNING 1
     )
     SELECT id FROM conflicts`,
-  insertKey: `INSERT INTO api_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-  findKey: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1`,
-  listKeys: `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, seq`,
-  revokeKey: 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
-  activeKey: `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL
-    AND (expires_at IS NULL OR expires_at > $1)) AS active`,
   // Many rows in one statement: one array per column.
   insertUsage: `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens,
       output_tokens, tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
@@ -429,8 +407,11 @@ class PostgresStore implements Store {
   readonly #pool: Pool;
   #closed = false;
 
+  readonly access: PostgresAccessStore;
+
   constructor(pool: Pool) {
     this.#pool = pool;
+    this.access = new PostgresAccessStore(pool);
   }
 
   async #rows<R extends Record<string, unknown>>(sql: string, values: readonly unknown[] = []): Promise<R[]> {
@@ -766,39 +747,6 @@ class PostgresStore implements Store {
     return { conflicts: rows.map((row) => row.id) };
   }
 
-  async createKey(key: ApiKeyRecord): Promise<void> {
-    await this.#pool.query(postgresQueries.insertKey, [
-      key.id,
-      key.name,
-      key.hash,
-      key.hint,
-      key.role,
-      key.models === null ? null : JSON.stringify(key.models),
-      JSON.stringify(key.limits),
-      key.expiresAt,
-      key.createdAt,
-      key.revokedAt,
-    ]);
-  }
-
-  async findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.#rows<KeyRow>(postgresQueries.findKey, [hash]);
-    return row === undefined ? undefined : toKey(row);
-  }
-
-  async listKeys(): Promise<readonly ApiKeyRecord[]> {
-    return (await this.#rows<KeyRow>(postgresQueries.listKeys)).map(toKey);
-  }
-
-  async revokeKey(id: string, now: number): Promise<boolean> {
-    return (await this.#changes(postgresQueries.revokeKey, [now, id])) > 0;
-  }
-
-  async hasActiveKeys(now: number): Promise<boolean> {
-    const [row] = await this.#rows<{ active: boolean }>(postgresQueries.activeKey, [now]);
-    return row?.active === true;
-  }
-
   async recordUsage(rows: readonly UsageRecord[]): Promise<void> {
     if (rows.length === 0) return;
     const column = <T>(pick: (row: UsageRecord) => T): T[] => rows.map(pick);
@@ -904,20 +852,5 @@ function toMessage(row: MessageRow): MessageRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     parts: decodeParts(row.parts, row.content),
-  };
-}
-
-function toKey(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    hash: row.hash,
-    hint: row.hint,
-    role: row.role,
-    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
-    limits: JSON.parse(row.limits ?? '{}') as KeyLimits,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
   };
 }

@@ -201,4 +201,80 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (owner, sha256)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- People: a user owns conversations, responses, usage and keys; the user's id is their owner.
+  CREATE TABLE users (
+    id               TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    role             TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+    password_hash    TEXT,
+    email            TEXT,
+    external_issuer  TEXT,
+    external_subject TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    disabled_at      INTEGER
+  ) STRICT;
+  CREATE UNIQUE INDEX users_by_name ON users (lower(name));
+  CREATE UNIQUE INDEX users_by_external ON users (external_issuer, external_subject)
+    WHERE external_issuer IS NOT NULL;
+
+  -- Each existing key becomes its own user, with the key's id and role, so every owner string
+  -- "key:<id>" becomes the user id "<id>" and nothing is lost. A name shared by several keys gets
+  -- the key id's start appended.
+  INSERT INTO users (id, name, role, created_at, updated_at)
+    SELECT k.id,
+      CASE WHEN (SELECT COUNT(*) FROM api_keys o WHERE lower(o.name) = lower(k.name)) = 1 THEN k.name
+        ELSE k.name || '-' || substr(k.id, 1, 8) END,
+      k.role, k.created_at, k.created_at
+    FROM api_keys k;
+  ALTER TABLE api_keys ADD COLUMN user_id TEXT REFERENCES users (id);
+  UPDATE api_keys SET user_id = id;
+  CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at);
+  UPDATE conversations SET owner = substr(owner, 5) WHERE substr(owner, 1, 4) = 'key:';
+  UPDATE usage SET owner = substr(owner, 5) WHERE substr(owner, 1, 4) = 'key:';
+  UPDATE attachment_owners SET owner = substr(owner, 5) WHERE substr(owner, 1, 4) = 'key:';
+  -- What the keyless local user made belongs to the first admin.
+  UPDATE conversations SET owner = (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, rowid LIMIT 1)
+    WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  UPDATE usage SET owner = (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, rowid LIMIT 1)
+    WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  INSERT OR IGNORE INTO attachment_owners (owner, sha256)
+    SELECT (SELECT id FROM users WHERE role = 'admin' ORDER BY created_at, rowid LIMIT 1), sha256
+    FROM attachment_owners WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  DELETE FROM attachment_owners WHERE owner = 'local' AND EXISTS (SELECT 1 FROM users WHERE role = 'admin');
+  CREATE INDEX usage_by_owner ON usage (owner, created_at);
+
+  -- Browser sessions: only a hash of the cookie's secret is kept.
+  CREATE TABLE sessions (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    hash       TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    address    TEXT,
+    user_agent TEXT
+  ) STRICT;
+  CREATE INDEX sessions_by_user ON sessions (user_id, created_at);
+
+  -- Failed sign-ins per scope (an account or an address), counted over a window, then forgotten.
+  CREATE TABLE login_failures (
+    scope      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX login_failures_by_scope ON login_failures (scope, created_at);
+
+  -- Who did what to whom, and when: admin actions only, never secrets.
+  CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_id    TEXT,
+    actor_name  TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    target_type TEXT,
+    target_id   TEXT,
+    details     TEXT,
+    address     TEXT,
+    created_at  INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

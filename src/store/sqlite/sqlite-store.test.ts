@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { describeAccessStoreContract } from '../access-store-contract.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -18,6 +19,7 @@ describeStoreContract('sqlite (file)', async () =>
   openSqliteStore({ path: join(folder, `${randomUUID()}.sqlite`) }),
 );
 describeStoreContract('sqlite (:memory:)', async () => openSqliteStore({ path: ':memory:' }));
+describeAccessStoreContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 
 describe('SQLite store', () => {
   it('creates the folder, uses WAL and records the migrations it applied', async () => {

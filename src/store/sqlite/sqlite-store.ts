@@ -10,15 +10,12 @@ import { parentsFirst } from '../parents-first.ts';
 import { decodeParts, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
-  ApiKeyRecord,
   BeginTurnInput,
   ConversationPatch,
   ConversationRecord,
   CursorPage,
   CursorQuery,
   ImportedConversation,
-  KeyLimits,
-  KeyRole,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -34,6 +31,9 @@ import type {
   UsageSummaryRow,
 } from '../store.ts';
 import { sqliteMigrations } from './migrations.ts';
+import { SqliteAccessStore } from './sqlite-access-store.ts';
+import { inTransaction } from './sqlite-transaction.ts';
+import { nullableNumber, nullableString } from './sqlite-values.ts';
 
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. The file's folder is created when missing. */
@@ -86,26 +86,17 @@ function migrate(database: DatabaseSync): void {
   }
 }
 
-function inTransaction<T>(database: DatabaseSync, work: () => T): T {
-  database.exec('BEGIN IMMEDIATE');
-  try {
-    const result = work();
-    database.exec('COMMIT');
-    return result;
-  } catch (error) {
-    database.exec('ROLLBACK');
-    throw error;
-  }
-}
-
 class SqliteStore implements Store {
   readonly #database: DatabaseSync;
   readonly #statements: ReturnType<typeof prepareStatements>;
   #indexTimer: NodeJS.Timeout | undefined;
 
+  readonly access: SqliteAccessStore;
+
   constructor(database: DatabaseSync) {
     this.#database = database;
     this.#statements = prepareStatements(database);
+    this.access = new SqliteAccessStore(database);
   }
 
   async beginTurn(input: BeginTurnInput): Promise<boolean> {
@@ -437,38 +428,6 @@ class SqliteStore implements Store {
     });
   }
 
-  async createKey(key: ApiKeyRecord): Promise<void> {
-    this.#statements.insertKey.run(
-      key.id,
-      key.name,
-      key.hash,
-      key.hint,
-      key.role,
-      key.models === null ? null : JSON.stringify(key.models),
-      JSON.stringify(key.limits),
-      key.expiresAt,
-      key.createdAt,
-      key.revokedAt,
-    );
-  }
-
-  async findKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.#statements.findKey.get(hash) as Row | undefined;
-    return row === undefined ? undefined : toKey(row);
-  }
-
-  async listKeys(): Promise<readonly ApiKeyRecord[]> {
-    return (this.#statements.listKeys.all() as Row[]).map(toKey);
-  }
-
-  async revokeKey(id: string, now: number): Promise<boolean> {
-    return Number(this.#statements.revokeKey.run(now, id).changes) > 0;
-  }
-
-  async hasActiveKeys(now: number): Promise<boolean> {
-    return this.#statements.activeKey.get(now) !== undefined;
-  }
-
   async recordUsage(rows: readonly UsageRecord[]): Promise<void> {
     if (rows.length === 0) return;
     const insert = this.#statements.insertUsage;
@@ -628,16 +587,6 @@ function prepareStatements(database: DatabaseSync) {
     searchWords: prepare(searchSql(true)),
     getConversationAnyOwner: prepare(
       'SELECT c.* FROM conversations c WHERE c.id = ? AND c.deleted_at IS NULL',
-    ),
-    insertKey: prepare(
-      `INSERT INTO api_keys (id, name, hash, hint, role, models, limits, expires_at, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    findKey: prepare('SELECT * FROM api_keys WHERE hash = ?'),
-    listKeys: prepare('SELECT * FROM api_keys ORDER BY created_at, rowid'),
-    revokeKey: prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-    activeKey: prepare(
-      'SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) LIMIT 1',
     ),
     insertUsage: prepare(
       `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens, output_tokens,
@@ -861,22 +810,6 @@ export function toFtsPhrases(text: string): string[] {
   );
 }
 
-function toKey(row: Row): ApiKeyRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    hash: String(row.hash),
-    hint: String(row.hint),
-    role: String(row.role) as KeyRole,
-    models:
-      row.models === null || row.models === undefined ? null : (JSON.parse(String(row.models)) as string[]),
-    limits: JSON.parse(String(row.limits ?? '{}')) as KeyLimits,
-    expiresAt: nullableNumber(row.expires_at),
-    createdAt: Number(row.created_at),
-    revokedAt: nullableNumber(row.revoked_at),
-  };
-}
-
 /** The rows of a statement made by `prepareMessageRows`. */
 function allMessageRows(statement: StatementSync, ...parameters: SQLInputValue[]): MessageRow[] {
   return statement.all(...parameters) as unknown as MessageRow[];
@@ -928,8 +861,3 @@ function toMessage(row: MessageRow): MessageRecord {
     parts: decodeParts(nullableString(row[19]), String(row[4])),
   };
 }
-
-const nullableString = (value: SQLInputValue | undefined): string | null =>
-  value === null || value === undefined ? null : String(value);
-const nullableNumber = (value: SQLInputValue | undefined): number | null =>
-  value === null || value === undefined ? null : Number(value);
