@@ -254,6 +254,76 @@ describe('parley commands against a running server', () => {
     assert.match(unknown.stderr, /not found \(HTTP 404\)/);
   });
 
+  test('chat takes piped lines in order: questions and the slash commands', async () => {
+    const exported = join(directory, 'chat.md');
+    const script = [
+      'first question about oslo',
+      '/title Trip notes',
+      '/title',
+      '/list',
+      '/model',
+      '/model fake-model',
+      '/system be terse',
+      '/system',
+      '/new',
+      'second question',
+      '/open oslo',
+      `/export ${exported}`,
+      '/branch',
+      '/bogus',
+      '/open nothing-matches-this',
+      '/help',
+      '/quit',
+      'never sent',
+    ];
+    const chat = await runParley(['chat', '--raw'], { env, input: `${script.join('\n')}\n` });
+    assert.equal(chat.status, 0, chat.stderr);
+    assert.equal(chat.stderr, '');
+    const expected = [
+      /echo: first question about oslo\n/,
+      /title: Trip notes\ntitle: Trip notes\n/,
+      /^\s+ID\s+UPDATED\s+TITLE\n\*\s+([0-9a-f-]{36})\s+\S+ \S+\s+Trip notes\n/m,
+      /model: \(the server’s default\)\navailable: fake-model\nmodel: fake-model\n/,
+      /system prompt set\nsystem prompt: be terse\nnew conversation\necho: second question\n/,
+      /opened “Trip notes” \([0-9a-f-]{36}\)\nyou: first question about oslo\nassistant: echo: first question about oslo\n/,
+      /exported to .*chat\.md\nthis conversation has one branch: \/regen or \/edit make another\n/,
+      /unknown command \/bogus: \/help lists them\nparley: no conversation matches “nothing-matches-this”\n/,
+      /\/branch \[n\]\s+list the alternatives at the nearest fork, or switch to the n-th\n/,
+    ];
+    let rest = chat.stdout;
+    for (const pattern of expected) {
+      const match = pattern.exec(rest);
+      assert.ok(match !== null, `${pattern} in order in:\n${chat.stdout}`);
+      rest = rest.slice(match.index + match[0].length);
+    }
+    assert.doesNotMatch(chat.stdout, /never sent/, '/quit leaves');
+    assert.match(await readFile(exported, 'utf8'), /^# Trip notes\n[\s\S]*first question about oslo/);
+    // /system reached the conversation: the second question went with it.
+    const sent = (upstream.lastRequest().body as { messages: { role: string; content: string }[] }).messages;
+    assert.deepEqual(sent[0], { role: 'system', content: 'be terse' });
+  });
+
+  test('chat with no server or a refused key ends at once with exit 1', async () => {
+    const away = await runParley(['chat', '--url', (await closedEndpoint()).replace(/\/$/, '')], {
+      env,
+      input: 'hi\n',
+    });
+    assert.equal(away.status, 1);
+    assert.match(away.stderr, /^parley: cannot reach a Parley server at .*\n$/);
+    const refused = await runParley(['chat', '--key', 'sk-parley-wrong-wrong-wrong'], { env, input: 'hi\n' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /\(HTTP 401\); check the key/);
+    const resumeUnknown = await runParley(
+      ['chat', '--conversation', '00000000-0000-4000-8000-000000000000'],
+      {
+        env,
+        input: '',
+      },
+    );
+    assert.equal(resumeUnknown.status, 1);
+    assert.match(resumeUnknown.stderr, /not found \(HTTP 404\)/);
+  });
+
   test('models list --server shows what the server serves', async () => {
     const table = await runParley(['models', 'list', '--server'], { env });
     assert.equal(table.status, 0, table.stderr);

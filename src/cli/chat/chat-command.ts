@@ -45,6 +45,8 @@ export function registerChatCommand(program: Command): void {
       });
       if (options.conversation !== undefined) await session.resume(options.conversation);
       else if (options.continue === true) await session.openLatest();
+      // Before the prompt: a chat with no server, or a refused key, ends at once (exit 1).
+      else await session.checkConnection();
       await repl(session, print);
     });
 }
@@ -67,20 +69,29 @@ async function repl(session: ChatSession, print: (text: string) => void): Promis
 
   // Set by a Ctrl+C; any input clears it, and a second Ctrl+C while it is set exits.
   let interrupted = false;
-  let busy = false;
   let closed = false;
+  // Lines typed (or piped) while an answer is written wait their turn, in order. Leaving on purpose
+  // (Ctrl+C twice, /quit) drops them; the end of piped input does not.
+  const queue: string[] = [];
+  let working = false;
+  let finish = () => {};
   const done = new Promise<void>((resolve) => {
-    lines.once('close', () => {
-      closed = true;
-      session.interrupt();
-      resolve();
-    });
+    finish = resolve;
+  });
+  const leave = () => {
+    queue.length = 0;
+    session.interrupt();
+    lines.close();
+  };
+  lines.once('close', () => {
+    closed = true;
+    if (!working) finish();
   });
 
   lines.on('SIGINT', () => {
     if (interrupted) {
       print('\n');
-      lines.close();
+      leave();
       return;
     }
     interrupted = true;
@@ -104,7 +115,7 @@ async function repl(session: ChatSession, print: (text: string) => void): Promis
     const text = line.trim();
     if (text === '') return;
     if (EXIT_COMMANDS.includes(text)) {
-      lines.close();
+      leave();
       return;
     }
     if (!text.startsWith('/')) return session.ask(line);
@@ -122,18 +133,23 @@ async function repl(session: ChatSession, print: (text: string) => void): Promis
     await slash.run(session, argument);
   };
 
+  const drain = async () => {
+    if (working) return;
+    working = true;
+    let prompted = false;
+    for (let line = queue.shift(); line !== undefined; line = queue.shift()) {
+      prompted =
+        (await handle(line).catch((error: unknown) => print(`parley: ${oneLine(error)}\n`))) === 'prompted';
+    }
+    working = false;
+    if (closed) finish();
+    else if (!prompted) lines.prompt();
+  };
+
   lines.on('line', (line) => {
     interrupted = false;
-    if (busy) return;
-    busy = true;
-    void handle(line)
-      .catch((error: unknown) => {
-        print(`parley: ${oneLine(error)}\n`);
-      })
-      .then((result) => {
-        busy = false;
-        if (!closed && result !== 'prompted') lines.prompt();
-      });
+    queue.push(line);
+    void drain();
   });
   lines.prompt();
   await done;

@@ -153,6 +153,11 @@ export class ChatSession {
     await this.resume(id);
   }
 
+  /** Fails (a one-line `CliError`) when the server cannot be reached or refuses the key. */
+  async checkConnection(): Promise<void> {
+    await this.#client.json('GET', '/api/conversations?limit=1');
+  }
+
   /** Opens the conversation updated last, if there is one. */
   async openLatest(): Promise<void> {
     const list = await this.#client.json<ApiList<ApiConversation>>('GET', '/api/conversations?limit=1');
