@@ -98,14 +98,16 @@ export interface ParleyStart {
   readonly memoryFile?: string;
   /** Where the CPU profiler writes (see `profile-on-signal.cjs`); no profiler when absent. */
   readonly profileFile?: string;
+  /** The checkout whose build runs (`--parley-root`, to measure other code); this one when absent. */
+  readonly root?: string;
 }
 
 /**
  * Builds `dist/` as `npm start` does before it runs (the bench then starts the build itself, with
  * the start script's flags, so that it can pin the process and add its probes).
  */
-export function buildParley(paths: BenchPaths): void {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: paths.root, encoding: 'utf8' });
+export function buildParley(paths: BenchPaths, root = paths.root): void {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
@@ -117,10 +119,11 @@ export async function startParley(
   const port = await freePort();
   const probe = memoryProbe(paths, start.memoryFile);
   const profiler = profilerProbe(paths, start.profileFile);
+  const root = start.root ?? paths.root;
   return startNode({
     name: start.name,
-    cwd: paths.root,
-    args: [...probe.flags, ...profiler.flags, ...startArguments(paths.root)],
+    cwd: root,
+    args: [...probe.flags, ...profiler.flags, ...startArguments(root)],
     env: {
       ...probe.env,
       ...profiler.env,
@@ -145,14 +148,20 @@ export function chatTarget(process: BenchProcess, headers: Readonly<Record<strin
 }
 
 /** Sets the shape of the mock upstream's streams (content chunks and the time between them). */
-export async function setStreamShape(
-  upstream: BenchProcess,
-  chunks: number,
-  intervalMs: number,
-): Promise<void> {
+export function setStreamShape(upstream: BenchProcess, chunks: number, intervalMs: number): Promise<void> {
+  return postStreamShape(upstream, { chunks, intervalMs });
+}
+
+/** Makes the mock upstream stream one long answer of `chars` characters, `pieceChars` a chunk, back to back. */
+export function setLongAnswer(upstream: BenchProcess, chars: number, pieceChars: number): Promise<void> {
+  return postStreamShape(upstream, { intervalMs: 0, answerChars: chars, pieceChars });
+}
+
+/** Any shape without `answerChars` goes back to token streams. */
+async function postStreamShape(upstream: BenchProcess, shape: Record<string, number>): Promise<void> {
   const response = await fetch(`${origin(upstream)}/__bench/stream`, {
     method: 'POST',
-    body: JSON.stringify({ chunks, intervalMs }),
+    body: JSON.stringify(shape),
   });
   await response.arrayBuffer();
 }

@@ -2,24 +2,39 @@
  * The benchmark's upstream: a fast OpenAI-compatible `/v1/chat/completions` on 127.0.0.1, run as
  * its own process (`node bench/mock-upstream.ts`, prints `listening <port>`). It answers a fixed
  * completion, or with `stream: true` a stream of `chunks` content chunks, the first at once and
- * the rest every `intervalMs`. No per-request logging, keep-alive on, and the request body is not
- * parsed (a substring test finds `"stream":true`), so a 1 MB prompt costs the upstream next to nothing.
+ * the rest every `intervalMs`; or, when `answerChars` is set, one long answer of that many characters
+ * in chunks of `pieceChars` (`longAnswerText`). No per-request logging, keep-alive on, and the
+ * request body is not parsed (a substring test finds `"stream":true`), so a 1 MB prompt costs the
+ * upstream next to nothing.
  *
- * Control (bench only): `POST /__bench/stream {"chunks": n, "intervalMs": n}` sets the stream
- * shape; `GET /__bench/stats` returns requests, connections and open streams; `GET
+ * Control (bench only): `POST /__bench/stream {"chunks": n, "intervalMs": n, "answerChars": n,
+ * "pieceChars": n}` sets the stream shape; `GET /__bench/stats` returns requests, connections and open streams; `GET
  * /__bench/last-request` returns the body of the last chat request as it arrived.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tokenText } from './wire.ts';
+import { longAnswerPieces, tokenText } from './wire.ts';
 
 interface StreamShape {
   chunks: number;
   intervalMs: number;
+  /** A long answer of this many characters instead of `chunks` tokens; 0 for tokens. */
+  answerChars: number;
+  /** Characters per chunk of the long answer. */
+  pieceChars: number;
 }
 
-const shape: StreamShape = { chunks: 8, intervalMs: 0 };
+const shape: StreamShape = { chunks: 8, intervalMs: 0, answerChars: 0, pieceChars: 4 };
+/** The long answer's chunks, cut once per shape. */
+let longAnswer: { readonly key: string; readonly pieces: readonly string[] } | undefined;
+
+function longAnswerOf(current: StreamShape): readonly string[] {
+  const key = `${current.answerChars}/${current.pieceChars}`;
+  if (longAnswer?.key !== key)
+    longAnswer = { key, pieces: longAnswerPieces(current.answerChars, current.pieceChars) };
+  return longAnswer.pieces;
+}
 const stats = { requests: 0, connections: 0, openStreams: 0 };
 /** The last chat request's body, kept by reference (no copy): the bench replays exactly what a gateway sent. */
 let lastChatBody = '';
@@ -87,8 +102,15 @@ function sendJson(response: ServerResponse, status: number, text: string): void 
 
 function stream(response: ServerResponse, current: StreamShape): void {
   stats.openStreams++;
+  const pieces = current.answerChars > 0 ? longAnswerOf(current) : undefined;
+  const count = pieces?.length ?? current.chunks;
+  const content = (index: number): string => pieces?.[index] ?? tokenText(index);
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  response.write(FIRST_FRAMES);
+  response.write(
+    pieces === undefined
+      ? FIRST_FRAMES
+      : frame({ role: 'assistant', content: '', refusal: null }, null) + frame({ content: content(0) }, null),
+  );
   let index = 1;
   let timer: NodeJS.Timeout | undefined;
   const finish = () => {
@@ -101,11 +123,11 @@ function stream(response: ServerResponse, current: StreamShape): void {
   });
   const next = () => {
     if (response.destroyed) return;
-    if (index >= current.chunks) {
+    if (index >= count) {
       response.end(END_FRAMES);
       return;
     }
-    response.write(frame({ content: tokenText(index) }, null));
+    response.write(frame({ content: content(index) }, null));
     index++;
     schedule();
   };
@@ -130,6 +152,8 @@ const server = createServer({ keepAliveTimeout: 120_000 }, (request, response) =
       const wanted = JSON.parse(body) as Partial<StreamShape>;
       shape.chunks = Math.max(1, Math.trunc(wanted.chunks ?? shape.chunks));
       shape.intervalMs = Math.max(0, wanted.intervalMs ?? shape.intervalMs);
+      shape.answerChars = Math.max(0, Math.trunc(wanted.answerChars ?? 0));
+      shape.pieceChars = Math.max(1, Math.trunc(wanted.pieceChars ?? shape.pieceChars));
       sendJson(response, 200, JSON.stringify(shape));
       return;
     }

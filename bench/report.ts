@@ -4,11 +4,11 @@
  * section between the `findings` markers survives every rewrite.
  */
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { startArguments } from '../scripts/start-command.ts';
+import { longAnswerSection, markedSection } from './long-answer-report.ts';
+import { formatMarkdown, table, verdict } from './markdown.ts';
 import type { LatencyArm, MemoryRepeat, Results, StreamArm, ThroughputRepeat } from './results.ts';
 import {
   fixed,
@@ -59,9 +59,6 @@ function ratio(
   if (runs === undefined || baseline === undefined || runs.length !== baseline.length) return spreadOf([]);
   return spreadOf(pairedRatio(rps(runs), rps(baseline)));
 }
-
-const verdict = (pass: boolean | undefined): string =>
-  pass === undefined ? 'not measured' : pass ? '**pass**' : '**MISS**';
 
 const ms = (spread: Spread, digits = 2): string => `${formatSpread(spread, digits)} ms`;
 
@@ -211,11 +208,6 @@ function depthFigures(results: Results) {
       readBytes: entries[0]?.readBytes ?? 0,
     };
   });
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const align = header.map((_, index) => (index === 0 ? '---' : '---:'));
-  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 function latencySection(
@@ -412,16 +404,6 @@ function chunkSection(results: Results): string {
   );
 }
 
-/** Formats the report as the repository's formatter would (Biome pads tables), so `biome check` stays clean. */
-function formatMarkdown(path: string): void {
-  try {
-    const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-    spawnSync(process.execPath, [biome, 'format', '--write', path], { stdio: 'ignore', timeout: 30_000 });
-  } catch {
-    // No formatter installed: the report is still correct, only unpadded.
-  }
-}
-
 function readFindings(path: string): string {
   if (!existsSync(path)) return '';
   const text = readFileSync(path, 'utf8');
@@ -517,6 +499,17 @@ export function writeReport(results: Results, path: string): string {
     '## How costs grow',
     '',
     growthSection(results),
+    '',
+    '## A long answer (issue 15)',
+    '',
+    markedSection(
+      longAnswerSection(results.longAnswer, {
+        startedAt: results.startedAt,
+        commit: machine.commit,
+        dirty: machine.dirty,
+        command: `npm run bench${results.quick ? ' -- --quick' : ''}`,
+      }),
+    ),
     '',
     '## Raw figures',
     '',

@@ -1,7 +1,8 @@
-import type { SearchResult } from './search.ts';
 /** The shape of one benchmark run's figures, as measured (`run.ts`) and reported (`report.ts`). */
 
+import type { LongAnswerPlan, LongAnswerResults } from './long-answer.ts';
 import type { LiveMemory } from './processes.ts';
+import type { SearchResult } from './search.ts';
 import type { LatencySummary } from './stats.ts';
 import type { ThroughputRun } from './throughput.ts';
 
@@ -103,6 +104,7 @@ export interface Plan {
   };
   readonly sqliteTurns: number;
   readonly searchMessages: number;
+  readonly longAnswer: LongAnswerPlan;
   readonly timeLimitSeconds: number;
 }
 
@@ -137,5 +139,7 @@ export interface Results {
   sqlite: { NORMAL: LatencySummary[]; FULL: LatencySummary[]; serverKnob: boolean };
   /** Full-text search over a store of `messages` messages (issue 8), one entry per repeat. */
   search: SearchResult[];
+  /** One long answer through every streaming surface: bytes on the wire, heap per finished answer (issue 15). */
+  longAnswer?: LongAnswerResults;
   profiles: { name: string; file: string; summary: string }[];
 }

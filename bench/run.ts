@@ -5,7 +5,10 @@
  * (`docs/benchmarks.md` for a full run, `.cache/bench/quick.md` for a quick one; raw JSON beside
  * it in `.cache/bench/`). A full run also records CPU profiles of Parley under each load
  * (`--no-profile` skips them, `--profile` adds them to a quick run); `--profile-only` records only
- * those (summary in `.cache/bench/profiles/summary.md`).
+ * those (summary in `.cache/bench/profiles/summary.md`). `--only long-answer` runs the long-answer
+ * workload alone (about 2 minutes, `--quick` under one) and rewrites only its section of
+ * `docs/benchmarks.md`; with `--parley-root <checkout>` it measures that checkout's server instead
+ * (built there with `npm run build`) and writes `.cache/bench/long-answer-other.md` only.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,6 +35,9 @@ import {
   sequentialTimeToFirstToken,
   type Target,
 } from './client.ts';
+import { measureLongAnswer } from './long-answer.ts';
+import { longAnswerSection, spliceLongAnswerSection } from './long-answer-report.ts';
+import { formatMarkdown } from './markdown.ts';
 import { installPortkey, PORTKEY_VERSION, portkeyHeaders, startPortkey } from './portkey.ts';
 import {
   type BenchProcess,
@@ -67,6 +73,25 @@ const profile =
   profileOnly || process.argv.includes('--profile') || (!quick && !process.argv.includes('--no-profile'));
 const CORES: Cores = { server: 0, load: 1 };
 
+/** The value after a flag (`--flag value` or `--flag=value`), if given. */
+function flagValue(flag: string): string | undefined {
+  const index = process.argv.indexOf(flag);
+  if (index >= 0) return process.argv[index + 1];
+  return process.argv.find((argument) => argument.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
+
+const WORKLOADS = ['long-answer'] as const;
+const only = flagValue('--only');
+const parleyRoot = flagValue('--parley-root');
+if (only !== undefined && !(WORKLOADS as readonly string[]).includes(only)) {
+  process.stderr.write(`bench: --only takes one of: ${WORKLOADS.join(', ')}\n`);
+  process.exit(2);
+}
+if (parleyRoot !== undefined && only !== 'long-answer') {
+  process.stderr.write('bench: --parley-root goes with --only long-answer\n');
+  process.exit(2);
+}
+
 // Pin this script (the latency loops) to the load core: re-run it under taskset once.
 if (hasTaskset && process.env.PARLEY_BENCH_PINNED !== '1') {
   const result = spawnSync(
@@ -91,6 +116,7 @@ const PLAN: Plan = quick
       memory: { repeats: 1, streams: [1_000], holdMs: 1_000, settleMs: 3_000 },
       sqliteTurns: 300,
       searchMessages: 10_000,
+      longAnswer: { sizes: [10_000, 20_000], pieceChars: 4, runs: 10, maxSeconds: 20, maxGrowthMb: 1_024 },
       timeLimitSeconds: 240,
     }
   : {
@@ -105,6 +131,7 @@ const PLAN: Plan = quick
       memory: { repeats: 3, streams: [1_000, 5_000], holdMs: 2_000, settleMs: 5_000 },
       sqliteTurns: 2_000,
       searchMessages: 100_000,
+      longAnswer: { sizes: [10_000, 20_000], pieceChars: 4, runs: 50, maxSeconds: 60, maxGrowthMb: 1_024 },
       timeLimitSeconds: 1_200,
     };
 
@@ -142,10 +169,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function gitState(): { commit: string; dirty: boolean } {
+function gitState(checkout = root): { commit: string; dirty: boolean } {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root }).toString().trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root })
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: checkout })
+      .toString()
+      .trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: checkout })
       .toString()
       .trim();
     return { commit, dirty: status !== '' };
@@ -204,6 +233,10 @@ async function main(): Promise<void> {
   };
   log('building Parley as npm start does (npm run build)');
   buildParley(paths);
+  if (only === 'long-answer') {
+    await longAnswerOnly();
+    return;
+  }
   if (profileOnly) {
     const upstream = track(await startMockUpstream(paths, CORES));
     const profiles = await profileParley({
@@ -529,6 +562,10 @@ async function main(): Promise<void> {
   log(`search over ${PLAN.searchMessages} messages`);
   results.search.push(await measureSearch(join(paths.work, 'search.sqlite'), PLAN.searchMessages, 200));
 
+  // 8. One long answer through every streaming surface: bytes on the wire, heap per finished answer.
+  results.longAnswer = await measureLongAnswer({ paths, cores: CORES, upstream, plan: PLAN.longAnswer, log });
+  await setStreamShape(upstream, PLAN.ttft.chunks, 0);
+
   if (profile) {
     log('profiling Parley');
     results.profiles.push(
@@ -669,6 +706,44 @@ async function main(): Promise<void> {
       await stop(server);
     }
   }
+}
+
+/** `--only long-answer`: that workload alone, its section spliced into the report. */
+async function longAnswerOnly(): Promise<void> {
+  const checkout = parleyRoot === undefined ? undefined : resolve(parleyRoot);
+  if (checkout !== undefined) {
+    log(`building the server in ${checkout}`);
+    buildParley(paths, checkout);
+  }
+  const git = gitState(checkout);
+  const upstream = track(await startMockUpstream(paths, CORES));
+  const longAnswer = await measureLongAnswer({
+    paths,
+    cores: CORES,
+    upstream,
+    plan: PLAN.longAnswer,
+    log,
+    ...(checkout === undefined ? {} : { root: checkout }),
+  });
+  await stopAll();
+  const name = checkout === undefined ? 'long-answer' : 'long-answer-other';
+  const jsonPath = join(root, '.cache/bench', `${name}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(longAnswer, null, 2)}\n`);
+  const section = longAnswerSection(longAnswer, {
+    startedAt: new Date(startedAt).toISOString(),
+    ...git,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+  });
+  // Only this checkout's full-length figures go into the repository's report.
+  const reportPath =
+    quick || checkout !== undefined
+      ? join(root, '.cache/bench', `${name}.md`)
+      : join(root, 'docs/benchmarks.md');
+  if (reportPath !== join(root, 'docs/benchmarks.md')) rmSync(reportPath, { force: true });
+  spliceLongAnswerSection(reportPath, section);
+  formatMarkdown(reportPath);
+  process.stdout.write(`\n${section}\n`);
+  log(`wrote ${relative(root, reportPath)} and ${relative(root, jsonPath)}`);
 }
 
 try {
