@@ -111,7 +111,7 @@ function wireTable(results: LongAnswerResults): string {
         `${chars(size.chars)} chars: KB on the wire`,
         `${chars(size.chars)}: bytes per char / × \`/v1/responses\``,
       ]),
-      `time for ${chars(sizes.at(-1)?.chars ?? 0)} ms`,
+      `one ${chars(sizes.at(-1)?.chars ?? 0)}-char answer, ms`,
       'text arrives whole',
     ],
     rows,
@@ -133,7 +133,11 @@ function heapTable(results: LongAnswerResults): string {
     return [
       `${SURFACE_LABELS[surface]}${HELD_FOR_RESUMING.has(surface) ? ' (held for resuming)' : ''}`,
       ...results.sizes.flatMap((size) => heapCell(size.surfaces[surface], size)),
-      Number.isNaN(growth) ? '—' : `${fixed(growth, 2)}×`,
+      !HELD_FOR_RESUMING.has(surface)
+        ? '— (holds nothing)'
+        : Number.isNaN(growth)
+          ? '—'
+          : `${fixed(growth, 2)}×`,
     ];
   });
   return table(
@@ -166,7 +170,9 @@ export function longAnswerSection(results: LongAnswerResults | undefined, header
       `(\`bench/gc-on-signal.cjs\`) before and after ${plan.runs} answers through one surface, divided by the answers ` +
       '(fewer when a surface passed ' +
       `${plan.maxSeconds} s or grew ${plan.maxGrowthMb} MB); streamed native and \`/v1/responses\` answers stay in the run ` +
-      'log for resuming (10 minutes), so theirs is what a finished run held for resuming costs. *Per doubling*: heap per ' +
+      'log for resuming (10 minutes), so theirs is what a finished run held for resuming costs; the other two keep ' +
+      'nothing once the answer is stored, and show the noise of this measure (a few MB over all the answers, so tens of KB ' +
+      'either way per answer). *Per doubling*: heap per ' +
       'answer at the longer answer over the shorter, per doubling of the length: 2× is in proportion to the answer, ' +
       '4× quadratic.',
     '',
