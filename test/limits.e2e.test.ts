@@ -91,6 +91,63 @@ describe('per-key limits end to end', () => {
     }
   });
 
+  test('concurrent streams: a run that outlives its client keeps its slot until it ends', async () => {
+    // An upstream of its own that counts the generations open at once, each about 1.5 s long.
+    const slow = await FakeOpenAIUpstream.start();
+    const server = await startServer(env('dropped.sqlite', { OPENAI_BASE_URL: slow.baseUrl }));
+    try {
+      const key = await createKey(server, { concurrent_streams: 2 });
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const conversation = (await (
+        await fetch(`${server.baseUrl}/api/conversations`, { method: 'POST', headers, body: '{}' })
+      ).json()) as { id: string };
+      const surfaces = [
+        { url: '/v1/responses', body: { model: 'fake-model', input: 'go', stream: true } },
+        { url: `/api/conversations/${conversation.id}/messages`, body: { content: 'go', stream: true } },
+      ];
+      for (const surface of surfaces) {
+        const statuses: number[] = [];
+        // Ten streams in a row, each dropped after its first chunk.
+        // (Replies queued for refused requests wait for later ones: they are all alike.)
+        for (let attempt = 0; attempt < 10; attempt += 1) {
+          slow.reply({ kind: 'stream', deltas: Array.from({ length: 10 }, () => 'word '), intervalMs: 150 });
+          const leave = new AbortController();
+          const response = await fetch(`${server.baseUrl}${surface.url}`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(surface.body),
+            signal: leave.signal,
+          });
+          statuses.push(response.status);
+          if (response.status === 200) await (response.body as ReadableStream<Uint8Array>).getReader().read();
+          else await response.text();
+          leave.abort();
+        }
+        assert.ok(
+          statuses.every((status) => status === 200 || status === 429),
+          statuses.join(),
+        );
+        assert.ok(statuses.includes(429), `${surface.url}: the dropped streams still count`);
+        for (const deadline = Date.now() + 15_000; slow.open > 0 && Date.now() < deadline; )
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(slow.open, 0);
+        assert.ok(slow.maxOpen <= 2, `${surface.url}: ${slow.maxOpen} generations ran at once`);
+        slow.maxOpen = 0;
+        // Once the runs ended, their slots are free again.
+        const again = await fetch(`${server.baseUrl}${surface.url}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(surface.body),
+        });
+        assert.equal(again.status, 200);
+        await again.text();
+      }
+    } finally {
+      await server.kill();
+      await slow.close();
+    }
+  });
+
   test('tokens per minute: spent tokens are counted, then further requests are refused', async () => {
     const server = await startServer(env('tpm.sqlite'));
     try {

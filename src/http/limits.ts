@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Limiter, RateLimitError } from '../access/limiter.ts';
 import { ParleyError } from '../errors.ts';
 import { doneWhen } from './hook-done.ts';
+import { heldBy } from './limit-holds.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
 /** The routes that generate, as `METHOD url-pattern`. */
@@ -27,6 +28,7 @@ export function registerLimits(
   limiter: Limiter,
   onRejected: (limit: RateLimitError['limit']) => void = () => {},
 ): void {
+  app.decorateRequest('limitHolds', null);
   // A callback hook: requests that nothing limits (no key, or a route that does not generate)
   // pass without a promise.
   app.addHook('preHandler', (request, reply, done) => {
@@ -35,13 +37,18 @@ export function registerLimits(
     doneWhen(admit(request, reply), done);
   });
 
-  /** Holds the request's share of the limits until it closes; false when it answered a 429. */
+  /**
+   * Holds the request's share of the limits until it closes and what it started has ended; false
+   * when it answered a 429 or a 503.
+   */
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const streaming = (request.body as { stream?: unknown } | undefined)?.stream === true;
     try {
       const admission = await limiter.admit(request.principal, streaming);
       reply.headers(admission.headers);
-      reply.raw.once('close', () => void admission.release());
+      reply.raw.once('close', () => {
+        void heldBy(request).then(admission.release);
+      });
       return true;
     } catch (error) {
       if (!(error instanceof ParleyError)) throw error;

@@ -9,6 +9,7 @@ import type { RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { holdLimitsUntil } from '../limit-holds.ts';
 import { sendEventStream } from '../event-stream.ts';
 import { routeHeaderReporter } from '../route-header.ts';
 import type { SseFrame } from '../sse.ts';
@@ -45,6 +46,7 @@ export async function runTurn(
   }
   // Streamed generations run on their own: a client that drops can come back for the rest.
   const runId = conversations.startRun(turn);
+  holdLimitsUntil(reply.request, turn.settled);
   return streamRun(conversations.followRun(runId, -1, signal), reply, conversations, owner, {
     ...ids,
     message_id: runId,

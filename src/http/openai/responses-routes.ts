@@ -11,6 +11,7 @@ import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { holdLimitsUntil } from '../limit-holds.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
 import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
@@ -84,6 +85,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     if (body.stream === true) {
       // The generation runs on its own: a client that drops can resume it (GET with stream=true).
       const runId = conversations.startRun(turn);
+      holdLimitsUntil(request, turn.settled);
       return streamResponse(
         conversations.followRun(runId, -1, abortOnDisconnect(reply)),
         runId,
