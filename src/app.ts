@@ -238,6 +238,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     prefix: '/v1',
     conversations,
     completions: new Completions(models, conversations),
+    models,
   });
   await app.register(webRoutes);
 

@@ -186,6 +186,21 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.match(image.body.error.message, /'image_url'/);
   });
 
+  test('models: an upstream whose list cannot be read leaves the routed models listed', async () => {
+    const get = (url: string) =>
+      parley.app.inject({ url, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const list = await get('/v1/models');
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(
+      (list.json() as { data: { id: string }[] }).data.map((model) => model.id),
+      ['fake-model'],
+    );
+    // Anthropic lists nothing here: a name it claims is served, as it resolves.
+    const claude = await get('/v1/models/claude-fake');
+    assert.equal(claude.statusCode, 200);
+    assert.equal(claude.json().owned_by, 'anthropic');
+  });
+
   test('schema failures read as sentences naming the parameter', async () => {
     const cases: [Fields, string, RegExp][] = [
       [

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { chunkFrame, FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
+import { chunkFrame, completion, FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 interface UpstreamBody {
@@ -44,14 +44,21 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('models: the default model is listed and retrievable', async () => {
+  test('models: routed and upstream-listed models; a model Parley does not route is a 404', async () => {
+    upstream.models = ['fake-model', 'upstream-only'];
     const models = await client.models.list();
     assert.deepEqual(
       models.data.map((model) => model.id),
-      ['fake-model'],
+      ['fake-model', 'upstream-only'],
     );
     const model = await client.models.retrieve('fake-model');
     assert.equal(model.owned_by, 'openai-compatible');
+    assert.equal((await client.models.retrieve('upstream-only')).id, 'upstream-only');
+    await assert.rejects(client.models.retrieve('no-such-model'), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.NotFoundError);
+      assert.equal(error.message, "404 No model found with id 'no-such-model'.");
+      return true;
+    });
   });
 
   test('chat completions: a completion, a stream with usage, and a 400 naming a field Parley cannot honour', async () => {
@@ -246,6 +253,31 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
       client.responses.create({ input: 'x', previous_response_id: 'resp_nope' }),
       OpenAI.NotFoundError,
     );
+  });
+
+  test('responses: text.format json_schema reaches the upstream and is reported back', async () => {
+    const format = {
+      type: 'json_schema' as const,
+      name: 'city',
+      schema: {
+        type: 'object',
+        properties: { name: { type: 'string' } },
+        required: ['name'],
+        additionalProperties: false,
+      },
+      strict: true,
+    };
+    upstream.reply({ kind: 'json', body: completion('{"name":"Oslo"}') });
+    const response = await client.responses.create({ input: 'the capital of Norway', text: { format } });
+    assert.deepEqual(JSON.parse(response.output_text), { name: 'Oslo' });
+    assert.deepEqual(response.text?.format, format);
+    const sent = upstream.lastRequest().body as { response_format?: unknown };
+    assert.deepEqual(sent.response_format, {
+      type: 'json_schema',
+      json_schema: { name: 'city', schema: format.schema, strict: true },
+    });
+    const stored = await client.responses.retrieve(response.id);
+    assert.deepEqual(stored.text?.format, format);
   });
 
   test('responses: store false answers but keeps nothing; delete removes a response', async () => {

@@ -26,6 +26,8 @@ export interface EnvironmentProvider {
   createModel(modelId: string): ChatModel;
   /** Work to start at start-up rather than on the first request (the local engine's model load). */
   warmUp?(): Promise<void>;
+  /** The model ids its upstream serves, where the upstream can list them (for `/v1/models`). */
+  listModels?(signal?: AbortSignal): Promise<readonly string[]>;
 }
 
 /** A provider as configured: what the environment set up, and how deployments are built. */

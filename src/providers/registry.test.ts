@@ -73,7 +73,7 @@ describe('model registry', () => {
     ]);
     const registry = createModelRegistry(loadConfig({ PARLEY_CONFIG: path }));
     assert.equal(registry.defaultModel, 'fast', 'the first route, when nothing else is set');
-    assert.deepEqual(registry.listed, ['fast']);
+    assert.deepEqual(registry.listed, ['fast', 'a', 'b'], 'routes, then deployments');
     const routed = registry.resolve('fast');
     assert.ok(routed instanceof RoutedChatModel);
     assert.equal(routed.modelId, 'fast');

@@ -28,8 +28,13 @@ export interface ModelRegistry {
   readonly setupAdvice: string;
   /** True when some model keeps conversations upstream (titles and deletes are echoed there). */
   readonly keepsUpstreamThreads?: boolean;
-  /** The names to list on `/v1/models` besides the default model (routes of the config file). */
+  /** The names to list on `/v1/models` besides the default model (routes and deployments of the config file). */
   readonly listed?: readonly string[];
+  /**
+   * The models of each provider set up whose upstream can list them (failures come back as
+   * such, so one upstream down leaves the others listed).
+   */
+  listProviderModels?(signal?: AbortSignal): Promise<readonly ProviderModels[]>;
   /** Adds a listener told of every attempt a routed model makes (metrics, logs). */
   observeAttempts?(listener: AttemptListener): void;
   /** The context window its providers know for a model name, in tokens, or undefined. */
@@ -39,6 +44,11 @@ export interface ModelRegistry {
   /** Releases what the providers hold in the process (the local engine), when the server closes. */
   shutdown?(): Promise<void>;
 }
+
+/** One provider's upstream model list, or why it could not be read. */
+export type ProviderModels =
+  | { readonly provider: string; readonly models: readonly string[] }
+  | { readonly provider: string; readonly error: unknown };
 
 /** The advice when no provider is set up: each provider's hint, in the list's order. */
 export function setupAdviceFor(definitions: readonly ProviderDefinition[]): string {
@@ -110,7 +120,23 @@ export function createModelRegistry(
     keepsUpstreamThreads:
       setUp.some(({ definition }) => definition.keepsUpstreamThreads) ||
       config.deployments.some((deployment) => threaded(deployment.provider)),
-    listed: config.routes.map((route) => route.name),
+    listed: [
+      ...config.routes.map((route) => route.name),
+      ...config.deployments.map((deployment) => deployment.name),
+    ],
+    listProviderModels: (signal) =>
+      Promise.all(
+        setUp.flatMap(({ definition, environment }) => {
+          const { listModels } = environment;
+          if (listModels === undefined) return [];
+          return [
+            listModels(signal).then(
+              (models) => ({ provider: definition.name, models }),
+              (error: unknown) => ({ provider: definition.name, error }),
+            ),
+          ];
+        }),
+      ),
     observeAttempts(listener) {
       attemptListeners.push(listener);
     },

@@ -47,6 +47,8 @@ export class FakeOpenAIUpstream {
   readonly requests: RecordedRequest[] = [];
   /** TCP connections accepted so far: shows whether clients reuse keep-alive connections. */
   connections = 0;
+  /** The ids `GET /v1/models` lists; undefined: that path is a 404, as on servers that lack it. */
+  models: readonly string[] | undefined;
   /** Requests being answered right now (until the answer ends or the client hangs up). */
   open = 0;
   /** The most requests that were open at once. */
@@ -114,6 +116,16 @@ export class FakeOpenAIUpstream {
     (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
     this.requests.push(recorded);
 
+    if (request.method === 'GET' && request.url === '/v1/models' && this.models !== undefined) {
+      const data = this.models.map((id) => ({
+        id,
+        object: 'model',
+        created: 1_700_000_000,
+        owned_by: 'fake',
+      }));
+      sendJson(response, 200, { object: 'list', data });
+      return;
+    }
     const path = this.#dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
     if (request.method !== 'POST' || request.url !== path) {
       sendJson(response, 404, { error: { message: 'not found', type: 'invalid_request_error' } });

@@ -7,18 +7,22 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Completions } from '../../conversations/completions.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ModelRegistry } from '../../providers/registry.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerChatCompletionsRoute } from './chat-completions-route.ts';
 import { registerConversationsRoutes } from './conversations-routes.ts';
 import { registerModelsRoutes } from './models-routes.ts';
 import { notFoundError, sendOpenAIError } from './openai-errors.ts';
 import { registerResponsesRoutes } from './responses-routes.ts';
+import { UpstreamModelLists } from './upstream-model-lists.ts';
 
 export type OpenAIApp = TypedApp;
 
 export interface OpenAIRoutesOptions {
   readonly conversations: ConversationService;
   readonly completions: Completions;
+  /** Where the upstreams' own model lists come from. */
+  readonly models: Pick<ModelRegistry, 'listProviderModels'>;
 }
 
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions) {
@@ -31,7 +35,13 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
       notFoundError('route', `${request.method} ${request.url.split('?', 1)[0]}`),
     ),
   );
-  registerModelsRoutes(typed, options.completions);
+  const upstreamLists = new UpstreamModelLists(options.models, (provider, error) =>
+    app.log.warn(
+      { err: error, provider },
+      'an upstream model list could not be read; /v1/models leaves it out',
+    ),
+  );
+  registerModelsRoutes(typed, options.completions, upstreamLists);
   registerChatCompletionsRoute(typed, options.completions);
   registerResponsesRoutes(typed, options.conversations);
   registerConversationsRoutes(typed, options.conversations);

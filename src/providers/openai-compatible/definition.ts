@@ -6,6 +6,7 @@
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
+import { listOpenAIModels } from './list-openai-models.ts';
 import { OpenAICompatibleChatModel } from './openai-compatible-chat-model.ts';
 import { PROVIDER } from './openai-error.ts';
 
@@ -60,6 +61,7 @@ export const openaiCompatible: ProviderDefinition = {
       environment: {
         defaultModel: OPENAI_FALLBACK_MODEL,
         createModel: (modelId) => createModel({ ...fromEnvironment, model: modelId }),
+        listModels: (signal) => listOpenAIModels(fromEnvironment, signal),
       },
     };
   },
