@@ -7,12 +7,22 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { NativeError, nativeDocs } from '../native/native-docs.ts';
+import { OpenAIError, openaiDocs } from '../openai/openai-docs.ts';
+import { SeedError, seedDocs } from '../seed/seed-docs.ts';
+import { applyRouteDocs, type OpenApiDocument } from './openapi-route-docs.ts';
+import { opsDocs } from './ops-docs.ts';
 
 const SURFACES: readonly { readonly prefix: string; readonly tag: string }[] = [
   { prefix: '/v1/', tag: 'OpenAI-compatible' },
   { prefix: '/api/', tag: 'Native' },
 ];
 const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+
+/** Every surface's route docs, keyed `METHOD /path`. */
+export const ROUTE_DOCS = { ...opsDocs, ...seedDocs, ...nativeDocs, ...openaiDocs };
+/** Schemas defined once in `components.schemas`: each surface's error shape. */
+const SHARED_SCHEMAS = { SeedError, NativeError, OpenAIError };
 
 /** Registers the document; call before any route so every route is in it. */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
@@ -36,6 +46,15 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         (OPERATIONS.has(url) ? 'Operations' : 'Seed');
       return { schema: { ...schema, tags: [tag] }, url: route.url };
     },
+    // Summaries, descriptions, examples and answers per status, from each surface's docs file.
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? (applyRouteDocs(
+            documentObject.openapiObject as OpenApiDocument,
+            ROUTE_DOCS,
+            SHARED_SCHEMAS,
+          ) as typeof documentObject.openapiObject)
+        : documentObject.swaggerObject,
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

@@ -1,0 +1,505 @@
+/**
+ * The API reference of the OpenAI-compatible surface (`/v1`): summaries, what each route does to
+ * the conversation tree (a stored response is an answer of it; `previous_response_id` is its
+ * parent), answers per status, and the events of the streams (chat completion chunks; typed
+ * Responses events, resumable). Errors are OpenAI's `{"error": {"message", "type", "param", "code"}}`.
+ */
+
+import { Type } from 'typebox';
+import { errorCodes } from '../../errors.ts';
+import {
+  CursorList,
+  type ErrorShape,
+  errorResponses,
+  GENERATING,
+  Nullable,
+  type RouteDoc,
+  type RouteDocs,
+  WITH_BODY,
+} from '../route-docs.ts';
+
+export const OpenAIError = Type.Object(
+  {
+    error: Type.Object({
+      message: Type.String(),
+      type: Type.String({ description: 'e.g. invalid_request_error, not_found_error, rate_limit_error' }),
+      param: Nullable(Type.String({ description: 'The request parameter at fault, e.g. `input[0].role`' })),
+      code: Nullable(Type.String({ description: "Parley's error code in lower case, e.g. `not_found`" })),
+    }),
+  },
+  {
+    title: 'OpenAIError',
+    description: "OpenAI's error shape, with the real HTTP status (the SDKs raise their matching error).",
+  },
+);
+const openaiError: ErrorShape = {
+  schema: OpenAIError,
+  render: (code, message) => ({
+    error: { message, type: errorCodes[code].type, param: null, code: code.toLowerCase() },
+  }),
+};
+
+const EXAMPLE = {
+  response: 'resp_c2a4e6f81b3d4f5a9c7e0d2b4f6a8c91',
+  message: 'msg_c2a4e6f81b3d4f5a9c7e0d2b4f6a8c91',
+  question: 'msg_5d0c1f8e2b7a4c558d1e6f3a9b2c4e70',
+  conversation: 'conv_0b5e6a5c3f0e4a4e9f572f1c2d6c8a11',
+} as const;
+
+const Model = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('model'),
+  created: Type.Integer(),
+  owned_by: Type.String({ description: 'The provider serving it' }),
+});
+const modelExample = { id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'openai-compatible' };
+
+const MessageItem = Type.Object({
+  type: Type.Literal('message'),
+  id: Type.String({ description: '`msg_` and the message id' }),
+  status: Type.String({ enum: ['in_progress', 'completed', 'incomplete'] }),
+  role: Type.String({ enum: ['system', 'user', 'assistant', 'tool', 'developer'] }),
+  content: Type.Array(
+    Type.Object({ type: Type.String({ enum: ['input_text', 'output_text'] }), text: Type.String() }),
+  ),
+});
+const questionItem = {
+  type: 'message',
+  id: EXAMPLE.question,
+  status: 'completed',
+  role: 'user',
+  content: [{ type: 'input_text', text: 'Plan a day in Oslo' }],
+};
+const answerItem = {
+  type: 'message',
+  id: EXAMPLE.message,
+  status: 'completed',
+  role: 'assistant',
+  content: [{ type: 'output_text', text: 'Start at the harbour.', annotations: [], logprobs: [] }],
+};
+
+const Response = Type.Object({
+  id: Type.String({ description: '`resp_` and the answer’s message id' }),
+  object: Type.Literal('response'),
+  created_at: Type.Integer(),
+  status: Type.String({ enum: ['in_progress', 'completed', 'incomplete', 'failed', 'cancelled'] }),
+  completed_at: Nullable(Type.Integer()),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  incomplete_details: Nullable(Type.Object({ reason: Type.String() })),
+  instructions: Nullable(Type.String()),
+  max_output_tokens: Nullable(Type.Integer()),
+  model: Type.String(),
+  output: Type.Array(MessageItem),
+  previous_response_id: Nullable(Type.String()),
+  conversation: Nullable(Type.Object({ id: Type.String() })),
+  store: Type.Boolean(),
+  temperature: Nullable(Type.Number()),
+  top_p: Nullable(Type.Number()),
+  usage: Nullable(
+    Type.Object({
+      input_tokens: Type.Integer(),
+      output_tokens: Type.Integer(),
+      total_tokens: Type.Integer(),
+    }),
+  ),
+  metadata: Type.Record(Type.String(), Type.String()),
+});
+const responseExample = {
+  id: EXAMPLE.response,
+  object: 'response',
+  created_at: 1764700001,
+  status: 'completed',
+  completed_at: 1764700004,
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  max_output_tokens: null,
+  model: 'gpt-4o-mini',
+  output: [answerItem],
+  parallel_tool_calls: true,
+  previous_response_id: null,
+  conversation: null,
+  reasoning: { effort: null, summary: null },
+  store: true,
+  temperature: null,
+  text: { format: { type: 'text' } },
+  tool_choice: 'auto',
+  tools: [],
+  top_p: null,
+  truncation: 'disabled',
+  usage: {
+    input_tokens: 21,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 12,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 33,
+  },
+  user: null,
+  metadata: {},
+};
+
+const ResponseEvent = Type.Object(
+  {
+    type: Type.String({
+      enum: [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+        'response.incomplete',
+        'response.failed',
+      ],
+    }),
+    sequence_number: Type.Integer({ minimum: 0, description: 'Also the frame’s `id:`' }),
+  },
+  { description: 'The other fields depend on `type`, as in OpenAI’s Responses streaming events.' },
+);
+const responseStream = [
+  `id: 0\nevent: response.created\ndata: {"type":"response.created","response":{"id":"${EXAMPLE.response}","status":"in_progress",…},"sequence_number":0}\n`,
+  'id: 1\nevent: response.in_progress\ndata: {…,"sequence_number":1}\n',
+  'id: 2\nevent: response.output_item.added\ndata: {…,"sequence_number":2}\n',
+  'id: 3\nevent: response.content_part.added\ndata: {…,"sequence_number":3}\n',
+  `id: 4\nevent: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"${EXAMPLE.message}","output_index":0,"content_index":0,"delta":"Start","logprobs":[],"sequence_number":4}\n`,
+  'id: 5\nevent: response.output_text.done\ndata: {…,"sequence_number":5}\n',
+  'id: 6\nevent: response.content_part.done\ndata: {…,"sequence_number":6}\n',
+  'id: 7\nevent: response.output_item.done\ndata: {…,"sequence_number":7}\n',
+  'id: 8\nevent: response.completed\ndata: {"type":"response.completed","response":{…},"sequence_number":8}\n',
+].join('\n');
+const responseStreamDoc = {
+  description: [
+    "OpenAI's typed events, each as `event: <type>` with `data` = the event and its `sequence_number` (also the",
+    "frame's `id:`), in this order: `response.created`, `response.in_progress`, `response.output_item.added`,",
+    '`response.content_part.added`, then `response.output_text.delta` (`{item_id, delta}`) any number of times, then',
+    '`response.output_text.done`, `response.content_part.done`, `response.output_item.done` and',
+    '`response.completed` (or `response.incomplete` when cut short or cancelled); a failure after the first event',
+    'ends it with `response.failed` (the answer is stored `incomplete`). The stream closes after the last event; a',
+    'failure before the first is a JSON error with its status. The generation goes on without the client: resume',
+    'with `GET /v1/responses/{id}?stream=true&starting_after=<last sequence_number>` to get exactly the events',
+    'missed, then the live rest.',
+  ].join(' '),
+  schema: ResponseEvent,
+  example: responseStream,
+  eventExamples: [
+    {
+      type: 'response.output_text.delta',
+      item_id: EXAMPLE.message,
+      output_index: 0,
+      content_index: 0,
+      delta: 'Start',
+      logprobs: [],
+      sequence_number: 4,
+    },
+    { type: 'response.completed', response: responseExample, sequence_number: 8 },
+  ],
+} as const;
+
+const ChatCompletion = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('chat.completion'),
+  created: Type.Integer(),
+  model: Type.String(),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      message: Type.Object({ role: Type.Literal('assistant'), content: Nullable(Type.String()) }),
+      finish_reason: Nullable(Type.String()),
+    }),
+  ),
+  usage: Nullable(
+    Type.Object(
+      { prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() },
+      { description: 'null when the provider reported none' },
+    ),
+  ),
+});
+const ChatChunk = Type.Union([
+  Type.Object(
+    {
+      id: Type.String(),
+      object: Type.Literal('chat.completion.chunk'),
+      created: Type.Integer(),
+      model: Type.String(),
+      choices: Type.Array(
+        Type.Object({
+          index: Type.Integer(),
+          delta: Type.Object({
+            role: Type.Optional(Type.String()),
+            content: Type.Optional(Nullable(Type.String())),
+          }),
+          finish_reason: Nullable(Type.String()),
+        }),
+      ),
+    },
+    { title: 'ChatCompletionChunk' },
+  ),
+  Type.Literal('[DONE]'),
+  OpenAIError,
+]);
+const chatStream = [
+  'data: {"id":"chatcmpl-7d1e","object":"chat.completion.chunk","created":1764700001,"model":"gpt-4o-mini","system_fingerprint":null,"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}\n',
+  'data: {"id":"chatcmpl-7d1e","object":"chat.completion.chunk","created":1764700001,"model":"gpt-4o-mini","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]}\n',
+  'data: {"id":"chatcmpl-7d1e","object":"chat.completion.chunk","created":1764700001,"model":"gpt-4o-mini","system_fingerprint":null,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n',
+  'data: [DONE]\n',
+].join('\n');
+
+const itemsExample = {
+  object: 'list',
+  data: [questionItem],
+  first_id: EXAMPLE.question,
+  last_id: EXAMPLE.question,
+  has_more: false,
+};
+
+const Conversation = Type.Object({
+  id: Type.String({ description: '`conv_` and the conversation id' }),
+  object: Type.Literal('conversation'),
+  created_at: Type.Integer(),
+  metadata: Type.Record(Type.String(), Type.String()),
+});
+const conversationExample = {
+  id: EXAMPLE.conversation,
+  object: 'conversation',
+  created_at: 1764700000,
+  metadata: {},
+};
+
+const ok = (description: string, schema: Parameters<typeof Type.Array>[0], example: unknown) => ({
+  description,
+  schema,
+  example,
+});
+const deleted = (object: string, id: string) =>
+  ok(
+    'Deleted.',
+    Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) }),
+    { id, object, deleted: true },
+  );
+
+const createResponse: RouteDoc = {
+  summary: 'Create a response (an answer in the conversation tree)',
+  description: [
+    'Generates an answer to `input`. Stored responses (the default) are answers of the conversation tree: without',
+    '`previous_response_id` or `conversation` a new conversation starts; with `previous_response_id` the input goes',
+    'under that answer (an older one makes a branch, like `/ask`’s `parent_id`); with `conversation` after its',
+    'current node. The new answer becomes the conversation’s current node. `store: false` generates without',
+    'writing anything.',
+  ].join(' '),
+  requestExamples: {
+    'a question': { input: 'Plan a day in Oslo' },
+    'streamed as events': { input: 'Plan a day in Oslo', stream: true },
+  },
+  responses: {
+    200: ok('The response.', Response, responseExample),
+    ...errorResponses(openaiError, [...WITH_BODY, 403, 404, 409, ...GENERATING]),
+  },
+  stream: responseStreamDoc,
+};
+
+export const openaiDocs: RouteDocs = {
+  'GET /v1/models': {
+    summary: 'List the models this server routes',
+    description:
+      'The model names the configuration serves (providers’ models and configured routes). Nothing is written.',
+    responses: {
+      200: ok('The models.', Type.Object({ object: Type.Literal('list'), data: Type.Array(Model) }), {
+        object: 'list',
+        data: [modelExample],
+      }),
+      ...errorResponses(openaiError, []),
+    },
+  },
+  'GET /v1/models/:id': {
+    summary: 'Read one model',
+    description: 'A model this server serves, listed or accepted by a provider that takes any name.',
+    responses: { 200: ok('The model.', Model, modelExample), ...errorResponses(openaiError, [404]) },
+  },
+  'POST /v1/chat/completions': {
+    summary: 'Create a chat completion (stateless)',
+    description:
+      'OpenAI’s Chat Completions: the whole prompt comes in `messages`, the answer goes out, and nothing is stored ' +
+      '(usage is recorded). Fields the routed provider cannot honour are a 400 naming the field and the provider.',
+    requestExamples: {
+      'a question': { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Plan a day in Oslo' }] },
+      'streamed as chunks': {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Plan a day in Oslo' }],
+        stream: true,
+      },
+    },
+    responses: {
+      200: ok('The completion.', ChatCompletion, {
+        id: 'chatcmpl-7d1e',
+        object: 'chat.completion',
+        created: 1764700001,
+        model: 'gpt-4o-mini',
+        system_fingerprint: null,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'Start at the harbour.', refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
+      }),
+      ...errorResponses(openaiError, [...WITH_BODY, 403, ...GENERATING]),
+    },
+    stream: {
+      description: [
+        'With `"stream": true`: unnamed events whose `data` is a `chat.completion.chunk` — first the role, then one',
+        'per piece of text (`delta.content`) or tool call (`delta.tool_calls`), then one with `finish_reason` (and,',
+        'with `stream_options.include_usage`, one with `usage` and no choices) — and finally `data: [DONE]`. A failure',
+        'after the first chunk is a `data: {"error": …}` event and the stream ends without `[DONE]`. Not resumable.',
+      ].join(' '),
+      schema: ChatChunk,
+      example: chatStream,
+      eventExamples: [
+        {
+          id: 'chatcmpl-7d1e',
+          object: 'chat.completion.chunk',
+          created: 1764700001,
+          model: 'gpt-4o-mini',
+          system_fingerprint: null,
+          choices: [{ index: 0, delta: { content: 'Hello' }, logprobs: null, finish_reason: null }],
+        },
+        '[DONE]',
+      ],
+    },
+  },
+  'POST /v1/responses': createResponse,
+  'GET /v1/responses/:id': {
+    summary: 'Read a response, or resume its stream',
+    description:
+      'The stored response (an answer of the tree). With `stream=true` its events as Server-Sent Events after ' +
+      '`starting_after` (a `sequence_number`): the ones missed, then the live rest while it is being written.',
+    responses: {
+      200: ok('The response.', Response, responseExample),
+      ...errorResponses(openaiError, [400, 404]),
+    },
+    stream: responseStreamDoc,
+  },
+  'DELETE /v1/responses/:id': {
+    summary: 'Delete a response',
+    description: 'Soft-deletes the answer (and what hangs under it leaves the current branch’s items).',
+    responses: { 200: deleted('response.deleted', EXAMPLE.response), ...errorResponses(openaiError, [404]) },
+  },
+  'GET /v1/responses/:id/input_items': {
+    summary: 'List a response’s input items',
+    description:
+      'The messages this response’s request wrote before its answer (a cursor list, newest first).',
+    responses: {
+      200: ok('The input items.', CursorList(MessageItem), itemsExample),
+      ...errorResponses(openaiError, [400, 404]),
+    },
+  },
+  'POST /v1/responses/:id/cancel': {
+    summary: 'Cancel a response being written',
+    description:
+      'Stops the generation (idempotent); the answer is kept with what arrived, `cancelled`, and can be continued ' +
+      'with the native API.',
+    responses: {
+      200: ok('The response as it is now.', Response, {
+        ...responseExample,
+        status: 'cancelled',
+        completed_at: null,
+      }),
+      ...errorResponses(openaiError, [404]),
+    },
+  },
+  'POST /v1/conversations': {
+    summary: 'Create a conversation',
+    description:
+      'A new conversation, with up to 20 first items (messages, in order, each under the one before).',
+    requestExamples: {
+      empty: {},
+      'with a first message': { items: [{ type: 'message', role: 'user', content: 'Plan a day in Oslo' }] },
+    },
+    responses: {
+      200: ok('The conversation.', Conversation, conversationExample),
+      ...errorResponses(openaiError, [...WITH_BODY]),
+    },
+  },
+  'GET /v1/conversations': {
+    summary: 'List conversations (Parley’s addition)',
+    description: 'The caller’s conversations as a cursor list (`after`, `limit`, `order`), newest first.',
+    responses: {
+      200: ok('A page of conversations.', CursorList(Conversation), {
+        object: 'list',
+        data: [conversationExample],
+        first_id: EXAMPLE.conversation,
+        last_id: EXAMPLE.conversation,
+        has_more: false,
+      }),
+      ...errorResponses(openaiError, [400]),
+    },
+  },
+  'GET /v1/conversations/:id': {
+    summary: 'Read a conversation',
+    description: 'The conversation object (its items are at `/items`).',
+    responses: {
+      200: ok('The conversation.', Conversation, conversationExample),
+      ...errorResponses(openaiError, [404]),
+    },
+  },
+  'POST /v1/conversations/:id': {
+    summary: 'Update a conversation’s metadata',
+    description: 'Replaces the metadata (up to 16 pairs). The tree does not change.',
+    requestExamples: { tag: { metadata: { topic: 'travel' } } },
+    responses: {
+      200: ok('The conversation.', Conversation, { ...conversationExample, metadata: { topic: 'travel' } }),
+      ...errorResponses(openaiError, [...WITH_BODY, 404]),
+    },
+  },
+  'DELETE /v1/conversations/:id': {
+    summary: 'Delete a conversation',
+    description: 'Soft-deletes the conversation and all its messages.',
+    responses: {
+      200: deleted('conversation.deleted', EXAMPLE.conversation),
+      ...errorResponses(openaiError, [404]),
+    },
+  },
+  'POST /v1/conversations/:id/items': {
+    summary: 'Add items to a conversation',
+    description:
+      'Appends messages (1 to 20) after the current node, each under the one before; the last becomes the current node.',
+    requestExamples: {
+      'a message': { items: [{ type: 'message', role: 'user', content: 'Plan a day in Oslo' }] },
+    },
+    responses: {
+      200: ok('The items written.', CursorList(MessageItem), itemsExample),
+      ...errorResponses(openaiError, [...WITH_BODY, 404]),
+    },
+  },
+  'GET /v1/conversations/:id/items': {
+    summary: 'List a conversation’s items (its current branch)',
+    description:
+      'The messages from the root to the current node, as a cursor list (`order=desc` by default).',
+    responses: {
+      200: ok('The items.', CursorList(MessageItem), {
+        ...itemsExample,
+        data: [answerItem, questionItem],
+        first_id: EXAMPLE.message,
+      }),
+      ...errorResponses(openaiError, [400, 404]),
+    },
+  },
+  'GET /v1/conversations/:id/items/:itemId': {
+    summary: 'Read one item',
+    description: 'One message of the conversation, by its `msg_` id.',
+    responses: { 200: ok('The item.', MessageItem, questionItem), ...errorResponses(openaiError, [404]) },
+  },
+  'DELETE /v1/conversations/:id/items/:itemId': {
+    summary: 'Delete an item',
+    description: 'Soft-deletes one message of the conversation; answers the conversation.',
+    responses: {
+      200: ok('The conversation.', Conversation, conversationExample),
+      ...errorResponses(openaiError, [404]),
+    },
+  },
+};
