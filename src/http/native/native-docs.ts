@@ -211,6 +211,8 @@ const KeyObject = Type.Object({
   id: Type.String(),
   object: Type.Literal('api_key'),
   name: Type.String(),
+  user_id: Type.String({ description: 'The user the key acts as' }),
+  user_name: Nullable(Type.String()),
   hint: Type.String({ description: "The secret's first characters" }),
   role: Type.String({ enum: ['admin', 'user'] }),
   models: Nullable(Type.Array(Type.String(), { description: 'Models the key may use; null: all' })),
@@ -229,6 +231,8 @@ const keyExample = {
   id: EXAMPLE.key,
   object: 'api_key',
   name: 'ci',
+  user_id: 'usr_8fJ2kQ',
+  user_name: 'ci',
   hint: 'pk-3kTq',
   role: 'user',
   models: null,
@@ -589,9 +593,11 @@ export const nativeDocs: RouteDocs = {
     },
   },
   'POST /api/keys': {
-    summary: 'Create an API key (admin)',
+    summary: 'Create an API key (the secret is shown once)',
     description:
-      'A key acting as a new user (or admin), with optional models and limits. The secret (`key`) is in this answer only.',
+      'A key acts as its user. An admin creates keys for any user (`user_id`), or, naming none, a key with a new user ' +
+      'of its own (`role`, default `user`); a user creates keys for themself. Optional model allowlist, expiry and ' +
+      'limits. The secret (`key`) is in this answer only. Once a key exists, every request needs one.',
     requestExamples: {
       'a user key': { name: 'ci' },
       limited: { name: 'ci', models: ['gpt-4o-mini'], limits: { requests_per_minute: 60 } },
@@ -600,26 +606,38 @@ export const nativeDocs: RouteDocs = {
       201: {
         description: 'The key, with its secret.',
         schema: Type.Intersect([KeyObject, Type.Object({ key: Type.String() })]),
-        example: { ...keyExample, key: 'pk-3kTq9vXw2mZpLr8sYb4nHc6dJf1gKe' },
+        example: { ...keyExample, key: 'sk-parley-3kTq9vXw2mZpLr8sYb4nHc6dJf1gKe' },
       },
-      ...errorResponses(nativeError, [...WITH_BODY, 403]),
+      ...errorResponses(nativeError, [...WITH_BODY, 403, 404]),
     },
   },
   'GET /api/keys': {
-    summary: 'List API keys (admin)',
-    description: 'Every key, live and revoked, without secrets.',
+    summary: 'List API keys',
+    description:
+      'Keys, live and revoked, without secrets: an admin sees all (or one user’s with `user_id=`), a user their own.',
     responses: {
       200: {
         description: 'The keys.',
         schema: List(KeyObject),
         example: { object: 'list', data: [keyExample] },
       },
-      ...errorResponses(nativeError, [403]),
+      ...errorResponses(nativeError, [400, 403]),
+    },
+  },
+  'PATCH /api/keys/:id': {
+    summary: 'Change a key’s name, model allowlist or limits (admin)',
+    description:
+      'Changes only the fields sent; the secret and the user stay. Takes effect on the key’s next request.',
+    requestExamples: { 'more requests': { limits: { requests_per_minute: 120 } } },
+    responses: {
+      200: { description: 'The key as it is now.', schema: KeyObject, example: keyExample },
+      ...errorResponses(nativeError, [...WITH_BODY, 403, 404]),
     },
   },
   'DELETE /api/keys/:id': {
-    summary: 'Revoke an API key (admin)',
-    description: 'The key stops working at once; its conversations and usage stay.',
+    summary: 'Revoke an API key',
+    description:
+      'The key stops working at once; its user, conversations and usage stay. A user revokes their own keys.',
     responses: {
       200: {
         description: 'Revoked.',
