@@ -169,21 +169,68 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       assert.equal(refused.body.error.param, field);
       assert.match(refused.body.error.message, new RegExp(`^'${field}' is not supported by Parley: `));
     }
-    const image = await post('/v1/chat/completions', {
+    const audio = await post('/v1/chat/completions', {
       model: 'fake-model',
       messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'what is this?' },
-            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
-          ],
-        },
+        { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] },
       ],
     });
-    assert.equal(image.status, 400);
-    assert.equal(image.body.error.param, 'messages[0].content[1]');
-    assert.match(image.body.error.message, /'image_url'/);
+    assert.equal(audio.status, 400);
+    assert.equal(audio.body.error.param, 'messages[0].content[0]');
+    assert.match(audio.body.error.message, /'input_audio'/);
+  });
+
+  test('chat completions: image and file parts reach providers that take them, and are refused by the others', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUg==';
+    const pdf = Buffer.from('%PDF-1.4 fake').toString('base64');
+    const messages = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this?' },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+          { type: 'file', file: { filename: 'a.pdf', file_data: `data:application/pdf;base64,${pdf}` } },
+        ],
+      },
+    ];
+    const answer = await post('/v1/chat/completions', { model: 'fake-model', messages });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(upstreamBody(openai).messages[0], messages[0], 'sent on as OpenAI wrote it');
+    assert.equal(answer.body.choices[0]?.message.content, 'echo: what is this?');
+
+    const claude = await post('/v1/chat/completions', { model: 'claude-fake', messages });
+    assert.equal(claude.status, 200, JSON.stringify(claude.body));
+    const blocks = (upstreamBody(anthropic).messages[0] as unknown as { content: { type: string }[] })
+      .content;
+    assert.deepEqual(
+      blocks.map((block) => block.type),
+      ['text', 'image', 'image', 'document'],
+    );
+
+    const refused = await post('/v1/chat/completions', { model: 'chatgpt-web/auto', messages });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /chatgpt-web.*image/);
+
+    for (const [url, message] of [
+      ['file:///etc/passwd', /expected an https URL or a data URL/],
+      ['data:text/plain;base64,aGk=', /'text\/plain' is not an image type/],
+      ['data:image/png,rawbytes', /Invalid data URL/],
+    ] as const) {
+      const bad = await post('/v1/chat/completions', {
+        model: 'fake-model',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+      });
+      assert.equal(bad.status, 400, url);
+      assert.equal(bad.body.error.param, 'messages[0].content[0].image_url.url');
+      assert.match(bad.body.error.message, message);
+    }
+    const hosted = await post('/v1/chat/completions', {
+      model: 'fake-model',
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }],
+    });
+    assert.equal(hosted.status, 400);
+    assert.equal(hosted.body.error.param, 'messages[0].content[0].file.file_id');
   });
 
   test('models: an upstream whose list cannot be read leaves the routed models listed', async () => {

@@ -144,7 +144,13 @@ function echoReply(
   body: { stream?: boolean; messages: { role: string; content: string }[] },
   dialect: Dialect,
 ): FakeReply {
-  const question = body.messages.findLast((message) => message.role === 'user')?.content ?? '';
+  const content: unknown = body.messages.findLast((message) => message.role === 'user')?.content ?? '';
+  // Content may be parts (text, images, files): the text parts are the question.
+  const question = Array.isArray(content)
+    ? content
+        .flatMap((part: { type?: string; text?: string }) => (part.type === 'text' ? [part.text ?? ''] : []))
+        .join('')
+    : String(content);
   const answer = `echo: ${question}`;
   if (body.stream !== true) {
     return { kind: 'json', body: dialect === 'openai' ? completion(answer) : anthropicMessage(answer) };

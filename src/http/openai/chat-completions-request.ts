@@ -8,7 +8,14 @@
 
 import { Type } from 'typebox';
 import { badRequest } from '../../errors.ts';
-import type { CallOptions, ChatModel, PromptMessage, ResponseFormat } from '../../providers/spec.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  PromptMessage,
+  PromptPart,
+  ResponseFormat,
+} from '../../providers/spec.ts';
+import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,
@@ -261,20 +268,41 @@ function assertParleyHonours(body: ChatCompletionRequest): void {
   }
 }
 
-function textOf(content: ChatMessageBody['content'], at: string): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content
-    .map((part, index) => {
-      const text =
-        (part as { text?: unknown; refusal?: unknown }).text ?? (part as { refusal?: unknown }).refusal;
-      if ((part.type === 'text' || part.type === 'refusal') && typeof text === 'string') return text;
-      throw badRequest(
-        `Content part '${part.type}' at ${at}.content[${index}] is not supported by Parley yet: it reads text parts.`,
-        `${at}.content[${index}]`,
-      );
-    })
-    .join('');
+/** One content part as a prompt part: text, an image (user), a file (user), a refusal (assistant). */
+function toPart(part: Readonly<Record<string, unknown>>, role: string, at: string): PromptPart {
+  const field = (name: string) =>
+    (typeof part[name] === 'object' && part[name] !== null ? part[name] : {}) as Record<string, unknown>;
+  if (part.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text };
+  if (part.type === 'refusal' && role === 'assistant' && typeof part.refusal === 'string') {
+    return { type: 'text', text: part.refusal };
+  }
+  if (part.type === 'image_url' && role === 'user') {
+    const image = field('image_url');
+    return { type: 'image', ...imageSource(image.url, `${at}.image_url.url`), ...imageDetail(image.detail) };
+  }
+  if (part.type === 'file' && role === 'user') {
+    const file = field('file');
+    const { mediaType, data } = fileBytes(file, `${at}.file`);
+    const filename = typeof file.filename === 'string' && file.filename !== '' ? file.filename : 'file';
+    return { type: 'file', mediaType, data, filename };
+  }
+  throw badRequest(
+    `Content part '${String(part.type)}' at ${at} is not supported by Parley${role === 'user' ? '' : ` in a ${role} message`}: it reads text, image_url and file parts.`,
+    at,
+  );
+}
+
+/** A message's text, and all its parts when it holds more than text. */
+function contentOf(
+  content: ChatMessageBody['content'],
+  role: string,
+  at: string,
+): { content: string; parts?: PromptPart[] } {
+  if (content === undefined || content === null) return { content: '' };
+  if (typeof content === 'string') return { content };
+  const parts = content.map((part, index) => toPart(part, role, `${at}.content[${index}]`));
+  const text = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+  return parts.every((part) => part.type === 'text') ? { content: text } : { content: text, parts };
 }
 
 /** OpenAI's messages as the provider spec's prompt (developer → system, tool calls kept). */
@@ -294,7 +322,7 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
       );
     }
     if (!isEmptyValue(message.audio)) throw refuseEverywhere(`${at}.audio`, 'it answers in text only');
-    const content = textOf(message.content, at);
+    const { content, parts } = contentOf(message.content, message.role, at);
     if (message.role === 'tool') {
       if (message.tool_call_id === undefined) {
         throw badRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`);
@@ -316,7 +344,11 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
     if (message.content === undefined) {
       throw badRequest(`Missing required parameter: '${at}.content'.`, `${at}.content`);
     }
-    return { role: message.role === 'developer' ? 'system' : message.role, content };
+    return {
+      role: message.role === 'developer' ? 'system' : message.role,
+      content,
+      ...(parts === undefined ? {} : { parts }),
+    };
   });
 }
 
