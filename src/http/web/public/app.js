@@ -11,7 +11,9 @@ import { renderConversationList, titleFromQuestion, UNTITLED } from './conversat
 import { messageItem, renderBranch } from './messages-view.js';
 import { chosenModel, loadModels } from './model-picker.js';
 import { setUpSearch } from './search.js';
+import { setUpSettings } from './settings.js';
 import { download, importFile, today } from './transfer.js';
+import { renderWelcome } from './welcome.js';
 import { branchTo, indexTree, newestLeafUnder } from './tree.js';
 
 const PAGE_SIZE = 50;
@@ -31,6 +33,9 @@ const ui = {
   importButton: byId('import'),
   importFile: byId('import-file'),
   notice: byId('notice'),
+  settings: byId('settings'),
+  welcome: byId('welcome'),
+  jump: byId('jump'),
   more: byId('more-conversations'),
   newConversation: byId('new-conversation'),
   model: byId('model'),
@@ -179,16 +184,33 @@ function render() {
   ui.title.textContent = conversation === undefined ? 'New conversation' : (conversation.title ?? UNTITLED);
   ui.rename.hidden = conversation === undefined;
   ui.remove.hidden = conversation === undefined;
+  ui.settings.hidden = conversation === undefined;
   ui.renameForm.hidden = true;
   ui.title.hidden = false;
   renderList();
   if (streaming()) return;
-  renderBranch(ui.messages, {
-    tree: state.tree,
-    branch: branchTo(state.tree, state.leafId),
-    busy: false,
-    actions,
+  const branch = branchTo(state.tree, state.leafId);
+  renderBranch(ui.messages, { tree: state.tree, branch, busy: false, actions });
+  showWelcome(branch.length === 0);
+  showJump();
+}
+
+/** The welcome (the model, example prompts) in place of an empty conversation. */
+function showWelcome(shown) {
+  ui.welcome.hidden = !shown;
+  if (!shown) return;
+  const model =
+    ui.model.value || state.open?.model || ui.model.options[1]?.value || 'the server’s default model';
+  renderWelcome(ui.welcome, model, (prompt) => {
+    ui.prompt.value = prompt;
+    ui.prompt.focus();
   });
+}
+
+/** "↓ Latest" while the end of the conversation is out of sight. */
+function showJump() {
+  const list = ui.messages;
+  ui.jump.hidden = list.scrollHeight - list.scrollTop - list.clientHeight < 200;
 }
 
 /** Keeps the newest text in view while an answer grows, unless the reader scrolled up. */
@@ -197,6 +219,7 @@ function followEnd(update) {
   const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   update();
   if (atEnd) list.scrollTop = list.scrollHeight;
+  else showJump();
 }
 
 /** Scrolls a message into view and marks it for a moment. */
@@ -299,6 +322,7 @@ async function streamAnswer({
   state.run = run;
   setBusy(true);
   hideError();
+  showWelcome(false);
   renderBranch(ui.messages, { tree: state.tree, branch: draftBranch, busy: true, actions });
   if (question !== undefined)
     ui.messages.append(messageItem({ id: '', role: 'user', content: question, status: 'completed' }).item);
@@ -321,7 +345,7 @@ async function streamAnswer({
     run.answerId ??= outcome.answerId;
     // The drawing made while it streamed is the answer's: the reload below does not parse it again.
     if (outcome.finished && outcome.failure === undefined && run.answerId !== undefined)
-      answer.keep(run.answerId);
+      await answer.keep(run.answerId);
     if (outcome.failure !== undefined) showError(`The answer failed: ${outcome.failure}`);
     else if (!outcome.finished)
       showError('The connection closed before the answer was finished: open the conversation again.');
@@ -496,6 +520,37 @@ ui.newConversation.addEventListener('click', () => {
   hideError();
   showNewConversation();
 });
+
+ui.messages.addEventListener('scroll', showJump, { passive: true });
+ui.jump.addEventListener('click', () => {
+  ui.messages.scrollTo({ top: ui.messages.scrollHeight, behavior: 'smooth' });
+  ui.prompt.focus();
+});
+ui.model.addEventListener('change', () => {
+  if (!ui.welcome.hidden) showWelcome(true);
+});
+
+const settings = setUpSettings(
+  {
+    dialog: byId('settings-dialog'),
+    form: byId('settings-form'),
+    systemPrompt: byId('system-prompt'),
+    model: byId('settings-model'),
+    modelPicker: ui.model,
+    cancel: byId('settings-cancel'),
+  },
+  {
+    current: () => state.open,
+    saved: (updated) => {
+      if (state.open?.id === updated.id)
+        state.open = { ...state.open, ...updated, messages: state.open.messages };
+      showNotice('Settings saved.');
+      render();
+    },
+    report,
+  },
+);
+ui.settings.addEventListener('click', () => settings.open());
 
 const search = setUpSearch({
   input: ui.search,

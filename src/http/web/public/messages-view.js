@@ -70,7 +70,8 @@ function waitingIndicator() {
 /**
  * One message, drawn. `message` is the API's shape (or a draft with `id` empty); the handle's
  * `show` updates text and status in place while an answer streams (`follow` wraps each drawing of
- * it, to keep its end in view), and `keep` files the streamed drawing under the answer's id.
+ * it, to keep its end in view), and `keep` files the streamed drawing under the answer's id once
+ * it is complete.
  * @param {object} message
  * @param {{follow?: (draw: () => void) => void}} [options]
  */
@@ -110,10 +111,12 @@ export function messageItem(message, { follow } = {}) {
     problem.hidden = problem.textContent === '';
   };
   show({ text: message.content, state: message.status, error: message.error });
-  const keep = (id) => {
+  /** Once the streamed drawing is complete, files it under the answer's id. */
+  const keep = async (id) => {
     if (stream === undefined) return;
-    stream.flush();
-    keepDrawn(id, streamed, content);
+    // A hidden tab draws no frames: after a while the answer is drawn anew instead.
+    const timeout = new Promise((resolve) => setTimeout(resolve, 2000, false));
+    if (await Promise.race([stream.drawn().then(() => true), timeout])) keepDrawn(id, streamed, content);
   };
   return { item, show, keep };
 }
