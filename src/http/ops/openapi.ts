@@ -60,7 +60,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     routePrefix: '/docs',
     staticCSP: true,
     transformStaticCSP: (header) => header,
-    uiConfig: { docExpansion: 'list', deepLinking: true },
+    // BaseLayout: no top bar, whose Swagger logo is an SVG with an inline <style> that the content
+    // security policy (no 'unsafe-inline') refuses; nor its box to load other documents by URL.
+    uiConfig: { docExpansion: 'list', deepLinking: true, layout: 'BaseLayout' },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
