@@ -2,17 +2,20 @@
  * The long-answer section of `docs/benchmarks.md` (issue 15): its two targets with pass or miss,
  * the bytes on the wire per surface and the live heap a finished answer leaves. A full run writes
  * it with the rest of the report; `--only long-answer` rewrites this section alone, between its
- * markers, and leaves the rest of the file as it was.
+ * markers (`spliceSection`), and leaves the rest of the file as it was.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LongAnswerResults, LongAnswerSize, SurfaceFigures } from './long-answer.ts';
-import { table, verdict } from './markdown.ts';
+import { type SectionPlace, table, verdict } from './markdown.ts';
 import { fixed } from './stats.ts';
 import { STREAM_SURFACES, type StreamSurface, SURFACE_LABELS } from './surface-streams.ts';
 
-export const LONG_ANSWER_START = '<!-- long-answer:start -->';
-export const LONG_ANSWER_END = '<!-- long-answer:end -->';
+/** Where the section goes in `docs/benchmarks.md`. */
+export const LONG_ANSWER_PLACE: SectionPlace = {
+  heading: '## A long answer (issue 15)',
+  marker: 'long-answer',
+  before: '## Raw figures',
+};
 
 /** The native stream may be this much larger than `/v1/responses`' for the same answer. */
 export const WIRE_RATIO_TARGET = 1.5;
@@ -192,35 +195,4 @@ export function longAnswerSection(results: LongAnswerResults | undefined, header
   if (results.notes.length > 0)
     lines.push('', ...results.notes.map((note) => `- ${note.replaceAll('\n', ' ')}`));
   return lines.join('\n');
-}
-
-/** The section between its markers, to go into a report. */
-export const markedSection = (section: string): string =>
-  `${LONG_ANSWER_START}\n${section}\n${LONG_ANSWER_END}`;
-
-/**
- * Rewrites the section in `path` between its markers; a report without them gets it before its
- * raw figures (or at its end), and a missing file is written with the section alone.
- */
-export function spliceLongAnswerSection(path: string, section: string): void {
-  const marked = markedSection(section);
-  if (!existsSync(path)) {
-    writeFileSync(path, `# Benchmarks\n\n## A long answer (issue 15)\n\n${marked}\n`);
-    return;
-  }
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(LONG_ANSWER_START);
-  const end = text.indexOf(LONG_ANSWER_END);
-  if (start >= 0 && end > start) {
-    writeFileSync(path, text.slice(0, start) + marked + text.slice(end + LONG_ANSWER_END.length));
-    return;
-  }
-  const heading = `## A long answer (issue 15)\n\n${marked}\n\n`;
-  const raw = text.indexOf('\n## Raw figures');
-  writeFileSync(
-    path,
-    raw >= 0
-      ? `${text.slice(0, raw + 1)}${heading}${text.slice(raw + 1)}`
-      : `${text.trimEnd()}\n\n${heading}`,
-  );
 }

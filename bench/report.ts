@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { startArguments } from '../scripts/start-command.ts';
-import { longAnswerSection, markedSection } from './long-answer-report.ts';
-import { formatMarkdown, table, verdict } from './markdown.ts';
+import { LONG_ANSWER_PLACE, longAnswerSection } from './long-answer-report.ts';
+import { formatMarkdown, markedSection, table, verdict } from './markdown.ts';
 import type { LatencyArm, MemoryRepeat, Results, StreamArm, ThroughputRepeat } from './results.ts';
 import {
   fixed,
@@ -500,9 +500,10 @@ export function writeReport(results: Results, path: string): string {
     '',
     growthSection(results),
     '',
-    '## A long answer (issue 15)',
+    LONG_ANSWER_PLACE.heading,
     '',
     markedSection(
+      LONG_ANSWER_PLACE,
       longAnswerSection(results.longAnswer, {
         startedAt: results.startedAt,
         commit: machine.commit,

@@ -1,5 +1,6 @@
 /** The shape of one benchmark run's figures, as measured (`run.ts`) and reported (`report.ts`). */
 
+import type { ComparePlan } from './compare.ts';
 import type { LongAnswerPlan, LongAnswerResults } from './long-answer.ts';
 import type { LiveMemory } from './processes.ts';
 import type { SearchResult } from './search.ts';
@@ -105,6 +106,8 @@ export interface Plan {
   readonly sqliteTurns: number;
   readonly searchMessages: number;
   readonly longAnswer: LongAnswerPlan;
+  /** `--only compare` (two builds side by side), not part of a full run. */
+  readonly compare: ComparePlan;
   readonly timeLimitSeconds: number;
 }
 

@@ -9,6 +9,9 @@
  * workload alone (about 2 minutes, `--quick` under one) and rewrites only its section of
  * `docs/benchmarks.md`; with `--parley-root <checkout>` it measures that checkout's server instead
  * (built there with `npm run build`) and writes `.cache/bench/long-answer-other.md` only.
+ * `--only compare --baseline <checkout>` measures this checkout's server and the baseline's side
+ * by side in one run (chat completions, `/ask`, depth; about 7 minutes, `--quick` about 4) and
+ * rewrites only that section.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -35,9 +38,11 @@ import {
   sequentialTimeToFirstToken,
   type Target,
 } from './client.ts';
+import { measureCompare } from './compare.ts';
+import { COMPARE_PLACE, compareSection } from './compare-report.ts';
 import { measureLongAnswer } from './long-answer.ts';
-import { longAnswerSection, spliceLongAnswerSection } from './long-answer-report.ts';
-import { formatMarkdown } from './markdown.ts';
+import { LONG_ANSWER_PLACE, longAnswerSection } from './long-answer-report.ts';
+import { formatMarkdown, type SectionPlace, spliceSection } from './markdown.ts';
 import { installPortkey, PORTKEY_VERSION, portkeyHeaders, startPortkey } from './portkey.ts';
 import {
   type BenchProcess,
@@ -80,15 +85,20 @@ function flagValue(flag: string): string | undefined {
   return process.argv.find((argument) => argument.startsWith(`${flag}=`))?.slice(flag.length + 1);
 }
 
-const WORKLOADS = ['long-answer'] as const;
+const WORKLOADS = ['long-answer', 'compare'] as const;
 const only = flagValue('--only');
 const parleyRoot = flagValue('--parley-root');
+const baselineRoot = flagValue('--baseline');
 if (only !== undefined && !(WORKLOADS as readonly string[]).includes(only)) {
   process.stderr.write(`bench: --only takes one of: ${WORKLOADS.join(', ')}\n`);
   process.exit(2);
 }
 if (parleyRoot !== undefined && only !== 'long-answer') {
   process.stderr.write('bench: --parley-root goes with --only long-answer\n');
+  process.exit(2);
+}
+if ((baselineRoot === undefined) !== (only !== 'compare')) {
+  process.stderr.write('bench: --only compare needs --baseline <checkout>, and --baseline goes with it\n');
   process.exit(2);
 }
 
@@ -117,6 +127,12 @@ const PLAN: Plan = quick
       sqliteTurns: 300,
       searchMessages: 10_000,
       longAnswer: { sizes: [10_000, 20_000], pieceChars: 4, runs: 10, maxSeconds: 20, maxGrowthMb: 1_024 },
+      compare: {
+        repeats: 3,
+        latency: { warmup: 30, count: 300, maxSeconds: 10 },
+        throughputSeconds: 2,
+        timeLimitSeconds: 480,
+      },
       timeLimitSeconds: 240,
     }
   : {
@@ -132,6 +148,12 @@ const PLAN: Plan = quick
       sqliteTurns: 2_000,
       searchMessages: 100_000,
       longAnswer: { sizes: [10_000, 20_000], pieceChars: 4, runs: 50, maxSeconds: 60, maxGrowthMb: 1_024 },
+      compare: {
+        repeats: 5,
+        latency: { warmup: 50, count: 500, maxSeconds: 15 },
+        throughputSeconds: 3,
+        timeLimitSeconds: 900,
+      },
       timeLimitSeconds: 1_200,
     };
 
@@ -157,11 +179,12 @@ async function stop(child: BenchProcess): Promise<void> {
 }
 
 // Every run is bounded: past the limit everything started here is killed.
+const timeLimitSeconds = only === 'compare' ? PLAN.compare.timeLimitSeconds : PLAN.timeLimitSeconds;
 const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: over its ${PLAN.timeLimitSeconds} s limit, stopping\n`);
+  process.stderr.write(`bench: over its ${timeLimitSeconds} s limit, stopping\n`);
   for (const child of running) child.child.kill('SIGKILL');
   process.exit(2);
-}, PLAN.timeLimitSeconds * 1000);
+}, timeLimitSeconds * 1000);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of running) child.child.kill('SIGKILL');
@@ -235,6 +258,10 @@ async function main(): Promise<void> {
   buildParley(paths);
   if (only === 'long-answer') {
     await longAnswerOnly();
+    return;
+  }
+  if (only === 'compare') {
+    await compareOnly();
     return;
   }
   if (profileOnly) {
@@ -708,7 +735,31 @@ async function main(): Promise<void> {
   }
 }
 
-/** `--only long-answer`: that workload alone, its section spliced into the report. */
+/**
+ * Writes a single workload's figures (`.cache/bench/<name>.json`) and its section: into
+ * `docs/benchmarks.md` between its markers, or alone into `.cache/bench/<name>.md` (quick runs,
+ * other code).
+ */
+function writeSection(
+  name: string,
+  place: SectionPlace,
+  section: string,
+  figures: unknown,
+  toDocs: boolean,
+): void {
+  const jsonPath = join(root, '.cache/bench', `${name}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(figures, null, 2)}\n`);
+  const reportPath = toDocs ? join(root, 'docs/benchmarks.md') : join(root, '.cache/bench', `${name}.md`);
+  if (!toDocs) rmSync(reportPath, { force: true });
+  spliceSection(reportPath, place, section);
+  formatMarkdown(reportPath);
+  process.stdout.write(`\n${section}\n`);
+  log(`wrote ${relative(root, reportPath)} and ${relative(root, jsonPath)}`);
+}
+
+const commandLine = () => `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+
+/** `--only long-answer`: that workload alone, on this checkout's server or `--parley-root`'s. */
 async function longAnswerOnly(): Promise<void> {
   const checkout = parleyRoot === undefined ? undefined : resolve(parleyRoot);
   if (checkout !== undefined) {
@@ -726,24 +777,45 @@ async function longAnswerOnly(): Promise<void> {
     ...(checkout === undefined ? {} : { root: checkout }),
   });
   await stopAll();
-  const name = checkout === undefined ? 'long-answer' : 'long-answer-other';
-  const jsonPath = join(root, '.cache/bench', `${name}.json`);
-  writeFileSync(jsonPath, `${JSON.stringify(longAnswer, null, 2)}\n`);
   const section = longAnswerSection(longAnswer, {
     startedAt: new Date(startedAt).toISOString(),
     ...git,
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    command: commandLine(),
   });
   // Only this checkout's full-length figures go into the repository's report.
-  const reportPath =
-    quick || checkout !== undefined
-      ? join(root, '.cache/bench', `${name}.md`)
-      : join(root, 'docs/benchmarks.md');
-  if (reportPath !== join(root, 'docs/benchmarks.md')) rmSync(reportPath, { force: true });
-  spliceLongAnswerSection(reportPath, section);
-  formatMarkdown(reportPath);
-  process.stdout.write(`\n${section}\n`);
-  log(`wrote ${relative(root, reportPath)} and ${relative(root, jsonPath)}`);
+  const toDocs = !quick && checkout === undefined;
+  writeSection(
+    checkout === undefined ? 'long-answer' : 'long-answer-other',
+    LONG_ANSWER_PLACE,
+    section,
+    longAnswer,
+    toDocs,
+  );
+}
+
+/** `--only compare --baseline <checkout>`: this checkout's server and the baseline's, side by side. */
+async function compareOnly(): Promise<void> {
+  const baseline = resolve(baselineRoot ?? '.');
+  log(`building the baseline in ${baseline}`);
+  buildParley(paths, baseline);
+  const loadAtStart = loadAverage();
+  const upstream = track(await startMockUpstream(paths, CORES));
+  const compared = await measureCompare({
+    paths,
+    cores: CORES,
+    upstream,
+    plan: PLAN.compare,
+    baseline: { root: baseline, commit: gitState(baseline).commit },
+    log,
+  });
+  await stopAll();
+  const section = compareSection(compared, {
+    startedAt: new Date(startedAt).toISOString(),
+    ...gitState(),
+    command: commandLine(),
+    loadAverage: { start: loadAtStart, end: loadAverage() },
+  });
+  writeSection('compare', COMPARE_PLACE, section, compared, !quick);
 }
 
 try {
