@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
-import { KeyService } from './access/keys.ts';
+import { type AccessServices, bootstrapAdminUser, openAccess } from './access/access-services.ts';
+import { DEFAULT_LOGIN_LIMITS } from './access/login-guard.ts';
+import type { KeyService } from './access/keys.ts';
 import { MemoryLimitStore } from './access/limit-store.ts';
-import { Openness } from './access/openness.ts';
-import { UserService } from './access/users.ts';
+import type { Openness } from './access/openness.ts';
+import type { UserService } from './access/users.ts';
 import { Limiter } from './access/limiter.ts';
 import type { Config } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
@@ -65,6 +67,8 @@ export interface ParleyApp {
   readonly users: UserService;
   /** Whether requests need credentials (see `access/openness.ts`). */
   readonly openness: Openness;
+  /** Users, keys, sessions, the sign-in guard and the audit log. */
+  readonly access: AccessServices;
   /** True with Redis: other servers may be generating, so only the reaper marks answers interrupted. */
   readonly sharedState: boolean;
 }
@@ -105,6 +109,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // Unknown fields are kept so schemas with `additionalProperties: false` can name them in a 400.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    // Behind a proxy that is trusted, the client's address and protocol come from X-Forwarded-*.
+    trustProxy: config.access.trustProxy,
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
@@ -201,18 +207,22 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     reply.code(404).send({ code: 1, msg: `no route for ${request.method} ${request.url.split('?', 1)[0]}` }),
   );
 
-  const openness = new Openness(store.access, { authDisabled: config.authDisabled });
-  const users = new UserService(store.access, { onCreated: () => openness.userCreated() });
-  const keys = await KeyService.open(store, users, {
-    ...(config.keyHashSecret === undefined ? {} : { hashSecret: config.keyHashSecret }),
+  const access = await openAccess(store, {
+    ...(config.keyHashSecret === undefined ? {} : { keyHashSecret: config.keyHashSecret }),
+    authDisabled: config.authDisabled,
+    sessionLifetimeMs: config.access.sessionLifetimeMs,
+    loginLimits: { ...DEFAULT_LOGIN_LIMITS, windowMs: config.access.loginWindowMs },
   });
+  const { keys, users, openness } = access;
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);
+  if (config.access.adminPassword !== undefined)
+    await bootstrapAdminUser(access, config.access.adminUser, config.access.adminPassword);
   // On every answer, pages included: no MIME sniffing, no framing, no referrer leaks.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
     done();
   });
-  registerAuth(app, keys, openness);
+  registerAuth(app, access);
   const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : limitStoreOn(redis, app), {
     slotTtlMs: config.replicaTtlMs,
     onError: (error) => app.log.warn({ err: error }, 'could not refresh or free a stream slot in Redis'),
@@ -233,7 +243,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
-  await app.register(nativeRoutes, { prefix: '/api', keys, users, conversations });
+  await app.register(nativeRoutes, { prefix: '/api', access, conversations });
   await app.register(openaiRoutes, {
     prefix: '/v1',
     conversations,
@@ -278,5 +288,5 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // What the providers hold in the process (the embedded llama.cpp engines, if any were loaded).
     await models.shutdown?.();
   });
-  return { app, conversations, keys, users, openness, routes, sharedState: redis !== undefined };
+  return { app, conversations, keys, users, openness, access, routes, sharedState: redis !== undefined };
 }

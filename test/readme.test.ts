@@ -11,9 +11,10 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
 };
-/** Where the variables are read: the config, and each provider's definition. */
+/** Where the variables are read: the config (and its access part), and each provider's definition. */
 const configSource = [
   join(root, 'src/config/config.ts'),
+  join(root, 'src/config/access-config.ts'),
   ...readdirSync(join(root, 'src/providers'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(entry.parentPath, entry.name, 'definition.ts')))
     .map((entry) => join(entry.parentPath, entry.name, 'definition.ts')),

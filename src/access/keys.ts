@@ -51,9 +51,14 @@ export class KeyService {
     return new KeyService(store.access, users, hashSecret, options.now ?? Date.now);
   }
 
-  /** The keyed hash secrets are stored as; sessions use it too. */
+  /** The keyed hash secrets are stored as. */
   hash(secret: string): string {
     return createHmac('sha256', this.#hashSecret).update(secret).digest('hex');
+  }
+
+  /** The server secret keys are hashed with; sessions derive theirs from it too. */
+  get hashSecret(): string {
+    return this.#hashSecret;
   }
 
   /** Creates a key for an existing user; the returned secret is shown once and never stored. */

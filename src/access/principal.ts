@@ -60,3 +60,8 @@ export function userPrincipal(user: UserRecord, sessionId: string | null = null)
     limits: {},
   };
 }
+
+/** True for an address on this machine (IPv4, IPv6, or IPv4 mapped into IPv6). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

@@ -5,6 +5,7 @@
  * environment kept here, when the model registry is built (`src/providers/providers.ts`).
  */
 
+import { type AccessConfig, readAccessConfig } from './access-config.ts';
 import { type ModelPrice, readConfigFile } from './config-file.ts';
 import { type Environment, EnvironmentReader } from './environment-reader.ts';
 import type { DeploymentConfig, RouteConfig, RoutingSettings } from './routing-config.ts';
@@ -70,6 +71,8 @@ export interface Config {
    * first admin), for an operator locked out; loopback only unless `allowInsecureRemote`.
    */
   readonly authDisabled: boolean;
+  /** Users and sign-in: the first admin, sessions, lockout, trusted proxies. */
+  readonly access: AccessConfig;
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
   readonly bodyLimitBytes: number;
@@ -119,6 +122,7 @@ export function loadConfig(environment: Environment): Config {
   const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems, environment);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const authDisabled = reader.boolean('PARLEY_AUTH_DISABLED', false);
+  const access = readAccessConfig(reader);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
@@ -149,6 +153,7 @@ export function loadConfig(environment: Environment): Config {
     corsOrigins,
     allowInsecureRemote,
     authDisabled,
+    access,
     logLevel,
     bodyLimitBytes,
     autoTitles,

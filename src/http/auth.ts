@@ -1,17 +1,19 @@
 /**
- * Authentication for every surface: `Authorization: Bearer <key>`. While no user exists, requests
- * act as the local principal (Parley then listens on loopback only); once one does (see
- * `access/openness.ts`), a missing or bad key is a 401 in the surface's own shape (before that, a
- * key sent is ignored).
- * Liveness, readiness and metrics stay open for probes and scrapers, and the API reference and the
- * web UI's page and assets for people (the page asks for a key when the API answers 401).
+ * Authentication for every surface: `Authorization: Bearer <key>` (programs), or the session
+ * cookie a browser got from `POST /api/session`. While no user exists, requests act as the local
+ * principal (Parley then listens on loopback only); once one does (see `access/openness.ts`),
+ * a request without valid credentials is a 401 in the surface's own shape. A write authenticated by
+ * the cookie must carry the session's CSRF token in `x-csrf-token` (a key in a header needs none:
+ * no other site can make a browser send it). Liveness, readiness and metrics stay open for probes
+ * and scrapers, the API reference and the web UI's pages and assets for people, and `/api/session`
+ * for signing in.
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { KeyService } from '../access/keys.ts';
-import type { Openness } from '../access/openness.ts';
+import type { AccessServices } from '../access/access-services.ts';
 import { LOCAL_PRINCIPAL, type Principal } from '../access/principal.ts';
 import { ParleyError } from '../errors.ts';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE } from './cookies.ts';
 import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 import { WEB_ASSET_PREFIX } from './web/web-routes.ts';
@@ -22,7 +24,18 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
+const OPEN_PATHS = new Set([
+  '/',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/docs',
+  '/api/session',
+]);
+/** Single sign-on's start and the identity provider's redirect back. */
+const OPEN_PREFIXES = ['/docs/', WEB_ASSET_PREFIX, '/api/session/oidc/'];
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -31,51 +44,72 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
-export function registerAuth(app: FastifyInstance, keys: KeyService, openness: Openness): void {
+export function registerAuth(app: FastifyInstance, access: AccessServices): void {
   // Fastify wants reference-typed decorations initialised per request: null here, set just below.
   app.decorateRequest('principal', null as unknown as Principal);
-  // A callback hook, not an async one: with no key configured it finishes without a promise.
+  // A callback hook, not an async one: on an open server it finishes without a promise.
   app.addHook('onRequest', (request, reply, done) => {
     request.principal = LOCAL_PRINCIPAL;
     const path = request.url.split('?', 1)[0] ?? '';
-    if (OPEN_PATHS.has(path) || path.startsWith('/docs/') || path.startsWith(WEB_ASSET_PREFIX)) return done();
+    if (OPEN_PATHS.has(path) || OPEN_PREFIXES.some((prefix) => path.startsWith(prefix))) return done();
     // Open, every request is the local principal, whatever it sends (SDKs always send a key).
-    if (openness.localNow()) return done();
-    doneWhen(authenticate(keys, openness, request, reply), done);
+    if (access.openness.localNow()) return done();
+    doneWhen(authenticate(access, request, reply), done);
   });
 }
 
-/** Sets the request's principal from its key; false when it answered a 401 instead. */
+type Identified =
+  | { readonly principal: Principal }
+  | { readonly refused: ParleyError }
+  | { readonly none: true };
+
+/** Who the request's key or session cookie says it is. */
+async function identify(access: AccessServices, request: FastifyRequest): Promise<Identified> {
+  const token = bearerToken(request);
+  if (token !== undefined) {
+    const principal = token === '' ? undefined : await access.keys.authenticate(token);
+    return principal === undefined
+      ? { refused: new ParleyError('UNAUTHORIZED', 'the API key is invalid, expired or revoked') }
+      : { principal };
+  }
+  const cookie = readCookie(request, SESSION_COOKIE);
+  if (cookie === undefined) return { none: true };
+  const session = await access.sessions.authenticate(cookie);
+  if (session === undefined)
+    return { refused: new ParleyError('UNAUTHORIZED', 'the session has ended: sign in again') };
+  if (!SAFE_METHODS.has(request.method)) {
+    const token = request.headers[CSRF_HEADER];
+    if (typeof token !== 'string' || !access.sessions.csrfTokenMatches(cookie, token))
+      return {
+        refused: new ParleyError(
+          'FORBIDDEN',
+          `a write with a session cookie needs the ${CSRF_HEADER} header`,
+        ),
+      };
+  }
+  return { principal: session.principal };
+}
+
+/** Sets the request's principal; false when it answered a 401 or 403 instead. */
 async function authenticate(
-  keys: KeyService,
-  openness: Openness,
+  access: AccessServices,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<boolean> {
-  const token = bearerToken(request);
-  if (!(await openness.closed())) {
-    // Opened by the setting although users exist: a key still says who is asking.
-    const known = token === undefined || token === '' ? undefined : await keys.authenticate(token);
-    request.principal = known ?? (await openness.anonymous());
+  const identified = await identify(access, request);
+  if (!(await access.openness.closed())) {
+    // Opened by the setting although users exist: credentials still say who is asking.
+    request.principal = 'principal' in identified ? identified.principal : await access.openness.anonymous();
     return true;
   }
-  if (token === undefined) {
-    sendSurfaceError(
-      request,
-      reply,
-      new ParleyError('UNAUTHORIZED', 'an API key is required: send it as "Authorization: Bearer <key>"'),
-    );
-    return false;
+  if ('principal' in identified) {
+    request.principal = identified.principal;
+    return true;
   }
-  const principal = token === '' ? undefined : await keys.authenticate(token);
-  if (principal === undefined) {
-    sendSurfaceError(
-      request,
-      reply,
-      new ParleyError('UNAUTHORIZED', 'the API key is invalid, expired or revoked'),
-    );
-    return false;
-  }
-  request.principal = principal;
-  return true;
+  const error =
+    'refused' in identified
+      ? identified.refused
+      : new ParleyError('UNAUTHORIZED', 'sign in, or send an API key as "Authorization: Bearer <key>"');
+  sendSurfaceError(request, reply, error);
+  return false;
 }

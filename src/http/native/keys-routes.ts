@@ -8,10 +8,11 @@
 
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { KeyService, NewKey } from '../../access/keys.ts';
-import type { UserService } from '../../access/users.ts';
+import type { AccessServices } from '../../access/access-services.ts';
+import type { NewKey } from '../../access/keys.ts';
 import { badRequest, notFound, ParleyError } from '../../errors.ts';
 import type { ApiKeyRecord, KeyLimits, UserRecord } from '../../store/access-store.ts';
+import { recordAudit } from './audit-routes.ts';
 import type { NativeApp } from './native-app.ts';
 
 const Limit = Type.Integer({ minimum: 1, maximum: 1_000_000_000 });
@@ -97,9 +98,19 @@ export function toKeyObject(key: ApiKeyRecord, user: UserRecord | undefined) {
   };
 }
 
+/** What the audit log keeps of a key: never its secret or hash. */
+const keyDetails = (key: ApiKeyRecord) => ({
+  name: key.name,
+  user_id: key.userId,
+  models: key.models,
+  limits: key.limits,
+  expires_at: key.expiresAt,
+});
+
 const isAdmin = (request: FastifyRequest) => request.principal.role === 'admin';
 
-export function registerKeysRoutes(app: NativeApp, keys: KeyService, users: UserService): void {
+export function registerKeysRoutes(app: NativeApp, access: AccessServices): void {
+  const { keys, users } = access;
   /** A key the caller may manage: any for an admin, their own for a user; else 404. */
   const manageable = async (request: FastifyRequest, id: string): Promise<ApiKeyRecord> => {
     const key = await keys.get(id);
@@ -134,11 +145,20 @@ export function registerKeysRoutes(app: NativeApp, keys: KeyService, users: User
         // Naming no user: a key with a user of its own; the first one made on an open server is its admin.
         const role = body.role ?? (principal.userId === null ? 'admin' : 'user');
         const { user, key, secret } = await keys.createWithUser({ ...input, role });
+        await recordAudit(
+          access,
+          request,
+          'user.create',
+          { type: 'user', id: user.id },
+          { name: user.name, role },
+        );
+        await recordAudit(access, request, 'key.create', { type: 'key', id: key.id }, keyDetails(key));
         return reply.code(201).send({ ...toKeyObject(key, user), key: secret });
       }
       const user = await users.get(ownerId);
       if (user === undefined) throw notFound(`no user with id ${ownerId}`);
       const { key, secret } = await keys.create(user.id, input);
+      await recordAudit(access, request, 'key.create', { type: 'key', id: key.id }, keyDetails(key));
       return reply.code(201).send({ ...toKeyObject(key, user), key: secret });
     },
   );
@@ -174,6 +194,7 @@ export function registerKeysRoutes(app: NativeApp, keys: KeyService, users: User
         ...(body.limits === undefined ? {} : { limits: toLimits(body.limits) }),
       });
       if (updated === undefined) throw notFound(`no key with id ${request.params.id}`);
+      await recordAudit(access, request, 'key.update', { type: 'key', id: updated.id }, keyDetails(updated));
       return toKeyObject(updated, await users.get(updated.userId));
     },
   );
@@ -184,6 +205,7 @@ export function registerKeysRoutes(app: NativeApp, keys: KeyService, users: User
     async (request) => {
       await manageable(request, request.params.id);
       if (!(await keys.revoke(request.params.id))) throw notFound(`no live key with id ${request.params.id}`);
+      await recordAudit(access, request, 'key.revoke', { type: 'key', id: request.params.id });
       return { id: request.params.id, object: 'api_key', revoked: true };
     },
   );

@@ -5,22 +5,24 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { KeyService } from '../../access/keys.ts';
-import type { UserService } from '../../access/users.ts';
+import type { AccessServices } from '../../access/access-services.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { ParleyError } from '../../errors.ts';
 import { sendSurfaceError } from '../surface-errors.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerConversationWriteRoutes } from './conversation-writes-routes.ts';
 import { registerNativeConversationRoutes } from './conversations-routes.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
+import { registerMeRoutes } from './me-routes.ts';
+import { registerSessionRoutes } from './session-routes.ts';
+import { registerUsersRoutes } from './users-routes.ts';
 import { registerSearchRoutes } from './search-routes.ts';
 import { registerTransferRoutes } from './transfer-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 
 export interface NativeRoutesOptions {
-  readonly keys: KeyService;
-  readonly users: UserService;
+  readonly access: AccessServices;
   readonly conversations: ConversationService;
 }
 
@@ -42,7 +44,11 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
       new ParleyError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?', 1)[0]}`),
     ),
   );
-  registerKeysRoutes(typed, options.keys, options.users);
+  registerKeysRoutes(typed, options.access);
+  registerSessionRoutes(typed, options.access);
+  registerMeRoutes(typed, options.access);
+  registerUsersRoutes(typed, options.access);
+  registerAuditRoutes(typed, options.access);
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
   registerConversationWriteRoutes(typed, options.conversations);

@@ -1,0 +1,67 @@
+/**
+ * Everything access is made of, wired once over a store: users, keys, sessions, the sign-in
+ * guard, the audit log and the open/closed rule. Used by the app and by the CLI's database
+ * commands, so both see the same rules.
+ */
+
+import type { Store } from '../store/store.ts';
+import { AuditLog } from './audit.ts';
+import { KeyService } from './keys.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from './login-guard.ts';
+import { Openness } from './openness.ts';
+import { hashPassword } from './passwords.ts';
+import { SessionService } from './sessions.ts';
+import { UserService } from './users.ts';
+
+export interface AccessOptions {
+  readonly keyHashSecret?: string;
+  readonly authDisabled?: boolean;
+  readonly sessionLifetimeMs?: number;
+  readonly loginLimits?: LoginLimits;
+}
+
+export interface AccessServices {
+  readonly users: UserService;
+  readonly keys: KeyService;
+  readonly sessions: SessionService;
+  readonly loginGuard: LoginGuard;
+  readonly audit: AuditLog;
+  readonly openness: Openness;
+}
+
+const DEFAULT_SESSION_LIFETIME_MS = 30 * 24 * 3_600_000;
+
+export async function openAccess(store: Store, options: AccessOptions = {}): Promise<AccessServices> {
+  const openness = new Openness(store.access, { authDisabled: options.authDisabled ?? false });
+  const users = new UserService(store.access, { onCreated: () => openness.userCreated() });
+  const keys = await KeyService.open(store, users, {
+    ...(options.keyHashSecret === undefined ? {} : { hashSecret: options.keyHashSecret }),
+  });
+  const sessions = new SessionService(store.access, {
+    hashSecret: keys.hashSecret,
+    lifetimeMs: options.sessionLifetimeMs ?? DEFAULT_SESSION_LIFETIME_MS,
+  });
+  const loginGuard = new LoginGuard(store.access, options.loginLimits ?? DEFAULT_LOGIN_LIMITS);
+  return { users, keys, sessions, loginGuard, audit: new AuditLog(store.access), openness };
+}
+
+/**
+ * Makes sure the admin named by `PARLEY_ADMIN_USER` exists with `PARLEY_ADMIN_PASSWORD` (first
+ * runs, compose files): created when missing, left as it is otherwise (a password changed since
+ * is kept). Returns true when it created the user.
+ */
+export async function bootstrapAdminUser(
+  access: AccessServices,
+  name: string,
+  password: string,
+): Promise<boolean> {
+  if ((await access.users.findByName(name)) !== undefined) return false;
+  const user = await access.users.create({ name, role: 'admin', passwordHash: await hashPassword(password) });
+  await access.audit.record(
+    null,
+    'user.create',
+    { type: 'user', id: user.id },
+    { name, role: 'admin', from: 'PARLEY_ADMIN_PASSWORD' },
+  );
+  return true;
+}
