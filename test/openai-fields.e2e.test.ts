@@ -19,6 +19,12 @@ import { buildTestApp } from './support/test-app.ts';
 type Fields = Record<string, unknown>;
 /** Whichever shape came back: an error, a Response object or a chat completion. */
 type Body = OpenAIErrorBody & ResponseObject & { choices: { message: { content: string | null } }[] };
+/** The text of a Response object's output (what the SDKs call `output_text`). */
+const outputText = (body: Body) =>
+  body.output
+    .flatMap((item): readonly object[] => item.content)
+    .map((content) => ('text' in content && typeof content.text === 'string' ? content.text : ''))
+    .join('');
 interface UpstreamBody {
   readonly messages: { role: string; content: string }[];
   readonly [field: string]: unknown;
@@ -301,7 +307,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const response = created.body;
-    assert.equal(response.output[0]?.content[0]?.text, 'echo: hello');
+    assert.equal(outputText(response), 'echo: hello');
     assert.deepEqual(response.text, { format: { type: 'text' }, verbosity: 'medium' });
     assert.deepEqual(response.tools, []);
     assert.equal(response.parallel_tool_calls, false);
@@ -347,7 +353,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       reasoning: { effort: 'minimal' },
     });
     assert.equal(structured.status, 200, JSON.stringify(structured.body));
-    assert.equal(structured.body.output[0]?.content[0]?.text, '{"name":"Oslo"}');
+    assert.equal(outputText(structured.body), '{"name":"Oslo"}');
     assert.deepEqual(structured.body.text, { format, verbosity: 'low' });
     assert.deepEqual(structured.body.reasoning, { effort: 'minimal', summary: null });
     const sent = upstreamBody(openai);
@@ -416,11 +422,11 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       [
         {
           input: [
-            { role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] },
+            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }] },
           ],
         },
         'input[0].content[0]',
-        /'input_image'/,
+        /'input_audio'/,
       ],
     ];
     for (const [extra, param, message] of cases) {
@@ -429,6 +435,54 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       assert.equal(refused.body.error.param, param);
       assert.match(refused.body.error.message, message);
     }
+  });
+
+  test('responses: input_image and input_file are stored with the question and sent again on later turns', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUg==';
+    const pdf = Buffer.from('%PDF-1.4 fake').toString('base64');
+    const content = [
+      { type: 'input_text', text: 'what is this?' },
+      { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'low' },
+      { type: 'input_image', image_url: `data:image/png;base64,${png}` },
+      { type: 'input_file', filename: 'a.pdf', file_data: `data:application/pdf;base64,${pdf}` },
+    ];
+    const expected = [
+      { type: 'text', text: 'what is this?' },
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+      { type: 'file', file: { filename: 'a.pdf', file_data: `data:application/pdf;base64,${pdf}` } },
+    ];
+    const first = await post('/v1/responses', { input: [{ role: 'user', content }] });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(outputText(first.body), 'echo: what is this?');
+    assert.deepEqual(upstreamBody(openai).messages[0]?.content, expected);
+
+    const second = await post('/v1/responses', { input: 'and now?', previous_response_id: first.body.id });
+    assert.equal(second.status, 200);
+    assert.deepEqual(upstreamBody(openai).messages[0]?.content, expected, 'read back from the store');
+
+    const items = await parley.app.inject({
+      url: `/v1/responses/${first.body.id}/input_items`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.deepEqual(items.json().data[0].content, [
+      { type: 'input_text', text: 'what is this?' },
+      { type: 'input_image', detail: 'low', file_id: null, image_url: 'https://example.com/cat.png' },
+      { type: 'input_image', detail: 'auto', file_id: null, image_url: null },
+      { type: 'input_file', file_id: null, filename: 'a.pdf' },
+    ]);
+
+    const refused = await post('/v1/responses', {
+      model: 'chatgpt-web/auto',
+      input: [{ role: 'user', content }],
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /chatgpt-web.*image/);
+    const hosted = await post('/v1/responses', {
+      input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }],
+    });
+    assert.equal(hosted.status, 400);
+    assert.equal(hosted.body.error.param, 'input[0].content[0].file_id');
   });
 
   test('responses: item references read the caller own stored messages; others are a 404', async () => {

@@ -3,12 +3,15 @@
  * out. Parley keeps text messages; other item types get a 400 naming them.
  */
 
+import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { InputMessage } from '../../conversations/prompt.ts';
 import { badRequest } from '../../errors.ts';
-import type { MessageRecord } from '../../store/store.ts';
+import type { MessageRecord, NewAttachment, PartRecord } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
+import { fileBytes, imageDetail, imageSource, type InlineBytes } from './media-parts.ts';
 import { toPublicId } from './openai-ids.ts';
+import { refuseEverywhere } from './provider-support.ts';
 
 const TextPart = Type.Object(
   {
@@ -52,9 +55,66 @@ function isTextPart(part: unknown): part is Type.Static<typeof TextPart> {
   );
 }
 
-/** Converts items to stored messages, or throws a 400 naming the first unsupported part. */
-export function toInputMessages(items: readonly InputItemBody[], param: string): InputMessage[] {
+/** A message read from the store for an item reference: taken as it is, parts included. */
+export interface ResolvedItem {
+  readonly resolved: InputMessage;
+}
+
+/** The bytes of an image or file part, stored once by SHA-256 (`attachments` collects them). */
+function attach(bytes: InlineBytes, attachments: NewAttachment[]): string {
+  const sha256 = createHash('sha256').update(bytes.data).digest('hex');
+  if (!attachments.some((attachment) => attachment.sha256 === sha256)) {
+    attachments.push({ sha256, data: bytes.data });
+  }
+  return sha256;
+}
+
+/** One content part as a stored part; images and files only where `attachments` can take their bytes. */
+function toPartRecord(
+  part: unknown,
+  role: string,
+  at: string,
+  attachments: NewAttachment[] | undefined,
+): PartRecord {
+  const candidate = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
+  if (isTextPart(part)) return { type: 'text', text: part.text };
+  if (candidate.type === 'refusal' && role === 'assistant' && typeof candidate.refusal === 'string') {
+    return { type: 'refusal', text: candidate.refusal };
+  }
+  if (attachments !== undefined && role === 'user' && candidate.type === 'input_image') {
+    if (candidate.file_id != null) {
+      throw refuseEverywhere(`${at}.file_id`, 'images are sent inline (a data URL) or by https URL');
+    }
+    const source = imageSource(candidate.image_url, `${at}.image_url`);
+    const detail = imageDetail(candidate.detail);
+    return source.url === undefined
+      ? { type: 'image', attachment: attach(source, attachments), mediaType: source.mediaType, ...detail }
+      : { type: 'image', url: source.url, ...detail };
+  }
+  if (attachments !== undefined && role === 'user' && candidate.type === 'input_file') {
+    const bytes = fileBytes(candidate, at);
+    const filename =
+      typeof candidate.filename === 'string' && candidate.filename !== '' ? candidate.filename : 'file';
+    return { type: 'file', attachment: attach(bytes, attachments), mediaType: bytes.mediaType, filename };
+  }
+  const type = typeof candidate.type === 'string' ? ` '${candidate.type}'` : '';
+  throw badRequest(
+    `Content part${type} at ${at} is not served by Parley ${attachments === undefined ? 'on this endpoint' : `in a ${role} message`}: it reads ${attachments === undefined ? 'text parts' : 'input_text, input_image and input_file parts'}.`,
+    at,
+  );
+}
+
+/**
+ * Converts items to messages to store, or throws a 400 naming the first unsupported part. Image
+ * and file parts are taken when `attachments` is given: their bytes are pushed there.
+ */
+export function toInputMessages(
+  items: readonly (InputItemBody | ResolvedItem)[],
+  param: string,
+  attachments?: NewAttachment[],
+): InputMessage[] {
   return items.map((body, index) => {
+    if ('resolved' in body) return body.resolved as InputMessage;
     const item = body as InputItemBody & MessageItemBody;
     const at = `${param}[${index}]`;
     if (item.type !== undefined && item.type !== 'message') {
@@ -71,22 +131,14 @@ export function toInputMessages(items: readonly InputItemBody[], param: string):
     if (item.role === undefined || !ROLES.has(item.role)) {
       throw badRequest(`${at}.role must be one of user, assistant, system, developer.`, `${at}.role`);
     }
+    const role = item.role as InputMessage['role'];
     if (item.content === undefined) throw badRequest(`${at}.content is required.`, `${at}.content`);
-    if (typeof item.content === 'string') {
-      return { role: item.role as InputMessage['role'], content: item.content };
-    }
-    const texts: string[] = [];
-    item.content.forEach((part, partIndex) => {
-      if (!isTextPart(part)) {
-        const type = (part as { type?: unknown } | null)?.type;
-        throw badRequest(
-          `Content part${typeof type === 'string' ? ` '${type}'` : ''} at ${at}.content[${partIndex}] is not served by Parley yet: it reads text parts.`,
-          `${at}.content[${partIndex}]`,
-        );
-      }
-      texts.push(part.text);
-    });
-    return { role: item.role as InputMessage['role'], content: texts.join('') };
+    if (typeof item.content === 'string') return { role, content: item.content };
+    const parts = item.content.map((part, partIndex) =>
+      toPartRecord(part, role, `${at}.content[${partIndex}]`, attachments),
+    );
+    const content = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+    return parts.every((part) => part.type === 'text') ? { role, content } : { role, content, parts };
   });
 }
 
@@ -103,12 +155,50 @@ export function toMessageItem(message: MessageRecord) {
           ? 'completed'
           : 'incomplete',
     role: message.role,
-    content: [
-      isAssistant
-        ? { type: 'output_text' as const, text: message.content, annotations: [], logprobs: [] }
-        : { type: 'input_text' as const, text: message.content },
-    ],
+    content:
+      isAssistant || message.parts.every((part) => part.type === 'text')
+        ? [
+            isAssistant
+              ? { type: 'output_text' as const, text: message.content, annotations: [], logprobs: [] }
+              : { type: 'input_text' as const, text: message.content },
+          ]
+        : message.parts.flatMap<InputContent>(toInputContent),
   };
+}
+
+/**
+ * A stored part of an input message as OpenAI's input content. Bytes stored by Parley are not
+ * sent back (OpenAI names them by a file id Parley does not have): an inline image or a file
+ * comes back with its media type and name only.
+ */
+type InputContent =
+  | { readonly type: 'input_text'; readonly text: string }
+  | {
+      readonly type: 'input_image';
+      readonly detail: string;
+      readonly file_id: null;
+      readonly image_url: string | null;
+    }
+  | { readonly type: 'input_file'; readonly file_id: null; readonly filename: string };
+
+function toInputContent(part: PartRecord): InputContent[] {
+  switch (part.type) {
+    case 'text':
+      return [{ type: 'input_text', text: part.text }];
+    case 'image':
+      return [
+        {
+          type: 'input_image',
+          detail: part.detail ?? 'auto',
+          file_id: null,
+          image_url: 'url' in part ? part.url : null,
+        },
+      ];
+    case 'file':
+      return [{ type: 'input_file', file_id: null, filename: part.filename }];
+    default:
+      return [];
+  }
 }
 
 export const ListQuery = Type.Object(

@@ -1,13 +1,13 @@
 /**
  * `{"type": "item_reference", "id": "msg_…"}` input items: a client that keeps the history itself
  * (the AI SDK's Responses model does) refers to a stored item instead of sending it again. Each
- * reference becomes the message it names, read from the store for the caller only; an unknown,
- * deleted or another owner's id is OpenAI's 404.
+ * reference becomes the message it names with its parts, read from the store for the caller only;
+ * an unknown, deleted or another owner's id is OpenAI's 404.
  */
 
 import { badRequest, ParleyError } from '../../errors.ts';
 import type { MessageRecord } from '../../store/store.ts';
-import type { InputItemBody } from './input-items.ts';
+import type { InputItemBody, ResolvedItem } from './input-items.ts';
 import { fromPublicId } from './openai-ids.ts';
 
 /** The caller's message by its internal id, or undefined. */
@@ -21,7 +21,7 @@ export async function resolveItemReferences(
   items: readonly InputItemBody[],
   param: string,
   find: FindMessage,
-): Promise<InputItemBody[]> {
+): Promise<(InputItemBody | ResolvedItem)[]> {
   return Promise.all(
     items.map(async (item, index) => {
       if (item.type !== 'item_reference') return item;
@@ -41,7 +41,14 @@ export async function resolveItemReferences(
           `${at}.id`,
         );
       }
-      return { type: 'message', role: message.role, content: message.content };
+      // The stored message as it is, with its parts (images, files, tool calls) kept.
+      return {
+        resolved: {
+          role: message.role,
+          content: message.content,
+          ...(message.parts.length === 0 ? {} : { parts: message.parts }),
+        },
+      };
     }),
   );
 }

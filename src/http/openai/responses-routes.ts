@@ -9,7 +9,7 @@ import { textParts } from '../../conversations/message-parts.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
-import type { MessageRecord } from '../../store/store.ts';
+import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
 import { ownerOf } from '../owner.ts';
@@ -37,6 +37,8 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     const body = request.body;
     assertResponsesRequestServed(body);
     const { placement, conversationPublicId } = await placementFor(conversations, owner, body);
+    // The bytes of images and files sent inline, stored with the inputs that name them.
+    const attachments: NewAttachment[] = [];
     const inputs =
       typeof body.input === 'string'
         ? [{ role: 'user' as const, content: body.input }]
@@ -45,6 +47,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
               conversations.getMessage(owner, id),
             ),
             'input',
+            attachments,
           );
     if (inputs.length === 0) throw badRequest("'input' is required and must not be empty.", 'input');
     const options: ResponseOptions = {
@@ -71,6 +74,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
         : { instructions: body.instructions }),
       options: toResponsesCallOptions(body),
       checkModel: (model) => assertResponsesRequestHonoured(body, model),
+      ...(attachments.length === 0 ? {} : { attachments }),
       ...(body.truncation == null ? {} : { truncation: body.truncation }),
       requestOptions: JSON.stringify(options),
       store,
