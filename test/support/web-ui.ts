@@ -4,7 +4,8 @@
  * type and send, wait for an answer to finish.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -125,3 +126,19 @@ export async function waitForValue(field: Locator, value: string): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * axe-core's scan of the page as it is now (WCAG 2.x A and AA rules, and best practices): each
+ * violation as `rule: target (summary)`. axe runs as source evaluated by the driver, which the
+ * page's CSP does not govern.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const violations = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.flatMap(
+      (violation) => violation.nodes.map((node) => violation.id + ': ' + node.target.join(' ') + ' (' + node.failureSummary.replace(/\\s+/g, ' ') + ')')))`,
+  )) as string[];
+  return violations;
+}
+let axeSource: string | undefined;
