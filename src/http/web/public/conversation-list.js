@@ -101,7 +101,7 @@ export function renderConversationList(container, conversations, openId, handler
       renameInPlace(item, conversation, (newTitle) => handlers.rename(conversation.id, newTitle)),
     );
     rename.className = 'row-action';
-    const remove = button('🗑', `Delete “${title}”`, () => handlers.remove(conversation));
+    const remove = button('×', `Delete “${title}”`, () => handlers.remove(conversation));
     remove.className = 'row-action';
     item.append(open, rename, remove);
     list.append(item);
