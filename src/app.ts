@@ -243,7 +243,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   await app.register(metricsRoutes, { metrics });
   await app.register(seedRoutes, { conversations });
-  await app.register(nativeRoutes, { prefix: '/api', access, conversations });
+  await app.register(nativeRoutes, {
+    prefix: '/api',
+    access,
+    conversations,
+    limits: { bodyLimitBytes: config.bodyLimitBytes, maxAttachmentBytes: config.maxAttachmentBytes },
+  });
   await app.register(openaiRoutes, {
     prefix: '/v1',
     conversations,

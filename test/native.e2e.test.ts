@@ -5,6 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +148,57 @@ describe('conversation features end to end', () => {
     const cleared = await call('POST', '/conversations/clear', {});
     assert.equal(cleared.code, 0);
     assert.deepEqual((await call('GET', '/api/conversations')).data, []);
+  });
+
+  test('a message with an image (bytes and URL) reaches the upstream as image parts and reads back as parts', async () => {
+    const created = await call('POST', '/api/conversations', {});
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    const sent = await call('POST', `/api/conversations/${created.id}/messages`, {
+      content: [
+        { type: 'text', text: 'What is in these?' },
+        { type: 'image', data: png.toString('base64'), media_type: 'image/png' },
+        { type: 'image', url: 'https://example.com/cat.png', detail: 'low' },
+      ],
+    });
+    // The upstream got OpenAI's content array: the bytes as a data URL, the URL as given (never fetched).
+    const request = upstream.lastRequest().body as { messages: { role: string; content: unknown }[] };
+    assert.deepEqual(request.messages.at(-1), {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in these?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+      ],
+    });
+    const question = (await messagesOf(String(created.id))).find((message) => message.role === 'user') as
+      | (Message & { parts: unknown[] })
+      | undefined;
+    assert.equal(question?.content, 'What is in these?');
+    assert.deepEqual(question?.parts, [
+      { type: 'text', text: 'What is in these?' },
+      {
+        type: 'image',
+        media_type: 'image/png',
+        sha256,
+        url: `/api/attachments/${sha256}?media_type=image%2Fpng`,
+      },
+      { type: 'image', url: 'https://example.com/cat.png', detail: 'low' },
+    ]);
+    const bytes = await fetch(`${server.baseUrl}/api/attachments/${sha256}?media_type=image%2Fpng`);
+    assert.equal(bytes.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), png);
+    // Anything but a raster image downloads as bytes.
+    const svg = await fetch(`${server.baseUrl}/api/attachments/${sha256}?media_type=image%2Fsvg%2Bxml`);
+    assert.equal(svg.headers.get('content-type'), 'application/octet-stream');
+    // The next turn sends the stored image again, read from the attachments table.
+    await call('POST', `/api/conversations/${created.id}/messages`, { content: 'And now?' });
+    const next = upstream.lastRequest().body as { messages: { role: string; content: unknown }[] };
+    assert.deepEqual(
+      next.messages.find((message) => message.role === 'user')?.content,
+      request.messages.at(-1)?.content,
+    );
+    assert.ok((sent.message as Message | undefined)?.id);
   });
 
   test('a native stream survives a dropped client and resumes from Last-Event-ID', async () => {

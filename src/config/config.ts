@@ -76,6 +76,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
   readonly bodyLimitBytes: number;
+  /** The largest image or file a message may carry (decoded bytes); larger ones get a 413. */
+  readonly maxAttachmentBytes: number;
   /** Ask the model for a short title after a conversation's first answer. */
   readonly autoTitles: boolean;
   /** Replace what the context window drops with a model-written summary. */
@@ -125,6 +127,12 @@ export function loadConfig(environment: Environment): Config {
   const access = readAccessConfig(reader);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const maxAttachmentBytes = reader.integer(
+    'PARLEY_MAX_ATTACHMENT_BYTES',
+    10 * 1024 * 1024,
+    1024,
+    100 * 1024 * 1024,
+  );
   const autoTitles = reader.boolean('PARLEY_AUTO_TITLES', true);
   const contextSummaries = reader.boolean('PARLEY_CONTEXT_SUMMARIES', false);
   const maxContextTokens = reader.optionalInteger('PARLEY_MAX_CONTEXT_TOKENS', 512, 100_000_000);
@@ -156,6 +164,7 @@ export function loadConfig(environment: Environment): Config {
     access,
     logLevel,
     bodyLimitBytes,
+    maxAttachmentBytes,
     autoTitles,
     contextSummaries,
     replicaTtlMs,

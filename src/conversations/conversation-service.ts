@@ -20,6 +20,7 @@ import type {
   NewAttachment,
   NewMessage,
   Page,
+  PartRecord,
   SearchHit,
   Store,
   UsageQuery,
@@ -478,14 +479,20 @@ export class ConversationService {
     owner: string,
     conversationId: string,
     messageId: string,
-    content: string,
+    edited: {
+      readonly content: string;
+      readonly parts?: readonly PartRecord[];
+      readonly attachments?: readonly NewAttachment[];
+    },
     caller: GenerationCaller = {},
   ): Promise<Turn> {
     const message = await this.#messageOf(owner, conversationId, messageId);
     if (message.role !== 'user') throw badRequest('only a user message can be edited', 'message_id');
+    const { attachments, ...question } = edited;
     return this.startGeneration({
       owner,
-      inputs: [{ role: 'user', content }],
+      inputs: [{ role: 'user', ...question }],
+      ...(attachments === undefined || attachments.length === 0 ? {} : { attachments }),
       placement: { kind: 'under', conversationId, parentId: message.parentId },
       ...caller,
     });
@@ -793,6 +800,11 @@ export class ConversationService {
     if (!(await this.#store.setMetadata(owner, conversationId, metadata, this.#now()))) {
       throw notFound(`conversation ${conversationId} not found`);
     }
+  }
+
+  /** The bytes of an attachment the owner stored, or undefined. */
+  async getAttachment(owner: string, sha256: string): Promise<Uint8Array | undefined> {
+    return (await this.#store.getAttachments(owner, [sha256])).get(sha256);
   }
 
   /** One live message of the owner's, in any conversation. */

@@ -4,13 +4,14 @@
  * Generating routes answer JSON, or a stream with `"stream": true`.
  */
 
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { MetadataSchema } from '../openai/responses-schemas.ts';
 import { toConversation } from './conversations-routes.ts';
+import { decodeContent, MessageContent } from './message-parts.ts';
 import type { NativeApp } from './native-app.ts';
 import { runTurn, streamRun } from './run-turn.ts';
 
@@ -43,7 +44,7 @@ const PatchBody = Type.Object(
 );
 const PostMessageBody = Type.Object(
   {
-    content: Type.String({ minLength: 1, maxLength: 100_000 }),
+    content: MessageContent,
     /** Absent: after the current node; null: a new root. */
     parent_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
     model: Type.Optional(Model),
@@ -53,7 +54,7 @@ const PostMessageBody = Type.Object(
 );
 const EditBody = Type.Object(
   {
-    content: Type.String({ minLength: 1, maxLength: 100_000 }),
+    content: MessageContent,
     model: Type.Optional(Model),
     stream: Type.Optional(Type.Boolean()),
   },
@@ -71,7 +72,15 @@ const ForkBody = Type.Object({ message_id: Uuid }, { additionalProperties: false
 const Params = Type.Object({ id: Uuid });
 const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
 
-export function registerConversationWriteRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerConversationWriteRoutes(
+  app: NativeApp,
+  conversations: ConversationService,
+  limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number },
+): void {
+  // Routes that take a message may carry an attachment as base64: 4/3 of its bytes, and the rest.
+  const bodyLimit = Math.max(limits.bodyLimitBytes, Math.ceil((limits.maxAttachmentBytes * 4) / 3) + 65_536);
+  const decode = (content: Static<typeof MessageContent>) =>
+    decodeContent(content, limits.maxAttachmentBytes);
   app.post('/conversations', { schema: { body: CreateBody } }, async (request, reply) => {
     const body = request.body;
     const { conversation } = await conversations.createConversation(
@@ -105,13 +114,15 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
 
   app.post(
     '/conversations/:id/messages',
-    { schema: { params: Params, body: PostMessageBody } },
+    { schema: { params: Params, body: PostMessageBody }, bodyLimit },
     async (request, reply) => {
       const principal = request.principal;
       const body = request.body;
+      const { attachments, ...question } = decode(body.content);
       const turn = await conversations.startGeneration({
         owner: principal.owner,
-        inputs: [{ role: 'user', content: body.content }],
+        inputs: [{ role: 'user', ...question }],
+        ...(attachments.length === 0 ? {} : { attachments }),
         placement:
           body.parent_id === undefined
             ? { kind: 'after-current', conversationId: request.params.id }
@@ -143,14 +154,14 @@ export function registerConversationWriteRoutes(app: NativeApp, conversations: C
 
   app.post(
     '/conversations/:id/messages/:messageId/edit',
-    { schema: { params: MessageParams, body: EditBody } },
+    { schema: { params: MessageParams, body: EditBody }, bodyLimit },
     async (request, reply) => {
       const principal = request.principal;
       const turn = await conversations.edit(
         principal.owner,
         request.params.id,
         request.params.messageId,
-        request.body.content,
+        decode(request.body.content),
         {
           ...(request.body.model === undefined ? {} : { model: request.body.model }),
           allowedModels: principal.models,

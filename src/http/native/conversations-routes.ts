@@ -9,6 +9,7 @@ import type { ConversationService } from '../../conversations/conversation-servi
 import { badRequest } from '../../errors.ts';
 import type { ConversationRecord, MessageRecord } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
+import { toWireParts } from './message-parts.ts';
 import type { NativeApp } from './native-app.ts';
 
 const ListQuery = Type.Object(
@@ -49,6 +50,8 @@ export function toMessage(message: MessageRecord, children: readonly string[] = 
     children,
     role: message.role,
     content: message.content,
+    /** What the message is made of, in order (text, images, files, tool calls and results, reasoning). */
+    parts: toWireParts(message.parts),
     status: message.status,
     model: message.model,
     provider: message.provider,

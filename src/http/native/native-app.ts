@@ -10,6 +10,7 @@ import type { ConversationService } from '../../conversations/conversation-servi
 import { ParleyError } from '../../errors.ts';
 import { sendSurfaceError } from '../surface-errors.ts';
 import type { TypedApp } from '../typed-app.ts';
+import { registerAttachmentRoutes } from './attachment-routes.ts';
 import { registerConversationWriteRoutes } from './conversation-writes-routes.ts';
 import { registerNativeConversationRoutes } from './conversations-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
@@ -24,6 +25,8 @@ import { registerUsageRoutes } from './usage-routes.ts';
 export interface NativeRoutesOptions {
   readonly access: AccessServices;
   readonly conversations: ConversationService;
+  /** Request bodies: the usual limit, and the largest attachment a message may carry. */
+  readonly limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number };
 }
 
 /** Admin-only routes call this first. */
@@ -51,7 +54,8 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerAuditRoutes(typed, options.access);
   registerUsageRoutes(typed, options.conversations);
   registerNativeConversationRoutes(typed, options.conversations);
-  registerConversationWriteRoutes(typed, options.conversations);
+  registerConversationWriteRoutes(typed, options.conversations, options.limits);
+  registerAttachmentRoutes(typed, options.conversations);
   registerSearchRoutes(typed, options.conversations);
   registerTransferRoutes(typed, options.conversations);
 }

@@ -492,6 +492,67 @@ describe('native API', () => {
     assert.equal(done.message.content, 'one two');
   });
 
+  it('refuses an image for a text-only provider and one over the attachment limit, writing nothing', async () => {
+    const small = await buildTestApp({
+      env: { PARLEY_ADMIN_KEY: ADMIN, PARLEY_MAX_ATTACHMENT_BYTES: '2048' },
+    });
+    try {
+      const created = await small.app.inject({
+        method: 'POST',
+        url: '/api/conversations',
+        headers: as(ADMIN),
+        payload: {},
+      });
+      const id = (created.json() as { id: string }).id;
+      const image = (bytes: number) => ({
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image', data: Buffer.alloc(bytes, 7).toString('base64'), media_type: 'image/png' },
+        ],
+      });
+      const tooBig = await small.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        headers: as(ADMIN),
+        payload: image(4096),
+      });
+      assert.equal(tooBig.statusCode, 413);
+      assert.match(
+        (tooBig.json() as { error: { message: string } }).error.message,
+        /PARLEY_MAX_ATTACHMENT_BYTES/,
+      );
+      // The scripted test model declares no image support: a 400 naming the part and the provider.
+      const refused = await small.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        headers: as(ADMIN),
+        payload: image(100),
+      });
+      assert.equal(refused.statusCode, 400);
+      assert.match(
+        (refused.json() as { error: { message: string } }).error.message,
+        /scripted provider does not take image parts/,
+      );
+      const notBase64 = await small.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        headers: as(ADMIN),
+        payload: { content: [{ type: 'image', data: '***', media_type: 'image/png' }] },
+      });
+      assert.equal(notBase64.statusCode, 400);
+      const tree = await small.app.inject({
+        method: 'GET',
+        url: `/api/conversations/${id}`,
+        headers: as(ADMIN),
+      });
+      assert.deepEqual((tree.json() as { messages: unknown[] }).messages, []);
+      assert.equal(small.calls.length, 0);
+    } finally {
+      await small.app.close();
+      await small.store.close();
+    }
+  });
+
   it('streams a continuation as its own events, after a finish and after a cancel', async () => {
     const alice = await newKey('alice');
     const created = await parley.app.inject({

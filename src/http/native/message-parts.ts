@@ -1,0 +1,150 @@
+/**
+ * A native message's content: a string, or a list of parts — text, images (a URL, passed on and
+ * never fetched by Parley, or bytes as base64 or a `data:` URL) and files (bytes). Bytes are
+ * decoded here, checked against the size limit (413), and named by their SHA-256 for the store.
+ * Messages go out with their parts in the same shape; bytes are read back through
+ * `GET /api/attachments/{sha256}`.
+ */
+
+import { createHash } from 'node:crypto';
+import { type Static, Type } from 'typebox';
+import { textOfParts } from '../../conversations/message-parts.ts';
+import { badRequest, ParleyError } from '../../errors.ts';
+import type { NewAttachment, PartRecord } from '../../store/store.ts';
+
+const Detail = Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')]);
+const MediaType = Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 });
+
+export const InputPart = Type.Union([
+  Type.Object(
+    { type: Type.Literal('text'), text: Type.String({ maxLength: 100_000 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('image'),
+      /** An https URL (passed on as is), or a `data:` URL with the bytes. */
+      url: Type.Optional(Type.String({ minLength: 1 })),
+      /** The bytes as base64 (with `media_type`), instead of `url`. */
+      data: Type.Optional(Type.String({ minLength: 1 })),
+      media_type: Type.Optional(MediaType),
+      detail: Type.Optional(Detail),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('file'),
+      data: Type.String({ minLength: 1 }),
+      media_type: MediaType,
+      filename: Type.String({ minLength: 1, maxLength: 255 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+/** A message's content as the native API takes it. */
+export const MessageContent = Type.Union([
+  Type.String({ minLength: 1, maxLength: 100_000 }),
+  Type.Array(InputPart, { minItems: 1, maxItems: 64 }),
+]);
+
+export interface DecodedContent {
+  /** The plain text. */
+  readonly content: string;
+  /** Absent when the content is plain text. */
+  readonly parts?: readonly PartRecord[];
+  readonly attachments: readonly NewAttachment[];
+}
+
+/** Decodes a message's content; bytes over `maxBytes` are a 413, bad ones a 400. */
+export function decodeContent(content: Static<typeof MessageContent>, maxBytes: number): DecodedContent {
+  if (typeof content === 'string') return { content, attachments: [] };
+  const attachments: NewAttachment[] = [];
+  const attach = (data: Uint8Array): string => {
+    if (data.byteLength > maxBytes) {
+      throw new ParleyError(
+        'PAYLOAD_TOO_LARGE',
+        `an attachment of ${data.byteLength} bytes is over the limit of ${maxBytes} (PARLEY_MAX_ATTACHMENT_BYTES)`,
+      );
+    }
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (!attachments.some((attachment) => attachment.sha256 === sha256)) attachments.push({ sha256, data });
+    return sha256;
+  };
+  const parts = content.map((part, index): PartRecord => {
+    if (part.type === 'text') return { type: 'text', text: part.text };
+    const detail = part.type === 'image' && part.detail !== undefined ? { detail: part.detail } : {};
+    if (part.type === 'file') {
+      const data = decodeBase64(part.data, `content[${index}].data`);
+      return { type: 'file', attachment: attach(data), mediaType: part.media_type, filename: part.filename };
+    }
+    if ((part.url === undefined) === (part.data === undefined)) {
+      throw badRequest(`content[${index}]: an image has either a url or data`);
+    }
+    if (part.url !== undefined && !part.url.startsWith('data:')) {
+      if (!/^https?:\/\//i.test(part.url))
+        throw badRequest(`content[${index}].url must be an http(s) or data: URL`);
+      return { type: 'image', url: part.url, ...detail };
+    }
+    const { mediaType, data } =
+      part.url === undefined
+        ? { mediaType: part.media_type, data: decodeBase64(part.data ?? '', `content[${index}].data`) }
+        : decodeDataUrl(part.url, `content[${index}].url`);
+    if (mediaType === undefined || !mediaType.startsWith('image/')) {
+      throw badRequest(`content[${index}]: an image needs an image/* media_type`);
+    }
+    return { type: 'image', attachment: attach(data), mediaType, ...detail };
+  });
+  return { content: textOfParts(parts), parts, attachments };
+}
+
+function decodeBase64(text: string, field: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1)
+    throw badRequest(`${field} is not base64`);
+  return Buffer.from(text, 'base64');
+}
+
+function decodeDataUrl(url: string, field: string): { mediaType: string; data: Uint8Array } {
+  const match = /^data:([a-z]+\/[a-z0-9.+-]+);base64,(.*)$/is.exec(url);
+  if (match === null) throw badRequest(`${field} is not a base64 data: URL`);
+  return { mediaType: (match[1] ?? '').toLowerCase(), data: decodeBase64(match[2] ?? '', field) };
+}
+
+/** A message's parts as the native API shows them (bytes by their attachment URL). */
+export function toWireParts(parts: readonly PartRecord[]): unknown[] {
+  return parts.map((part) => {
+    switch (part.type) {
+      case 'image':
+        return 'url' in part
+          ? { type: 'image', url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail }) }
+          : {
+              type: 'image',
+              media_type: part.mediaType,
+              sha256: part.attachment,
+              url: attachmentUrl(part.attachment, part.mediaType),
+              ...(part.detail === undefined ? {} : { detail: part.detail }),
+            };
+      case 'file':
+        return {
+          type: 'file',
+          media_type: part.mediaType,
+          filename: part.filename,
+          sha256: part.attachment,
+          url: attachmentUrl(part.attachment, part.mediaType),
+        };
+      case 'tool-call':
+        return { type: 'tool_call', call_id: part.callId, name: part.name, arguments: part.arguments };
+      case 'tool-result':
+        return { type: 'tool_result', call_id: part.callId, output: part.output };
+      case 'reasoning':
+        return { type: 'reasoning', text: part.text };
+      default:
+        return part;
+    }
+  });
+}
+
+function attachmentUrl(sha256: string, mediaType: string): string {
+  return `/api/attachments/${sha256}?media_type=${encodeURIComponent(mediaType)}`;
+}
