@@ -15,13 +15,14 @@ import { MemoryLimitStore } from './access/limit-store.ts';
 import type { Openness } from './access/openness.ts';
 import type { UserService } from './access/users.ts';
 import { Limiter } from './access/limiter.ts';
-import type { Config } from './config/config.ts';
+import { type Config, isLoopbackHost } from './config/config.ts';
 import { Completions } from './conversations/completions.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { Reaper } from './conversations/reaper.ts';
 import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
+import { registerBrowserGuard } from './http/browser-guard.ts';
 import { toClientError } from './http/client-error.ts';
 import { registerJsonParser } from './http/json-body.ts';
 import { registerLimits } from './http/limits.ts';
@@ -221,6 +222,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
     done();
+  });
+  registerBrowserGuard(app, {
+    openness,
+    corsOrigins: config.corsOrigins,
+    listensOnLoopback: isLoopbackHost(config.host),
+    isLoopbackHost,
   });
   registerAuth(app, access);
   const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : limitStoreOn(redis, app), {

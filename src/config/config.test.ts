@@ -134,5 +134,9 @@ describe('loadConfig', () => {
     assert.equal(isLoopbackHost('localhost'), true);
     assert.equal(isLoopbackHost('0.0.0.0'), false);
     assert.equal(isLoopbackHost('::'), false);
+    // A name is not an address: these resolve wherever their owner wants.
+    assert.equal(isLoopbackHost('127.attacker.example'), false);
+    assert.equal(isLoopbackHost('127.0.0.1.attacker.example'), false);
+    assert.equal(isLoopbackHost('127.1.2.3'), true);
   });
 });

@@ -5,6 +5,7 @@
  * environment kept here, when the model registry is built (`src/providers/providers.ts`).
  */
 
+import { isIPv4 } from 'node:net';
 import { type AccessConfig, readAccessConfig } from './access-config.ts';
 import { type ModelPrice, readConfigFile } from './config-file.ts';
 import { type Environment, EnvironmentReader } from './environment-reader.ts';
@@ -175,7 +176,8 @@ export function loadConfig(environment: Environment): Config {
 
 /** True when `host` only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  // 127.0.0.0/8 written as an address, never a name that merely starts with "127." (127.evil.example).
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
 }
 
 /** The database when `DATABASE_URL` is unset: the only one whose folder Parley creates. */

@@ -46,6 +46,8 @@ export function toClientError(error: unknown): ClientError {
     return fromCode('BAD_REQUEST', `invalid request: ${message}`);
   }
   const fastifyCode = typeof candidate.code === 'string' ? FASTIFY_CODES[candidate.code] : undefined;
+  if (fastifyCode === 'UNSUPPORTED_MEDIA_TYPE')
+    return fromCode(fastifyCode, 'only JSON bodies are accepted: send content-type: application/json');
   if (fastifyCode !== undefined) return fromCode(fastifyCode, message);
   // A JSON body that does not parse reaches here as a SyntaxError with statusCode 400.
   if (error instanceof SyntaxError || candidate.statusCode === 400) {

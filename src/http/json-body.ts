@@ -34,8 +34,10 @@ export function registerJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
+    // No body, whatever the header says (OpenAI's Python SDK sends it on DELETE): read as `{}`, so
+    // routes that take no body or an optional one answer, and the others name the missing field.
     if (text.trim() === '') {
-      done(badRequest('the body is empty: send a JSON object'), undefined);
+      done(null, {});
       return;
     }
     if (jsonDepth(text) > MAX_JSON_DEPTH) {

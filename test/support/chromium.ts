@@ -13,12 +13,15 @@ export const chromiumMissing: string | false = existsSync(CHROMIUM_PATH)
   ? false
   : `no chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium) or set PARLEY_TEST_CHROMIUM`;
 
-/** Starts a headless chromium (playwright-core is loaded only here: the test runner reads this file too). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Starts a headless chromium (playwright-core is loaded only here: the test runner reads this file
+ * too); `extraArgs` go to chromium as well (e.g. `--host-resolver-rules=...`).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
     timeout: 15_000,
   });
 }
