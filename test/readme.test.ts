@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildProgram } from '../src/cli/program.ts';
+import { PROVIDERS } from '../src/providers/providers.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -72,6 +73,20 @@ describe('README', () => {
       ].map((m) => m[1]),
     );
     assert.deepEqual([...documented].sort(), [...read].sort());
+  });
+
+  it("says, for every provider of the list, what it does with OpenAI's request fields", () => {
+    const section = readme.slice(
+      readme.indexOf('## The OpenAI-compatible API'),
+      readme.indexOf('**One tree'),
+    );
+    const header = section.split('\n').find((line) => line.startsWith('| request field'));
+    assert.ok(header, 'the /v1 field table is there');
+    const columns = header
+      .split('|')
+      .map((cell) => cell.trim())
+      .filter((cell) => cell !== '');
+    assert.deepEqual(columns.slice(1).sort(), PROVIDERS.map((provider) => provider.name).sort());
   });
 
   it('gives the two set-up commands: start the server and run the tests', () => {
