@@ -25,5 +25,6 @@ if (major >= 24) {
   // Ctrl+C reaches the child too (same process group): it decides what an interrupt means.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 1)));
+  // Killed by a signal (no exit code) is a failure.
+  child.on('exit', (code) => process.exit(code ?? 1));
 }
