@@ -163,6 +163,110 @@ describe('the parley command', () => {
     }
   });
 
+  test('users create, list, disable, enable, role and password, seen by a running server at once', async () => {
+    const env = { DATABASE_URL: `sqlite:${join(dataDir, 'people.sqlite')}` };
+    const alice = await runParley(
+      ['users', 'create', '--name', 'alice', '--email', 'alice@example.com', '--password-stdin', '--json'],
+      { env, input: 'correct horse battery\n' },
+    );
+    assert.equal(alice.status, 0, alice.stderr);
+    const aliceUser = JSON.parse(alice.stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      {
+        name: aliceUser.name,
+        role: aliceUser.role,
+        email: aliceUser.email,
+        has_password: aliceUser.has_password,
+      },
+      { name: 'alice', role: 'admin', email: 'alice@example.com', has_password: true },
+      'the first user is an admin',
+    );
+    const bob = await runParley(['users', 'create', '--name', 'bob'], { env });
+    assert.equal(bob.status, 0, bob.stderr);
+    assert.match(
+      bob.stdout,
+      /^ID\s+NAME\s+ROLE\s+EMAIL\s+PASSWORD\s+STATE\s+CREATED\n\S+\s+bob\s+user\s+-\s+-\s+active\s/,
+    );
+
+    const taken = await runParley(['users', 'create', '--name', 'alice'], { env });
+    assert.deepEqual([taken.status, taken.stderr], [1, 'parley: the name alice is taken\n']);
+    const badName = await runParley(['users', 'create', '--name', 'no spaces'], { env });
+    assert.equal(badName.status, 1);
+    assert.match(badName.stderr, /^parley: a user name is 1 to 64 letters/);
+    const short = await runParley(['users', 'create', '--name', 'carol', '--password-stdin'], {
+      env,
+      input: 'short\n',
+    });
+    assert.deepEqual([short.status, short.stderr], [1, 'parley: a password has at least 10 characters\n']);
+    const listed = await runParley(['users', 'list', '--json'], { env });
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { data: { name: string }[] }).data.map(({ name }) => name).sort(),
+      ['alice', 'bob'],
+      'nothing was made by the refused commands',
+    );
+
+    const server = await startServer({
+      ...env,
+      OPENAI_BASE_URL: upstream.baseUrl,
+      PARLEY_DEFAULT_MODEL: 'fake-model',
+    });
+    try {
+      const signIn = (password: string) =>
+        fetch(`${server.baseUrl}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'alice', password }),
+        }).then((response) => response.status);
+      assert.equal(await signIn('correct horse battery'), 200);
+
+      const disabled = await runParley(['users', 'disable', 'alice', '--json'], { env });
+      assert.equal((JSON.parse(disabled.stdout) as { disabled: boolean }).disabled, true);
+      assert.equal(await signIn('correct horse battery'), 401, 'a disabled user cannot sign in');
+      assert.equal((await runParley(['users', 'enable', 'alice'], { env })).status, 0);
+      assert.equal(await signIn('correct horse battery'), 200);
+
+      const reset = await runParley(['users', 'password', 'alice', '--password-stdin'], {
+        env,
+        input: 'a new long password\n',
+      });
+      assert.equal(reset.status, 0, reset.stderr);
+      assert.equal(await signIn('correct horse battery'), 401);
+      assert.equal(await signIn('a new long password'), 200);
+
+      const promoted = await runParley(['users', 'role', 'bob', 'admin'], { env });
+      assert.match(promoted.stdout, /\sbob\s+admin\s/);
+      const badRole = await runParley(['users', 'role', 'bob', 'owner'], { env });
+      assert.equal(badRole.status, 2);
+      const nobody = await runParley(['users', 'disable', 'nobody'], { env });
+      assert.deepEqual(
+        [nobody.status, nobody.stderr],
+        [1, 'parley: no user named nobody (nor with that id)\n'],
+      );
+      const noFlag = await runParley(['users', 'password', 'alice'], { env });
+      assert.equal(noFlag.status, 2);
+    } finally {
+      await server.stop();
+    }
+    // Each change is in the audit log, as made from the command line.
+    const database = new DatabaseSync(join(dataDir, 'people.sqlite'), { readOnly: true });
+    try {
+      const actions = database
+        .prepare('SELECT action FROM audit_log WHERE details LIKE \'%"from":"cli"%\' ORDER BY id')
+        .all()
+        .map((row) => row.action);
+      assert.deepEqual(actions, [
+        'user.create',
+        'user.create',
+        'user.update',
+        'user.update',
+        'user.update',
+        'user.update',
+      ]);
+    } finally {
+      database.close();
+    }
+  });
+
   test('db migrate brings a new database up; db backup copies a live one', async () => {
     const path = join(dataDir, 'fresh.sqlite');
     const env = { DATABASE_URL: `sqlite:${path}` };

@@ -23,7 +23,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (error instanceof UsageError) process.stderr.write('(run `parley --help` for usage)\n');
       return EXIT_USAGE;
     }
-    if (error instanceof CliError) {
+    // The server's own rules (a taken name, a short password…), met by a database command.
+    if (error instanceof CliError || (error instanceof Error && error.name === 'ParleyError')) {
       process.stderr.write(`parley: ${oneLine(error)}\n`);
       return EXIT_FAILURE;
     }

@@ -15,6 +15,7 @@ import { registerKeysCommands } from './keys-commands.ts';
 import { registerModelsCommands } from './models-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTransferCommands } from './transfer-commands.ts';
+import { registerUsersCommands } from './users-commands.ts';
 
 function packageVersion(): string {
   const manifest = JSON.parse(
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerAskCommand(program);
   registerTransferCommands(program);
   registerKeysCommands(program);
+  registerUsersCommands(program);
   registerModelsCommands(program);
   registerDbCommands(program);
   registerConfigCommands(program);
