@@ -280,6 +280,26 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     assert.deepEqual(stored.text?.format, format);
   });
 
+  test('responses: input_image reaches the upstream as an image_url part', async () => {
+    const response = await client.responses.create({
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'what is this?' },
+            { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'auto' },
+          ],
+        },
+      ],
+    });
+    assert.equal(response.output_text, 'echo: what is this?');
+    const sent = upstream.lastRequest().body as { messages: { content: unknown }[] };
+    assert.deepEqual(sent.messages.at(-1)?.content, [
+      { type: 'text', text: 'what is this?' },
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'auto' } },
+    ]);
+  });
+
   test('responses: store false answers but keeps nothing; delete removes a response', async () => {
     const ephemeral = await client.responses.create({ input: 'forget me', store: false });
     assert.equal(ephemeral.output_text, 'echo: forget me');

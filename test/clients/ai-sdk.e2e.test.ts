@@ -119,6 +119,35 @@ describe('the AI SDK (ai + @ai-sdk/openai) against Parley', () => {
     }
   });
 
+  test('image input on both models: a URL passed on, bytes sent inline', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUg==', 'base64');
+    for (const model of [openai('fake-model'), openai.chat('fake-model')]) {
+      const result = await generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'what are these?' },
+              { type: 'image', image: new URL('https://example.com/cat.png') },
+              { type: 'image', image: new Uint8Array(png), mediaType: 'image/png' },
+            ],
+          },
+        ],
+        maxRetries: 0,
+      });
+      assert.equal(result.text, 'echo: what are these?');
+      const content = upstreamBody().messages.at(-1)?.content as unknown as {
+        type: string;
+        image_url?: { url: string };
+      }[];
+      assert.deepEqual(
+        content.map((part) => part.image_url?.url ?? part.type),
+        ['text', 'https://example.com/cat.png', `data:image/png;base64,${png.toString('base64')}`],
+      );
+    }
+  });
+
   test("errors come back as the SDK's APICallError with Parley's message", async () => {
     parley.openai.reply({
       kind: 'json',

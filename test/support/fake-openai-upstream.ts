@@ -181,6 +181,20 @@ export function completion(
   };
 }
 
+/** A `chat.completion` whose answer is one call of the function `name` with these arguments. */
+export function toolCallCompletion(name: string, args: unknown, id = 'call_1'): Record<string, unknown> {
+  const body = completion('', 'tool_calls') as { choices: { message: Record<string, unknown> }[] };
+  const [choice] = body.choices;
+  if (choice !== undefined) {
+    choice.message = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }],
+    };
+  }
+  return body;
+}
+
 /** A Messages API `message` as Anthropic sends it. */
 export function anthropicMessage(
   text: string,

@@ -1,0 +1,131 @@
+/**
+ * A full tool loop through `/v1/chat/completions` with each client library: the model calls a
+ * function, the client runs it and sends the result back, and the final answer uses it. The
+ * fake upstream speaks OpenAI's documented `tool_calls` wire format.
+ */
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createOpenAI } from '@ai-sdk/openai';
+import { HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { tool as langchainTool } from '@langchain/core/tools';
+import { ChatOpenAI } from '@langchain/openai';
+import {
+  Agent,
+  OpenAIChatCompletionsModel,
+  run,
+  setTracingDisabled,
+  tool as agentTool,
+} from '@openai/agents';
+import { generateText, stepCountIs, tool } from 'ai';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { completion, toolCallCompletion } from '../support/fake-openai-upstream.ts';
+import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+
+interface UpstreamBody {
+  readonly messages: { role: string; content: unknown; tool_call_id?: string }[];
+  readonly tools?: { type: string; function: { name: string } }[];
+}
+
+describe('a tool loop through chat completions, with each client library', () => {
+  let parley: ParleyWithUpstreams;
+  const weatherCalls: string[] = [];
+  const weather = (city: string) => {
+    weatherCalls.push(city);
+    return `21 degrees in ${city}`;
+  };
+  const upstreamBodies = () => parley.openai.requests.map((request) => request.body as UpstreamBody);
+
+  /** The model asks for the weather in Oslo, then answers with what the tool said. */
+  const scriptLoop = () =>
+    parley.openai.reply(
+      { kind: 'json', body: toolCallCompletion('weather', { city: 'Oslo' }) },
+      { kind: 'json', body: completion('It is 21 degrees in Oslo.') },
+    );
+  /** The request after the tool ran: it carries the call's result as a tool message. */
+  const assertResultSent = () => {
+    const last = upstreamBodies().at(-1);
+    assert.equal(last?.tools?.[0]?.function.name, 'weather');
+    const result = last?.messages.find((message) => message.role === 'tool');
+    assert.equal(result?.tool_call_id, 'call_1');
+    assert.match(JSON.stringify(result?.content), /21 degrees in Oslo/);
+  };
+
+  before(async () => {
+    parley = await startParleyWithUpstreams();
+    setTracingDisabled(true);
+  });
+  after(() => parley.close());
+
+  test('the AI SDK: generateText with a tool and stopWhen', async () => {
+    const openai = createOpenAI({ baseURL: parley.v1, apiKey: 'unused' });
+    scriptLoop();
+    const result = await generateText({
+      model: openai.chat('fake-model'),
+      prompt: 'What is the weather in Oslo?',
+      tools: {
+        weather: tool({
+          description: 'The weather in a city',
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }) => weather(city),
+        }),
+      },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    assert.equal(result.text, 'It is 21 degrees in Oslo.');
+    assert.equal(result.steps.length, 2);
+    assertResultSent();
+  });
+
+  test("LangChain: bindTools, the tool's result sent back, the final answer", async () => {
+    const weatherTool = langchainTool(async ({ city }: { city: string }) => weather(city), {
+      name: 'weather',
+      description: 'The weather in a city',
+      schema: z.object({ city: z.string() }),
+    });
+    const model = new ChatOpenAI({
+      model: 'fake-model',
+      apiKey: 'unused',
+      configuration: { baseURL: parley.v1 },
+      maxRetries: 0,
+    }).bindTools([weatherTool]);
+    scriptLoop();
+    const question = new HumanMessage('What is the weather in Oslo?');
+    const call = await model.invoke([question]);
+    const [toolCall] = call.tool_calls ?? [];
+    assert.equal(toolCall?.name, 'weather');
+    assert.deepEqual(toolCall?.args, { city: 'Oslo' });
+    const output = await weatherTool.invoke(toolCall?.args as { city: string });
+    const answer = await model.invoke([
+      question,
+      call,
+      new ToolMessage({ content: String(output), tool_call_id: toolCall?.id ?? '' }),
+    ]);
+    assert.equal(answer.text, 'It is 21 degrees in Oslo.');
+    assertResultSent();
+  });
+
+  test('the Agents SDK: an agent whose function tool is called and whose result reaches the answer', async () => {
+    const client = new OpenAI({ baseURL: parley.v1, apiKey: 'unused', maxRetries: 0 });
+    const agent = new Agent({
+      name: 'Forecaster',
+      instructions: 'Answer with the weather tool.',
+      model: new OpenAIChatCompletionsModel(client, 'fake-model'),
+      tools: [
+        agentTool({
+          name: 'weather',
+          description: 'The weather in a city',
+          parameters: z.object({ city: z.string() }),
+          execute: async ({ city }) => weather(city),
+        }),
+      ],
+    });
+    scriptLoop();
+    const result = await run(agent, 'What is the weather in Oslo?');
+    assert.equal(result.finalOutput, 'It is 21 degrees in Oslo.');
+    assertResultSent();
+    assert.deepEqual(weatherCalls, ['Oslo', 'Oslo', 'Oslo'], 'each client ran the tool once');
+  });
+});
