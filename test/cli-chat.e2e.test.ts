@@ -3,7 +3,7 @@
  * server in front of a fake upstream, and the test types into it and reads the screen. A question
  * gets its answer streamed and rendered as markdown; Ctrl+C stops a long answer (the upstream sees
  * the connection cut, the answer is kept as incomplete); /regen makes a second answer and /branch
- * lists both and switches back; the up arrow recalls inputs; Ctrl+C twice leaves; --continue
+ * lists both and switches back; /edit edits the last question; the up arrow recalls inputs; Ctrl+C twice leaves; --continue
  * resumes the conversation.
  */
 
@@ -185,6 +185,21 @@ describe('parley chat in a terminal', () => {
     await resumed.waitFor(/you ›$/, 'the continued answer');
     const continued = (await tree()).messages.find((message) => message.id === stopped?.id);
     assert.equal(continued?.status, 'completed');
+    // /edit alone puts the last question on the line; what is typed after it makes a sibling question.
+    resumed.type('/edit');
+    resumed.keys('Enter');
+    await resumed.waitFor(/you › \/edit tell me a long story$/, 'the question to edit');
+    resumed.type(', shorter');
+    resumed.keys('Enter');
+    await resumed.waitFor(
+      /echo: tell me a long story, shorter\n\[question 2 of 2: \/branch lists them\]\nyou ›$/,
+      'the edited question answered',
+    );
+    const questions = (await tree()).messages
+      .filter((message) => message.role === 'user')
+      .map((message) => message.content);
+    assert.deepEqual(questions.slice(-2), ['tell me a long story', 'tell me a long story, shorter']);
+
     resumed.keys('C-d');
     await resumed.waitFor(/chat exited 0/, 'Ctrl+D');
   });
