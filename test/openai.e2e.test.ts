@@ -310,6 +310,46 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     await assert.rejects(client.responses.retrieve(kept.id), OpenAI.NotFoundError);
   });
 
+  test('responses: a deleted response leaves the seed history too, its children moving up to its parent', async () => {
+    const asked = await fetch(`${server.baseUrl}/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msg: 'first question' }),
+    });
+    const { data } = (await asked.json()) as { data: { parent_id: string; conversation_id: string } };
+    const hex = (uuid: string) => uuid.replaceAll('-', '');
+    const second = await client.responses.create({
+      input: 'second question',
+      previous_response_id: `resp_${hex(data.parent_id)}`,
+    });
+    const history = async () => {
+      const response = await fetch(`${server.baseUrl}/conversation/${data.conversation_id}`);
+      assert.equal(response.status, 200);
+      type Node = { parent: string | null; message: { content: { parts: string[] } } };
+      return (await response.json()) as { current_node: string; mapping: Record<string, Node> };
+    };
+    const before = await history();
+    const secondId = Object.keys(before.mapping).find((id) => `resp_${hex(id)}` === second.id);
+    assert.ok(secondId !== undefined, 'the second answer is in the seed history');
+    const secondQuestion = before.mapping[secondId]?.parent ?? '';
+
+    // The newest answer deleted: gone, and the current node is its question.
+    await client.responses.delete(second.id);
+    const after = await history();
+    assert.equal(after.mapping[secondId], undefined);
+    assert.equal(after.current_node, secondQuestion);
+    // The first answer deleted: its child (the second question) hangs under the first question.
+    await client.responses.delete(`resp_${hex(data.parent_id)}`);
+    const last = await history();
+    assert.equal(last.mapping[data.parent_id], undefined);
+    const firstQuestion = before.mapping[data.parent_id]?.parent ?? '';
+    assert.equal(last.mapping[secondQuestion]?.parent, firstQuestion);
+    assert.deepEqual(
+      Object.values(last.mapping).map((node) => node.message.content.parts[0]),
+      ['first question', 'second question'],
+    );
+  });
+
   test('responses: a stream of typed events in order, with sequence numbers', async () => {
     const stream = await client.responses.create({ input: 'count the events', stream: true });
     const types: string[] = [];

@@ -27,12 +27,14 @@ export const NODES_PER_PIECE = 512;
  * walks at half the speed.
  */
 export function* chatGptConversationJsonPieces(history: ConversationHistory): Generator<string> {
-  const { conversation, messages } = history;
+  const { conversation } = history;
+  const { messages, parentOf, liveAncestor } = withoutDeleted(history.messages);
   const children = new Map<string, string[]>();
   for (const message of messages) {
-    if (message.parentId === null) continue;
-    const siblings = children.get(message.parentId);
-    if (siblings === undefined) children.set(message.parentId, [message.id]);
+    const parentId = parentOf(message);
+    if (parentId === null) continue;
+    const siblings = children.get(parentId);
+    if (siblings === undefined) children.set(parentId, [message.id]);
     else siblings.push(message.id);
   }
   const before = JSON.stringify({
@@ -50,7 +52,7 @@ export function* chatGptConversationJsonPieces(history: ConversationHistory): Ge
     parts.push(
       JSON.stringify(message.id),
       ':',
-      JSON.stringify(toNode(message, children.get(message.id) ?? [])),
+      JSON.stringify(toNode(message, parentOf(message), children.get(message.id) ?? [])),
     );
     written++;
     if (written % NODES_PER_PIECE === 0) {
@@ -59,7 +61,7 @@ export function* chatGptConversationJsonPieces(history: ConversationHistory): Ge
     }
   }
   const after = JSON.stringify({
-    current_node: conversation.currentNode,
+    current_node: conversation.currentNode === null ? null : liveAncestor(conversation.currentNode),
     conversation_id: conversation.id,
     default_model_slug: conversation.model,
   });
@@ -72,10 +74,31 @@ export function toChatGptConversationJson(history: ConversationHistory): string 
   return [...chatGptConversationJsonPieces(history)].join('');
 }
 
-function toNode(message: MessageRecord, children: string[]) {
+/**
+ * The live messages, each hung under its nearest live ancestor: a deleted message (a deleted
+ * response, say) leaves the history, and its children move up to its parent.
+ */
+function withoutDeleted(all: readonly MessageRecord[]) {
+  const deleted = new Map<string, string | null>();
+  for (const message of all) if (message.deletedAt !== null) deleted.set(message.id, message.parentId);
+  const liveAncestor = (id: string | null): string | null => {
+    let current = id;
+    while (current !== null && deleted.has(current)) current = deleted.get(current) ?? null;
+    return current;
+  };
+  if (deleted.size === 0)
+    return { messages: all, parentOf: (message: MessageRecord) => message.parentId, liveAncestor };
+  return {
+    messages: all.filter((message) => message.deletedAt === null),
+    parentOf: (message: MessageRecord) => liveAncestor(message.parentId),
+    liveAncestor,
+  };
+}
+
+function toNode(message: MessageRecord, parent: string | null, children: string[]) {
   return {
     id: message.id,
-    parent: message.parentId,
+    parent,
     children,
     message: {
       id: message.id,
