@@ -7,6 +7,7 @@
 
 import { cancelAnswer, readAnswer } from './answer-stream.js';
 import { ApiError, request, requestJson, storedKey } from './api.js';
+import { serverTakesParts, setUpAttachments } from './attachments.js';
 import { renderConversationList, titleFromQuestion, UNTITLED } from './conversation-list.js';
 import { messageItem, renderBranch } from './messages-view.js';
 import { chosenModel, loadModels } from './model-picker.js';
@@ -368,7 +369,7 @@ async function streamAnswer({
  * stored it. A question refused before it was stored (no provider, no key, a limit) leaves nothing
  * behind: a conversation made for it is deleted again.
  */
-async function send(content) {
+async function send(content, parts) {
   let created;
   if (state.open === undefined) {
     created = await requestJson('POST', '/api/conversations', { title: titleFromQuestion(content) });
@@ -381,7 +382,12 @@ async function send(content) {
   const { left } = await streamAnswer({
     path: `/api/conversations/${state.open.id}/messages`,
     // The parent is the message on screen: what you see is what you continue.
-    body: { content, parent_id: state.leafId, stream: true, ...chosenModel(ui.model) },
+    body: {
+      ...(parts === undefined ? { content } : { parts }),
+      parent_id: state.leafId,
+      stream: true,
+      ...chosenModel(ui.model),
+    },
     draftBranch: branchTo(state.tree, state.leafId),
     question: content,
   });
@@ -464,12 +470,38 @@ ui.messages.addEventListener('click', (event) => {
   if (code !== undefined && code !== null) copyText(code.textContent, control);
 });
 
+const attachments = setUpAttachments({
+  tray: byId('attachments'),
+  picker: byId('attach-file'),
+  attach: byId('attach'),
+  dropZone: document.querySelector('main.chat'),
+  prompt: ui.prompt,
+  report: showError,
+});
+
+/** The parts of the question when it has attachments (undefined: text alone); null when the server takes none. */
+async function partsOf(content) {
+  if (attachments.count() === 0) return undefined;
+  if (!(await serverTakesParts())) return null;
+  return attachments.parts(content);
+}
+
 ui.composer.addEventListener('submit', (event) => {
   event.preventDefault();
   const content = ui.prompt.value;
   if (content.trim() === '' || streaming()) return;
   ui.prompt.value = '';
-  send(content)
+  partsOf(content)
+    .then((parts) => {
+      if (parts === null) {
+        showError('This server does not take attachments yet: remove them to send the text alone.');
+        return false;
+      }
+      return send(content, parts).then((stored) => {
+        if (stored) attachments.clear();
+        return stored;
+      });
+    })
     .then((stored) => {
       // Refused before it was stored (no key, no provider): keep the text to send again. A stored
       // question whose answer failed is on screen, to regenerate; sending it again would repeat it.
