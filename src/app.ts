@@ -25,6 +25,7 @@ import { registerAuth } from './http/auth.ts';
 import { registerBrowserGuard } from './http/browser-guard.ts';
 import { toClientError } from './http/client-error.ts';
 import { registerJsonParser } from './http/json-body.ts';
+import { lazyValidators } from './http/lazy-validators.ts';
 import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
@@ -109,6 +110,8 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // Wrong types are a 400, never silently coerced; query numbers are parsed by their routes.
     // Unknown fields are kept so schemas with `additionalProperties: false` can name them in a 400.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Each route's validator compiles on its first request: compiling them all was most of a start.
+    schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
     return503OnClosing: true,
     // Behind a proxy that is trusted, the client's address and protocol come from X-Forwarded-*.
     trustProxy: config.access.trustProxy,

@@ -1,0 +1,12 @@
+import { enableCompileCache } from 'node:module';
+enableCompileCache('/tmp/ncc-docs3');
+const { buildApp } = await import('./dist/app.js');
+const { loadConfig } = await import('./dist/config/config.js');
+const { createModelRegistry } = await import('./dist/providers/registry.js');
+const { openStore } = await import('./dist/store/open-store.js');
+const config = loadConfig({ DATABASE_URL: 'sqlite:/tmp/start-time.sqlite' });
+const { store } = await openStore(config.database);
+const models = createModelRegistry(config);
+const { app } = await buildApp({ config, store, models, logger: false });
+await app.listen({ port: 0 });
+process.exit(0);
