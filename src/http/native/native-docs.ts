@@ -5,10 +5,8 @@
  */
 
 import { Type } from 'typebox';
-import { errorCodes } from '../../errors.ts';
 import {
   CursorList,
-  type ErrorShape,
   errorResponses,
   GENERATING,
   Nullable,
@@ -16,23 +14,11 @@ import {
   type RouteDocs,
   WITH_BODY,
 } from '../route-docs.ts';
+import { accessDocs } from './access-docs.ts';
+import { nativeError } from './native-error-schema.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Integer({ description: 'Unix time in seconds' });
-
-export const NativeError = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ enum: Object.keys(errorCodes), description: 'A stable code (src/errors.ts)' }),
-      message: Type.String({ description: 'What went wrong, safe to show' }),
-    }),
-  },
-  { title: 'NativeError', description: "The native API's error, with the real HTTP status." },
-);
-const nativeError: ErrorShape = {
-  schema: NativeError,
-  render: (code, message) => ({ error: { code, message } }),
-};
 
 const EXAMPLE = {
   conversation: '0b5e6a5c-3f0e-4a4e-9f57-2f1c2d6c8a11',
@@ -332,6 +318,21 @@ const deleted = (object: string) =>
   Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
 
 export const nativeDocs: RouteDocs = {
+  ...accessDocs,
+  'GET /api/attachments/:sha256': {
+    summary: 'Download an image or file sent in a message',
+    description:
+      'The bytes of an attachment of the caller’s messages, by its SHA-256 (stored once however often sent). Raster ' +
+      'images named with `media_type` are served inline with that type; anything else downloads as bytes. Reads only.',
+    responses: {
+      200: {
+        description: 'The bytes (cacheable for good: the address is the content’s hash).',
+        contentType: 'application/octet-stream',
+        schema: Type.String({ format: 'binary' }),
+      },
+      ...errorResponses(nativeError, [400, 404]),
+    },
+  },
   'GET /api/conversations': {
     summary: 'List conversations (cursor pages)',
     description:

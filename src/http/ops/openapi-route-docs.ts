@@ -74,7 +74,15 @@ function describe(operation: Operation, doc: RouteDoc, reference: (schema: TSche
       Object.entries(doc.requestExamples).map(([name, value]) => [name, { value }]),
     );
   }
+  // Answers a route's own response schema describes (it serializes them too) stay, unless the docs
+  // say more; @fastify/swagger's placeholder for a route without any ("Default Response") goes.
   const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    const generated = response as { description?: string; content?: unknown };
+    if (generated.content === undefined) continue;
+    responses[status] =
+      generated.description === 'Default Response' ? { ...generated, description: 'Success.' } : generated;
+  }
   for (const [status, response] of Object.entries(doc.responses)) {
     const rendered = renderResponse(response, reference);
     if (status === '200' && doc.stream !== undefined) {

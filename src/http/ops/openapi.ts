@@ -7,7 +7,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { NativeError, nativeDocs } from '../native/native-docs.ts';
+import { nativeDocs } from '../native/native-docs.ts';
+import { NativeError } from '../native/native-error-schema.ts';
 import { OpenAIError, openaiDocs } from '../openai/openai-docs.ts';
 import { SeedError, seedDocs } from '../seed/seed-docs.ts';
 import { applyRouteDocs, type OpenApiDocument } from './openapi-route-docs.ts';
