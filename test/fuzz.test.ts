@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WEB_ASSET_PREFIX } from '../src/http/web/web-routes.ts';
+import { WEB_ASSET_PREFIX, WEB_PAGES } from '../src/http/web/web-routes.ts';
 import type { ChatModel } from '../src/providers/spec.ts';
 import { buildTestApp } from './support/test-app.ts';
 
@@ -144,7 +144,7 @@ describe('generated input over every route', () => {
     // The API reference at /docs is HTML by design, and so are the web UI's files (`/`, `/ui/*`,
     // which still must not fail); everything else answers JSON (or a stream).
     const apiRoutes = parley.routes.filter((route) => !route.url.startsWith('/docs'));
-    const isWebUi = (url: string) => url === '/' || url.startsWith(WEB_ASSET_PREFIX);
+    const isWebUi = (url: string) => url in WEB_PAGES || url.startsWith(WEB_ASSET_PREFIX);
     for (const route of apiRoutes) {
       for (let attempt = 0; attempt < 40; attempt += 1) {
         const url = route.url.replace(

@@ -350,30 +350,31 @@ describe('the web UI in a browser', { skip: chromiumMissing }, () => {
     assert.equal(await questions().filter({ hasText: 'A forbidden question' }).count(), 1);
   });
 
-  test('asks for an API key when the server needs one, uses it, and forgets it', async () => {
+  test('sends a person to sign in when the server needs it; an API key works there too, and is forgotten', async () => {
     await openPage(keyedServer);
-    const dialog = page.getByRole('dialog', { name: 'API key' });
-    await dialog.waitFor();
-    await dialog.getByLabel('Key').fill('sk-wrong-key-000000000000000000');
-    await dialog.getByRole('button', { name: 'Use this key' }).click();
-    await waitForText(dialog.locator('#key-reason'), /invalid/);
+    // Without a key or a session, the chat page sends the person to the sign-in page.
+    await page.waitForURL(/\/signin\?next=/);
+    const keySection = page.locator('#key-section');
+    await keySection.getByText('Use an API key instead').click();
+    await keySection.getByLabel('Key').fill('sk-wrong-key-000000000000000000');
+    await keySection.getByRole('button', { name: 'Use this key' }).click();
+    await waitForText(page.locator('#signin-error'), /refused: the API key is invalid/);
 
-    await dialog.getByLabel('Key').fill(ADMIN_KEY);
-    await dialog.getByRole('button', { name: 'Use this key' }).click();
-    await dialog.waitFor({ state: 'hidden' });
+    await keySection.getByLabel('Key').fill(ADMIN_KEY);
+    await keySection.getByRole('button', { name: 'Use this key' }).click();
+    await page.waitForURL(`${keyedServer.baseUrl}/`);
     assert.equal(await page.evaluate(STORED_KEY), ADMIN_KEY);
     await waitForText(page.locator('#model option').first(), 'default (fake-model)');
     await send('Hello with a key');
     await waitForAnswer('echo: Hello with a key');
     await waitForText(conversationButtons().first(), 'Hello with a key');
 
-    // A reload keeps the key; "Forget key" drops it and asks again.
+    // A reload keeps the key; "Forget key" drops it and sends the person to sign in again.
     await page.reload();
     await waitForText(answers().last().locator('.content'), 'echo: Hello with a key');
     await button('Forget key').click();
-    await dialog.waitFor();
+    await page.waitForURL(/\/signin\?next=/);
     assert.equal(await page.evaluate(STORED_KEY), null);
-    assert.equal(await conversationButtons().count(), 0);
     const unexpected = pageErrors.filter((error) => !/401/.test(error));
     assert.deepEqual(unexpected, []);
   });

@@ -16,7 +16,7 @@ import { ParleyError } from '../errors.ts';
 import { CSRF_HEADER, readCookie, SESSION_COOKIE } from './cookies.ts';
 import { doneWhen } from './hook-done.ts';
 import { sendSurfaceError } from './surface-errors.ts';
-import { WEB_ASSET_PREFIX } from './web/web-routes.ts';
+import { WEB_ASSET_PREFIX, WEB_PAGES } from './web/web-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +25,7 @@ declare module 'fastify' {
 }
 
 const OPEN_PATHS = new Set([
-  '/',
+  ...Object.keys(WEB_PAGES),
   '/healthz',
   '/readyz',
   '/metrics',

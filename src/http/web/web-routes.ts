@@ -14,6 +14,13 @@ import { VENDOR_FILES } from './vendor-files.ts';
 /** Where the assets are, beside this module: `npm run build` copies them next to the compiled one. */
 export const WEB_PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
+/** The pages and their files: the chat, sign-in and administration pages (`auth.ts` leaves them open). */
+export const WEB_PAGES: Readonly<Record<string, string>> = {
+  '/': 'index.html',
+  '/signin': 'signin.html',
+  '/admin': 'admin.html',
+};
+
 /** The prefix of the page's assets; `auth.ts` leaves it open. */
 export const WEB_ASSET_PREFIX = '/ui/';
 
@@ -44,7 +51,8 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     index: false,
     maxAge: 0,
   });
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  for (const [path, file] of Object.entries(WEB_PAGES))
+    app.get(path, { schema: { hide: true } }, (_request, reply) => reply.sendFile(file));
   for (const vendor of VENDOR_FILES) {
     app.get(`${WEB_ASSET_PREFIX}vendor/${vendor.name}`, { schema: { hide: true } }, (_request, reply) =>
       reply.sendFile(vendor.file, vendor.root),

@@ -38,6 +38,9 @@ export async function request(method, path, body, signal) {
   const headers = { accept: 'application/json, text/event-stream' };
   const key = storedKey.get();
   if (key !== null) headers.authorization = `Bearer ${key}`;
+  // Signed in with a session cookie: writes carry its CSRF token (from the readable parley_csrf cookie).
+  const csrf = /(?:^|;\s*)parley_csrf=([0-9a-f]+)/.exec(document.cookie)?.[1];
+  if (csrf !== undefined && method !== 'GET') headers['x-csrf-token'] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {

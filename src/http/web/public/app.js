@@ -6,6 +6,7 @@
  */
 
 import { cancelAnswer, readAnswer } from './answer-stream.js';
+import { showAccountLinks } from './account-links.js';
 import { ApiError, request, requestJson, storedKey } from './api.js';
 import { serverTakesParts, setUpAttachments } from './attachments.js';
 import { renderConversationList, titleFromQuestion, UNTITLED } from './conversation-list.js';
@@ -103,6 +104,9 @@ function report(error) {
 }
 
 function askForKey(reason) {
+  // Without a key of its own, a person signs in (or, on a new server, creates the first admin).
+  if (storedKey.get() === null)
+    return location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.hash)}`);
   const message =
     storedKey.get() === null ? 'This server needs an API key.' : `The API key was refused: ${reason}`;
   showError(message);
@@ -694,6 +698,7 @@ window.addEventListener('hashchange', () => {
 async function start() {
   hideError();
   showKeyState();
+  void showAccountLinks(byId('account'));
   try {
     await Promise.all([loadModels(ui.model), loadConversations()]);
     const id = location.hash.slice(1);
