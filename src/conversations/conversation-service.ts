@@ -69,6 +69,13 @@ export interface AskInput {
   readonly keyId?: string | null;
 }
 
+/** Who asks for a title: their allowlist and key (usage), and a title to keep if it changed. */
+export interface TitleOptions {
+  readonly onlyIfTitleIs?: string;
+  readonly allowedModels?: readonly string[] | null;
+  readonly keyId?: string | null;
+}
+
 /** What a caller may set on a generation started through the conversation operations. */
 export interface GenerationCaller {
   readonly model?: string;
@@ -342,6 +349,19 @@ export class ConversationService {
       // The conversation was deleted between the read and the write.
       if (!written) throw notFound(`conversation ${conversationId} not found`);
     }
+    // A conversation made empty and untitled (e.g. `POST /api/conversations`) is titled by its
+    // first question, as one created by its first question is.
+    const firstQuestion = input.inputs.find((message) => message.role === 'user')?.content;
+    const untitled =
+      stored && conversation !== undefined && conversation.title === null && firstQuestion !== undefined;
+    if (untitled) {
+      await this.#store.updateConversation(
+        input.owner,
+        conversationId,
+        { title: titleFromQuestion(firstQuestion) },
+        this.#now(),
+      );
+    }
     const turn = new Turn(
       { conversationId, questionId, inputIds, answerId },
       modelName,
@@ -357,11 +377,13 @@ export class ConversationService {
       },
     );
     this.#running.set(answerId, turn);
-    if (stored && conversation === undefined && this.#autoTitles) {
-      const defaultTitle = titleFromQuestion(
-        input.inputs.find((message) => message.role === 'user')?.content ?? '',
+    if (stored && (conversation === undefined || untitled) && this.#autoTitles) {
+      const defaultTitle = titleFromQuestion(firstQuestion ?? '');
+      // The title call is charged to the same key, under the same allowlist and limits.
+      const caller = { allowedModels: input.allowedModels ?? null, keyId: input.keyId ?? null };
+      void turn.settled.then(() =>
+        this.#autoTitle(input.owner, conversationId, answerId, { onlyIfTitleIs: defaultTitle, ...caller }),
       );
-      void turn.settled.then(() => this.#autoTitle(input.owner, conversationId, answerId, defaultTitle));
     }
     return turn;
   }
@@ -397,12 +419,12 @@ export class ConversationService {
     owner: string,
     conversationId: string,
     answerId: string,
-    defaultTitle: string,
+    options: TitleOptions,
   ): Promise<void> {
     try {
       const answer = await this.#store.getMessage(owner, answerId);
       if (answer?.status !== 'completed') return;
-      await this.generateTitle(owner, conversationId, defaultTitle);
+      await this.generateTitle(owner, conversationId, options);
     } catch (error) {
       this.#onBackgroundError(error);
     }
@@ -410,9 +432,12 @@ export class ConversationService {
 
   /**
    * Asks the model for a title from the first exchange and stores it. With `onlyIfTitleIs`, keeps
-   * a title someone set in the meantime. Returns the title the conversation has afterwards.
+   * a title someone set in the meantime. The call is a generation like any other: the caller's
+   * allowlist applies, and its usage is recorded against the caller's key. Returns the title the
+   * conversation has afterwards.
    */
-  async generateTitle(owner: string, conversationId: string, onlyIfTitleIs?: string): Promise<string> {
+  async generateTitle(owner: string, conversationId: string, options: TitleOptions = {}): Promise<string> {
+    const { onlyIfTitleIs } = options;
     const conversation = await this.#store.getConversation(owner, conversationId);
     if (conversation === undefined) throw notFound(`conversation ${conversationId} not found`);
     if (conversation.currentNode === null)
@@ -421,13 +446,24 @@ export class ConversationService {
     const prompt = titlePrompt(path);
     if (prompt === undefined) throw badRequest('the conversation has no question to make a title from');
     const modelName = conversation.model ?? this.#models.defaultModel;
-    const model = modelName === undefined ? undefined : this.#models.resolve(modelName);
+    if (modelName === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
+    assertModelAllowed(modelName, options.allowedModels);
+    const model = this.#models.resolve(modelName);
     if (model === undefined) throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
     let reply: string;
     try {
       reply =
         model.threads === undefined
-          ? (await model.doGenerate(prompt, { maxOutputTokens: 24, temperature: 0.2 })).text
+          ? (
+              await this.statelessTurn({
+                owner,
+                keyId: options.keyId ?? null,
+                modelName,
+                model,
+                prompt,
+                options: { maxOutputTokens: 24, temperature: 0.2 },
+              }).generate(new AbortController().signal)
+            ).text
           : await upstreamTitle(model.threads, path);
     } catch (error) {
       throw toParleyError(error);

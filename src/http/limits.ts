@@ -15,6 +15,8 @@ import { sendSurfaceError } from './surface-errors.ts';
 /** The routes that generate, as `METHOD url-pattern`. */
 const GENERATING_ROUTES = new Set([
   'POST /ask',
+  // A title is a generation too: the same limits, and its usage is recorded.
+  'POST /conversation/:id/gen_title',
   'POST /v1/chat/completions',
   'POST /v1/responses',
   'POST /api/conversations/:id/messages',

@@ -553,6 +553,98 @@ describe('native API', () => {
     }
   });
 
+  it('a title call passes the key’s model allowlist and limits, and its usage is recorded', async () => {
+    const created = await parley.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: as(ADMIN),
+      payload: { name: 'limited', models: ['scripted-model'], limits: { requests_per_minute: 3 } },
+    });
+    const limited = (created.json() as { key: string }).key;
+    parley.scripts.push({ deltas: ['Hi'] });
+    const asked = await parley.app.inject({
+      method: 'POST',
+      url: '/ask',
+      headers: as(limited),
+      payload: { msg: 'hello there' },
+    });
+    const { conversation_id } = (asked.json() as { data: { conversation_id: string } }).data;
+    const genTitle = () =>
+      parley.app.inject({
+        method: 'POST',
+        url: `/conversation/${conversation_id}/gen_title`,
+        headers: as(limited),
+      });
+    parley.scripts.push({ deltas: ['Greetings'] }, { deltas: ['Greetings again'] });
+    assert.equal((await genTitle()).statusCode, 200);
+    assert.equal((await genTitle()).statusCode, 200);
+    // The fourth request of the minute (one ask, two titles before) is refused before any call.
+    const calls = parley.calls.length;
+    const refused = await genTitle();
+    assert.equal(refused.statusCode, 429, refused.body);
+    assert.equal(parley.calls.length, calls);
+    const usage = await parley.app.inject({ method: 'GET', url: '/api/usage', headers: as(limited) });
+    const rows = (usage.json() as { data: { requests: number }[] }).data;
+    assert.equal(
+      rows.reduce((sum, row) => sum + row.requests, 0),
+      3,
+      'the answer and both titles are in the usage',
+    );
+
+    // A conversation on a model outside the allowlist: its title is refused by name (403).
+    const other = await parley.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: as(ADMIN),
+      payload: { name: 'narrow', models: ['scripted-model'] },
+    });
+    const narrow = (other.json() as { key: string }).key;
+    const conversation = await parley.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as(narrow),
+      payload: { model: 'gpt-secret' },
+    });
+    const id = (conversation.json() as { id: string }).id;
+    await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      headers: as(narrow),
+      payload: { content: 'hi', model: 'scripted-model' },
+    });
+    const secret = await parley.app.inject({
+      method: 'POST',
+      url: `/conversation/${id}/gen_title`,
+      headers: as(narrow),
+    });
+    assert.equal(secret.statusCode, 403, secret.body);
+    assert.match(secret.body, /gpt-secret/);
+  });
+
+  it('titles a conversation created empty by its first question', async () => {
+    const created = await parley.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: as(ADMIN),
+      payload: {},
+    });
+    const id = (created.json() as { id: string; title: string | null }).id;
+    assert.equal((created.json() as { title: string | null }).title, null);
+    parley.scripts.push({ deltas: ['Sure'] });
+    await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      headers: as(ADMIN),
+      payload: { content: 'Plan a day in Oslo' },
+    });
+    const read = await parley.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${id}`,
+      headers: as(ADMIN),
+    });
+    assert.equal((read.json() as { title: string }).title, 'Plan a day in Oslo');
+  });
+
   it('streams a continuation as its own events, after a finish and after a cancel', async () => {
     const alice = await newKey('alice');
     const created = await parley.app.inject({

@@ -57,7 +57,10 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
   );
 
   app.post('/conversation/:id/gen_title', { schema: { params: ConversationParams } }, async (request) => {
-    const title = await conversations.generateTitle(ownerOf(request), request.params.id);
+    const title = await conversations.generateTitle(ownerOf(request), request.params.id, {
+      allowedModels: request.principal.models,
+      keyId: request.principal.keyId,
+    });
     return { code: 0, data: { title } };
   });
 
