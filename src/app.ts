@@ -39,6 +39,7 @@ import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
 import { RedisRunLog } from './infra/redis-run-log.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
+import { logFailure } from './http/log-failure.ts';
 
 const PARLEY_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -73,6 +74,8 @@ export interface ParleyApp {
   readonly access: AccessServices;
   /** True with Redis: other servers may be generating, so only the reaper marks answers interrupted. */
   readonly sharedState: boolean;
+  /** The Prometheus metrics (`main.ts` serves them on `PARLEY_METRICS_PORT` when set). */
+  readonly metrics: Metrics;
 }
 
 /** Logs a Redis connection's outages once each (not at every reconnect attempt), and its return. */
@@ -159,7 +162,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       : new RedisRunLog<RunEvent>(redis, {
           onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
         });
-  const metrics = new Metrics();
+  // Only the models configured become labels: any other name a client sends is `other`.
+  const metrics = new Metrics(
+    [models.defaultModel, ...(models.listed ?? [])].filter((name) => name !== undefined),
+  );
   models.observeAttempts?.((route, attempt, index) => {
     metrics.upstreamAttempt(route, attempt, index);
     if (attempt.outcome === 'error') app.log.warn({ route, ...attempt }, 'a deployment of a route failed');
@@ -201,7 +207,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
 
   app.setErrorHandler((error, request, reply) => {
     const clientError = toClientError(error);
-    if (clientError.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request, error, clientError, 'request failed');
     return reply
       .code(clientError.status)
       .send({ error: { code: clientError.code, message: clientError.message } });
@@ -303,5 +309,15 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // What the providers hold in the process (the embedded llama.cpp engines, if any were loaded).
     await models.shutdown?.();
   });
-  return { app, conversations, keys, users, openness, access, routes, sharedState: redis !== undefined };
+  return {
+    app,
+    conversations,
+    keys,
+    users,
+    openness,
+    access,
+    routes,
+    sharedState: redis !== undefined,
+    metrics,
+  };
 }

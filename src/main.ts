@@ -4,6 +4,7 @@
  */
 
 import { buildApp } from './app.ts';
+import { listenForMetrics } from './http/ops/metrics-listener.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { createModelRegistry, type ModelRegistry, providerVariableProblems } from './providers/registry.ts';
 import {
@@ -53,7 +54,7 @@ async function openDatabase(config: Config): Promise<OpenedStore> {
 async function main(): Promise<void> {
   const { config, models } = readConfig();
   const { store, created } = await openDatabase(config);
-  const { app, conversations, openness, sharedState } = await buildApp({
+  const { app, conversations, openness, sharedState, metrics } = await buildApp({
     config,
     store,
     models,
@@ -104,8 +105,6 @@ async function main(): Promise<void> {
       .then(() => app.log.info({ model, ms: Date.now() - started }, `${provider} model loaded`))
       .catch((error: unknown) => app.log.error({ err: error }, `the ${provider} model could not be loaded`));
   }
-  if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
-  else app.log.info({ defaultModel: models.defaultModel }, 'ready to chat');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -125,7 +124,48 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  await listenOrStop(
+    () => app.listen({ port: config.port, host: config.host }),
+    config.host,
+    config.port,
+    'PORT',
+  );
+  if (config.metricsPort !== undefined) {
+    const metricsServer = await listenOrStop(
+      () => listenForMetrics(metrics, config.host, config.metricsPort ?? 0),
+      config.host,
+      config.metricsPort,
+      'PARLEY_METRICS_PORT',
+    );
+    app.log.info({ address: metricsServer.address() }, 'metrics listening (PARLEY_METRICS_PORT)');
+  }
+  if (models.defaultModel === undefined) app.log.warn(models.setupAdvice);
+  else app.log.info({ defaultModel: models.defaultModel }, 'ready to chat');
+}
+
+/** Listens, or stops with one line naming the address when it is taken or not allowed. */
+async function listenOrStop<T>(
+  listen: () => Promise<T>,
+  host: string,
+  port: number,
+  variable: string,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is in use by another program (another Parley?)'
+        : code === 'EACCES'
+          ? 'needs privileges this process does not have'
+          : 'is not an address of this machine';
+    process.stderr.write(
+      `parley: cannot listen on ${host}:${port}: it ${why}; stop that program or set ${variable}\n`,
+    );
+    process.exit(1);
+  }
 }
 
 await main();

@@ -7,40 +7,26 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
+import { useServer } from './support/server-fixture.ts';
+import { postJson } from './support/server-process.ts';
 
 const JSON_HEADER = { 'content-type': 'application/json' };
 
 describe('bodiless requests with content-type: application/json', () => {
-  let upstream: FakeOpenAIUpstream;
-  let server: ServerProcess;
-  let dataDir: string;
+  const fixture = useServer();
   let client: OpenAI;
-
-  before(async () => {
-    upstream = await FakeOpenAIUpstream.start();
-    dataDir = await mkdtemp(join(tmpdir(), 'parley-bodiless-'));
-    server = await startServer({
-      OPENAI_BASE_URL: upstream.baseUrl,
-      PARLEY_DEFAULT_MODEL: 'fake-model',
-      DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
+  before(() => {
+    client = new OpenAI({
+      baseURL: `${fixture.server.baseUrl}/v1`,
+      apiKey: 'unused',
+      defaultHeaders: JSON_HEADER,
     });
-    client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'unused', defaultHeaders: JSON_HEADER });
-  });
-  after(async () => {
-    await server?.kill();
-    await upstream?.close();
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
   const bodiless = (method: string, path: string) =>
-    fetch(`${server.baseUrl}${path}`, { method, headers: JSON_HEADER });
+    fetch(`${fixture.server.baseUrl}${path}`, { method, headers: JSON_HEADER });
 
   test("the openai SDK's deletes: responses, conversations and conversation items", async () => {
     const response = await client.responses.create({ model: 'fake-model', input: 'to delete' });
@@ -64,7 +50,7 @@ describe('bodiless requests with content-type: application/json', () => {
   });
 
   test('seed routes without a body: gen_title, delete, clear', async () => {
-    const asked = (await (await postJson(server, '/ask', { msg: 'name me' })).json()) as {
+    const asked = (await (await postJson(fixture.server, '/ask', { msg: 'name me' })).json()) as {
       data: { conversation_id: string };
     };
     const id = asked.data.conversation_id;

@@ -8,43 +8,23 @@
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './support/chromium.ts';
-import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
+import { useServer } from './support/server-fixture.ts';
+import { postJson } from './support/server-process.ts';
 
-let upstream: FakeOpenAIUpstream;
-let server: ServerProcess;
-let dataDir: string;
-
-before(async () => {
-  upstream = await FakeOpenAIUpstream.start();
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-guard-'));
-  server = await startServer({
-    OPENAI_BASE_URL: upstream.baseUrl,
-    PARLEY_DEFAULT_MODEL: 'fake-model',
-    DATABASE_URL: `sqlite:${join(dataDir, 'open.sqlite')}`,
-  });
-});
-after(async () => {
-  await server?.kill();
-  await upstream?.close();
-  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
-});
+const fixture = useServer();
 
 const conversationCount = async () =>
-  ((await (await fetch(`${server.baseUrl}/conversations`)).json()) as { total: number }).total;
+  ((await (await fetch(`${fixture.server.baseUrl}/conversations`)).json()) as { total: number }).total;
 
 /** A GET with a Host header of our choosing (fetch does not let one set it). */
 function getWithHost(path: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(path, server.baseUrl);
+    const url = new URL(path, fixture.server.baseUrl);
     const outgoing = httpRequest(
       { host: url.hostname, port: url.port, path: url.pathname, headers: { host } },
       (response) => {
@@ -62,14 +42,14 @@ function getWithHost(path: string, host: string): Promise<{ status: number; body
 
 describe('the Host and Origin checks, from plain clients', () => {
   test('a foreign Host is a 403 while no key is configured; loopback names pass', async () => {
-    await postJson(server, '/ask', { msg: 'keep me' });
+    await postJson(fixture.server, '/ask', { msg: 'keep me' });
     for (const host of ['attacker.example', '127.attacker.example', '127.0.0.1.attacker.example:80']) {
       const answer = await getWithHost('/api/conversations', host);
       assert.equal(answer.status, 403, host);
       assert.match(answer.body, /not a loopback name/);
       assert.doesNotMatch(answer.body, /keep me/);
     }
-    const port = new URL(server.baseUrl).port;
+    const port = new URL(fixture.server.baseUrl).port;
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `127.1.2.3:${port}`]) {
       assert.equal((await getWithHost('/api/conversations', host)).status, 200, host);
     }
@@ -77,7 +57,7 @@ describe('the Host and Origin checks, from plain clients', () => {
 
   test('a write with a foreign Origin is a 403 in the surface shape; the same origin passes', async () => {
     const send = (path: string, origin: string) =>
-      fetch(`${server.baseUrl}${path}`, {
+      fetch(`${fixture.server.baseUrl}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin },
         body: '{}',
@@ -88,12 +68,12 @@ describe('the Host and Origin checks, from plain clients', () => {
     const native = await send('/api/conversations', 'null');
     assert.equal(native.status, 403);
     assert.equal(((await native.json()) as { error: { code: string } }).error.code, 'FORBIDDEN');
-    const own = await send('/api/conversations', server.baseUrl);
+    const own = await send('/api/conversations', fixture.server.baseUrl);
     assert.equal(own.status, 201);
   });
 
   test('a body that is not JSON is a 415, as the README says', async () => {
-    const answer = await fetch(`${server.baseUrl}/conversations/clear`, {
+    const answer = await fetch(`${fixture.server.baseUrl}/conversations/clear`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: '{"x": 1}',
@@ -111,7 +91,7 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
   before(async () => {
     // `attacker.example` resolves to this machine, as a rebinding attacker's name would.
     browser = await launchChromium(['--host-resolver-rules=MAP attacker.example 127.0.0.1']);
-    const target = server.baseUrl;
+    const target = fixture.server.baseUrl;
     attacker = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end(`<!doctype html><title>win a prize</title>
@@ -143,9 +123,9 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
   });
 
   test('forms and no-cors fetches from a page on another origin delete nothing and ask nothing', async () => {
-    await postJson(server, '/ask', { msg: 'precious' });
+    await postJson(fixture.server, '/ask', { msg: 'precious' });
     const before = await conversationCount();
-    const upstreamCalls = upstream.requests.length;
+    const upstreamCalls = fixture.upstream.requests.length;
     const page = await browser.newPage();
     const posts: number[] = [];
     page.on('response', (response) => {
@@ -164,12 +144,12 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
     await page.close();
     assert.equal(await conversationCount(), before);
     assert.ok(before > 0);
-    assert.equal(upstream.requests.length, upstreamCalls, 'no model was called for the attacker');
+    assert.equal(fixture.upstream.requests.length, upstreamCalls, 'no model was called for the attacker');
   });
 
   test('a page rebound to 127.0.0.1 cannot read the API or the history', async () => {
-    await postJson(server, '/ask', { msg: 'secret plans' });
-    const port = new URL(server.baseUrl).port;
+    await postJson(fixture.server, '/ask', { msg: 'secret plans' });
+    const port = new URL(fixture.server.baseUrl).port;
     const page = await browser.newPage();
     const answer = await page.goto(`http://attacker.example:${port}/conversations`);
     assert.equal(answer?.status(), 403);
@@ -186,7 +166,7 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
 
   test('the web UI on its own origin still writes', async () => {
     const page = await browser.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${fixture.server.baseUrl}/`);
     const created = await page.evaluate(async () => {
       const response = await fetch('/api/conversations', {
         method: 'POST',

@@ -60,7 +60,9 @@ describe('per-key limits end to end', () => {
       assert.match(((await refused.json()) as { msg: string }).msg, /2 requests this minute/);
       assert.equal(upstream.requests.length, before, 'a refused request never reaches the upstream');
 
-      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const metrics = await (
+        await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+      ).text();
       assert.match(metrics, /parley_limit_rejections_total\{limit="requests_per_minute"\} 1/);
     } finally {
       await server.kill();

@@ -110,7 +110,9 @@ describe('scale-out: replicas on PostgreSQL and Redis behind nginx', { skip }, (
 
     const served = await Promise.all(
       [one, two].map(async (server) => {
-        const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+        const metrics = await (
+          await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+        ).text();
         return Number(
           /parley_http_requests_total\{method="POST",route="\/ask",status="200"\} (\d+)/.exec(metrics)?.[1] ??
             0,

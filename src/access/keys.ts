@@ -14,7 +14,18 @@ import { keyPrincipal, type Principal } from './principal.ts';
 import type { UserService } from './users.ts';
 
 export const KEY_PREFIX = 'sk-parley-';
-const HINT_LENGTH = KEY_PREFIX.length + 4;
+/** How many characters of a secret its hint shows: enough to tell keys apart, too few to help guess. */
+const HINT_SECRET_CHARS = 4;
+
+/**
+ * What may be shown of a secret: Parley's public prefix and its next 4 characters, or the first 4
+ * of a secret chosen elsewhere (`PARLEY_ADMIN_KEY`). Applied to stored hints too, since hints
+ * written before this rule kept up to 14 characters.
+ */
+export function keyHint(secret: string): string {
+  const prefix = secret.startsWith(KEY_PREFIX) ? KEY_PREFIX : '';
+  return secret.slice(0, prefix.length + HINT_SECRET_CHARS);
+}
 const SECRET_SETTING = 'api_key_hash_secret';
 /** The shortest `PARLEY_ADMIN_KEY` accepted: it is a password to everything. */
 export const MIN_ADMIN_KEY_LENGTH = 24;
@@ -78,7 +89,7 @@ export class KeyService {
       userId,
       name: input.name,
       hash: this.hash(secret),
-      hint: secret.slice(0, HINT_LENGTH),
+      hint: keyHint(secret),
       models: input.models ?? null,
       limits: input.limits ?? {},
       expiresAt: input.expiresAt ?? null,

@@ -37,6 +37,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface Config {
   readonly port: number;
+  /** A listener of its own for `GET /metrics` (open, on `host`), instead of the admin-only route. */
+  readonly metricsPort: number | undefined;
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly redisUrl?: string;
@@ -109,6 +111,7 @@ export function loadConfig(environment: Environment): Config {
   const reader = new EnvironmentReader(environment, problems);
 
   const port = reader.integer('PORT', 8080, 0, 65535);
+  const metricsPort = reader.optionalInteger('PARLEY_METRICS_PORT', 0, 65535);
   const host = reader.string('HOST') ?? '127.0.0.1';
   const databaseUrl = reader.string('DATABASE_URL');
   const database = parseDatabaseUrl(
@@ -145,6 +148,7 @@ export function loadConfig(environment: Environment): Config {
 
   return deepFreeze({
     port,
+    metricsPort,
     host,
     database,
     ...(redisUrl === undefined ? {} : { redisUrl }),

@@ -4,8 +4,8 @@
  * principal (Parley then listens on loopback only); once one does (see `access/openness.ts`),
  * a request without valid credentials is a 401 in the surface's own shape. A write authenticated by
  * the cookie must carry the session's CSRF token in `x-csrf-token` (a key in a header needs none:
- * no other site can make a browser send it). Liveness, readiness and metrics stay open for probes
- * and scrapers, the API reference and the web UI's pages and assets for people, and `/api/session`
+ * no other site can make a browser send it). Liveness and readiness stay open for probes (metrics
+ * need an admin, see `ops/metrics.ts`), the API reference and the web UI's pages and assets for people, and `/api/session`
  * for signing in.
  */
 
@@ -28,7 +28,6 @@ const OPEN_PATHS = new Set([
   ...Object.keys(WEB_PAGES),
   '/healthz',
   '/readyz',
-  '/metrics',
   '/openapi.json',
   '/docs',
   '/api/session',

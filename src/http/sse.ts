@@ -55,7 +55,14 @@ export class SseWriter {
     if (frame.event !== undefined) text += `event: ${frame.event}\n`;
     text += `data: ${frame.data}\n\n`;
     if (!response.write(text)) {
-      await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      // Whichever comes first; the other's listener is removed, so many waits add none for good.
+      const settled = new AbortController();
+      const options = { signal: settled.signal };
+      try {
+        await Promise.race([once(response, 'drain', options), once(response, 'close', options)]);
+      } finally {
+        settled.abort();
+      }
     }
   }
 

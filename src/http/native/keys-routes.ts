@@ -9,7 +9,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AccessServices } from '../../access/access-services.ts';
-import type { NewKey } from '../../access/keys.ts';
+import { keyHint, type NewKey } from '../../access/keys.ts';
 import { badRequest, notFound, ParleyError } from '../../errors.ts';
 import type { ApiKeyRecord, KeyLimits, UserRecord } from '../../store/access-store.ts';
 import { recordAudit } from './audit-routes.ts';
@@ -82,7 +82,7 @@ export function toKeyObject(key: ApiKeyRecord, user: UserRecord | undefined) {
     name: key.name,
     user_id: key.userId,
     user_name: user?.name ?? null,
-    hint: key.hint,
+    hint: keyHint(key.hint),
     role: user?.role ?? 'user',
     models: key.models,
     limits: {

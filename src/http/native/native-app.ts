@@ -21,6 +21,8 @@ import { registerUsersRoutes } from './users-routes.ts';
 import { registerSearchRoutes } from './search-routes.ts';
 import { registerTransferRoutes } from './transfer-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
+import { toClientError } from '../client-error.ts';
+import { logFailure } from '../log-failure.ts';
 
 export interface NativeRoutesOptions {
   readonly access: AccessServices;
@@ -37,7 +39,7 @@ export function requireAdmin(request: FastifyRequest): void {
 export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOptions) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => {
-    if (toStatus(error) >= 500) request.log.error({ err: error }, '/api request failed');
+    logFailure(request, error, toClientError(error), '/api request failed');
     return sendSurfaceError(request, reply, error);
   });
   typed.setNotFoundHandler((request, reply) =>
@@ -58,10 +60,6 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerAttachmentRoutes(typed, options.conversations);
   registerSearchRoutes(typed, options.conversations);
   registerTransferRoutes(typed, options.conversations);
-}
-
-function toStatus(error: unknown): number {
-  return error instanceof ParleyError ? error.status : 500;
 }
 
 export type NativeApp = TypedApp;

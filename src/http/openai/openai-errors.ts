@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { type ClientError, toClientError } from '../client-error.ts';
 import { describeValidation, type ValidationIssue } from './validation-message.ts';
+import { logFailure } from '../log-failure.ts';
 
 export interface OpenAIErrorBody {
   readonly error: {
@@ -36,7 +37,7 @@ export function toOpenAIError(error: unknown): { clientError: ClientError; body:
 
 export function sendOpenAIError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const { clientError, body } = toOpenAIError(error);
-  if (clientError.status >= 500) request.log.error({ err: error }, '/v1 request failed');
+  logFailure(request, error, clientError, '/v1 request failed');
   if (clientError.retryAfterSeconds !== undefined) reply.header('retry-after', clientError.retryAfterSeconds);
   return reply.code(clientError.status).send(body);
 }

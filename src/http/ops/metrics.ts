@@ -6,14 +6,20 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ParleyError } from '../../errors.ts';
 import type { GenerationLabels, GenerationObserver } from '../../conversations/generation-observer.ts';
 import type { RouteAttempt, Usage } from '../../providers/spec.ts';
 import type { MessageStatus } from '../../store/store.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
 
+/** The label of every model Parley does not route itself: clients cannot grow the series. */
+export const OTHER_MODEL = 'other';
+
 export class Metrics implements GenerationObserver {
   readonly registry = new Registry();
+  /** The model names that may be labels (the default model, routes and deployments configured). */
+  readonly #knownModels: ReadonlySet<string>;
   readonly #requests = new Counter({
     name: 'parley_http_requests_total',
     help: 'HTTP requests by method, route and status',
@@ -79,7 +85,8 @@ export class Metrics implements GenerationObserver {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(knownModels: Iterable<string> = []) {
+    this.#knownModels = new Set(knownModels);
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }
 
@@ -100,23 +107,29 @@ export class Metrics implements GenerationObserver {
     this.#limitRejections.inc({ limit });
   };
 
+  /** A model name as a label: itself when Parley routes it, else `other`. */
+  #model(name: string): string {
+    return this.#knownModels.has(name) ? name : OTHER_MODEL;
+  }
+
   streamOpened(labels: GenerationLabels): void {
-    this.#activeStreams.inc({ model: labels.model });
+    this.#activeStreams.inc({ model: this.#model(labels.model) });
   }
 
   streamClosed(labels: GenerationLabels): void {
-    this.#activeStreams.dec({ model: labels.model });
+    this.#activeStreams.dec({ model: this.#model(labels.model) });
   }
 
   firstToken(labels: GenerationLabels, seconds: number): void {
-    this.#firstToken.observe({ model: labels.model, provider: labels.provider }, seconds);
+    this.#firstToken.observe({ model: this.#model(labels.model), provider: labels.provider }, seconds);
   }
 
   finished(labels: GenerationLabels, status: MessageStatus, usage: Usage | undefined): void {
-    this.#generations.inc({ model: labels.model, provider: labels.provider, status });
+    const bounded = { model: this.#model(labels.model), provider: labels.provider };
+    this.#generations.inc({ ...bounded, status });
     if (usage === undefined) return;
-    this.#tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
-    this.#tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+    this.#tokens.inc({ ...bounded, direction: 'input' }, usage.inputTokens);
+    this.#tokens.inc({ ...bounded, direction: 'output' }, usage.outputTokens);
   }
 
   failed(labels: GenerationLabels, code: string): void {
@@ -125,8 +138,15 @@ export class Metrics implements GenerationObserver {
   }
 }
 
+/**
+ * `GET /metrics`. Once the server is closed (users exist) it needs an admin's key, like any admin
+ * route; Prometheus sends one with `authorization: {credentials: <key>}`. `PARLEY_METRICS_PORT`
+ * serves the same text on a listener of its own instead (see `main.ts`).
+ */
 export async function metricsRoutes(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (request.principal.role !== 'admin')
+      throw new ParleyError('FORBIDDEN', 'metrics are for admins: send an admin key');
     reply.header('content-type', options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });

@@ -10,6 +10,7 @@ import { type ClientError, toClientError } from '../client-error.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerAskRoute } from './ask-route.ts';
 import { registerConversationRoutes } from './conversation-routes.ts';
+import { logFailure } from '../log-failure.ts';
 
 export type SeedApp = TypedApp;
 
@@ -23,7 +24,7 @@ export async function seedRoutes(app: FastifyInstance, options: { conversations:
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => {
     const clientError = toClientError(error);
-    if (clientError.status >= 500) request.log.error({ err: error }, 'seed route failed');
+    logFailure(request, error, clientError, 'seed route failed');
     return sendSeedError(reply, clientError);
   });
   registerAskRoute(typed, options.conversations);
