@@ -222,6 +222,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     authDisabled: config.authDisabled,
     sessionLifetimeMs: config.access.sessionLifetimeMs,
     loginLimits: { ...DEFAULT_LOGIN_LIMITS, windowMs: config.access.loginWindowMs },
+    ...(config.access.oidc === undefined ? {} : { oidc: config.access.oidc }),
   });
   const { keys, users, openness } = access;
   if (config.adminKey !== undefined) await keys.bootstrapAdmin(config.adminKey);

@@ -4,6 +4,7 @@
  * commands, so both see the same rules.
  */
 
+import type { OidcConfig } from '../config/access-config.ts';
 import type { Store } from '../store/store.ts';
 import { AuditLog } from './audit.ts';
 import { KeyService } from './keys.ts';
@@ -11,6 +12,7 @@ import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from './login-guar
 import { Openness } from './openness.ts';
 import { hashPassword } from './passwords.ts';
 import { SessionService } from './sessions.ts';
+import { SingleSignOn } from './single-sign-on.ts';
 import { UserService } from './users.ts';
 
 export interface AccessOptions {
@@ -18,6 +20,7 @@ export interface AccessOptions {
   readonly authDisabled?: boolean;
   readonly sessionLifetimeMs?: number;
   readonly loginLimits?: LoginLimits;
+  readonly oidc?: OidcConfig;
 }
 
 export interface AccessServices {
@@ -27,6 +30,8 @@ export interface AccessServices {
   readonly loginGuard: LoginGuard;
   readonly audit: AuditLog;
   readonly openness: Openness;
+  /** OpenID Connect, when an issuer is configured. */
+  readonly singleSignOn: SingleSignOn | null;
 }
 
 const DEFAULT_SESSION_LIFETIME_MS = 30 * 24 * 3_600_000;
@@ -42,7 +47,9 @@ export async function openAccess(store: Store, options: AccessOptions = {}): Pro
     lifetimeMs: options.sessionLifetimeMs ?? DEFAULT_SESSION_LIFETIME_MS,
   });
   const loginGuard = new LoginGuard(store.access, options.loginLimits ?? DEFAULT_LOGIN_LIMITS);
-  return { users, keys, sessions, loginGuard, audit: new AuditLog(store.access), openness };
+  const singleSignOn =
+    options.oidc === undefined ? null : new SingleSignOn(options.oidc, users, keys.hashSecret);
+  return { users, keys, sessions, loginGuard, audit: new AuditLog(store.access), openness, singleSignOn };
 }
 
 /**

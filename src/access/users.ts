@@ -95,6 +95,10 @@ export class UserService {
     return this.#store.findUserByName(name);
   }
 
+  findByExternalId(issuer: string, subject: string): Promise<UserRecord | undefined> {
+    return this.#store.findUserByExternalId(issuer, subject);
+  }
+
   list(): Promise<readonly UserRecord[]> {
     return this.#store.listUsers();
   }

@@ -74,7 +74,7 @@ export interface Config {
    * first admin), for an operator locked out; loopback only unless `allowInsecureRemote`.
    */
   readonly authDisabled: boolean;
-  /** Users and sign-in: the first admin, sessions, lockout, trusted proxies. */
+  /** Users and sign-in: the first admin, sessions, lockout, trusted proxies, single sign-on. */
   readonly access: AccessConfig;
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
@@ -128,7 +128,7 @@ export function loadConfig(environment: Environment): Config {
   const file = readConfigFile(reader.string('PARLEY_CONFIG'), problems, environment);
   const allowInsecureRemote = reader.boolean('PARLEY_ALLOW_INSECURE_REMOTE', false);
   const authDisabled = reader.boolean('PARLEY_AUTH_DISABLED', false);
-  const access = readAccessConfig(reader);
+  const access = readAccessConfig(reader, problems);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxAttachmentBytes = reader.integer(

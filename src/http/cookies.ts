@@ -10,7 +10,10 @@ export const SESSION_COOKIE = 'parley_session';
 export const CSRF_COOKIE = 'parley_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** One cookie's value from the request's `Cookie` header; undefined when absent. */
+/** Cookie values Parley sets: base64url, hex, and `.` between a payload and its signature. */
+const COOKIE_VALUE = /^[A-Za-z0-9_.-]{1,2000}$/;
+
+/** One cookie's value from the request's `Cookie` header; undefined when absent or not one of Parley's. */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined) return undefined;
@@ -18,7 +21,7 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
     const separator = pair.indexOf('=');
     if (separator < 0 || pair.slice(0, separator).trim() !== name) continue;
     const value = pair.slice(separator + 1).trim();
-    return /^[A-Za-z0-9_-]{1,200}$/.test(value) ? value : undefined;
+    return COOKIE_VALUE.test(value) ? value : undefined;
   }
   return undefined;
 }

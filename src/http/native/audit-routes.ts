@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessServices } from '../../access/access-services.ts';
 import type { AuditTarget } from '../../access/audit.ts';
+import type { UserRecord } from '../../store/access-store.ts';
 import { type NativeApp, requireAdmin } from './native-app.ts';
 
 const AuditQuery = Type.Object(
@@ -39,6 +40,27 @@ export function recordAudit(
   details: Readonly<Record<string, unknown>> | null = null,
 ): Promise<void> {
   return access.audit.record(request.principal, action, target, details, request.ip);
+}
+
+/** Records that the request's principal created `user` (what the log keeps: never a password). */
+export function recordUserCreated(
+  access: AccessServices,
+  request: FastifyRequest,
+  user: UserRecord,
+  how: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  return recordAudit(
+    access,
+    request,
+    'user.create',
+    { type: 'user', id: user.id },
+    {
+      name: user.name,
+      role: user.role,
+      email: user.email,
+      ...how,
+    },
+  );
 }
 
 export function registerAuditRoutes(app: NativeApp, access: AccessServices): void {

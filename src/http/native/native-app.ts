@@ -16,6 +16,7 @@ import { registerNativeConversationRoutes } from './conversations-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
 import { registerMeRoutes } from './me-routes.ts';
+import { registerOidcRoutes } from './oidc-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerUsersRoutes } from './users-routes.ts';
 import { registerSearchRoutes } from './search-routes.ts';
@@ -51,6 +52,8 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   );
   registerKeysRoutes(typed, options.access);
   registerSessionRoutes(typed, options.access);
+  if (options.access.singleSignOn !== null)
+    registerOidcRoutes(typed, options.access, options.access.singleSignOn);
   registerMeRoutes(typed, options.access);
   registerUsersRoutes(typed, options.access);
   registerAuditRoutes(typed, options.access);

@@ -48,11 +48,8 @@ const SessionState = Type.Object({
 
 const WRONG = 'the name or the password is wrong';
 
-export function registerSessionRoutes(
-  app: NativeApp,
-  access: AccessServices,
-  singleSignOn: { readonly label: string } | null = null,
-): void {
+export function registerSessionRoutes(app: NativeApp, access: AccessServices): void {
+  const singleSignOn = access.singleSignOn;
   const sessionOf = async (request: FastifyRequest) => {
     const cookie = readCookie(request, SESSION_COOKIE);
     const found = cookie === undefined ? undefined : await access.sessions.authenticate(cookie);

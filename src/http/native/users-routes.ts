@@ -12,7 +12,7 @@ import { isLoopbackAddress } from '../../access/principal.ts';
 import { USER_NAME_PATTERN } from '../../access/users.ts';
 import { badRequest, notFound, ParleyError } from '../../errors.ts';
 import type { UserPatch } from '../../store/access-store.ts';
-import { recordAudit } from './audit-routes.ts';
+import { recordAudit, recordUserCreated } from './audit-routes.ts';
 import { type NativeApp, requireAdmin } from './native-app.ts';
 import { toUserObject, UserObject } from './user-object.ts';
 
@@ -85,18 +85,7 @@ export function registerUsersRoutes(app: NativeApp, access: AccessServices): voi
         ...(body.password === undefined ? {} : { passwordHash: await hashPassword(body.password) }),
         ...(body.email === undefined ? {} : { email: body.email }),
       });
-      await recordAudit(
-        access,
-        request,
-        'user.create',
-        { type: 'user', id: user.id },
-        {
-          name: user.name,
-          role: user.role,
-          email: user.email,
-          password: body.password !== undefined,
-        },
-      );
+      await recordUserCreated(access, request, user, { password: body.password !== undefined });
       return reply.code(201).send(toUserObject(user));
     },
   );

@@ -83,7 +83,7 @@ async function start() {
     ui.keySection.hidden = false;
     if (state.single_sign_on !== null) {
       ui.sso.textContent = `Sign in with ${state.single_sign_on.label}`;
-      ui.sso.href = state.single_sign_on.start_url;
+      ui.sso.href = `${state.single_sign_on.start_url}?next=${encodeURIComponent(nextPage())}`;
       ui.sso.hidden = false;
     }
     const failure = new URLSearchParams(location.search).get('error');
