@@ -7,8 +7,8 @@
 import { fstatSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
-import { streamAnswer } from './answers.ts';
 import { answerWriter, rawAnswerWriter } from './answer-writer.ts';
+import { streamAnswer } from './answers.ts';
 import type { ApiConversation } from './api-types.ts';
 import { CliError, UsageError } from './cli-error.ts';
 import { clientFor, wantsJson } from './global-options.ts';

@@ -3,7 +3,7 @@
  * command talking to a server its URL and key when no flag or variable does.
  */
 
-import { type Command, Argument } from 'commander';
+import { Argument, type Command } from 'commander';
 import { wantsJson } from './global-options.ts';
 import { printJson } from './output.ts';
 import {

@@ -8,9 +8,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { KeyService } from '../access/keys.ts';
 import type { UserService } from '../access/users.ts';
+import type { Config } from '../config/config.ts';
 import type { toKeyObject as ToKeyObject } from '../http/native/keys-routes.ts';
 import type { Store } from '../store/store.ts';
-import type { Config } from '../config/config.ts';
 import { CliError } from './cli-error.ts';
 import { withDatabaseOption, withStore } from './database.ts';
 import { wantsJson } from './global-options.ts';

@@ -9,9 +9,9 @@
 import { text } from 'node:stream/consumers';
 import { Argument, type Command, Option } from 'commander';
 import type { AccessServices } from '../access/access-services.ts';
+import type { Config } from '../config/config.ts';
 import type { UserRecord } from '../store/access-store.ts';
 import type { Store } from '../store/store.ts';
-import type { Config } from '../config/config.ts';
 import { CliError, UsageError } from './cli-error.ts';
 import { withDatabaseOption, withStore } from './database.ts';
 import { wantsJson } from './global-options.ts';

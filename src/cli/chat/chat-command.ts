@@ -11,6 +11,7 @@ import { answerWriter } from '../answer-writer.ts';
 import { oneLine } from '../cli-error.ts';
 import { clientFor } from '../global-options.ts';
 import { ChatSession } from './chat-session.ts';
+import { checkConnection, openLatestConversation, resumeConversation } from './conversation-commands.ts';
 import { HISTORY_SIZE, loadHistory, saveHistory } from './input-history.ts';
 import { EXIT_COMMANDS, helpText, parseSlash, SLASH_COMMANDS } from './slash-commands.ts';
 
@@ -43,10 +44,10 @@ export function registerChatCommand(program: Command): void {
         model: options.model,
         systemPrompt: options.system,
       });
-      if (options.conversation !== undefined) await session.resume(options.conversation);
-      else if (options.continue === true) await session.openLatest();
+      if (options.conversation !== undefined) await resumeConversation(session, options.conversation);
+      else if (options.continue === true) await openLatestConversation(session);
       // Before the prompt: a chat with no server, or a refused key, ends at once (exit 1).
-      else await session.checkConnection();
+      else await checkConnection(session);
       await repl(session, print);
     });
 }

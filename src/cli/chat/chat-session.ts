@@ -1,26 +1,17 @@
 /**
- * What a chat in the terminal does, over the native API: the conversation it is in, the model and
- * system prompt it asks with, and each operation (ask, regenerate, edit, continue, switch branch,
- * open, list, title, export). Answers stream through an `AnswerWriter`; `interrupt()` stops the
- * one being written, on the server too.
+ * A chat in the terminal, over the native API: the conversation it is in, the model and system
+ * prompt it asks with, and what makes answers and moves between them (ask, regenerate, edit,
+ * continue, switch branch). Answers stream through an `AnswerWriter`; `interrupt()` stops the one
+ * being written, on the server too. Opening, listing and changing conversations are in
+ * conversation-commands.ts.
  */
 
-import { writeFile } from 'node:fs/promises';
-import type { ApiClient } from '../api-client.ts';
-import type {
-  ApiConversation,
-  ApiConversationWithMessages,
-  ApiList,
-  ApiMessage,
-  ApiSearchHit,
-} from '../api-types.ts';
-import { streamAnswer } from '../answers.ts';
 import type { AnswerWriter } from '../answer-writer.ts';
+import { streamAnswer } from '../answers.ts';
+import type { ApiClient } from '../api-client.ts';
+import type { ApiConversation, ApiConversationWithMessages, ApiMessage } from '../api-types.ts';
 import { CliError } from '../cli-error.ts';
-import { formatTable, formatTime } from '../output.ts';
 import { ConversationTree, snippet } from './conversation-tree.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChatSettings {
   model?: string | undefined;
@@ -28,9 +19,9 @@ export interface ChatSettings {
 }
 
 export class ChatSession {
-  readonly #client: ApiClient;
+  readonly client: ApiClient;
   readonly #newWriter: () => Promise<AnswerWriter>;
-  readonly #print: (text: string) => void;
+  readonly print: (text: string) => void;
   readonly settings: ChatSettings;
   conversationId: string | undefined;
   #running: AbortController | undefined;
@@ -41,9 +32,9 @@ export class ChatSession {
     print: (text: string) => void,
     settings: ChatSettings,
   ) {
-    this.#client = client;
+    this.client = client;
     this.#newWriter = newWriter;
-    this.#print = print;
+    this.print = print;
     this.settings = settings;
   }
 
@@ -77,7 +68,7 @@ export class ChatSession {
   }
 
   async edit(question: ApiMessage, content: string): Promise<void> {
-    await this.#answer(`/api/conversations/${this.#requireConversation()}/messages/${question.id}/edit`, {
+    await this.#answer(`/api/conversations/${this.requireConversation()}/messages/${question.id}/edit`, {
       content,
     });
   }
@@ -94,145 +85,41 @@ export class ChatSession {
     const tree = await this.#tree();
     const fork = tree.nearestFork();
     if (fork === undefined) {
-      this.#print('this conversation has one branch: /regen or /edit make another\n');
+      this.print('this conversation has one branch: /regen or /edit make another\n');
       return;
     }
     if (choice === undefined) {
       const parent = tree.get(fork.chosen.parent_id);
-      this.#print(
+      this.print(
         `${fork.siblings.length} ${fork.chosen.role === 'user' ? 'questions' : 'answers'}` +
           `${parent === undefined ? '' : ` to “${snippet(parent.content, 50)}”`}:\n`,
       );
       for (const [index, sibling] of fork.siblings.entries()) {
-        this.#print(
+        this.print(
           `${sibling.id === fork.chosen.id ? '*' : ' '} ${index + 1}  ${snippet(sibling.content)}\n`,
         );
       }
-      this.#print('/branch <n> switches\n');
+      this.print('/branch <n> switches\n');
       return;
     }
     const index = Number(choice);
     const target = Number.isInteger(index) ? fork.siblings[index - 1] : undefined;
     if (target === undefined) throw new CliError(`choose a branch from 1 to ${fork.siblings.length}`);
     const leaf = tree.leafOf(target);
-    await this.#client.json('PATCH', `/api/conversations/${tree.conversation.id}`, {
+    await this.client.json('PATCH', `/api/conversations/${tree.conversation.id}`, {
       body: { current_node: leaf.id },
     });
-    this.#print(`on branch ${index} of ${fork.siblings.length}\n`);
-    this.#showTail((await this.#tree()).currentPath(), 2);
-  }
-
-  async list(): Promise<void> {
-    const list = await this.#client.json<ApiList<ApiConversation>>('GET', '/api/conversations?limit=20');
-    if (list.data.length === 0) return this.#print('no conversations yet\n');
-    this.#print(
-      `${formatTable(
-        ['', 'id', 'updated', 'title'],
-        list.data.map((conversation) => [
-          conversation.id === this.conversationId ? '*' : '',
-          conversation.id,
-          formatTime(conversation.updated_at),
-          conversation.title ?? '(untitled)',
-        ]),
-      )}\n`,
-    );
-  }
-
-  /** Opens a conversation by id, or the best match of a search. */
-  async open(query: string): Promise<void> {
-    let id = query;
-    if (!UUID.test(query)) {
-      const hits = await this.#client.json<ApiList<ApiSearchHit>>(
-        'GET',
-        `/api/search?q=${encodeURIComponent(query)}&limit=20`,
-      );
-      const first = hits.data[0];
-      if (first === undefined) throw new CliError(`no conversation matches “${query}”`);
-      id = first.conversation_id;
-    }
-    await this.resume(id);
-  }
-
-  /** Fails (a one-line `CliError`) when the server cannot be reached or refuses the key. */
-  async checkConnection(): Promise<void> {
-    await this.#client.json('GET', '/api/conversations?limit=1');
-  }
-
-  /** Opens the conversation updated last, if there is one. */
-  async openLatest(): Promise<void> {
-    const list = await this.#client.json<ApiList<ApiConversation>>('GET', '/api/conversations?limit=1');
-    const latest = list.data[0];
-    if (latest === undefined) {
-      this.#print('no conversation to continue: starting a new one\n');
-      return;
-    }
-    await this.resume(latest.id);
-  }
-
-  async resume(id: string): Promise<void> {
-    const conversation = await this.#client.json<ApiConversationWithMessages>(
-      'GET',
-      `/api/conversations/${encodeURIComponent(id)}`,
-    );
-    this.conversationId = conversation.id;
-    this.#print(`opened “${conversation.title ?? '(untitled)'}” (${conversation.id})\n`);
-    this.#showTail(new ConversationTree(conversation).currentPath(), 2);
+    this.print(`on branch ${index} of ${fork.siblings.length}\n`);
+    this.showTail((await this.#tree()).currentPath(), 2);
   }
 
   startNew(): void {
     this.conversationId = undefined;
-    this.#print('new conversation\n');
-  }
-
-  async setModel(model: string | undefined): Promise<void> {
-    if (model === undefined) {
-      const list = await this.#client.json<{ data: { id: string }[] }>('GET', '/v1/models');
-      this.#print(`model: ${this.settings.model ?? '(the server’s default)'}\n`);
-      this.#print(`available: ${list.data.map((entry) => entry.id).join(', ') || '(none)'}\n`);
-      return;
-    }
-    this.settings.model = model;
-    if (this.conversationId !== undefined) await this.#patch({ model });
-    this.#print(`model: ${model}\n`);
-  }
-
-  async setSystemPrompt(text: string | undefined): Promise<void> {
-    if (text === undefined) {
-      this.#print(`system prompt: ${this.settings.systemPrompt ?? '(none)'}\n`);
-      return;
-    }
-    this.settings.systemPrompt = text;
-    if (this.conversationId !== undefined) await this.#patch({ system_prompt: text });
-    this.#print('system prompt set\n');
-  }
-
-  async title(text: string | undefined): Promise<void> {
-    const id = this.#requireConversation();
-    if (text === undefined) {
-      const conversation = await this.#client.json<ApiConversation>('GET', `/api/conversations/${id}`);
-      this.#print(`title: ${conversation.title ?? '(untitled)'}\n`);
-      return;
-    }
-    await this.#patch({ title: text });
-    this.#print(`title: ${text}\n`);
-  }
-
-  async exportTo(file: string | undefined): Promise<void> {
-    const id = this.#requireConversation();
-    const markdown = await this.#client.text(
-      `/api/conversations/${id}/export?format=markdown`,
-      'text/markdown',
-    );
-    if (file === undefined) {
-      this.#print(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
-      return;
-    }
-    await writeFile(file, markdown);
-    this.#print(`exported to ${file}\n`);
+    this.print('new conversation\n');
   }
 
   async #create(): Promise<string> {
-    const created = await this.#client.json<ApiConversation>('POST', '/api/conversations', {
+    const created = await this.client.json<ApiConversation>('POST', '/api/conversations', {
       body: {
         ...(this.settings.model === undefined ? {} : { model: this.settings.model }),
         ...(this.settings.systemPrompt === undefined ? {} : { system_prompt: this.settings.systemPrompt }),
@@ -242,19 +129,20 @@ export class ChatSession {
     return created.id;
   }
 
-  async #patch(body: Record<string, unknown>): Promise<void> {
-    await this.#client.json('PATCH', `/api/conversations/${this.#requireConversation()}`, { body });
+  /** Changes the conversation (title, model, system prompt, current node). */
+  async patch(body: Record<string, unknown>): Promise<void> {
+    await this.client.json('PATCH', `/api/conversations/${this.requireConversation()}`, { body });
   }
 
-  #requireConversation(): string {
+  requireConversation(): string {
     if (this.conversationId === undefined) throw new CliError('no conversation yet: ask something first');
     return this.conversationId;
   }
 
   async #tree(): Promise<ConversationTree> {
-    const id = this.#requireConversation();
+    const id = this.requireConversation();
     return new ConversationTree(
-      await this.#client.json<ApiConversationWithMessages>('GET', `/api/conversations/${id}`),
+      await this.client.json<ApiConversationWithMessages>('GET', `/api/conversations/${id}`),
     );
   }
 
@@ -265,9 +153,9 @@ export class ChatSession {
     const model = this.settings.model;
     try {
       const outcome = await streamAnswer(
-        this.#client,
+        this.client,
         {
-          conversationId: this.#requireConversation(),
+          conversationId: this.requireConversation(),
           path,
           body: { ...body, ...(model === undefined ? {} : { model }) },
           signal: controller.signal,
@@ -275,7 +163,7 @@ export class ChatSession {
         await this.#newWriter(),
       );
       if (outcome === undefined) {
-        this.#print('[stopped: the answer is kept as incomplete; /continue goes on]\n');
+        this.print('[stopped: the answer is kept as incomplete; /continue goes on]\n');
         return;
       }
       await this.#showBranchNote(outcome.message);
@@ -291,16 +179,17 @@ export class ChatSession {
     const fork = tree.nearestFork();
     if (fork === undefined) return;
     const index = fork.siblings.findIndex((sibling) => sibling.id === fork.chosen.id);
-    this.#print(
+    this.print(
       `[${fork.chosen.role === 'user' ? 'question' : 'answer'} ${index + 1} of ${fork.siblings.length}: /branch lists them]\n`,
     );
   }
 
-  #showTail(path: readonly ApiMessage[], count: number): void {
+  /** The last `count` questions and answers of a branch, a line each. */
+  showTail(path: readonly ApiMessage[], count: number): void {
     for (const message of path
       .filter((entry) => entry.role === 'user' || entry.role === 'assistant')
       .slice(-count)) {
-      this.#print(`${message.role === 'user' ? 'you' : 'assistant'}: ${snippet(message.content, 200)}\n`);
+      this.print(`${message.role === 'user' ? 'you' : 'assistant'}: ${snippet(message.content, 200)}\n`);
     }
   }
 }

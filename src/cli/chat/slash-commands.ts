@@ -5,6 +5,14 @@
 
 import { CliError } from '../cli-error.ts';
 import type { ChatSession } from './chat-session.ts';
+import {
+  chooseModel,
+  exportConversation,
+  listConversations,
+  openConversation,
+  setSystemPrompt,
+  showOrSetTitle,
+} from './conversation-commands.ts';
 
 export interface SlashCommand {
   readonly name: string;
@@ -15,27 +23,32 @@ export interface SlashCommand {
 
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   { name: 'new', usage: '/new', help: 'start a new conversation', run: (session) => session.startNew() },
-  { name: 'list', usage: '/list', help: 'list your recent conversations', run: (session) => session.list() },
+  {
+    name: 'list',
+    usage: '/list',
+    help: 'list your recent conversations',
+    run: (session) => listConversations(session),
+  },
   {
     name: 'open',
     usage: '/open <id or search>',
     help: 'open a conversation by id, or the best match of a search',
     run: (session, argument) => {
       if (argument === undefined) throw new CliError('usage: /open <id or search>');
-      return session.open(argument);
+      return openConversation(session, argument);
     },
   },
   {
     name: 'model',
     usage: '/model [name]',
     help: 'show the models, or answer with another one',
-    run: (session, argument) => session.setModel(argument),
+    run: (session, argument) => chooseModel(session, argument),
   },
   {
     name: 'system',
     usage: '/system [text]',
     help: 'show or set the system prompt',
-    run: (session, argument) => session.setSystemPrompt(argument),
+    run: (session, argument) => setSystemPrompt(session, argument),
   },
   {
     name: 'regen',
@@ -68,13 +81,13 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'title',
     usage: '/title [text]',
     help: 'show or set the title',
-    run: (session, argument) => session.title(argument),
+    run: (session, argument) => showOrSetTitle(session, argument),
   },
   {
     name: 'export',
     usage: '/export [file]',
     help: 'print the conversation as Markdown, or write it to a file',
-    run: (session, argument) => session.exportTo(argument),
+    run: (session, argument) => exportConversation(session, argument),
   },
 ];
 
