@@ -24,7 +24,9 @@ import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerBrowserGuard } from './http/browser-guard.ts';
 import { toClientError } from './http/client-error.ts';
+import { answerFrameworkError } from './http/framework-errors.ts';
 import { registerJsonParser } from './http/json-body.ts';
+import { registerNulGuard } from './http/nul-characters.ts';
 import { lazyValidators } from './http/lazy-validators.ts';
 import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
@@ -116,6 +118,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     // Each route's validator compiles on its first request: compiling them all was most of a start.
     schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
     // Behind a proxy that is trusted, the client's address and protocol come from X-Forwarded-*.
     trustProxy: config.access.trustProxy,
   });
@@ -125,6 +128,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
   registerJsonParser(app);
+  registerNulGuard(app);
   await registerOpenApi(app, PARLEY_VERSION);
   // CORS is off unless origins are configured: browsers on other sites cannot call Parley by default.
   if (config.corsOrigins.length > 0) {

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { badRequest } from '../errors.ts';
+import { nulPath, nulRefused } from './nul-characters.ts';
 
 /** Deeper than any request Parley accepts needs (OpenAI's own bodies nest a handful of levels). */
 export const MAX_JSON_DEPTH = 32;
@@ -44,13 +45,19 @@ export function registerJsonParser(app: FastifyInstance): void {
       done(badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
+    let value: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch (error) {
       done(
         badRequest(`the body is not valid JSON: ${error instanceof Error ? error.message : 'parse error'}`),
         undefined,
       );
+      return;
     }
+    // JSON can only carry a NUL escaped, so texts without the escape need no walk.
+    const nul = /\\u0000/.test(text) ? nulPath(value) : undefined;
+    if (nul !== undefined) done(nulRefused(nul), undefined);
+    else done(null, value);
   });
 }

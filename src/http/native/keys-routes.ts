@@ -37,7 +37,10 @@ const CreateKeyBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     role: Type.Optional(Role),
-    expires_at: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    // Seconds; up to the end of year 9999, which both databases and JavaScript dates hold.
+    expires_at: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 253_402_300_799 }), Type.Null()]),
+    ),
     models: Type.Optional(Models),
     limits: Type.Optional(LimitsBody),
   },
