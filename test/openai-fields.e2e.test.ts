@@ -22,7 +22,7 @@ type Body = OpenAIErrorBody & ResponseObject & { choices: { message: { content: 
 /** The text of a Response object's output (what the SDKs call `output_text`). */
 const outputText = (body: Body) =>
   body.output
-    .flatMap((item): readonly object[] => item.content)
+    .flatMap((item): readonly object[] => ('content' in item ? item.content : []))
     .map((content) => ('text' in content && typeof content.text === 'string' ? content.text : ''))
     .join('');
 interface UpstreamBody {
@@ -407,18 +407,14 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       [{ background: true }, 'background', /background responses are not served yet/],
       [{ tools: [{ type: 'web_search' }] }, 'tools[0]', /'web_search' is a tool OpenAI hosts/],
       [
-        { tools: [{ type: 'function', name: 'f', parameters: {} }] },
+        { tools: [{ type: 'custom', name: 'f' }] },
         'tools[0]',
-        /tools of type 'function' on \/v1\/responses are not served yet/,
+        /tools of type 'custom' are not served; send function tools/,
       ],
       [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
       [{ include: ['message.output_text.logprobs'] }, 'include[0]', /log probabilities/],
       [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
-      [
-        { input: [{ type: 'function_call_output', call_id: 'c', output: 'o' }] },
-        'input[0].type',
-        /function_call_output/,
-      ],
+      [{ input: [{ type: 'reasoning', id: 'rs_1', summary: [] }] }, 'input[0].type', /'reasoning'/],
       [
         {
           input: [

@@ -113,10 +113,16 @@ export function toInputMessages(
   param: string,
   attachments?: NewAttachment[],
 ): InputMessage[] {
-  return items.map((body, index) => {
+  const messages = items.map((body, index) => {
     if ('resolved' in body) return body.resolved as InputMessage;
     const item = body as InputItemBody & MessageItemBody;
     const at = `${param}[${index}]`;
+    if (
+      attachments !== undefined &&
+      (item.type === 'function_call' || item.type === 'function_call_output')
+    ) {
+      return toolItemMessage(item, at);
+    }
     if (item.type !== undefined && item.type !== 'message') {
       throw badRequest(
         `Input items of type '${item.type}' (at ${at}) are not served by Parley yet: it reads message items and item references.`,
@@ -140,6 +146,61 @@ export function toInputMessages(
     const content = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
     return parts.every((part) => part.type === 'text') ? { role, content } : { role, content, parts };
   });
+  return mergeToolCalls(messages);
+}
+
+const FUNCTION_CALL_KEYS = new Set(['type', 'id', 'call_id', 'name', 'arguments', 'status', 'namespace']);
+const FUNCTION_CALL_OUTPUT_KEYS = new Set(['type', 'id', 'call_id', 'output', 'status']);
+
+/** A `function_call` item (a call the model made) or a `function_call_output` (its result). */
+function toolItemMessage(item: InputItemBody, at: string): InputMessage {
+  const keys = item.type === 'function_call' ? FUNCTION_CALL_KEYS : FUNCTION_CALL_OUTPUT_KEYS;
+  const unknown = Object.keys(item).find((key) => !keys.has(key));
+  if (unknown !== undefined) throw badRequest(`Unknown parameter: '${at}.${unknown}'.`, `${at}.${unknown}`);
+  const text = (field: string): string => {
+    const value = item[field];
+    if (typeof value !== 'string')
+      throw badRequest(`Missing required parameter: '${at}.${field}'.`, `${at}.${field}`);
+    return value;
+  };
+  const callId = text('call_id');
+  if (item.type === 'function_call') {
+    return {
+      role: 'assistant',
+      content: '',
+      parts: [{ type: 'tool-call', callId, name: text('name'), arguments: text('arguments') }],
+    };
+  }
+  const output = item.output;
+  const outputText =
+    typeof output === 'string'
+      ? output
+      : Array.isArray(output) && output.every(isTextPart)
+        ? output.map((part) => part.text).join('')
+        : undefined;
+  if (outputText === undefined) {
+    throw badRequest(
+      `Invalid value for '${at}.output': Parley takes a function's output as text (a string or input_text parts).`,
+      `${at}.output`,
+    );
+  }
+  return { role: 'tool', content: outputText, parts: [{ type: 'tool-result', callId, output: outputText }] };
+}
+
+/** Calls of one turn (function_call items after the assistant's message) become that one assistant message. */
+function mergeToolCalls(messages: readonly InputMessage[]): InputMessage[] {
+  const merged: InputMessage[] = [];
+  for (const message of messages) {
+    const previous = merged.at(-1);
+    const onlyCalls = message.parts?.every((part) => part.type === 'tool-call') === true;
+    if (message.role === 'assistant' && onlyCalls && previous?.role === 'assistant') {
+      const previousParts =
+        previous.parts ??
+        (previous.content === '' ? [] : [{ type: 'text' as const, text: previous.content }]);
+      merged[merged.length - 1] = { ...previous, parts: [...previousParts, ...(message.parts ?? [])] };
+    } else merged.push(message);
+  }
+  return merged;
 }
 
 /** A stored message as an OpenAI message item. */

@@ -13,6 +13,14 @@ import { fromPublicId } from './openai-ids.ts';
 /** The caller's message by its internal id, or undefined. */
 export type FindMessage = (messageId: string) => Promise<MessageRecord | undefined>;
 
+/** `fc_<answer hex><index, 2 hex digits>` (see `functionCallItemId`) as the answer and the index. */
+function parseFunctionCallId(id: string): { answerId: string; index: number } | undefined {
+  const match = /^fc_([0-9a-f]{32})([0-9a-f]{2})$/.exec(id);
+  if (match === null) return undefined;
+  const answerId = fromPublicId('msg_', `msg_${match[1]}`);
+  return answerId === undefined ? undefined : { answerId, index: Number.parseInt(match[2] ?? '0', 16) };
+}
+
 const itemNotFound = (id: string, param: string) =>
   new ParleyError('NOT_FOUND', `Item with id '${id}' not found.`, { param });
 
@@ -32,21 +40,30 @@ export async function resolveItemReferences(
       if (typeof item.id !== 'string') {
         throw badRequest(`Missing required parameter: '${at}.id'.`, `${at}.id`);
       }
-      const messageId = fromPublicId('msg_', item.id);
+      const call = parseFunctionCallId(item.id);
+      const messageId = call?.answerId ?? fromPublicId('msg_', item.id);
       const message = messageId === undefined ? undefined : await find(messageId);
       if (message === undefined || message.deletedAt !== null) throw itemNotFound(item.id, `${at}.id`);
+      if (call !== undefined) {
+        // A function call item: the answer's call at that index, as an assistant message of its own.
+        const part = message.parts.filter((each) => each.type === 'tool-call')[call.index];
+        if (part === undefined) throw itemNotFound(item.id, `${at}.id`);
+        return { resolved: { role: 'assistant' as const, content: '', parts: [part] } };
+      }
       if (message.role === 'tool') {
         throw badRequest(
           `The item '${item.id}' at ${at} is a tool result: references to tool items are not served by Parley yet.`,
           `${at}.id`,
         );
       }
-      // The stored message as it is, with its parts (images, files, tool calls) kept.
+      // The stored message with its parts (images, files); its function calls are items of their
+      // own (`fc_…`), which the client refers to or sends separately.
+      const parts = message.parts.filter((part) => part.type !== 'tool-call');
       return {
         resolved: {
           role: message.role,
           content: message.content,
-          ...(message.parts.length === 0 ? {} : { parts: message.parts }),
+          ...(parts.length === 0 ? {} : { parts }),
         },
       };
     }),

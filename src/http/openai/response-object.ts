@@ -77,6 +77,7 @@ export function toResponseObject(
 ) {
   const { status, incompleteReason, error } = statusOf(message);
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const calls = functionCallItems(message);
   const hasOutput = message.status !== 'in_progress' || message.content !== '';
   const item = { ...toMessageItem(message), role: 'assistant' as const };
   const usage =
@@ -101,7 +102,7 @@ export function toResponseObject(
     max_output_tokens: options.max_output_tokens,
     max_tool_calls: settings.max_tool_calls,
     model: message.model ?? '',
-    output: hasOutput ? [item] : [],
+    output: [...(hasOutput && (message.content !== '' || calls.length === 0) ? [item] : []), ...calls],
     parallel_tool_calls: settings.parallel_tool_calls,
     previous_response_id: options.previous_response_id,
     conversation: options.conversation === null ? null : { id: options.conversation },
@@ -112,7 +113,7 @@ export function toResponseObject(
     temperature: options.temperature,
     text: settings.text,
     tool_choice: settings.tool_choice,
-    tools: [],
+    tools: settings.tools,
     top_logprobs: settings.top_logprobs,
     top_p: options.top_p,
     truncation: settings.truncation,
@@ -125,3 +126,22 @@ export function toResponseObject(
 }
 
 export type ResponseObject = ReturnType<typeof toResponseObject>;
+
+/** The id of an answer's `index`th function call item: `fc_` + the answer's hex + the index. */
+export function functionCallItemId(answerId: string, index: number): string {
+  return `fc_${toPublicId('msg_', answerId).slice('msg_'.length)}${index.toString(16).padStart(2, '0')}`;
+}
+
+/** The answer's tool calls as OpenAI's `function_call` output items. */
+export function functionCallItems(message: MessageRecord) {
+  return message.parts
+    .flatMap((part) => (part.type === 'tool-call' ? [part] : []))
+    .map((call, index) => ({
+      type: 'function_call' as const,
+      id: functionCallItemId(message.id, index),
+      call_id: call.callId,
+      name: call.name,
+      arguments: call.arguments,
+      status: 'completed' as const,
+    }));
+}

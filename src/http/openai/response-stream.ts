@@ -13,6 +13,7 @@ import { sendEventStream } from '../event-stream.ts';
 import type { SseFrame } from '../sse.ts';
 import { toOpenAIError } from './openai-errors.ts';
 import { toPublicId } from './openai-ids.ts';
+import { functionCallItemId } from './response-object.ts';
 import type { RenderResponse } from './responses-routes.ts';
 
 const TEXT_POSITION = { output_index: 0, content_index: 0 } as const;
@@ -40,6 +41,44 @@ export async function streamResponse(
     ];
   };
   const initial = () => render({ text: '', status: 'in_progress' });
+  // The function calls so far, by the model's index; each is an output item after the message.
+  const calls: { id: string; name: string; arguments: string }[] = [];
+  const toolCallFrames = (event: Extract<RunEvent, { type: 'tool-call-delta' }>): SseFrame[] => {
+    const output_index = 1 + event.index;
+    const item_id = functionCallItemId(answerId, event.index);
+    const frames: SseFrame[] = [];
+    let call = calls[event.index];
+    if (call === undefined) {
+      call = { id: event.id ?? '', name: event.name ?? '', arguments: '' };
+      calls[event.index] = call;
+      frames.push(
+        ...frame({
+          type: 'response.output_item.added',
+          output_index,
+          item: {
+            type: 'function_call',
+            id: item_id,
+            call_id: call.id,
+            name: call.name,
+            arguments: '',
+            status: 'in_progress',
+          },
+        }),
+      );
+    }
+    call.arguments += event.argumentsDelta;
+    if (event.argumentsDelta !== '') {
+      frames.push(
+        ...frame({
+          type: 'response.function_call_arguments.delta',
+          item_id,
+          output_index,
+          delta: event.argumentsDelta,
+        }),
+      );
+    }
+    return frames;
+  };
   await sendEventStream(
     reply,
     events,
@@ -60,6 +99,7 @@ export async function streamResponse(
         }),
       ],
       frames(event) {
+        if (event.type === 'tool-call-delta') return toolCallFrames(event);
         if (event.type === 'text-delta') {
           text += event.delta;
           return frame({
@@ -71,11 +111,13 @@ export async function streamResponse(
           });
         }
         if (event.type !== 'finish') return [];
+        const toolCalls = calls.filter((call) => call !== undefined);
         const final = render({
           text,
           status: event.status,
           finishReason: event.finishReason,
           ...(event.usage === undefined ? {} : { usage: event.usage }),
+          ...(toolCalls.length === 0 ? {} : { toolCalls }),
         });
         return [
           ...frame({
@@ -91,7 +133,31 @@ export async function streamResponse(
             ...TEXT_POSITION,
             part: { type: 'output_text', text, annotations: [], logprobs: [] },
           }),
-          ...frame({ type: 'response.output_item.done', output_index: 0, item: final.output[0] }),
+          ...frame({
+            type: 'response.output_item.done',
+            output_index: 0,
+            item: {
+              id: itemId,
+              type: 'message',
+              status: final.status === 'completed' ? 'completed' : 'incomplete',
+              role: 'assistant',
+              content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+            },
+          }),
+          ...final.output.flatMap((item) => {
+            if (item.type !== 'function_call') return [];
+            const output_index = 1 + toolCalls.findIndex((call) => call.id === item.call_id);
+            return [
+              ...frame({
+                type: 'response.function_call_arguments.done',
+                item_id: item.id,
+                output_index,
+                name: item.name,
+                arguments: item.arguments,
+              }),
+              ...frame({ type: 'response.output_item.done', output_index, item }),
+            ];
+          }),
           ...frame({
             type: final.status === 'completed' ? 'response.completed' : 'response.incomplete',
             response: final,

@@ -7,7 +7,7 @@
 
 import { Type } from 'typebox';
 import { badRequest } from '../../errors.ts';
-import type { CallOptions, ChatModel, ResponseFormat } from '../../providers/spec.ts';
+import type { CallOptions, ChatModel, ResponseFormat, ToolChoice } from '../../providers/spec.ts';
 import { InputItem } from './input-items.ts';
 import {
   HINT_FIELDS,
@@ -115,11 +115,21 @@ export const CreateResponseBody = Type.Object(
 export type CreateResponseRequest = Type.Static<typeof CreateResponseBody>;
 type TextFormatBody = Type.Static<typeof TextFormat>;
 
+/** A function tool as a Response object reports it. */
+export interface FunctionToolSetting {
+  readonly type: 'function';
+  readonly name: string;
+  readonly description: string | null;
+  readonly parameters: Readonly<Record<string, unknown>> | null;
+  readonly strict: boolean;
+}
+
 /** The settings a Response object reports: what was actually used for this answer. */
 export interface ResponseSettings {
   readonly text: { readonly format: TextFormatBody; readonly verbosity: string };
   readonly reasoning: { readonly effort: string | null; readonly summary: string | null };
-  readonly tool_choice: string;
+  readonly tools: readonly FunctionToolSetting[];
+  readonly tool_choice: string | { readonly type: 'function'; readonly name: string };
   readonly parallel_tool_calls: boolean;
   readonly max_tool_calls: number | null;
   readonly truncation: 'auto' | 'disabled';
@@ -133,6 +143,7 @@ export interface ResponseSettings {
 export const DEFAULT_SETTINGS: ResponseSettings = {
   text: { format: { type: 'text' }, verbosity: 'medium' },
   reasoning: { effort: null, summary: null },
+  tools: [],
   tool_choice: 'auto',
   parallel_tool_calls: true,
   max_tool_calls: null,
@@ -167,6 +178,50 @@ const HOSTED_TOOLS = new Set([
   'tool_search',
 ]);
 
+const FUNCTION_TOOL_KEYS = new Set(['type', 'name', 'description', 'parameters', 'strict']);
+
+/**
+ * The request's function tools, checked by hand (OpenAI's defaults filled in: `strict` is true
+ * unless set); a tool of another type is refused by name (those OpenAI hosts, or custom tools).
+ */
+export function functionTools(body: CreateResponseRequest): FunctionToolSetting[] {
+  return (body.tools ?? []).map((tool, index) => {
+    const at = `tools[${index}]`;
+    if (tool.type !== 'function') {
+      throw refuseEverywhere(
+        at,
+        HOSTED_TOOLS.has(tool.type)
+          ? `'${tool.type}' is a tool OpenAI hosts`
+          : `tools of type '${tool.type}' are not served; send function tools`,
+      );
+    }
+    const fields = tool as Readonly<Record<string, unknown>>;
+    const unknown = Object.keys(fields).find((key) => !FUNCTION_TOOL_KEYS.has(key));
+    if (unknown !== undefined) throw badRequest(`Unknown parameter: '${at}.${unknown}'.`, `${at}.${unknown}`);
+    const { name, description, parameters, strict } = fields;
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+      throw badRequest(
+        `Invalid value for '${at}.name': expected 1 to 64 letters, digits, _ or -.`,
+        `${at}.name`,
+      );
+    }
+    const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (parameters != null && !isObject(parameters)) {
+      throw badRequest(
+        `Invalid value for '${at}.parameters': expected a JSON Schema object.`,
+        `${at}.parameters`,
+      );
+    }
+    return {
+      type: 'function',
+      name,
+      description: typeof description === 'string' ? description : null,
+      parameters: parameters == null ? null : (parameters as Readonly<Record<string, unknown>>),
+      strict: strict !== false,
+    };
+  });
+}
+
 /** Throws a 400 naming the first field Parley cannot honour, whatever the provider. */
 export function assertResponsesRequestServed(body: CreateResponseRequest): void {
   if (body.background === true) {
@@ -178,14 +233,26 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
       'prompt templates live on OpenAI’s platform; send instructions and input',
     );
   }
-  body.tools?.forEach((tool, index) => {
-    const why = HOSTED_TOOLS.has(tool.type)
-      ? `'${tool.type}' is a tool OpenAI hosts`
-      : `tools of type '${tool.type}' on /v1/responses are not served yet`;
-    throw refuseEverywhere(`tools[${index}]`, why);
-  });
+  const tools = functionTools(body);
   const choice = body.tool_choice;
-  if (choice != null && choice !== 'auto' && choice !== 'none') {
+  if (typeof choice === 'object' && choice !== null) {
+    const name = (choice as { name?: unknown }).name;
+    if (choice.type !== 'function' || typeof name !== 'string') {
+      throw refuseEverywhere(
+        'tool_choice',
+        `a tool_choice of type '${choice.type}' names a tool Parley does not serve`,
+      );
+    }
+    if (!tools.some((tool) => tool.name === name)) {
+      throw badRequest(`'tool_choice' names the function '${name}', which is not in 'tools'.`, 'tool_choice');
+    }
+  } else if (choice != null && !['auto', 'none', 'required'].includes(choice)) {
+    throw badRequest(
+      `Invalid value for 'tool_choice': expected one of 'auto', 'none', 'required' or an object.`,
+      'tool_choice',
+    );
+  }
+  if (tools.length === 0 && choice != null && choice !== 'auto' && choice !== 'none') {
     throw badRequest("'tool_choice' asks for a tool call, but 'tools' is empty.", 'tool_choice');
   }
   if (body.top_logprobs != null && body.top_logprobs !== 0) {
@@ -224,6 +291,8 @@ export function assertResponsesRequestHonoured(body: CreateResponseRequest, mode
       if (body[field] != null) throw refuseForProvider(field, model, 'it chooses its own sampling');
     }
   }
+  if ((body.tools ?? []).length > 0 && model.capabilities?.tools !== true)
+    throw refuseForProvider('tools', model);
   const format = body.text?.format;
   if (format != null && format.type !== 'text' && model.capabilities?.responseFormat !== true) {
     throw refuseForProvider('text.format', model);
@@ -243,6 +312,10 @@ export function toResponsesCallOptions(
     HINT_FIELDS.filter((field) => body[field] != null).map((field) => [field, body[field]]),
   );
   if (body.reasoning?.effort != null) passed.reasoning_effort = body.reasoning.effort;
+  const tools = functionTools(body);
+  if (tools.length > 0 && body.parallel_tool_calls != null)
+    passed.parallel_tool_calls = body.parallel_tool_calls;
+  const choice = body.tool_choice;
   const verbosity = body.text?.verbosity;
   if (verbosity != null) passed.verbosity = verbosity;
   return {
@@ -250,6 +323,24 @@ export function toResponsesCallOptions(
     ...(body.temperature == null ? {} : { temperature: body.temperature }),
     ...(body.top_p == null ? {} : { topP: body.top_p }),
     ...(format == null || format.type === 'text' ? {} : { responseFormat: toResponseFormat(format) }),
+    ...(tools.length === 0
+      ? {}
+      : {
+          tools: tools.map((tool) => ({
+            name: tool.name,
+            ...(tool.description === null ? {} : { description: tool.description }),
+            ...(tool.parameters === null ? {} : { parameters: tool.parameters }),
+            strict: tool.strict,
+          })),
+          ...(choice == null
+            ? {}
+            : {
+                toolChoice:
+                  typeof choice === 'string'
+                    ? (choice as ToolChoice)
+                    : { name: String((choice as { name?: unknown }).name) },
+              }),
+        }),
     ...(Object.keys(passed).length === 0 ? {} : { providerOptions: { [OPENAI_COMPATIBLE]: passed } }),
   };
 }
@@ -273,7 +364,13 @@ export function toResponseSettings(body: CreateResponseRequest): ResponseSetting
       verbosity: body.text?.verbosity ?? DEFAULT_SETTINGS.text.verbosity,
     },
     reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
-    tool_choice: typeof body.tool_choice === 'string' ? body.tool_choice : DEFAULT_SETTINGS.tool_choice,
+    tools: functionTools(body),
+    tool_choice:
+      typeof body.tool_choice === 'string'
+        ? body.tool_choice
+        : body.tool_choice == null
+          ? DEFAULT_SETTINGS.tool_choice
+          : { type: 'function', name: String((body.tool_choice as { name?: unknown }).name) },
     parallel_tool_calls: body.parallel_tool_calls ?? DEFAULT_SETTINGS.parallel_tool_calls,
     max_tool_calls: body.max_tool_calls ?? null,
     truncation: body.truncation ?? DEFAULT_SETTINGS.truncation,

@@ -9,6 +9,7 @@ import { textParts } from '../../conversations/message-parts.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
+import type { ToolCall } from '../../providers/spec.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
@@ -103,6 +104,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       status: result.status,
       finishReason: result.finishReason,
       ...(result.usage === undefined ? {} : { usage: result.usage }),
+      ...(result.toolCalls === undefined ? {} : { toolCalls: result.toolCalls }),
     });
   });
 
@@ -214,6 +216,21 @@ export interface AnswerState {
   readonly finishReason?: string;
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
   readonly error?: string;
+  /** The functions the model called, when it called any. */
+  readonly toolCalls?: readonly ToolCall[];
+}
+
+/** The answer's parts: its text, then its tool calls. */
+function partsOf(state: AnswerState): MessageRecord['parts'] {
+  return [
+    ...textParts(state.text),
+    ...(state.toolCalls ?? []).map((call) => ({
+      type: 'tool-call' as const,
+      callId: call.id,
+      name: call.name,
+      arguments: call.arguments,
+    })),
+  ];
 }
 
 /** The answer with the state a stream event reports. */
@@ -221,7 +238,10 @@ function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
   return {
     ...answer,
     content: state.text,
-    parts: textParts(state.text),
+    parts:
+      state.toolCalls === undefined
+        ? [...textParts(state.text), ...answer.parts.filter((part) => part.type === 'tool-call')]
+        : partsOf(state),
     status: state.status,
     finishReason: state.finishReason ?? answer.finishReason,
     inputTokens: state.usage?.inputTokens ?? answer.inputTokens,
@@ -238,7 +258,7 @@ function answerRecord(turn: Turn, startedAt: number, state: AnswerState): Messag
     parentId: turn.ids.questionId,
     role: 'assistant',
     content: state.text,
-    parts: textParts(state.text),
+    parts: partsOf(state),
     model: turn.modelName,
     provider: turn.provider,
     status: state.status,
