@@ -28,11 +28,23 @@ export async function startWebUiServer(
 ): Promise<WebUiServer> {
   const upstream = await FakeOpenAIUpstream.start();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-web-'));
-  const server = await startServer({
-    ...(provider ? { OPENAI_BASE_URL: upstream.baseUrl, PARLEY_DEFAULT_MODEL: 'fake-model' } : {}),
-    DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
-    ...env,
-  });
+  let server: ServerProcess;
+  try {
+    // A machine busy with other suites may take a while to start a server.
+    server = await startServer(
+      {
+        ...(provider ? { OPENAI_BASE_URL: upstream.baseUrl, PARLEY_DEFAULT_MODEL: 'fake-model' } : {}),
+        DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}`,
+        ...env,
+      },
+      45_000,
+    );
+  } catch (error) {
+    // Nothing left running to keep the test process alive.
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     upstream,
     server,

@@ -10,6 +10,7 @@ import { showAccountLinks } from './account-links.js';
 import { ApiError, request, requestJson, storedKey } from './api.js';
 import { serverTakesParts, setUpAttachments } from './attachments.js';
 import { renderConversationList, titleFromQuestion, UNTITLED } from './conversation-list.js';
+import { warmUp } from './markdown.js';
 import { messageItem, renderBranch } from './messages-view.js';
 import { chosenModel, loadModels } from './model-picker.js';
 import { setUpSearch } from './search.js';
@@ -676,6 +677,8 @@ ui.keyForm.addEventListener('submit', (event) => {
   storedKey.set(key);
   ui.keyDialog.close();
   void start();
+  // The markdown path compiled while the page is idle (after the first drawing).
+  requestIdleCallback(() => warmUp(), { timeout: 3000 });
 });
 
 ui.forgetKey.addEventListener('click', () => {
@@ -683,6 +686,8 @@ ui.forgetKey.addEventListener('click', () => {
   state.conversations = [];
   showNewConversation();
   void start();
+  // The markdown path compiled while the page is idle (after the first drawing).
+  requestIdleCallback(() => warmUp(), { timeout: 3000 });
 });
 
 // A conversation's address typed or pasted in this tab opens it.
@@ -710,3 +715,5 @@ async function start() {
 }
 
 void start();
+// The markdown path compiled while the page is idle (after the first drawing).
+requestIdleCallback(() => warmUp(), { timeout: 3000 });

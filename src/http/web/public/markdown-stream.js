@@ -12,7 +12,9 @@ import { markdown, safeFragment } from './markdown.js';
 /** How long one frame may spend drawing queued blocks (it draws at least a few). */
 const FRAME_BUDGET_MS = 8;
 /** Blocks parsed and drawn together. */
-const STEP = 8;
+const STEP = 2;
+/** How much new text one frame parses at first (a block longer than that widens it). */
+const WINDOW = 2048;
 
 export class MarkdownStream {
   /**
@@ -32,6 +34,7 @@ export class MarkdownStream {
     this.queue = [];
     this.queuedLength = 0;
     this.text = '';
+    this.window = WINDOW;
     this.frame = undefined;
     this.waiting = [];
   }
@@ -58,7 +61,13 @@ export class MarkdownStream {
       this.queue = [];
       this.queuedLength = 0;
     }
-    const tokens = markdown.lexer(this.text.slice(this.doneLength + this.queuedLength));
+    // The new text, up to the last blank line in a window: a burst is parsed over several frames.
+    const from = this.doneLength + this.queuedLength;
+    let slice = this.text.slice(from);
+    const cut = slice.length > this.window ? slice.lastIndexOf('\n\n', this.window) : -1;
+    const whole = cut <= 0;
+    if (!whole) slice = slice.slice(0, cut + 2);
+    const tokens = markdown.lexer(slice);
     // Every block before the last one that is not blank space is finished.
     let last = tokens.length - 1;
     while (last > 0 && tokens[last].type === 'space') last -= 1;
@@ -66,6 +75,8 @@ export class MarkdownStream {
       this.queue.push(token);
       this.queuedLength += token.raw.length;
     }
+    // A window that held no finished block (a long code block) is widened for the next frame.
+    this.window = last > 0 ? WINDOW : this.window * 2;
     while (this.queue.length > 0) {
       const step = this.queue.splice(0, STEP);
       this.done.append(safeFragment(markdown.parser(step)));
@@ -75,8 +86,8 @@ export class MarkdownStream {
       }
       if (performance.now() - started > FRAME_BUDGET_MS) break;
     }
-    if (this.queue.length > 0) {
-      // The last block comes after the queued ones: it waits for them.
+    if (this.queue.length > 0 || !whole) {
+      // The last block comes after the queued ones and the text not parsed yet: it waits for them.
       this.live.replaceChildren();
       this.schedule();
       return;

@@ -150,3 +150,19 @@ export function safeFragment(html) {
 export function renderMarkdown(text) {
   return safeFragment(markdown.parse(text));
 }
+
+const WARM_UP = [
+  '# A\n\nSome **text**, `code`, a [link](https://example.org) and $x^2$.\n\n- one\n- two\n\n1. three\n',
+  '| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted\n\n$$\\frac{a}{b}$$\n',
+  ...['python', 'js', 'ts', 'bash', 'json', 'html', 'css', 'sql'].map(
+    (language) => `\`\`\`${language}\nx = 1\n\`\`\`\n`,
+  ),
+].join('\n');
+
+/**
+ * Draws a small sample off screen once, while the page is idle: the parser, the sanitizer and the
+ * common highlighting grammars are compiled before the first answer streams, not during it.
+ */
+export function warmUp() {
+  renderMarkdown(WARM_UP);
+}

@@ -114,8 +114,9 @@ export function messageItem(message, { follow } = {}) {
   /** Once the streamed drawing is complete, files it under the answer's id. */
   const keep = async (id) => {
     if (stream === undefined) return;
-    // A hidden tab draws no frames: after a while the answer is drawn anew instead.
-    const timeout = new Promise((resolve) => setTimeout(resolve, 2000, false));
+    // A hidden tab draws no frames: after a while (or at once when hidden) it is drawn anew instead.
+    if (document.hidden) return;
+    const timeout = new Promise((resolve) => setTimeout(resolve, 15_000, false));
     if (await Promise.race([stream.drawn().then(() => true), timeout])) keepDrawn(id, streamed, content);
   };
   return { item, show, keep };
