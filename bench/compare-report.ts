@@ -45,7 +45,7 @@ export function compareSection(results: CompareResults, header: CompareHeader): 
     `Measured by \`${header.command}\` on ${header.startedAt.slice(0, 16).replace('T', ' ')} UTC: *after* is Parley at ` +
       `commit \`${header.commit}\`${header.dirty ? ' with uncommitted changes under `src/`' : ''}, *before* the build of ` +
       `\`${results.baseline.commit}\`. Both run at once on the server core, each over a SQLite file seeded by its own store, ` +
-      `against one mock upstream; every figure is measured for both builds in turn (the first alternating), ` +
+      `against one mock upstream; each figure is measured for both builds back to back (which goes first alternates), ` +
       `${results.plan.repeats} times: the median of the repeats, lowest and highest in brackets; *after / before* is paired ` +
       'repeat by repeat. *Within spread*: the median after is no slower than the slowest repeat before. ' +
       `Sequential loops: ${results.plan.latency.count} requests (the deep \`/ask\` and the read fewer), ` +

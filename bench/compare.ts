@@ -1,8 +1,8 @@
 /**
  * Two builds side by side (`npm run bench -- --only compare --baseline <checkout>`): this
  * checkout's Parley and another's (the code before a change), each over a SQLite file its own store
- * seeded, both on the server core, one mock upstream, measured interleaved (the first arm
- * alternates) and repeated in one run. So "no speed lost" is read against this machine's spread:
+ * seeded, both on the server core, one mock upstream, measured figure by figure for both builds
+ * back to back (which goes first alternates) and repeated in one run. So "no speed lost" is read against this machine's spread:
  * chat completions (sequential latency, time to first token, throughput at 64), `/ask` 10 deep
  * (sequential, throughput at 64) and depth (`/ask` under 1,000 and 10,000 messages, `GET
  * /conversation` of 10,000).
@@ -147,62 +147,82 @@ export async function measureCompare(options: CompareOptions): Promise<CompareRe
       headers: {},
     });
 
-    for (let repeat = 0; repeat < plan.repeats; repeat++) {
-      for (const name of rotate(['before', 'after'] as const, repeat)) {
-        const arm = arms[name];
-        if (arm === undefined) continue;
-        log(`compare: ${name} (repeat ${repeat + 1} of ${plan.repeats})`);
-        const chat = chatTarget(arm.server);
-        const small = chatBody(false);
-        const chatRun = await sequentialLatency(chat, () => small, loop(), isCompletion);
-        record('`/v1/chat/completions` sequential p50', 'ms', name, p50(`${name} chat`, chatRun));
-        const ttft = await sequentialTimeToFirstToken(chat, chatBody(true), loop(0.3));
+    /** One figure of one build: what it measures, as a name, a unit and a value. */
+    type Step = (arm: Arm, name: CompareArm) => Promise<void>;
+    const throughput =
+      (label: string, target: (arm: Arm) => Target, body: (arm: Arm) => string): Step =>
+      async (arm, name) => {
+        const where = target(arm);
+        const run = await runAutocannon({
+          url: `${where.origin}${where.path}`,
+          headers: where.headers,
+          body: body(arm),
+          connections: 64,
+          durationSeconds: plan.throughputSeconds,
+          cpu: cores.load,
+        });
+        if (run.non2xx > 0 || run.errors > 0)
+          results.notes.push(`${name} ${label} throughput: ${run.non2xx} non-2xx, ${run.errors} errors`);
+        record(`${label} throughput at 64 connections`, 'req/s', name, run.requestsPerSecond);
+      };
+    const deepAsk =
+      (conversation: (arm: Arm) => SeededConversation): Step =>
+      async (arm, name) => {
+        const { conversationId, leafId, depth } = conversation(arm);
+        const payload = askBody(conversationId, leafId, false);
+        const scale = depth >= 10_000 ? 0.03 : 0.2;
+        const run = await sequentialLatency(askTarget(arm.server), () => payload, loop(scale), isAnswer);
+        const label = depth.toLocaleString('en-US');
+        record(`\`/ask\` under ${label} messages, p50`, 'ms', name, p50(`${name} depth ${label}`, run));
+      };
+    const small = chatBody(false);
+    const steps: Step[] = [
+      async (arm, name) => {
+        const run = await sequentialLatency(chatTarget(arm.server), () => small, loop(), isCompletion);
+        record('`/v1/chat/completions` sequential p50', 'ms', name, p50(`${name} chat`, run));
+      },
+      async (arm, name) => {
+        const run = await sequentialTimeToFirstToken(chatTarget(arm.server), chatBody(true), loop(0.3));
         record(
           '`/v1/chat/completions` stream, time to first token p50',
           'ms',
           name,
-          p50(`${name} ttft`, ttft),
+          p50(`${name} ttft`, run),
         );
-        const askPayload = askBody(arm.ask.conversationId, arm.ask.leafId, false);
-        const askRun = await sequentialLatency(askTarget(arm.server), () => askPayload, loop(), isAnswer);
-        record('`/ask` 10 deep, sequential p50', 'ms', name, p50(`${name} ask`, askRun));
-        for (const [label, target, body] of [
-          ['`/v1/chat/completions`', chat, small],
-          [
-            '`/ask` 10 deep',
-            askTarget(arm.server),
-            askBody(arm.askThroughput.conversationId, arm.askThroughput.leafId, false),
-          ],
-        ] as const) {
-          const run = await runAutocannon({
-            url: `${target.origin}${target.path}`,
-            headers: target.headers,
-            body,
-            connections: 64,
-            durationSeconds: plan.throughputSeconds,
-            cpu: cores.load,
-          });
-          if (run.non2xx > 0 || run.errors > 0)
-            results.notes.push(`${name} ${label} throughput: ${run.non2xx} non-2xx, ${run.errors} errors`);
-          record(`${label} throughput at 64 connections`, 'req/s', name, run.requestsPerSecond);
+      },
+      async (arm, name) => {
+        const payload = askBody(arm.ask.conversationId, arm.ask.leafId, false);
+        const run = await sequentialLatency(askTarget(arm.server), () => payload, loop(), isAnswer);
+        record('`/ask` 10 deep, sequential p50', 'ms', name, p50(`${name} ask`, run));
+      },
+      throughput(
+        '`/v1/chat/completions`',
+        (arm) => chatTarget(arm.server),
+        () => small,
+      ),
+      throughput(
+        '`/ask` 10 deep',
+        (arm) => askTarget(arm.server),
+        (arm) => askBody(arm.askThroughput.conversationId, arm.askThroughput.leafId, false),
+      ),
+      deepAsk((arm) => arm.deep),
+      deepAsk((arm) => arm.deepest),
+      async (arm, name) => {
+        const path = `/conversation/${arm.readOnly.conversationId}`;
+        const run = await sequentialGet({ origin: origin(arm.server), path, headers: {} }, loop(0.02));
+        const label = arm.readOnly.depth.toLocaleString('en-US');
+        record(`\`GET /conversation\` of ${label} messages, p50`, 'ms', name, p50(`${name} read`, run));
+      },
+    ];
+    // Figure by figure, both builds back to back (which goes first alternates): a burst of other
+    // work on the machine then falls on one pair, not on one build's whole repeat.
+    for (let repeat = 0; repeat < plan.repeats; repeat++) {
+      log(`compare: repeat ${repeat + 1} of ${plan.repeats}`);
+      for (const [index, step] of steps.entries()) {
+        for (const name of rotate(['before', 'after'] as const, repeat + index)) {
+          const arm = arms[name];
+          if (arm !== undefined) await step(arm, name);
         }
-        for (const conversation of [arm.deep, arm.deepest]) {
-          const payload = askBody(conversation.conversationId, conversation.leafId, false);
-          const scale = conversation.depth >= 10_000 ? 0.03 : 0.2;
-          const run = await sequentialLatency(askTarget(arm.server), () => payload, loop(scale), isAnswer);
-          const depth = conversation.depth.toLocaleString('en-US');
-          record(`\`/ask\` under ${depth} messages, p50`, 'ms', name, p50(`${name} depth ${depth}`, run));
-        }
-        const read = await sequentialGet(
-          { origin: origin(arm.server), path: `/conversation/${arm.readOnly.conversationId}`, headers: {} },
-          loop(0.02),
-        );
-        record(
-          `\`GET /conversation\` of ${arm.readOnly.depth.toLocaleString('en-US')} messages, p50`,
-          'ms',
-          name,
-          p50(`${name} read`, read),
-        );
       }
     }
     results.figures.push(...figures.values());
