@@ -762,7 +762,9 @@ function toConversation(row: Row): ConversationRecord {
  * statement skips that step.
  */
 function searchSql(severalWords: boolean): string {
+  // The owner's conversations, once (with a Bloom filter), instead of a lookup per matching message.
   const matched = `WITH words AS (SELECT key AS word, value AS phrase FROM json_each(?1)),
+    owned AS MATERIALIZED (SELECT c.id FROM conversations c WHERE ${OWNED_BY_2}),
     matched AS (
       SELECT conversation_id FROM (
         SELECT w.word, c.id AS conversation_id
@@ -773,8 +775,7 @@ function searchSql(severalWords: boolean): string {
         SELECT w.word, m.conversation_id
         FROM words w JOIN messages_fts ON messages_fts MATCH w.phrase
           JOIN messages m ON m.rowid = messages_fts.rowid
-          JOIN conversations c ON c.id = m.conversation_id
-        WHERE ${OWNED_BY_2} AND m.deleted_at IS NULL
+        WHERE m.conversation_id IN owned AND m.deleted_at IS NULL
       ) GROUP BY conversation_id HAVING count(DISTINCT word) = (SELECT count(*) FROM words)
     ),`;
   const inMatched = (column: string) =>
