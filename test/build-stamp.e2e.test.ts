@@ -26,7 +26,7 @@ describe('the build stamp', () => {
       cwd: copy,
       encoding: 'utf8',
     });
-    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     return run.stdout;
   };
   const builtAt = () => statSync(join(copy, 'dist/main.js')).mtimeMs;
