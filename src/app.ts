@@ -27,6 +27,7 @@ import { toClientError } from './http/client-error.ts';
 import { answerFrameworkError } from './http/framework-errors.ts';
 import { registerJsonParser } from './http/json-body.ts';
 import { registerNulGuard } from './http/nul-characters.ts';
+import { registerBodyTimeout } from './http/body-timeout.ts';
 import { lazyValidators } from './http/lazy-validators.ts';
 import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
@@ -129,6 +130,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   registerJsonParser(app);
   registerNulGuard(app);
+  registerBodyTimeout(app, config.requestTimeoutMs);
   await registerOpenApi(app, PARLEY_VERSION);
   // CORS is off unless origins are configured: browsers on other sites cannot call Parley by default.
   if (config.corsOrigins.length > 0) {

@@ -25,6 +25,7 @@ export const errorCodes = {
   CANCELLED: { status: 499, type: 'cancelled' },
   SHUTTING_DOWN: { status: 503, type: 'service_unavailable' },
   LIMITS_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
+  BUSY: { status: 503, type: 'service_unavailable' },
   INTERNAL: { status: 500, type: 'internal_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

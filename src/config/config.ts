@@ -79,6 +79,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Largest request body accepted; larger ones get a 413 before parsing. */
   readonly bodyLimitBytes: number;
+  /** How long a client may take to send a whole request (headers and body); then it is closed. */
+  readonly requestTimeoutMs: number;
   /** The largest image or file a message may carry (decoded bytes); larger ones get a 413. */
   readonly maxAttachmentBytes: number;
   /** Ask the model for a short title after a conversation's first answer. */
@@ -131,6 +133,7 @@ export function loadConfig(environment: Environment): Config {
   const access = readAccessConfig(reader, problems);
   const logLevel = reader.oneOf('PARLEY_LOG_LEVEL', LOG_LEVELS, 'info');
   const bodyLimitBytes = reader.integer('PARLEY_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const requestTimeoutMs = reader.integer('PARLEY_REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
   const maxAttachmentBytes = reader.integer(
     'PARLEY_MAX_ATTACHMENT_BYTES',
     10 * 1024 * 1024,
@@ -169,6 +172,7 @@ export function loadConfig(environment: Environment): Config {
     access,
     logLevel,
     bodyLimitBytes,
+    requestTimeoutMs,
     maxAttachmentBytes,
     autoTitles,
     contextSummaries,

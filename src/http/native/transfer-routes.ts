@@ -5,6 +5,7 @@
 
 import { Type } from 'typebox';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
+import { ParleyError } from '../../errors.ts';
 import { toExport, toMarkdown } from '../../conversations/transfer.ts';
 import type { NativeApp } from './native-app.ts';
 
@@ -14,8 +15,13 @@ const FormatQuery = Type.Object(
 );
 const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-/** ChatGPT exports of years of chats are large: the import route takes up to this much. */
-const IMPORT_BODY_LIMIT = 256 * 1024 * 1024;
+/**
+ * ChatGPT exports of years of chats are large, but an import is parsed and written in one piece:
+ * the route takes up to this much (split larger exports), one import at a time per user and
+ * `MAX_IMPORTS` at once in the process, so imports cannot starve everything else of memory.
+ */
+const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+const MAX_IMPORTS = 2;
 
 export function registerTransferRoutes(app: NativeApp, conversations: ConversationService): void {
   app.get(
@@ -42,8 +48,21 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
     return toExport(histories, Date.now());
   });
 
+  const importing = new Set<string>();
   app.post('/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
-    const imported = await conversations.importData(request.principal.owner, request.body);
+    const owner = request.principal.owner;
+    if (importing.has(owner))
+      throw new ParleyError('RATE_LIMITED', 'an import of yours is running: send the next when it ends', {
+        retryAfterSeconds: 5,
+      });
+    if (importing.size >= MAX_IMPORTS)
+      throw new ParleyError('BUSY', `${MAX_IMPORTS} imports are running: try again shortly`, {
+        retryAfterSeconds: 5,
+      });
+    importing.add(owner);
+    const imported = await conversations
+      .importData(owner, request.body)
+      .finally(() => importing.delete(owner));
     return reply.code(201).send({
       object: 'import',
       imported: imported.length,

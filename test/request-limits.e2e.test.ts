@@ -1,0 +1,64 @@
+/**
+ * Slow or greedy requests cannot hold the server: 200 connections that send one byte of a body and
+ * stall are closed once PARLEY_REQUEST_TIMEOUT_MS passes (they used to stay open past 330 s), and
+ * the server answers others all along; imports are bounded in size and in number at once.
+ */
+
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { useServer } from './support/server-fixture.ts';
+
+const TIMEOUT_MS = 2_000;
+
+describe('request limits', () => {
+  const fixture = useServer({ PARLEY_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+
+  test('200 connections stalled mid-body are closed once the timeout passes', async () => {
+    const { hostname, port } = new URL(fixture.server.baseUrl);
+    const opened = Date.now();
+    const closedAfter: number[] = [];
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect(Number(port), hostname, () => {
+              socket.write(
+                'POST /ask HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+                  'content-length: 100\r\n\r\n{',
+              );
+              resolve(socket);
+            });
+            socket.on('error', () => {});
+            socket.once('close', () => closedAfter.push(Date.now() - opened));
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    // Meanwhile the server answers others.
+    assert.equal((await fetch(`${fixture.server.baseUrl}/healthz`)).status, 200);
+    const giveUp = Date.now() + TIMEOUT_MS + 15_000;
+    while (closedAfter.length < sockets.length && Date.now() < giveUp)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const socket of sockets) socket.destroy();
+    assert.equal(closedAfter.length, 200, `${closedAfter.length} of 200 closed by the server`);
+    // Bounded: the timeout, Node's 1 s check, and time for 200 connections on a busy machine.
+    assert.ok(
+      Math.max(...closedAfter) < TIMEOUT_MS + 8_000,
+      `the last closed after ${Math.max(...closedAfter)} ms`,
+    );
+    assert.equal((await fetch(`${fixture.server.baseUrl}/healthz`)).status, 200);
+  });
+
+  test('an import over 32 MB is a 413 before it is parsed', async () => {
+    const body = `[${'"x",'.repeat(8_500_000)}"x"]`;
+    const answer = await fetch(`${fixture.server.baseUrl}/api/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    assert.equal(answer.status, 413);
+    assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'PAYLOAD_TOO_LARGE');
+  });
+});
