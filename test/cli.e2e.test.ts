@@ -16,6 +16,8 @@ import { PARLEY_BIN, runParley } from './support/run-cli.ts';
 import { startServer } from './support/server-process.ts';
 
 const root = resolve(import.meta.dirname, '..');
+/** Tests that run the command many times: each run starts Node, slow on a loaded machine. */
+const SLOW = { timeout: 180_000 };
 
 describe('the parley command', () => {
   let upstream: FakeOpenAIUpstream;
@@ -29,7 +31,7 @@ describe('the parley command', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('--version, --help and usage errors: exit 0, 0 and 2', async () => {
+  test('--version, --help and usage errors: exit 0, 0 and 2', SLOW, async () => {
     const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
     const shown = await runParley(['--version']);
     assert.deepEqual([shown.status, shown.stdout], [0, `${version}\n`]);
@@ -61,30 +63,35 @@ describe('the parley command', () => {
     assert.equal(badEnvironment.stderr.split('\n').length, 3, 'the error on one line, then the usage hint');
   });
 
-  test('serve runs the server with its flags for PORT, HOST and DATABASE_URL; SIGTERM stops it cleanly', async () => {
-    const path = join(dataDir, 'served.sqlite');
-    const server = await startServer({ PORT: '8', HOST: '0.0.0.0' }, 20_000, [
-      PARLEY_BIN,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--database',
-      `sqlite:${path}`,
-    ]);
-    const health = await fetch(`${server.baseUrl}/healthz`);
-    assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
-    assert.ok(existsSync(path), 'the database is where --database says');
-    assert.equal(await server.stop(), 0);
-    assert.match(server.output(), /shutting down/);
+  test(
+    'serve runs the server with its flags for PORT, HOST and DATABASE_URL; SIGTERM stops it cleanly',
+    SLOW,
+    async () => {
+      const path = join(dataDir, 'served.sqlite');
+      // Two processes start here (the command, then the server it runs): a loaded machine needs time.
+      const server = await startServer({ PORT: '8', HOST: '0.0.0.0' }, 60_000, [
+        PARLEY_BIN,
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--database',
+        `sqlite:${path}`,
+      ]);
+      const health = await fetch(`${server.baseUrl}/healthz`);
+      assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
+      assert.ok(existsSync(path), 'the database is where --database says');
+      assert.equal(await server.stop(), 0);
+      assert.match(server.output(), /shutting down/);
 
-    const refused = await runParley(['serve', '--port', 'eighty']);
-    assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /^parley: option '-p, --port <port>' argument 'eighty' is invalid/);
-  });
+      const refused = await runParley(['serve', '--port', 'eighty']);
+      assert.equal(refused.status, 2);
+      assert.match(refused.stderr, /^parley: option '-p, --port <port>' argument 'eighty' is invalid/);
+    },
+  );
 
-  test('keys create, list and revoke, seen by a running server at once', async () => {
+  test('keys create, list and revoke, seen by a running server at once', SLOW, async () => {
     const env = { DATABASE_URL: `sqlite:${join(dataDir, 'parley.sqlite')}` };
     const created = await runParley(
       ['keys', 'create', '--name', 'from-cli', '--rpm', '100', '--models', 'fake-model'],
@@ -163,8 +170,11 @@ describe('the parley command', () => {
     }
   });
 
-  test('users create, list, disable, enable, role and password, seen by a running server at once', async () => {
-    const env = { DATABASE_URL: `sqlite:${join(dataDir, 'people.sqlite')}` };
+  /** The database the two users tests share. */
+  const peopleEnv = () => ({ DATABASE_URL: `sqlite:${join(dataDir, 'people.sqlite')}` });
+
+  test("users create and list, with the server's rules for names and passwords", SLOW, async () => {
+    const env = peopleEnv();
     const alice = await runParley(
       ['users', 'create', '--name', 'alice', '--email', 'alice@example.com', '--password-stdin', '--json'],
       { env, input: 'correct horse battery\n' },
@@ -204,7 +214,10 @@ describe('the parley command', () => {
       ['alice', 'bob'],
       'nothing was made by the refused commands',
     );
+  });
 
+  test('users disable, enable, role and password, seen by a running server at once', SLOW, async () => {
+    const env = peopleEnv();
     const server = await startServer({
       ...env,
       OPENAI_BASE_URL: upstream.baseUrl,
@@ -267,7 +280,7 @@ describe('the parley command', () => {
     }
   });
 
-  test('db migrate brings a new database up; db backup copies a live one', async () => {
+  test('db migrate brings a new database up; db backup copies a live one', SLOW, async () => {
     const path = join(dataDir, 'fresh.sqlite');
     const env = { DATABASE_URL: `sqlite:${path}` };
     const migrated = await runParley(['db', 'migrate'], { env });
