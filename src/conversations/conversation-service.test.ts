@@ -333,7 +333,7 @@ describe('ConversationService on a long conversation', () => {
   }
 
   const contextOf = async (store: Store, answerId: string) =>
-    JSON.parse((await store.getMessage(OWNER, answerId))?.context ?? '{}') as {
+    ((await store.getMessage(OWNER, answerId))?.context ?? {}) as {
       sent_messages: number;
       dropped_messages: number;
     };

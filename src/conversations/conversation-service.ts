@@ -16,11 +16,13 @@ import type {
   CursorQuery,
   ImportedConversation,
   MessageRecord,
+  MessageContext,
   Metadata,
   NewAttachment,
   NewMessage,
   Page,
   PartRecord,
+  RequestOptions,
   SearchHit,
   Store,
   UsageQuery,
@@ -109,8 +111,8 @@ export interface GenerationInput {
   readonly truncation?: 'auto' | 'disabled';
   /** Bytes the inputs' parts name, stored with them (content-addressed). */
   readonly attachments?: readonly NewAttachment[];
-  /** JSON stored on the answer (see `MessageRecord.requestOptions`). */
-  readonly requestOptions?: string;
+  /** Stored on the answer (see `MessageRecord.requestOptions`). */
+  readonly requestOptions?: RequestOptions;
   /** False: generate without writing anything (OpenAI's `store: false`). */
   readonly store?: boolean;
   readonly allowedModels?: readonly string[] | null;
@@ -1049,8 +1051,8 @@ export function assertModelAllowed(
 }
 
 /** What an answer records of its prompt, so a reader can tell what the model saw. */
-function describePlan(window: number, plan: ContextPlan, summaryId?: string): string {
-  return JSON.stringify({
+function describePlan(window: number, plan: ContextPlan, summaryId?: string): MessageContext {
+  return {
     window,
     sent_messages: plan.prompt.length,
     dropped_messages: plan.droppedMessages,
@@ -1058,7 +1060,7 @@ function describePlan(window: number, plan: ContextPlan, summaryId?: string): st
     tokens_counted: plan.counted,
     summarized: summaryId !== undefined,
     ...(summaryId === undefined ? {} : { summary_id: summaryId }),
-  });
+  };
 }
 
 /**

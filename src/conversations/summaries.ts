@@ -26,14 +26,10 @@ export function summaryMessage(summary: MessageRecord): PromptMessage {
 }
 
 function coveredBy(summary: MessageRecord): SummaryContext | undefined {
-  try {
-    const context = JSON.parse(summary.context ?? '') as Partial<SummaryContext>;
-    return typeof context.summary_of === 'string'
-      ? { summary_of: context.summary_of, summarized_messages: Number(context.summarized_messages ?? 0) }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const context = summary.context;
+  return typeof context?.summary_of === 'string'
+    ? { summary_of: context.summary_of, summarized_messages: Number(context.summarized_messages ?? 0) }
+    : undefined;
 }
 
 export interface SummaryPlanOptions {
@@ -164,10 +160,7 @@ async function writeSummary(
     error: null,
     requestOptions: null,
     deletedAt: null,
-    context: JSON.stringify({
-      summary_of: last.id,
-      summarized_messages: dropped.length,
-    } satisfies SummaryContext),
+    context: { summary_of: last.id, summarized_messages: dropped.length } satisfies SummaryContext,
     upstreamConversationId: null,
     upstreamMessageId: null,
     createdAt: options.now,
@@ -184,7 +177,7 @@ async function writeSummary(
       status: 'completed',
       model: options.modelName,
       provider: model.provider,
-      context: summary.context ?? '',
+      ...(summary.context === null ? {} : { context: summary.context }),
     },
     options.now,
   );

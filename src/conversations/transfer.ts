@@ -11,6 +11,7 @@ import type {
   ConversationRecord,
   ImportedConversation,
   ImportedMessage,
+  MessageContext,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -46,9 +47,10 @@ export function toExportConversation(history: ConversationHistory) {
       input_tokens: message.inputTokens,
       output_tokens: message.outputTokens,
       error: message.error,
-      request_options: message.requestOptions,
+      // JSON text, as exports have always carried them.
+      request_options: message.requestOptions === null ? null : JSON.stringify(message.requestOptions),
       deleted_at: message.deletedAt,
-      context: message.context,
+      context: message.context === null ? null : JSON.stringify(message.context),
       upstream_conversation_id: message.upstreamConversationId,
       upstream_message_id: message.upstreamMessageId,
       created_at: message.createdAt,
@@ -186,9 +188,9 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
         inputTokens: field.nullableNumber(raw, 'input_tokens'),
         outputTokens: field.nullableNumber(raw, 'output_tokens'),
         error: field.nullableString(raw, 'error'),
-        requestOptions: field.nullableString(raw, 'request_options'),
+        requestOptions: jsonObject(field.nullableString(raw, 'request_options')),
         deletedAt: field.nullableNumber(raw, 'deleted_at'),
-        context: field.nullableString(raw, 'context'),
+        context: jsonObject(field.nullableString(raw, 'context')) as MessageContext | null,
         upstreamConversationId: field.nullableString(raw, 'upstream_conversation_id'),
         upstreamMessageId: field.nullableString(raw, 'upstream_message_id'),
         createdAt: field.number(raw, 'created_at'),
@@ -333,4 +335,17 @@ function parseChatGptConversation(
     },
     messages,
   };
+}
+
+/** A JSON object carried as text in an export; anything else reads as none. */
+function jsonObject(text: string | null): Readonly<Record<string, unknown>> | null {
+  if (text === null || text === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }

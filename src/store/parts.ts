@@ -39,3 +39,18 @@ export function attachmentsOf(parts: readonly PartRecord[]): string[] {
   for (const part of parts) if ('attachment' in part) hashes.push(part.attachment);
   return hashes;
 }
+
+/** A JSON column's text, or null. */
+export function encodeJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+/** A JSON column's value, decoded once when the row is read; null when empty or not JSON. */
+export function decodeJson<T>(text: string | null): T | null {
+  if (text === null || text === '') return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}

@@ -470,13 +470,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             role: 'assistant',
             content: '',
             status: 'in_progress',
-            requestOptions: '{"temperature":0.5}',
+            requestOptions: { temperature: 0.5 },
           },
         ],
         now: 1_000,
       });
       assert.deepEqual((await store.getConversation(ALICE, conversationId))?.metadata, { topic: 'tests' });
-      assert.equal((await store.getMessage(ALICE, answer))?.requestOptions, '{"temperature":0.5}');
+      assert.deepEqual((await store.getMessage(ALICE, answer))?.requestOptions, { temperature: 0.5 });
       assert.equal(await store.setMetadata(ALICE, conversationId, { a: '1', b: '2' }, 2_000), true);
       assert.deepEqual((await store.getConversation(ALICE, conversationId))?.metadata, { a: '1', b: '2' });
       assert.equal(await store.setMetadata(BOB, conversationId, {}, 3_000), false);
@@ -795,7 +795,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         error: null,
         requestOptions: null,
         deletedAt: null,
-        context: role === 'assistant' ? '{"window":8192}' : null,
+        context: role === 'assistant' ? { window: 8192 } : null,
         upstreamConversationId: role === 'assistant' ? 'upstream-conversation' : null,
         upstreamMessageId: role === 'assistant' ? `upstream-${id}` : null,
         createdAt: at,
@@ -869,12 +869,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         role: 'system' as const,
         content: 'The user said hello.',
         status: 'completed' as const,
-        context: JSON.stringify({ summary_of: question, summarized_messages: 1 }),
+        context: { summary_of: question, summarized_messages: 1 },
       };
       assert.equal(await store.addDetachedMessage(BOB, conversationId, summary, 2_000), false);
       assert.equal(await store.addDetachedMessage(ALICE, conversationId, summary, 2_000), true);
       assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, answer);
-      const plain = { ...summary, id: randomUUID(), context: JSON.stringify({ window: 1 }) };
+      const plain = { ...summary, id: randomUUID(), context: { window: 1 } };
       await store.addDetachedMessage(ALICE, conversationId, plain, 2_000);
       const summaries = await store.listSummaries(ALICE, conversationId);
       assert.deepEqual(

@@ -41,6 +41,26 @@ export type PartRecord =
   | { readonly type: 'reasoning'; readonly text: string; readonly encrypted?: string }
   | { readonly type: 'refusal'; readonly text: string };
 
+/**
+ * What an answer records of its prompt (the window, what was sent and dropped, the tokens), or,
+ * on a context summary, what it covers. Decoded once by the store.
+ */
+export interface MessageContext {
+  readonly window?: number;
+  readonly sent_messages?: number;
+  readonly dropped_messages?: number;
+  readonly tokens?: number;
+  readonly tokens_counted?: boolean;
+  readonly summarized?: boolean;
+  readonly summary_id?: string;
+  /** On a summary: the last message it covers, and how many messages it summarizes. */
+  readonly summary_of?: string;
+  readonly summarized_messages?: number;
+}
+
+/** The options of the request that produced an answer: owned by the surface that wrote them. */
+export type RequestOptions = Readonly<Record<string, unknown>>;
+
 /** Bytes of an image or file, content-addressed. */
 export interface NewAttachment {
   /** SHA-256 of `data`, lower-case hex. */
@@ -79,12 +99,12 @@ export interface MessageRecord {
   readonly inputTokens: number | null;
   readonly outputTokens: number | null;
   readonly error: string | null;
-  /** The options of the request that produced this answer: JSON owned by the surface that wrote it. */
-  readonly requestOptions: string | null;
+  /** The options of the request that produced this answer, owned by the surface that wrote them. */
+  readonly requestOptions: RequestOptions | null;
   /** Set when the message was deleted: it stays in the tree but leaves listings and prompts. */
   readonly deletedAt: number | null;
-  /** On an answer: what was sent to the model (JSON), so a reader can tell what it saw. */
-  readonly context: string | null;
+  /** On an answer: what was sent to the model, so a reader can tell what it saw. */
+  readonly context: MessageContext | null;
   /**
    * Where an upstream that keeps conversations (ChatGPT's web backend) holds this message: its
    * conversation id and message id there; null for every other provider.
@@ -121,8 +141,8 @@ export interface NewMessage {
   readonly status: MessageStatus;
   readonly model?: string;
   readonly provider?: string;
-  readonly requestOptions?: string;
-  readonly context?: string;
+  readonly requestOptions?: RequestOptions;
+  readonly context?: MessageContext;
   /** The server process generating it (for answers): see `reapOrphans`. */
   readonly generator?: string;
 }

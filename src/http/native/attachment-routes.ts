@@ -11,7 +11,8 @@ import type { NativeApp } from './native-app.ts';
 
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
 
-const Params = Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
+const Params = Type.Object({ sha256: Type.String({ maxLength: 100 }) });
+const SHA256 = /^[0-9a-f]{64}$/;
 const Query = Type.Object(
   { media_type: Type.Optional(Type.String({ maxLength: 100 })) },
   { additionalProperties: false },
@@ -22,7 +23,10 @@ export function registerAttachmentRoutes(app: NativeApp, conversations: Conversa
     '/attachments/:sha256',
     { schema: { params: Params, querystring: Query } },
     async (request, reply) => {
-      const data = await conversations.getAttachment(request.principal.owner, request.params.sha256);
+      // Anything that is not a stored hash of the caller's reads as not found, like another's.
+      const data = SHA256.test(request.params.sha256)
+        ? await conversations.getAttachment(request.principal.owner, request.params.sha256)
+        : undefined;
       if (data === undefined) throw notFound(`attachment ${request.params.sha256} not found`);
       const mediaType = request.query.media_type?.toLowerCase();
       const inline = mediaType !== undefined && INLINE_TYPES.has(mediaType);

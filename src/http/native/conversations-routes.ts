@@ -62,7 +62,7 @@ export function toMessage(message: MessageRecord, children: readonly string[] = 
         : { input_tokens: message.inputTokens, output_tokens: message.outputTokens },
     error: message.error,
     /** On answers: the window, messages sent and dropped, tokens — what the model saw. */
-    context: message.context === null ? null : (JSON.parse(message.context) as Record<string, unknown>),
+    context: message.context,
     /** Where an upstream that keeps conversations (ChatGPT's web backend) holds this message. */
     upstream:
       message.upstreamConversationId === null || message.upstreamMessageId === null

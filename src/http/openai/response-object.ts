@@ -43,7 +43,7 @@ const DEFAULT_OPTIONS: ResponseOptions = {
 
 export function readResponseOptions(message: MessageRecord): ResponseOptions {
   if (message.requestOptions === null) return DEFAULT_OPTIONS;
-  return { ...DEFAULT_OPTIONS, ...(JSON.parse(message.requestOptions) as Partial<ResponseOptions>) };
+  return { ...DEFAULT_OPTIONS, ...(message.requestOptions as Partial<ResponseOptions>) };
 }
 
 type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';

@@ -77,7 +77,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       checkModel: (model) => assertResponsesRequestHonoured(body, model),
       ...(attachments.length === 0 ? {} : { attachments }),
       ...(body.truncation == null ? {} : { truncation: body.truncation }),
-      requestOptions: JSON.stringify(options),
+      requestOptions: { ...options },
       store,
       allowedModels: request.principal.models,
       keyId: request.principal.keyId,

@@ -122,6 +122,6 @@ function metadataOf(message: MessageRecord): Record<string, unknown> {
     metadata.usage = { input_tokens: message.inputTokens, output_tokens: message.outputTokens };
   }
   if (message.error !== null) metadata.error = message.error;
-  if (message.context !== null) metadata.parley_context = JSON.parse(message.context) as unknown;
+  if (message.context !== null) metadata.parley_context = message.context;
   return metadata;
 }

@@ -108,7 +108,7 @@ if (connectionString === '') {
             role: 'user' as const,
             content,
             status: 'completed' as const,
-            ...(index === 1 ? { model: 'NULL', requestOptions: '{"a": [1, "}"]}' } : {}),
+            ...(index === 1 ? { model: 'NULL', requestOptions: { a: [1, '}'] } } : {}),
           })),
           now: 1,
         });
@@ -120,7 +120,7 @@ if (connectionString === '') {
         );
         assert.deepEqual(
           [messages[1]?.model, messages[1]?.requestOptions, messages[0]?.model],
-          ['NULL', '{"a": [1, "}"]}', null],
+          ['NULL', { a: [1, '}'] }, null],
         );
         assert.equal((await store.getConversation('o', conversationId))?.title, 'NULL');
         assert.equal((await store.search('o', 'w1x', 10))[0]?.messageId, ids.at(-1));

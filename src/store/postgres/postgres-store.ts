@@ -7,7 +7,7 @@
 
 import { Pool, type PoolConfig, TypeOverrides, types } from 'pg';
 import { parentsFirst } from '../parents-first.ts';
-import { decodeParts, encodeParts } from '../parts.ts';
+import { decodeJson, decodeParts, encodeJson, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
   BeginTurnInput,
@@ -16,12 +16,14 @@ import type {
   CursorPage,
   CursorQuery,
   ImportedConversation,
+  MessageContext,
   MessageRecord,
   MessageRole,
   MessageStatus,
   MessageUpdate,
   Metadata,
   NewMessage,
+  RequestOptions,
   Page,
   SearchHit,
   Store,
@@ -442,8 +444,8 @@ class PostgresStore implements Store {
       messages.map((message) => message.model ?? null),
       messages.map((message) => message.provider ?? null),
       messages.map((message) => message.status),
-      messages.map((message) => message.requestOptions ?? null),
-      messages.map((message) => message.context ?? null),
+      messages.map((message) => encodeJson(message.requestOptions)),
+      messages.map((message) => encodeJson(message.context)),
       messages.map((message) => message.generator ?? null),
       messages.map((message) => encodeParts(message.parts, message.content)),
       (input.attachments ?? []).map((attachment) => attachment.sha256),
@@ -613,8 +615,8 @@ class PostgresStore implements Store {
       message.model ?? null,
       message.provider ?? null,
       message.status,
-      message.requestOptions ?? null,
-      message.context ?? null,
+      encodeJson(message.requestOptions),
+      encodeJson(message.context),
       now,
       owner,
     ]);
@@ -735,8 +737,8 @@ class PostgresStore implements Store {
       messages.map((message) => message.inputTokens),
       messages.map((message) => message.outputTokens),
       messages.map((message) => message.error),
-      messages.map((message) => message.requestOptions),
-      messages.map((message) => message.context),
+      messages.map((message) => encodeJson(message.requestOptions)),
+      messages.map((message) => encodeJson(message.context)),
       messages.map((message) => message.deletedAt),
       messages.map((message) => message.createdAt),
       messages.map((message) => message.updatedAt),
@@ -844,8 +846,8 @@ function toMessage(row: MessageRow): MessageRecord {
     inputTokens: row.input_tokens,
     outputTokens: row.output_tokens,
     error: row.error,
-    requestOptions: row.request_options,
-    context: row.context,
+    requestOptions: decodeJson<RequestOptions>(row.request_options),
+    context: decodeJson<MessageContext>(row.context),
     upstreamConversationId: row.upstream_conversation_id,
     upstreamMessageId: row.upstream_message_id,
     deletedAt: row.deleted_at,

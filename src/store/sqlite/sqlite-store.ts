@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { parentsFirst } from '../parents-first.ts';
-import { decodeParts, encodeParts } from '../parts.ts';
+import { decodeJson, decodeParts, encodeJson, encodeParts } from '../parts.ts';
 import { searchWords } from '../search-words.ts';
 import type {
   BeginTurnInput,
@@ -16,12 +16,14 @@ import type {
   CursorPage,
   CursorQuery,
   ImportedConversation,
+  MessageContext,
   MessageRecord,
   MessageRole,
   MessageStatus,
   MessageUpdate,
   Metadata,
   NewMessage,
+  RequestOptions,
   Page,
   SearchHit,
   Store,
@@ -413,9 +415,9 @@ class SqliteStore implements Store {
             message.inputTokens,
             message.outputTokens,
             message.error,
-            message.requestOptions,
+            encodeJson(message.requestOptions),
             message.deletedAt,
-            message.context,
+            encodeJson(message.context),
             message.upstreamConversationId,
             message.upstreamMessageId,
             message.createdAt,
@@ -527,8 +529,8 @@ function insertNewMessage(
     message.model ?? null,
     message.provider ?? null,
     message.status,
-    message.requestOptions ?? null,
-    message.context ?? null,
+    encodeJson(message.requestOptions),
+    encodeJson(message.context),
     message.generator ?? null,
     now,
     now,
@@ -852,9 +854,9 @@ function toMessage(row: MessageRow): MessageRecord {
     inputTokens: nullableNumber(row[9]),
     outputTokens: nullableNumber(row[10]),
     error: nullableString(row[11]),
-    requestOptions: nullableString(row[12]),
+    requestOptions: decodeJson<RequestOptions>(nullableString(row[12])),
     deletedAt: nullableNumber(row[13]),
-    context: nullableString(row[14]),
+    context: decodeJson<MessageContext>(nullableString(row[14])),
     upstreamConversationId: nullableString(row[15]),
     upstreamMessageId: nullableString(row[16]),
     createdAt: Number(row[17]),
