@@ -185,9 +185,10 @@ describe('the server started on a GGUF file alone (PARLEY_LOCAL_MODEL), and a ro
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { data: AskData }).data.message, TINY_ANSWER);
     const models = (await (await fetch(`${server.baseUrl}/v1/models`)).json()) as { data: { id: string }[] };
+    // The local model, the config file's route, and its deployment (issue 16: /v1/models lists all three).
     assert.deepEqual(
       models.data.map((model) => model.id),
-      ['tiny', 'offline'],
+      ['tiny', 'offline', 'tiny-engine'],
     );
     const routed = await post('/v1/chat/completions', {
       model: 'offline',
