@@ -11,7 +11,8 @@
  * (built there with `npm run build`) and writes `.cache/bench/long-answer-other.md` only.
  * `--only compare --baseline <checkout>` measures this checkout's server and the baseline's side
  * by side in one run (chat completions, `/ask`, depth; about 7 minutes, `--quick` about 4) and
- * rewrites only that section.
+ * rewrites only that section. `--soak` (30 minutes, `--soak-minutes <n>` for another length) runs
+ * the soak alone (see `soak.ts`) and rewrites only its section.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -65,12 +66,22 @@ import type {
   ThroughputArm,
 } from './results.ts';
 import { measureSearch } from './search.ts';
+import { runSoak } from './soak.ts';
 import { type SeededConversation, seedConversations, timeTurnWrites } from './seed-store.ts';
 import { rotate, summarize } from './stats.ts';
 import { runAutocannon } from './throughput.ts';
 import { askBody, chatBody } from './wire.ts';
 
 const root = resolve(import.meta.dirname, '..');
+if (process.argv.includes('--soak')) {
+  const minutes = Number(flagValue('--soak-minutes') ?? 30);
+  if (!(minutes > 0)) {
+    process.stderr.write('bench: --soak-minutes takes a number of minutes\n');
+    process.exit(2);
+  }
+  await runSoak(minutes, (line) => process.stdout.write(`${line}\n`));
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const profileOnly = process.argv.includes('--profile-only');
 // A full run profiles Parley too (about a minute); a quick one only when asked.
