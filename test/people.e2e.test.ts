@@ -296,6 +296,7 @@ describe('users on one server', () => {
         if (!route.url.includes(':') || route.url === '/v1/models/:id') continue;
         const v1 = route.url.startsWith('/v1/');
         const path = route.url
+          .replace(':sha256', 'ab'.repeat(32))
           .replace(':messageId', ids.message ?? '')
           .replace(':itemId', ids.msg_ ?? '')
           .replace(

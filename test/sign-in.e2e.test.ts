@@ -149,6 +149,26 @@ describe('signing in', () => {
     }
   });
 
+  test('PARLEY_ADMIN_KEY and PARLEY_ADMIN_PASSWORD together make one admin, with both', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const adminKey = 'sk-admin-both-0123456789abcdef';
+    const server = await serveApp(store, {
+      PARLEY_ADMIN_KEY: adminKey,
+      PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    });
+    try {
+      const browser = new Browser(server);
+      assert.equal((await browser.signIn('admin', ADMIN_PASSWORD)).status, 200);
+      const bySession = await browser.call('GET', '/api/me');
+      const byKey = await server.call('GET', '/api/me', { key: adminKey });
+      assert.deepEqual([byKey.body.id, byKey.body.role], [bySession.body.id, 'admin']);
+      assert.equal((await store.access.listUsers()).length, 1);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+
   test('the session cookie is Secure behind HTTPS only when the proxy is trusted', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const trusting = await serveApp(store, {

@@ -54,15 +54,27 @@ export async function openAccess(store: Store, options: AccessOptions = {}): Pro
 
 /**
  * Makes sure the admin named by `PARLEY_ADMIN_USER` exists with `PARLEY_ADMIN_PASSWORD` (first
- * runs, compose files): created when missing, left as it is otherwise (a password changed since
- * is kept). Returns true when it created the user.
+ * runs, compose files): created when missing, given the password when it has none, left as it is
+ * otherwise (a password changed since is kept). Returns true when it changed something.
  */
 export async function bootstrapAdminUser(
   access: AccessServices,
   name: string,
   password: string,
 ): Promise<boolean> {
-  if ((await access.users.findByName(name)) !== undefined) return false;
+  const existing = await access.users.findByName(name);
+  // An admin made without a password (by PARLEY_ADMIN_KEY, say) gets this one; a password set since is kept.
+  if (existing !== undefined) {
+    if (existing.passwordHash !== null) return false;
+    await access.users.update(existing.id, { passwordHash: await hashPassword(password) });
+    await access.audit.record(
+      null,
+      'user.update',
+      { type: 'user', id: existing.id },
+      { password_reset: true, from: 'PARLEY_ADMIN_PASSWORD' },
+    );
+    return true;
+  }
   const user = await access.users.create({ name, role: 'admin', passwordHash: await hashPassword(password) });
   await access.audit.record(
     null,
