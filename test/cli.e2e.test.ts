@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
-import { PARLEY_BIN, runParley } from './support/run-cli.ts';
+import { runParley, startParley } from './support/run-cli.ts';
 import { startServer } from './support/server-process.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -68,22 +68,33 @@ describe('the parley command', () => {
     SLOW,
     async () => {
       const path = join(dataDir, 'served.sqlite');
-      // Two processes start here (the command, then the server it runs): a loaded machine needs time.
-      const server = await startServer({ PORT: '8', HOST: '0.0.0.0' }, 60_000, [
-        PARLEY_BIN,
-        'serve',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--database',
-        `sqlite:${path}`,
-      ]);
-      const health = await fetch(`${server.baseUrl}/healthz`);
-      assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
-      assert.ok(existsSync(path), 'the database is where --database says');
-      assert.equal(await server.stop(), 0);
-      assert.match(server.output(), /shutting down/);
+      // PORT and HOST say otherwise: the flags win. Its own process group, so that a failing test
+      // can stop the command and the server it started together.
+      const serving = startParley(
+        ['serve', '--port', '0', '--host', '127.0.0.1', '--database', `sqlite:${path}`],
+        { env: { PORT: '8', HOST: '0.0.0.0', PARLEY_AUTO_TITLES: 'false' }, ownProcessGroup: true },
+      );
+      try {
+        let baseUrl: string | undefined;
+        // Two processes start here (the command, then the server it runs): a loaded machine needs time.
+        const deadline = Date.now() + 60_000;
+        while (baseUrl === undefined) {
+          baseUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(serving.output())?.[1];
+          assert.equal(serving.child.exitCode, null, serving.output());
+          assert.ok(Date.now() < deadline, `the server did not start:\n${serving.output()}`);
+          await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+        }
+        const health = await fetch(`${baseUrl}/healthz`);
+        assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
+        assert.ok(existsSync(path), 'the database is where --database says');
+        serving.child.kill('SIGTERM');
+        const { status } = await serving.result;
+        assert.equal(status, 0, serving.output());
+        assert.match(serving.output(), /shutting down/);
+      } finally {
+        if (serving.child.exitCode === null && serving.child.pid !== undefined)
+          process.kill(-serving.child.pid, 'SIGKILL');
+      }
 
       const refused = await runParley(['serve', '--port', 'eighty']);
       assert.equal(refused.status, 2);

@@ -22,6 +22,8 @@ export interface CliRunOptions {
   /** Written to stdin, which is then closed (a pipe); without it stdin is /dev/null. */
   readonly input?: string;
   readonly cwd?: string;
+  /** Its own process group, so a test can stop it with everything it started (`parley serve`). */
+  readonly ownProcessGroup?: boolean;
 }
 
 export interface RunningCli {
@@ -38,6 +40,7 @@ export function startParley(args: readonly string[], options: CliRunOptions = {}
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    detached: options.ownProcessGroup === true,
   });
   let stdout = '';
   let stderr = '';
