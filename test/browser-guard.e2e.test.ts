@@ -95,11 +95,12 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
     attacker = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end(`<!doctype html><title>win a prize</title>
-<iframe name="sink"></iframe>
-<form id="plain" method="POST" enctype="text/plain" target="sink" action="${target}/conversations/clear">
+<iframe name="sink-plain"></iframe>
+<iframe name="sink-encoded"></iframe>
+<form id="plain" method="POST" enctype="text/plain" target="sink-plain" action="${target}/conversations/clear">
   <input name='{"x":"' value='"}'>
 </form>
-<form id="encoded" method="POST" target="sink" action="${target}/conversations/clear">
+<form id="encoded" method="POST" target="sink-encoded" action="${target}/conversations/clear">
   <input name="all" value="yes">
 </form>
 <script>
@@ -110,7 +111,7 @@ describe('the Host and Origin checks, from chromium', { skip: chromiumMissing },
     }),
   ]).then(() => 'sent', (error) => String(error));
   document.getElementById('plain').submit();
-  setTimeout(() => document.getElementById('encoded').submit(), 200);
+  document.getElementById('encoded').submit();
 </script>`);
     });
     attacker.listen(0, '127.0.0.1');
