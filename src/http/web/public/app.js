@@ -388,7 +388,7 @@ async function send(content, parts) {
     path: `/api/conversations/${state.open.id}/messages`,
     // The parent is the message on screen: what you see is what you continue.
     body: {
-      ...(parts === undefined ? { content } : { parts }),
+      content: parts ?? content,
       parent_id: state.leafId,
       stream: true,
       ...chosenModel(ui.model),

@@ -13,7 +13,7 @@ const MAX_FILES = 10;
 const MAX_BYTES = 20 * 1024 * 1024;
 const MESSAGES_PATH = '/api/conversations/{id}/messages';
 
-/** Whether the server's message route takes `parts` (read from `/openapi.json`, once). */
+/** Whether the server's message route takes parts as `content` (read from `/openapi.json`, once). */
 let partsSupport;
 export function serverTakesParts() {
   partsSupport ??= fetch('/openapi.json')
@@ -21,7 +21,9 @@ export function serverTakesParts() {
     .then((document) => {
       const schema =
         document.paths?.[MESSAGES_PATH]?.post?.requestBody?.content?.['application/json']?.schema;
-      return schema?.properties?.parts !== undefined;
+      // `content` is a string, or (once the core takes parts) a list of parts.
+      const content = schema?.properties?.content;
+      return [content, ...(content?.anyOf ?? [])].some((shape) => shape?.type === 'array');
     })
     .catch(() => false);
   return partsSupport;
