@@ -17,7 +17,6 @@ import {
   startWebUiServer,
   type WebUiServer,
   waitForAnswer,
-  waitForValue,
 } from './support/web-ui.ts';
 
 /** A 1×1 PNG. */
@@ -25,18 +24,8 @@ const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let web: WebUiServer;
-let takesParts = false;
 before(async () => {
   web = await startWebUiServer();
-  const api = (await (await fetch(`${web.server.baseUrl}/openapi.json`)).json()) as {
-    paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: unknown }> } } }>;
-  };
-  const schema = JSON.stringify(
-    api.paths['/api/conversations/{id}/messages']?.post?.requestBody?.content?.['application/json']?.schema ??
-      {},
-  );
-  takesParts =
-    /"content":\{[^}]*"anyOf":\[[^\]]*"type":"array"/.test(schema) || /"type":"array"/.test(schema);
 });
 after(async () => {
   await web?.close();
@@ -83,18 +72,7 @@ describe('attachments in the web UI', { skip: chromiumMissing }, () => {
     assert.equal(await tray().getByRole('listitem').count(), 3);
   });
 
-  test('an image attached in the page reaches the upstream as an image part', async (context) => {
-    if (!takesParts) {
-      // Until then the page keeps the question and its attachments, and says why.
-      await send(page, 'What is in this picture?');
-      await waitForText(page.getByRole('alert'), /does not take attachments yet/);
-      await waitForValue(page.getByLabel('Message', { exact: true }), 'What is in this picture?');
-      assert.equal(await tray().getByRole('listitem').count(), 3);
-      context.skip(
-        'pending: POST /api/conversations/{id}/messages takes no `parts` yet (the conversation core lands them, issue 15)',
-      );
-      return;
-    }
+  test('an image attached in the page reaches the upstream as an image part', async () => {
     for (const name of ['notes.txt', 'dropped.png']) await button(page, `Remove ${name}`).click();
     await send(page, 'What is in this picture?');
     await waitForAnswer(page, /\S/);

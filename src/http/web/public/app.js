@@ -5,10 +5,10 @@
  * `current_node`), regenerate, edit, continue, stop. A 401 asks for an API key.
  */
 
-import { cancelAnswer, readAnswer } from './answer-stream.js';
 import { showAccountLinks } from './account-links.js';
+import { cancelAnswer, readAnswer } from './answer-stream.js';
 import { ApiError, request, requestJson, storedKey } from './api.js';
-import { serverTakesParts, setUpAttachments } from './attachments.js';
+import { setUpAttachments } from './attachments.js';
 import { renderConversationList, titleFromQuestion, UNTITLED } from './conversation-list.js';
 import { warmUp } from './markdown.js';
 import { messageItem, renderBranch } from './messages-view.js';
@@ -16,8 +16,8 @@ import { chosenModel, loadModels } from './model-picker.js';
 import { setUpSearch } from './search.js';
 import { setUpSettings } from './settings.js';
 import { download, importFile, today } from './transfer.js';
-import { renderWelcome } from './welcome.js';
 import { branchTo, indexTree, newestLeafUnder } from './tree.js';
+import { renderWelcome } from './welcome.js';
 
 const PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -484,11 +484,9 @@ const attachments = setUpAttachments({
   report: showError,
 });
 
-/** The parts of the question when it has attachments (undefined: text alone); null when the server takes none. */
+/** The parts of the question when it has attachments (undefined: text alone). */
 async function partsOf(content) {
-  if (attachments.count() === 0) return undefined;
-  if (!(await serverTakesParts())) return null;
-  return attachments.parts(content);
+  return attachments.count() === 0 ? undefined : attachments.parts(content);
 }
 
 ui.composer.addEventListener('submit', (event) => {
@@ -497,16 +495,12 @@ ui.composer.addEventListener('submit', (event) => {
   if (content.trim() === '' || streaming()) return;
   ui.prompt.value = '';
   partsOf(content)
-    .then((parts) => {
-      if (parts === null) {
-        showError('This server does not take attachments yet: remove them to send the text alone.');
-        return false;
-      }
-      return send(content, parts).then((stored) => {
+    .then((parts) =>
+      send(content, parts).then((stored) => {
         if (stored) attachments.clear();
         return stored;
-      });
-    })
+      }),
+    )
     .then((stored) => {
       // Refused before it was stored (no key, no provider): keep the text to send again. A stored
       // question whose answer failed is on screen, to regenerate; sending it again would repeat it.

@@ -11,24 +11,6 @@ import { button, element } from './dom.js';
 
 const MAX_FILES = 10;
 const MAX_BYTES = 20 * 1024 * 1024;
-const MESSAGES_PATH = '/api/conversations/{id}/messages';
-
-/** Whether the server's message route takes parts as `content` (read from `/openapi.json`, once). */
-let partsSupport;
-export function serverTakesParts() {
-  partsSupport ??= fetch('/openapi.json')
-    .then((response) => (response.ok ? response.json() : {}))
-    .then((document) => {
-      const schema =
-        document.paths?.[MESSAGES_PATH]?.post?.requestBody?.content?.['application/json']?.schema;
-      // `content` is a string, or (once the core takes parts) a list of parts.
-      const content = schema?.properties?.content;
-      return [content, ...(content?.anyOf ?? [])].some((shape) => shape?.type === 'array');
-    })
-    .catch(() => false);
-  return partsSupport;
-}
-
 /** A file's bytes as base64 (without the `data:` prefix). */
 function base64Of(file) {
   return new Promise((resolve, reject) => {
