@@ -6,11 +6,11 @@
  * `GET /api/attachments/{sha256}`.
  */
 
-import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import { textOfParts } from '../../conversations/message-parts.ts';
 import { badRequest, ParleyError } from '../../errors.ts';
 import type { NewAttachment, PartRecord } from '../../store/store.ts';
+import { collectAttachment } from '../collect-attachment.ts';
 
 const Detail = Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')]);
 const MediaType = Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 });
@@ -68,9 +68,7 @@ export function decodeContent(content: Static<typeof MessageContent>, maxBytes: 
         `an attachment of ${data.byteLength} bytes is over the limit of ${maxBytes} (PARLEY_MAX_ATTACHMENT_BYTES)`,
       );
     }
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    if (!attachments.some((attachment) => attachment.sha256 === sha256)) attachments.push({ sha256, data });
-    return sha256;
+    return collectAttachment(data, attachments);
   };
   const parts = content.map((part, index): PartRecord => {
     if (part.type === 'text') return { type: 'text', text: part.text };

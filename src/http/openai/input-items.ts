@@ -3,13 +3,13 @@
  * out. Parley keeps text messages; other item types get a 400 naming them.
  */
 
-import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { InputMessage } from '../../conversations/prompt.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord, NewAttachment, PartRecord } from '../../store/store.ts';
+import { collectAttachment } from '../collect-attachment.ts';
 import { cursorList } from '../cursor-list.ts';
-import { fileBytes, imageDetail, imageSource, type InlineBytes } from './media-parts.ts';
+import { fileBytes, type InlineBytes, imageDetail, imageSource } from './media-parts.ts';
 import { toPublicId } from './openai-ids.ts';
 import { refuseEverywhere } from './provider-support.ts';
 
@@ -62,11 +62,7 @@ export interface ResolvedItem {
 
 /** The bytes of an image or file part, stored once by SHA-256 (`attachments` collects them). */
 function attach(bytes: InlineBytes, attachments: NewAttachment[]): string {
-  const sha256 = createHash('sha256').update(bytes.data).digest('hex');
-  if (!attachments.some((attachment) => attachment.sha256 === sha256)) {
-    attachments.push({ sha256, data: bytes.data });
-  }
-  return sha256;
+  return collectAttachment(bytes.data, attachments);
 }
 
 /** One content part as a stored part; images and files only where `attachments` can take their bytes. */
