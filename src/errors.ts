@@ -14,6 +14,8 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
   UNKNOWN_MODEL: { status: 400, type: 'invalid_request_error' },
+  /** OpenAI's code for a model id it does not serve (`GET /v1/models/{id}`). */
+  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
   /** OpenAI's code for a prompt longer than the model's window (when it may not be cut). */
   CONTEXT_LENGTH_EXCEEDED: { status: 400, type: 'invalid_request_error' },
   NO_PROVIDER: { status: 503, type: 'service_unavailable' },

@@ -248,10 +248,19 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       (list.json() as { data: { id: string }[] }).data.map((model) => model.id),
       ['fake-model'],
     );
-    // Anthropic lists nothing here: a name it claims is served, as it resolves.
+    // Anthropic lists nothing: a name it would take is not known to exist, so it is OpenAI's 404,
+    // while a chat request for it still goes upstream, which is the judge of what it serves.
     const claude = await get('/v1/models/claude-fake');
-    assert.equal(claude.statusCode, 200);
-    assert.equal(claude.json().owned_by, 'anthropic');
+    assert.equal(claude.statusCode, 404);
+    assert.deepEqual(claude.json(), {
+      error: {
+        message: "The model 'claude-fake' does not exist",
+        type: 'invalid_request_error',
+        param: 'model',
+        code: 'model_not_found',
+      },
+    });
+    assert.equal((await chat('claude-fake')).status, 200);
   });
 
   test('schema failures read as sentences naming the parameter', async () => {

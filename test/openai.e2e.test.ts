@@ -56,7 +56,10 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
     assert.equal((await client.models.retrieve('upstream-only')).id, 'upstream-only');
     await assert.rejects(client.models.retrieve('no-such-model'), (error: unknown) => {
       assert.ok(error instanceof OpenAI.NotFoundError);
-      assert.equal(error.message, "404 No model found with id 'no-such-model'.");
+      assert.equal(error.message, "404 The model 'no-such-model' does not exist");
+      assert.equal(error.code, 'model_not_found');
+      assert.equal(error.type, 'invalid_request_error');
+      assert.equal(error.param, 'model');
       return true;
     });
   });

@@ -315,7 +315,9 @@ export const openaiDocs: RouteDocs = {
   },
   'GET /v1/models/:id': {
     summary: 'Read one model',
-    description: 'A model this server serves, listed or accepted by a provider that takes any name.',
+    description:
+      'A model this server routes: the default model, a route or deployment of the config file, or a model an ' +
+      'upstream lists. Any other name is OpenAI’s 404 with the code `model_not_found`.',
     responses: { 200: ok('The model.', Model, modelExample), ...errorResponses(openaiError, [404]) },
   },
   'POST /v1/chat/completions': {
