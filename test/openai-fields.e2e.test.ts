@@ -163,7 +163,6 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
 
   test('chat completions: what Parley cannot carry back is refused for every provider', async () => {
     for (const [field, value] of Object.entries({
-      n: 2,
       logprobs: true,
       top_logprobs: 3,
       modalities: ['text', 'audio'],

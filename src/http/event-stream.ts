@@ -14,13 +14,16 @@ import { type SseFrame, SseWriter } from './sse.ts';
 
 type Frames = readonly SseFrame[] | Promise<readonly SseFrame[]>;
 
-export interface StreamEncoder {
+/** The events a stream sends (a surface may mark them, e.g. with the choice they belong to). */
+type SentEvent = Exclude<GenerationEvent, { type: 'error' }>;
+
+export interface StreamEncoder<Event extends SentEvent = SentEvent> {
   /** Headers of the stream's response, beside the SSE ones. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Frames sent first, as the stream opens. */
   opening?(): Frames;
   /** The frames of one event (none to skip it). */
-  frames(event: Exclude<GenerationEvent, { type: 'error' }>): Frames;
+  frames(event: Event): Frames;
   /** The frames of a failure once the stream is open (after which it ends). */
   failure(error: ParleyError): Frames;
   /** Frames after the last event, when the events ended without a failure. */
@@ -32,10 +35,10 @@ export interface StreamEncoder {
  * is thrown (the route's error handler answers it with a status); when the events end before
  * anything was sent, `onEmpty` says what to throw (nothing is sent to a client that left).
  */
-export async function sendEventStream(
+export async function sendEventStream<Event extends SentEvent>(
   reply: FastifyReply,
-  events: AsyncIterable<GenerationEvent>,
-  encoder: StreamEncoder,
+  events: AsyncIterable<Event | Extract<GenerationEvent, { type: 'error' }>>,
+  encoder: StreamEncoder<Event>,
   onEmpty: () => Error,
 ): Promise<void> {
   const sse = new SseWriter(reply);

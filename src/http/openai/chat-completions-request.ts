@@ -223,9 +223,6 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
 
 /** What Parley cannot carry back to the client yet, whatever the provider. */
 function assertParleyHonours(body: ChatCompletionRequest): void {
-  if (body.n != null && body.n !== 1) {
-    throw refuseEverywhere('n', 'it answers one choice per request; send n requests for n answers');
-  }
   if (body.logprobs === true) throw refuseEverywhere('logprobs', 'it does not return log probabilities');
   if (body.top_logprobs != null && body.top_logprobs !== 0) {
     throw refuseEverywhere('top_logprobs', 'it does not return log probabilities');

@@ -1,6 +1,7 @@
 /**
  * `POST /v1/chat/completions`: stateless, as OpenAI's. Messages in, a completion out, routed to the
- * provider of `model`; with `stream: true`, one chunk per upstream delta as it arrives.
+ * provider of `model`; with `stream: true`, one chunk per upstream delta as it arrives; with `n`,
+ * that many choices generated side by side.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { FinishReason, ToolCall, Usage } from '../../providers/spec.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { sendEventStream } from '../event-stream.ts';
 import { routeHeaderReporter } from '../route-header.ts';
+import { choiceCount, generateChoices, streamChoices, sumUsage } from './chat-completions-choices.ts';
 import {
   assertChatRequestHonoured,
   ChatCompletionBody,
@@ -56,56 +58,63 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     const account = { owner: request.principal.owner, keyId: request.principal.keyId };
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     const created = Math.floor(Date.now() / 1000);
+    const reportAttempt = routeHeaderReporter(reply);
 
-    const turn = completions.start({ modelName, model }, prompt, options, account);
-    turn.reportAttemptsTo(routeHeaderReporter(reply));
+    const turns = Array.from({ length: choiceCount(body.n) }, () => {
+      const turn = completions.start({ modelName, model }, prompt, options, account);
+      turn.reportAttemptsTo(reportAttempt);
+      return turn;
+    });
     if (body.stream !== true) {
-      const result = await turn.generate(signal);
+      const results = await generateChoices(turns, signal);
       return {
         id,
         object: 'chat.completion',
         created,
         model: modelName,
         system_fingerprint: null,
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: result.toolCalls !== undefined && result.text === '' ? null : result.text,
-              refusal: null,
-              annotations: [],
-              ...(result.toolCalls === undefined ? {} : { tool_calls: toOpenAIToolCalls(result.toolCalls) }),
-            },
-            logprobs: null,
-            finish_reason: FINISH_REASONS[result.finishReason],
+        choices: results.map((result, index) => ({
+          index,
+          message: {
+            role: 'assistant',
+            content: result.toolCalls !== undefined && result.text === '' ? null : result.text,
+            refusal: null,
+            annotations: [],
+            ...(result.toolCalls === undefined ? {} : { tool_calls: toOpenAIToolCalls(result.toolCalls) }),
           },
-        ],
-        usage: toUsage(result.usage),
+          logprobs: null,
+          finish_reason: FINISH_REASONS[result.finishReason],
+        })),
+        usage: toUsage(sumUsage(results.map((result) => result.usage))),
       };
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
-    const chunk = (delta: Record<string, unknown>, finishReason: string | null, usage?: unknown) =>
+    const usages: (Usage | undefined)[] = [];
+    const chunk = (choices: readonly Record<string, unknown>[], usage?: Usage | null) =>
       JSON.stringify({
         id,
         object: 'chat.completion.chunk',
         created,
         model: modelName,
         system_fingerprint: null,
-        choices:
-          usage === undefined ? [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] : [],
-        ...(includeUsage ? { usage: usage ?? null } : {}),
+        choices,
+        ...(includeUsage ? { usage: usage == null ? null : toUsage(usage) } : {}),
       });
+    const choiceChunk = (index: number, delta: Record<string, unknown>, finishReason: string | null = null) =>
+      chunk([{ index, delta, logprobs: null, finish_reason: finishReason }]);
     await sendEventStream(
       reply,
-      turn.stream(signal),
+      streamChoices(turns, signal),
       {
-        opening: () => [{ data: chunk({ role: 'assistant', content: '', refusal: null }, null) }],
+        opening: () =>
+          turns.map((_, index) => ({
+            data: choiceChunk(index, { role: 'assistant', content: '', refusal: null }),
+          })),
         frames(event) {
           switch (event.type) {
             case 'text-delta':
-              return [{ data: chunk({ content: event.delta }, null) }];
+              return [{ data: choiceChunk(event.choice, { content: event.delta }) }];
             case 'tool-call-delta': {
               const call = {
                 index: event.index,
@@ -115,18 +124,22 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
                   arguments: event.argumentsDelta,
                 },
               };
-              return [{ data: chunk({ tool_calls: [call] }, null) }];
+              return [{ data: choiceChunk(event.choice, { tool_calls: [call] }) }];
             }
             case 'reasoning-delta':
               return [];
             case 'finish':
-              return [
-                { data: chunk({}, FINISH_REASONS[event.finishReason]) },
-                ...(includeUsage ? [{ data: chunk({}, null, toUsage(event.usage)) }] : []),
-                { data: '[DONE]' },
-              ];
+              usages[event.choice] = event.usage;
+              return [{ data: choiceChunk(event.choice, {}, FINISH_REASONS[event.finishReason]) }];
           }
         },
+        // One usage chunk for all choices, as OpenAI sends it: no choices, the usage summed.
+        closing: () => [
+          ...(includeUsage
+            ? [{ data: chunk([], sumUsage(turns.map((_, index) => usages[index])) ?? null) }]
+            : []),
+          { data: '[DONE]' },
+        ],
         // OpenAI's own mid-stream failure: an error object as a data frame, then the end, no [DONE].
         failure: (error) => [{ data: JSON.stringify(toOpenAIError(error).body) }],
       },
