@@ -16,8 +16,7 @@ import type { Openness } from './access/openness.ts';
 import type { UserService } from './access/users.ts';
 import { Limiter } from './access/limiter.ts';
 import { type Config, isLoopbackHost } from './config/config.ts';
-import { Completions } from './conversations/completions.ts';
-import { ConversationService } from './conversations/conversation-service.ts';
+import { type ConversationCore, createCore } from './conversations/core.ts';
 import { Reaper } from './conversations/reaper.ts';
 import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
@@ -68,7 +67,7 @@ export interface ParleyApp {
   readonly app: FastifyInstance;
   /** Every route registered, as `{method, url}` (for tests and documentation). */
   readonly routes: readonly { readonly method: string; readonly url: string }[];
-  readonly conversations: ConversationService;
+  readonly conversations: ConversationCore;
   readonly keys: KeyService;
   readonly users: UserService;
   /** Whether requests need credentials (see `access/openness.ts`). */
@@ -183,7 +182,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     (error) => app.log.error({ err: error }, 'could not record usage'),
     config.prices,
   );
-  const conversations = new ConversationService({
+  const conversations = createCore({
     store,
     models,
     replicaId,
@@ -260,7 +259,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   app.addHook('onResponse', metrics.onResponse);
   await app.register(healthRoutes, {
     checks: {
-      database: () => conversations.storeIsReachable(),
+      database: async () => {
+        try {
+          await store.ping();
+          return true;
+        } catch {
+          return false;
+        }
+      },
       ...(redis === undefined ? {} : { redis: async () => (await redis.ping()) === 'PONG' }),
     },
   });
@@ -275,7 +281,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   await app.register(openaiRoutes, {
     prefix: '/v1',
     conversations,
-    completions: new Completions(models, conversations),
+    completions: conversations.completions,
     models,
   });
   await app.register(webRoutes);
@@ -300,7 +306,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       : logOutages(redis.duplicate(), app, 'cancels asked on other servers wait until it is back');
   if (cancelSubscriber !== undefined) {
     cancelSubscriber.on('message', (_channel: string, answerId: string) =>
-      conversations.cancelLocal(answerId),
+      conversations.runs.cancelLocal(answerId),
     );
     cancelSubscriber
       .subscribe(CANCEL_CHANNEL)

@@ -1,12 +1,12 @@
 /**
  * Stateless completions (`/v1/chat/completions`): a prompt in, an answer out, nothing stored.
- * The same model resolution, generation path, metrics and usage as conversations, without the tree.
+ * The same model choice, generation path, metrics and usage as conversations, without the tree.
  */
 
-import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import type { ChatModel, PromptMessage } from '../providers/spec.ts';
-import { assertModelAllowed, type ConversationService } from './conversation-service.ts';
+import type { PromptMessage } from '../providers/spec.ts';
+import type { Generations } from './generations.ts';
+import { type ChosenModel, chooseModel } from './model-choice.ts';
 import type { GenerationOptions, Turn } from './turn.ts';
 
 /** Who a stateless completion is charged to. */
@@ -17,27 +17,16 @@ export interface CompletionAccount {
 
 export class Completions {
   readonly #models: ModelRegistry;
-  readonly #conversations: ConversationService;
+  readonly #generations: Generations;
 
-  constructor(models: ModelRegistry, conversations: ConversationService) {
+  constructor(models: ModelRegistry, generations: Generations) {
     this.#models = models;
-    this.#conversations = conversations;
+    this.#generations = generations;
   }
 
-  /** The model for a name (or the default one), or a 503/400 saying why there is none. */
-  resolve(
-    modelName: string | undefined,
-    allowedModels?: readonly string[] | null,
-  ): { readonly modelName: string; readonly model: ChatModel } {
-    const name = modelName ?? this.#models.defaultModel;
-    if (name === undefined || this.#models.defaultModel === undefined) {
-      throw new ParleyError('NO_PROVIDER', this.#models.setupAdvice);
-    }
-    assertModelAllowed(name, allowedModels);
-    const model = this.#models.resolve(name);
-    if (model === undefined)
-      throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${name}"`, { param: 'model' });
-    return { modelName: name, model };
+  /** The model for a name (or the default one), or a 503/403/400 saying why there is none. */
+  resolve(modelName: string | undefined, allowedModels?: readonly string[] | null): ChosenModel {
+    return chooseModel(this.#models, modelName, allowedModels, 'model');
   }
 
   /**
@@ -45,12 +34,12 @@ export class Completions {
    * measured, charged and stopped like every other). Run it with `generate` or `stream`.
    */
   start(
-    resolved: { readonly modelName: string; readonly model: ChatModel },
+    resolved: ChosenModel,
     prompt: readonly PromptMessage[],
     options: GenerationOptions,
     account: CompletionAccount,
   ): Turn {
-    return this.#conversations.statelessTurn({ ...resolved, ...account, prompt, options });
+    return this.#generations.statelessTurn({ ...resolved, ...account, prompt, options });
   }
 
   /** The model names this server routes, the default first. */

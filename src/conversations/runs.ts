@@ -9,8 +9,9 @@
 import { ParleyError } from '../errors.ts';
 import type { RunLog } from '../infra/run-log.ts';
 import type { FinishReason } from '../providers/spec.ts';
-import type { MessageRecord } from '../store/store.ts';
+import type { MessageRecord, Store } from '../store/store.ts';
 import type { GenerationEvent, GenerationFailure } from './generation-events.ts';
+import type { LiveTurns } from './live-turns.ts';
 import { toParleyError } from './provider-errors.ts';
 import type { Turn } from './turn.ts';
 
@@ -50,17 +51,37 @@ export function failureError(failure: GenerationFailure): ParleyError {
   });
 }
 
-export class RunHub {
-  readonly #log: RunEventLog;
+/** How long a cancel waits for the answer's final state to be stored. */
+const CANCEL_WAIT_MS = 5_000;
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-  constructor(log: RunEventLog) {
-    this.#log = log;
+export interface RunsOptions {
+  readonly log: RunEventLog;
+  readonly live: LiveTurns;
+  readonly store: Pick<Store, 'getMessage'>;
+  /** Asks the other servers to cancel a run (Redis pub/sub with several replicas). */
+  readonly cancelElsewhere?: ((answerId: string) => Promise<void>) | undefined;
+}
+
+/** Starting, following and cancelling runs, on this server or (cancels) on another. */
+export class Runs {
+  readonly #log: RunEventLog;
+  readonly #live: LiveTurns;
+  readonly #store: Pick<Store, 'getMessage'>;
+  readonly #cancelElsewhere: ((answerId: string) => Promise<void>) | undefined;
+
+  constructor(options: RunsOptions) {
+    this.#log = options.log;
+    this.#live = options.live;
+    this.#store = options.store;
+    this.#cancelElsewhere = options.cancelElsewhere;
   }
 
   /**
    * Runs the turn in the background, its events going to the log under its answer's id (a
-   * continued answer starts the log afresh). It stops when it ends, when it is cancelled
-   * (`Turn.cancel`) or when the server shuts down.
+   * continued answer starts the log afresh), so they can be followed (and resumed) by id until a
+   * while after it ends. It stops when it ends, when it is cancelled (`Turn.cancel`) or when the
+   * server shuts down; a follower leaving does not stop it.
    */
   start(turn: Turn): string {
     const runId = turn.ids.answerId;
@@ -84,12 +105,40 @@ export class RunHub {
     return runId;
   }
 
+  /** True while the events of this answer's run can be followed here. */
   has(runId: string): Promise<boolean> {
     return this.#log.has(runId);
   }
 
+  /** The run's events after sequence `after`, replayed then live. */
   follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
     return this.#log.read(runId, after, signal);
+  }
+
+  /**
+   * Stops an answer being written, on this server or another (through `cancelElsewhere`), and
+   * waits (a few seconds at most) until its final state is stored. Returns whether it was running.
+   */
+  async cancel(owner: string, answerId: string): Promise<boolean> {
+    const running = this.#live.get(answerId);
+    if (running !== undefined) {
+      running.cancel();
+      await Promise.race([running.settled, sleep(CANCEL_WAIT_MS)]);
+      return true;
+    }
+    const answer = await this.#store.getMessage(owner, answerId);
+    if (answer?.status !== 'in_progress' || this.#cancelElsewhere === undefined) return false;
+    await this.#cancelElsewhere(answerId);
+    for (const deadline = Date.now() + CANCEL_WAIT_MS; Date.now() < deadline; ) {
+      await sleep(50);
+      if ((await this.#store.getMessage(owner, answerId))?.status !== 'in_progress') break;
+    }
+    return true;
+  }
+
+  /** Cancels a local run named by another server's broadcast (see `cancelElsewhere`). */
+  cancelLocal(answerId: string): void {
+    this.#live.get(answerId)?.cancel();
   }
 }
 

@@ -16,7 +16,7 @@ import type {
   MessageRole,
   MessageStatus,
 } from '../store/store.ts';
-import type { ConversationHistory } from './conversation-service.ts';
+import type { ConversationHistory } from './tree.ts';
 
 export const EXPORT_FORMAT = 'parley.export';
 export const EXPORT_VERSION = 1;

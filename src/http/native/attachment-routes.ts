@@ -5,7 +5,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { notFound } from '../../errors.ts';
 import type { NativeApp } from './native-app.ts';
 
@@ -18,14 +18,14 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerAttachmentRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerAttachmentRoutes(app: NativeApp, conversations: ConversationCore): void {
   app.get(
     '/attachments/:sha256',
     { schema: { params: Params, querystring: Query } },
     async (request, reply) => {
       // Anything that is not a stored hash of the caller's reads as not found, like another's.
       const data = SHA256.test(request.params.sha256)
-        ? await conversations.getAttachment(request.principal.owner, request.params.sha256)
+        ? await conversations.tree.getAttachment(request.principal.owner, request.params.sha256)
         : undefined;
       if (data === undefined) throw notFound(`attachment ${request.params.sha256} not found`);
       const mediaType = request.query.media_type?.toLowerCase();

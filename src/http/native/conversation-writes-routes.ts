@@ -5,7 +5,7 @@
  */
 
 import { type Static, Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
@@ -74,7 +74,7 @@ const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
 
 export function registerConversationWriteRoutes(
   app: NativeApp,
-  conversations: ConversationService,
+  conversations: ConversationCore,
   limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number },
 ): void {
   // Routes that take a message may carry an attachment as base64: 4/3 of its bytes, and the rest.
@@ -83,7 +83,7 @@ export function registerConversationWriteRoutes(
     decodeContent(content, limits.maxAttachmentBytes);
   app.post('/conversations', { schema: { body: CreateBody } }, async (request, reply) => {
     const body = request.body;
-    const { conversation } = await conversations.createConversation(
+    const { conversation } = await conversations.tree.createConversation(
       request.principal.owner,
       [],
       body.metadata ?? {},
@@ -98,7 +98,7 @@ export function registerConversationWriteRoutes(
 
   app.patch('/conversations/:id', { schema: { params: Params, body: PatchBody } }, async (request) => {
     const body = request.body;
-    const conversation = await conversations.update(request.principal.owner, request.params.id, {
+    const conversation = await conversations.tree.update(request.principal.owner, request.params.id, {
       ...(body.title === undefined ? {} : { title: body.title }),
       ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
       ...(body.model === undefined ? {} : { model: body.model }),
@@ -108,7 +108,7 @@ export function registerConversationWriteRoutes(
   });
 
   app.delete('/conversations/:id', { schema: { params: Params } }, async (request) => {
-    await conversations.delete(request.principal.owner, request.params.id);
+    await conversations.tree.delete(request.principal.owner, request.params.id);
     return { id: request.params.id, object: 'conversation', deleted: true };
   });
 
@@ -119,7 +119,7 @@ export function registerConversationWriteRoutes(
       const principal = request.principal;
       const body = request.body;
       const { attachments, ...question } = decode(body.content);
-      const turn = await conversations.startGeneration({
+      const turn = await conversations.generations.startGeneration({
         owner: principal.owner,
         inputs: [{ role: 'user', ...question }],
         ...(attachments.length === 0 ? {} : { attachments }),
@@ -140,7 +140,7 @@ export function registerConversationWriteRoutes(
     { schema: { params: MessageParams, body: GenerateBody } },
     async (request, reply) => {
       const principal = request.principal;
-      const turn = await conversations.regenerate(
+      const turn = await conversations.generations.regenerate(
         principal.owner,
         request.params.id,
         request.params.messageId,
@@ -157,7 +157,7 @@ export function registerConversationWriteRoutes(
     { schema: { params: MessageParams, body: EditBody }, bodyLimit },
     async (request, reply) => {
       const principal = request.principal;
-      const turn = await conversations.edit(
+      const turn = await conversations.generations.edit(
         principal.owner,
         request.params.id,
         request.params.messageId,
@@ -177,7 +177,7 @@ export function registerConversationWriteRoutes(
     { schema: { params: MessageParams, body: GenerateBody } },
     async (request, reply) => {
       const principal = request.principal;
-      const turn = await conversations.continueAnswer(
+      const turn = await conversations.generations.continueAnswer(
         principal.owner,
         request.params.id,
         request.params.messageId,
@@ -197,12 +197,12 @@ export function registerConversationWriteRoutes(
     { schema: { params: MessageParams } },
     async (request) => {
       const owner = request.principal.owner;
-      const answer = await conversations.getMessage(owner, request.params.messageId);
+      const answer = await conversations.tree.getMessage(owner, request.params.messageId);
       if (answer === undefined || answer.conversationId !== request.params.id) {
         throw notFound(`message ${request.params.messageId} not found in this conversation`);
       }
-      const cancelled = await conversations.cancel(owner, answer.id);
-      const after = await conversations.getMessage(owner, answer.id);
+      const cancelled = await conversations.runs.cancel(owner, answer.id);
+      const after = await conversations.tree.getMessage(owner, answer.id);
       return { id: answer.id, object: 'message', status: after?.status ?? answer.status, cancelled };
     },
   );
@@ -213,7 +213,7 @@ export function registerConversationWriteRoutes(
     { schema: { params: MessageParams, querystring: EventsQuery } },
     async (request, reply) => {
       const owner = request.principal.owner;
-      const answer = await conversations.getMessage(owner, request.params.messageId);
+      const answer = await conversations.tree.getMessage(owner, request.params.messageId);
       if (
         answer === undefined ||
         answer.conversationId !== request.params.id ||
@@ -225,8 +225,8 @@ export function registerConversationWriteRoutes(
       const fromHeader =
         typeof lastEventId === 'string' && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : -1;
       const after = request.query.after === undefined ? fromHeader : Number(request.query.after);
-      const events = (await conversations.hasRun(answer.id))
-        ? conversations.followRun(answer.id, after, abortOnDisconnect(reply))
+      const events = (await conversations.runs.has(answer.id))
+        ? conversations.runs.follow(answer.id, after, abortOnDisconnect(reply))
         : skipThrough(storedRunEvents(answer), after);
       return streamRun(events, reply, conversations, owner, {
         conversation_id: answer.conversationId,
@@ -241,7 +241,7 @@ export function registerConversationWriteRoutes(
     '/conversations/:id/fork',
     { schema: { params: Params, body: ForkBody } },
     async (request, reply) => {
-      const fork = await conversations.fork(
+      const fork = await conversations.tree.fork(
         request.principal.owner,
         request.params.id,
         request.body.message_id,

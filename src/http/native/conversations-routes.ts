@@ -5,7 +5,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { badRequest } from '../../errors.ts';
 import type { ConversationRecord, MessageRecord } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
@@ -74,7 +74,7 @@ export function toMessage(message: MessageRecord, children: readonly string[] = 
   };
 }
 
-export function registerNativeConversationRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerNativeConversationRoutes(app: NativeApp, conversations: ConversationCore): void {
   app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
     const principal = request.principal;
     const query = request.query;
@@ -83,7 +83,7 @@ export function registerNativeConversationRoutes(app: NativeApp, conversations: 
     }
     const limit = Number(query.limit ?? 20);
     if (limit < 1 || limit > 100) throw badRequest('limit must be between 1 and 100', 'limit');
-    const page = await conversations.listAfter(query.owner ?? principal.owner, {
+    const page = await conversations.tree.listAfter(query.owner ?? principal.owner, {
       order: query.order ?? 'desc',
       by: query.order_by ?? 'created',
       limit,
@@ -94,7 +94,7 @@ export function registerNativeConversationRoutes(app: NativeApp, conversations: 
 
   app.get('/conversations/:id', { schema: { params: Params } }, async (request) => {
     const principal = request.principal;
-    const history = await conversations.readAs(
+    const history = await conversations.importExport.readAs(
       { owner: principal.owner, admin: principal.role === 'admin' },
       request.params.id,
     );

@@ -6,7 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessServices } from '../../access/access-services.ts';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { ParleyError } from '../../errors.ts';
 import { sendSurfaceError } from '../surface-errors.ts';
 import type { TypedApp } from '../typed-app.ts';
@@ -27,7 +27,7 @@ import { logFailure } from '../log-failure.ts';
 
 export interface NativeRoutesOptions {
   readonly access: AccessServices;
-  readonly conversations: ConversationService;
+  readonly conversations: ConversationCore;
   /** Request bodies: the usual limit, and the largest attachment a message may carry. */
   readonly limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number };
 }

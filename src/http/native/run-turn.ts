@@ -4,7 +4,7 @@
  */
 
 import type { FastifyReply } from 'fastify';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import type { RunEvent } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { notFound } from '../../errors.ts';
@@ -29,13 +29,13 @@ export async function runTurn(
   turn: Turn,
   reply: FastifyReply,
   stream: boolean,
-  conversations: ConversationService,
+  conversations: ConversationCore,
   owner: string,
 ): Promise<unknown> {
   turn.reportAttemptsTo(routeHeaderReporter(reply));
   const signal = abortOnDisconnect(reply);
   const answerOf = async () => {
-    const message = await conversations.getMessage(owner, turn.ids.answerId);
+    const message = await conversations.tree.getMessage(owner, turn.ids.answerId);
     if (message === undefined) throw notFound(`message ${turn.ids.answerId} not found`);
     return toMessage(message);
   };
@@ -45,9 +45,9 @@ export async function runTurn(
     return { ...ids, message: await answerOf() };
   }
   // Streamed generations run on their own: a client that drops can come back for the rest.
-  const runId = conversations.startRun(turn);
+  const runId = conversations.runs.start(turn);
   holdLimitsUntil(reply.request, turn.settled);
-  return streamRun(conversations.followRun(runId, -1, signal), reply, conversations, owner, {
+  return streamRun(conversations.runs.follow(runId, -1, signal), reply, conversations, owner, {
     ...ids,
     message_id: runId,
     parent_id: turn.ids.questionId,
@@ -63,7 +63,7 @@ export async function runTurn(
 export async function streamRun(
   events: AsyncIterable<RunEvent>,
   reply: FastifyReply,
-  conversations: ConversationService,
+  conversations: ConversationCore,
   owner: string,
   ids: StreamIds,
 ): Promise<undefined> {
@@ -81,7 +81,7 @@ export async function streamRun(
       async frames(event) {
         if (event.type === 'text-delta') return [frame('delta', { delta: event.delta }, event.sequence)];
         if (event.type !== 'finish') return [];
-        const message = await conversations.getMessage(owner, answerId);
+        const message = await conversations.tree.getMessage(owner, answerId);
         const done = {
           conversation_id: ids.conversation_id,
           question_id: ids.question_id,

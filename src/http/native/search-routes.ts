@@ -5,7 +5,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import type { NativeApp } from './native-app.ts';
 
 const SearchQuery = Type.Object(
@@ -16,9 +16,9 @@ const SearchQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerSearchRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerSearchRoutes(app: NativeApp, conversations: ConversationCore): void {
   app.get('/search', { schema: { querystring: SearchQuery } }, async (request) => {
-    const hits = await conversations.search(
+    const hits = await conversations.tree.search(
       request.principal.owner,
       request.query.q,
       Number(request.query.limit ?? 20),

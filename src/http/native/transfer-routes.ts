@@ -4,7 +4,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { ParleyError } from '../../errors.ts';
 import { toExport, toMarkdown } from '../../conversations/transfer.ts';
 import type { NativeApp } from './native-app.ts';
@@ -23,13 +23,13 @@ const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 const MAX_IMPORTS = 2;
 
-export function registerTransferRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerTransferRoutes(app: NativeApp, conversations: ConversationCore): void {
   app.get(
     '/conversations/:id/export',
     { schema: { params: Params, querystring: FormatQuery } },
     async (request, reply) => {
       const principal = request.principal;
-      const history = await conversations.readAs(
+      const history = await conversations.importExport.readAs(
         { owner: principal.owner, admin: principal.role === 'admin' },
         request.params.id,
       );
@@ -41,7 +41,7 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
   );
 
   app.get('/export', { schema: { querystring: FormatQuery } }, async (request, reply) => {
-    const histories = await conversations.allHistories(request.principal.owner);
+    const histories = await conversations.importExport.allHistories(request.principal.owner);
     if (request.query.format === 'markdown') {
       return reply.type('text/markdown; charset=utf-8').send(histories.map(toMarkdown).join('\n---\n\n'));
     }
@@ -60,7 +60,7 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
         retryAfterSeconds: 5,
       });
     importing.add(owner);
-    const imported = await conversations
+    const imported = await conversations.importExport
       .importData(owner, request.body)
       .finally(() => importing.delete(owner));
     return reply.code(201).send({

@@ -4,7 +4,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import type { NativeApp } from './native-app.ts';
 
 const UsageQuery = Type.Object(
@@ -16,7 +16,7 @@ const UsageQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerUsageRoutes(app: NativeApp, conversations: ConversationService): void {
+export function registerUsageRoutes(app: NativeApp, conversations: ConversationCore): void {
   app.get('/usage', { schema: { querystring: UsageQuery } }, async (request) => {
     const principal = request.principal;
     const query = request.query;

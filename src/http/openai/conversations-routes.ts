@@ -5,7 +5,7 @@
  */
 
 import { Type } from 'typebox';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { badRequest } from '../../errors.ts';
 import type { ConversationRecord } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
@@ -49,18 +49,18 @@ export function toConversationObject(conversation: ConversationRecord) {
   };
 }
 
-export function registerConversationsRoutes(app: OpenAIApp, conversations: ConversationService): void {
+export function registerConversationsRoutes(app: OpenAIApp, conversations: ConversationCore): void {
   /** The owner's conversation behind a `conv_` id, or a 404. */
   const find = async (owner: string, publicId: string) => {
     const id = fromPublicId('conv_', publicId);
-    const conversation = id === undefined ? undefined : await conversations.getConversation(owner, id);
+    const conversation = id === undefined ? undefined : await conversations.tree.getConversation(owner, id);
     if (conversation === undefined) throw notFoundError('conversation', publicId);
     return conversation;
   };
 
   app.post('/conversations', { schema: { body: CreateConversationBody } }, async (request) => {
     const items = toInputMessages(request.body.items ?? [], 'items');
-    const created = await conversations.createConversation(
+    const created = await conversations.tree.createConversation(
       ownerOf(request),
       items,
       request.body.metadata ?? {},
@@ -73,7 +73,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     const after = query.after === undefined ? undefined : fromPublicId('conv_', query.after);
     if (query.after !== undefined && after === undefined)
       throw badRequest("'after' is not a conversation id.", 'after');
-    const page = await conversations.listAfter(ownerOf(request), {
+    const page = await conversations.tree.listAfter(ownerOf(request), {
       order: query.order ?? 'desc',
       limit: parseLimit(query.limit),
       ...(after === undefined ? {} : { after }),
@@ -91,7 +91,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     async (request) => {
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
-      await conversations.setMetadata(owner, conversation.id, request.body.metadata ?? {});
+      await conversations.tree.setMetadata(owner, conversation.id, request.body.metadata ?? {});
       return toConversationObject(await find(owner, request.params.id));
     },
   );
@@ -99,7 +99,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
   app.delete('/conversations/:id', { schema: { params: ConversationParams } }, async (request) => {
     const owner = ownerOf(request);
     const conversation = await find(owner, request.params.id);
-    await conversations.delete(owner, conversation.id);
+    await conversations.tree.delete(owner, conversation.id);
     return { id: request.params.id, object: 'conversation.deleted', deleted: true };
   });
 
@@ -109,7 +109,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     async (request) => {
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
-      const written = await conversations.appendMessages(
+      const written = await conversations.tree.appendMessages(
         owner,
         conversation.id,
         toInputMessages(request.body.items, 'items'),
@@ -131,7 +131,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     async (request) => {
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
-      const branch = await conversations.currentBranch(owner, conversation.id);
+      const branch = await conversations.tree.currentBranch(owner, conversation.id);
       return pageOf(branch.map(toMessageItem), request.query, 'desc');
     },
   );
@@ -143,7 +143,8 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
       const messageId = fromPublicId('msg_', request.params.itemId);
-      const message = messageId === undefined ? undefined : await conversations.getMessage(owner, messageId);
+      const message =
+        messageId === undefined ? undefined : await conversations.tree.getMessage(owner, messageId);
       if (message === undefined || message.conversationId !== conversation.id) {
         throw notFoundError('item', request.params.itemId);
       }
@@ -156,7 +157,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     const conversation = await find(owner, request.params.id);
     const messageId = fromPublicId('msg_', request.params.itemId);
     if (messageId === undefined) throw notFoundError('item', request.params.itemId);
-    await conversations.deleteMessage(owner, conversation.id, messageId).catch(() => {
+    await conversations.tree.deleteMessage(owner, conversation.id, messageId).catch(() => {
       throw notFoundError('item', request.params.itemId);
     });
     return toConversationObject(await find(owner, request.params.id));

@@ -6,7 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Completions } from '../../conversations/completions.ts';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import type { ModelRegistry } from '../../providers/registry.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerChatCompletionsRoute } from './chat-completions-route.ts';
@@ -19,7 +19,7 @@ import { UpstreamModelLists } from './upstream-model-lists.ts';
 export type OpenAIApp = TypedApp;
 
 export interface OpenAIRoutesOptions {
-  readonly conversations: ConversationService;
+  readonly conversations: ConversationCore;
   readonly completions: Completions;
   /** Where the upstreams' own model lists come from. */
   readonly models: Pick<ModelRegistry, 'listProviderModels'>;

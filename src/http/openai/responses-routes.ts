@@ -4,7 +4,8 @@
  * parent, so pointing it at an older response branches, exactly like `/ask`'s `parent_id`.
  */
 
-import type { ConversationService, Placement } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
+import type { Placement } from '../../conversations/planning.ts';
 import { textParts } from '../../conversations/message-parts.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
@@ -32,7 +33,7 @@ import {
 } from './responses-request.ts';
 import { ResponseParams, RetrieveQuery } from './responses-schemas.ts';
 
-export function registerResponsesRoutes(app: OpenAIApp, conversations: ConversationService): void {
+export function registerResponsesRoutes(app: OpenAIApp, conversations: ConversationCore): void {
   app.post('/responses', { schema: { body: CreateResponseBody } }, async (request, reply) => {
     const owner = ownerOf(request);
     const body = request.body;
@@ -45,7 +46,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
         ? [{ role: 'user' as const, content: body.input }]
         : toInputMessages(
             await resolveItemReferences(body.input ?? [], 'input', (id) =>
-              conversations.getMessage(owner, id),
+              conversations.tree.getMessage(owner, id),
             ),
             'input',
             attachments,
@@ -65,7 +66,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     };
     const store = body.store !== false;
     const startedAt = Date.now();
-    const turn = await conversations.startGeneration({
+    const turn = await conversations.generations.startGeneration({
       owner,
       inputs,
       placement,
@@ -89,10 +90,10 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     });
     if (body.stream === true) {
       // The generation runs on its own: a client that drops can resume it (GET with stream=true).
-      const runId = conversations.startRun(turn);
+      const runId = conversations.runs.start(turn);
       holdLimitsUntil(request, turn.settled);
       return streamResponse(
-        conversations.followRun(runId, -1, abortOnDisconnect(reply)),
+        conversations.runs.follow(runId, -1, abortOnDisconnect(reply)),
         runId,
         reply,
         render,
@@ -123,8 +124,8 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       });
       const startingAfter =
         request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
-      const events = (await conversations.hasRun(answer.id))
-        ? conversations.followRun(answer.id, -1, abortOnDisconnect(reply))
+      const events = (await conversations.runs.has(answer.id))
+        ? conversations.runs.follow(answer.id, -1, abortOnDisconnect(reply))
         : storedRunEvents(answer);
       return streamResponse(events, answer.id, reply, render, startingAfter);
     },
@@ -133,7 +134,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
   app.delete('/responses/:id', { schema: { params: ResponseParams } }, async (request) => {
     const owner = ownerOf(request);
     const answer = await findResponse(conversations, owner, request.params.id);
-    await conversations.deleteMessage(owner, answer.conversationId, answer.id);
+    await conversations.tree.deleteMessage(owner, answer.conversationId, answer.id);
     return { id: request.params.id, object: 'response.deleted', deleted: true };
   });
 
@@ -143,7 +144,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     async (request) => {
       const owner = ownerOf(request);
       const answer = await findResponse(conversations, owner, request.params.id);
-      const path = await conversations.getPath(owner, answer.conversationId, answer.id);
+      const path = await conversations.tree.getPath(owner, answer.conversationId, answer.id);
       const inputCount = readResponseOptions(answer).input_count;
       const inputs = path.slice(Math.max(0, path.length - 1 - inputCount), -1);
       const items = inputs.filter((message) => message.deletedAt === null).map(toMessageItem);
@@ -154,14 +155,14 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
   app.post('/responses/:id/cancel', { schema: { params: ResponseParams } }, async (request) => {
     const owner = ownerOf(request);
     const answer = await findResponse(conversations, owner, request.params.id);
-    await conversations.cancel(owner, answer.id);
+    await conversations.runs.cancel(owner, answer.id);
     return toResponseObject(await findResponse(conversations, owner, request.params.id));
   });
 }
 
 /** Where the new input goes: under `previous_response_id`, after a conversation's last item, or new. */
 async function placementFor(
-  conversations: ConversationService,
+  conversations: ConversationCore,
   owner: string,
   body: CreateResponseRequest,
 ): Promise<{ placement: Placement; conversationPublicId: string | null }> {
@@ -184,7 +185,9 @@ async function placementFor(
   if (conversation !== null) {
     const conversationId = fromPublicId('conv_', conversation);
     const found =
-      conversationId === undefined ? undefined : await conversations.getConversation(owner, conversationId);
+      conversationId === undefined
+        ? undefined
+        : await conversations.tree.getConversation(owner, conversationId);
     if (found === undefined) throw notFoundError('conversation', conversation);
     return {
       placement: { kind: 'after-current', conversationId: found.id },
@@ -196,13 +199,13 @@ async function placementFor(
 
 /** The owner's answer behind a `resp_` id, or a 404. */
 async function findResponse(
-  conversations: ConversationService,
+  conversations: ConversationCore,
   owner: string,
   publicId: string,
   param?: string,
 ): Promise<MessageRecord> {
   const id = fromPublicId('resp_', publicId);
-  const message = id === undefined ? undefined : await conversations.getMessage(owner, id);
+  const message = id === undefined ? undefined : await conversations.tree.getMessage(owner, id);
   if (message === undefined || message.role !== 'assistant') {
     const error = notFoundError('response', publicId);
     throw param === undefined ? error : Object.assign(error, { param });

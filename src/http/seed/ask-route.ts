@@ -6,7 +6,7 @@
  */
 
 import type { FastifyReply } from 'fastify';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest, ParleyError } from '../../errors.ts';
 import { toClientError } from '../client-error.ts';
@@ -17,7 +17,7 @@ import { routeHeaderReporter } from '../route-header.ts';
 import type { SeedApp } from './seed-app.ts';
 import { AskBody } from './seed-schemas.ts';
 
-export function registerAskRoute(app: SeedApp, conversations: ConversationService): void {
+export function registerAskRoute(app: SeedApp, conversations: ConversationCore): void {
   app.post('/ask', { schema: { body: AskBody } }, async (request, reply) => {
     const body = request.body;
     const owner = ownerOf(request);
@@ -33,7 +33,7 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
       };
       turn =
         body.action === 'variant'
-          ? await conversations.regenerate(
+          ? await conversations.generations.regenerate(
               owner,
               body.conversation_id,
               body.parent_id,
@@ -41,10 +41,15 @@ export function registerAskRoute(app: SeedApp, conversations: ConversationServic
               caller.allowedModels,
               caller.keyId,
             )
-          : await conversations.continueAnswer(owner, body.conversation_id, body.parent_id, caller);
+          : await conversations.generations.continueAnswer(
+              owner,
+              body.conversation_id,
+              body.parent_id,
+              caller,
+            );
     } else {
       if (body.msg === undefined) throw badRequest('msg is required');
-      turn = await conversations.startTurn({
+      turn = await conversations.generations.startTurn({
         owner,
         question: body.msg,
         ...(body.conversation_id === undefined ? {} : { conversationId: body.conversation_id }),

@@ -3,7 +3,7 @@
  * children), which the seed's `GET /conversation/{id}` returned and revChatGPT clients read.
  */
 
-import type { ConversationHistory } from '../../conversations/conversation-service.ts';
+import type { ConversationHistory } from '../../conversations/tree.ts';
 import type { MessageRecord, MessageStatus } from '../../store/store.ts';
 
 /** Unix seconds, as the backend sends them (with milliseconds as the fraction). */

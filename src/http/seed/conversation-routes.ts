@@ -4,7 +4,7 @@
  */
 
 import { Readable } from 'node:stream';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { ownerOf } from '../owner.ts';
 import {
   chatGptConversationJsonPieces,
@@ -18,9 +18,9 @@ import { ConversationParams, ListQuery, TitleBody } from './seed-schemas.ts';
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
-export function registerConversationRoutes(app: SeedApp, conversations: ConversationService): void {
+export function registerConversationRoutes(app: SeedApp, conversations: ConversationCore): void {
   app.get('/conversation/:id', { schema: { params: ConversationParams } }, async (request, reply) => {
-    const history = await conversations.history(ownerOf(request), request.params.id);
+    const history = await conversations.tree.history(ownerOf(request), request.params.id);
     reply.type('application/json; charset=utf-8');
     // A long history goes out piece by piece (chunked) while the rest is written; a short one whole.
     return reply.send(
@@ -33,7 +33,7 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
   app.get('/conversations', { schema: { querystring: ListQuery } }, async (request) => {
     const offset = Number(request.query.offset ?? 0);
     const limit = Math.min(Math.max(Number(request.query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
-    const page = await conversations.list(ownerOf(request), offset, limit);
+    const page = await conversations.tree.list(ownerOf(request), offset, limit);
     return {
       items: page.items.map((conversation) => ({
         id: conversation.id,
@@ -51,13 +51,13 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
     '/conversation/:id/title',
     { schema: { params: ConversationParams, body: TitleBody } },
     async (request) => {
-      await conversations.setTitle(ownerOf(request), request.params.id, request.body.title);
+      await conversations.tree.setTitle(ownerOf(request), request.params.id, request.body.title);
       return { code: 0, msg: 'title updated' };
     },
   );
 
   app.post('/conversation/:id/gen_title', { schema: { params: ConversationParams } }, async (request) => {
-    const title = await conversations.generateTitle(ownerOf(request), request.params.id, {
+    const title = await conversations.titles.generate(ownerOf(request), request.params.id, {
       allowedModels: request.principal.models,
       keyId: request.principal.keyId,
     });
@@ -65,12 +65,12 @@ export function registerConversationRoutes(app: SeedApp, conversations: Conversa
   });
 
   app.post('/conversations/clear', async (request) => {
-    const deleted = await conversations.clear(ownerOf(request));
+    const deleted = await conversations.tree.clear(ownerOf(request));
     return { code: 0, msg: `${deleted} conversations deleted` };
   });
 
   app.post('/conversation/:id/delete', { schema: { params: ConversationParams } }, async (request) => {
-    await conversations.delete(ownerOf(request), request.params.id);
+    await conversations.tree.delete(ownerOf(request), request.params.id);
     return { code: 0, msg: 'conversation deleted' };
   });
 }

@@ -5,7 +5,7 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ConversationService } from '../../conversations/conversation-service.ts';
+import type { ConversationCore } from '../../conversations/core.ts';
 import { type ClientError, toClientError } from '../client-error.ts';
 import type { TypedApp } from '../typed-app.ts';
 import { registerAskRoute } from './ask-route.ts';
@@ -20,7 +20,7 @@ export function sendSeedError(reply: FastifyReply, clientError: ClientError): Fa
   return reply.code(clientError.status).send({ code: 1, msg: clientError.message });
 }
 
-export async function seedRoutes(app: FastifyInstance, options: { conversations: ConversationService }) {
+export async function seedRoutes(app: FastifyInstance, options: { conversations: ConversationCore }) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => {
     const clientError = toClientError(error);

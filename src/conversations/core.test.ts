@@ -8,7 +8,7 @@ import type { ParleyError } from '../errors.ts';
 import { ProviderError } from '../providers/spec.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
-import { ConversationService } from './conversation-service.ts';
+import { type ConversationCore, createCore } from './core.ts';
 
 const OWNER = 'local';
 const never = new AbortController().signal;
@@ -16,16 +16,16 @@ const never = new AbortController().signal;
 function setup(scripts: Script[] = [], flushIntervalMs = 60_000) {
   const store: Store = openSqliteStore({ path: ':memory:' });
   const { registry, calls } = scriptedRegistry(scripts);
-  const service = new ConversationService({ store, models: registry, flushIntervalMs });
+  const service = createCore({ store, models: registry, flushIntervalMs });
   return { store, service, calls, scripts };
 }
 
 async function ask(
-  service: ConversationService,
+  service: ConversationCore,
   question: string,
   parent?: { conversationId: string; answerId: string },
 ) {
-  const turn = await service.startTurn({
+  const turn = await service.generations.startTurn({
     owner: OWNER,
     question,
     ...(parent === undefined ? {} : { conversationId: parent.conversationId, parentId: parent.answerId }),
@@ -34,7 +34,7 @@ async function ask(
   return { ...turn.ids, result };
 }
 
-describe('ConversationService', () => {
+describe('the conversation core', () => {
   let context: ReturnType<typeof setup>;
   beforeEach(() => {
     context = setup();
@@ -45,7 +45,7 @@ describe('ConversationService', () => {
     const first = await ask(context.service, 'Hi there');
     assert.equal(first.result.text, 'Hello!');
     assert.deepEqual(context.calls[0]?.prompt, [{ role: 'user', content: 'Hi there' }]);
-    const { conversation, messages } = await context.service.history(OWNER, first.conversationId);
+    const { conversation, messages } = await context.service.tree.history(OWNER, first.conversationId);
     assert.equal(conversation.title, 'Hi there');
     assert.equal(conversation.model, 'scripted-model');
     assert.equal(conversation.currentNode, first.answerId);
@@ -85,7 +85,7 @@ describe('ConversationService', () => {
       children.map((message) => message.id),
       [second.questionId, branch.questionId],
     );
-    const { conversation } = await context.service.history(OWNER, first.conversationId);
+    const { conversation } = await context.service.tree.history(OWNER, first.conversationId);
     assert.equal(conversation.currentNode, branch.answerId);
   });
 
@@ -93,11 +93,11 @@ describe('ConversationService', () => {
     const first = await ask(context.service, 'Q1');
     const other = await ask(context.service, 'Q1 elsewhere');
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'x', parentId: first.answerId }),
+      context.service.generations.startTurn({ owner: OWNER, question: 'x', parentId: first.answerId }),
       (error: ParleyError) => error.status === 400,
     );
     await assert.rejects(
-      context.service.startTurn({
+      context.service.generations.startTurn({
         owner: OWNER,
         question: 'x',
         conversationId: randomUUID(),
@@ -106,7 +106,7 @@ describe('ConversationService', () => {
       (error: ParleyError) => error.status === 404 && /conversation/.test(error.message),
     );
     await assert.rejects(
-      context.service.startTurn({
+      context.service.generations.startTurn({
         owner: OWNER,
         question: 'x',
         conversationId: first.conversationId,
@@ -115,7 +115,7 @@ describe('ConversationService', () => {
       (error: ParleyError) => error.status === 404 && /message/.test(error.message),
     );
     await assert.rejects(
-      context.service.startTurn({
+      context.service.generations.startTurn({
         owner: 'someone-else',
         question: 'x',
         ...{ conversationId: first.conversationId, parentId: first.answerId },
@@ -123,17 +123,17 @@ describe('ConversationService', () => {
       (error: ParleyError) => error.status === 404,
     );
     await assert.rejects(
-      context.service.history('someone-else', first.conversationId),
+      context.service.tree.history('someone-else', first.conversationId),
       (error: ParleyError) => error.status === 404,
     );
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'x', model: 'unknown-model' }),
+      context.service.generations.startTurn({ owner: OWNER, question: 'x', model: 'unknown-model' }),
       (error: ParleyError) => error.code === 'UNKNOWN_MODEL' && error.status === 400,
     );
   });
 
   it('keeps the question and an in_progress answer before the model is called', async () => {
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'Will you crash?' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'Will you crash?' });
     assert.equal(context.calls.length, 0);
     const messages = await context.store.listMessages(OWNER, turn.ids.conversationId);
     assert.deepEqual(
@@ -151,7 +151,7 @@ describe('ConversationService', () => {
 
   it('streams events with increasing sequence numbers and flushes the growing text', async () => {
     context = setup([{ deltas: ['one ', 'two ', 'three'], usage: { inputTokens: 1, outputTokens: 3 } }], 0);
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'count' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'count' });
     const seen: string[] = [];
     let sequence = 0;
     let text = '';
@@ -186,7 +186,7 @@ describe('ConversationService', () => {
   it('stores an answer that fails mid-stream as incomplete with its text and the error', async () => {
     const upstreamReset = new ProviderError('connection reset', { kind: 'network', provider: 'scripted' });
     context.scripts.push({ deltas: ['partial ', 'answer'], failAfter: { deltas: 1, error: upstreamReset } });
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'q' });
     const texts: string[] = [];
     await assert.rejects(
       (async () => {
@@ -209,7 +209,7 @@ describe('ConversationService', () => {
       retryAfterMs: 7_000,
     });
     context.scripts.push({ deltas: [], failAfter: { deltas: 0, error: limited } });
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'q' });
     await assert.rejects(turn.generate(never), (error: ParleyError) => {
       return error.status === 429 && error.retryAfterSeconds === 7;
     });
@@ -220,7 +220,7 @@ describe('ConversationService', () => {
 
   it('stops the model when the reader stops early and keeps what arrived as incomplete', async () => {
     context.scripts.push({ deltas: ['a', 'b', 'c'], hang: true });
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'q' });
     let text = '';
     for await (const event of turn.stream(never)) {
       if (event.type === 'text-delta') text += event.delta;
@@ -233,7 +233,7 @@ describe('ConversationService', () => {
 
   it('stops the model when the client’s signal aborts, storing the answer as incomplete', async () => {
     context.scripts.push({ deltas: ['a'], hang: true });
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'q' });
     const client = new AbortController();
     await assert.rejects(
       (async () => {
@@ -256,7 +256,7 @@ describe('ConversationService', () => {
 
   it('on shutdown stops what is generating and refuses new turns', async () => {
     context.scripts.push({ deltas: ['x'], hang: true });
-    const turn = await context.service.startTurn({ owner: OWNER, question: 'q' });
+    const turn = await context.service.generations.startTurn({ owner: OWNER, question: 'q' });
     const pending = turn.generate(never);
     await new Promise((resolve) => setImmediate(resolve));
     context.service.shutdown();
@@ -264,30 +264,30 @@ describe('ConversationService', () => {
     const stored = (await context.store.listMessages(OWNER, turn.ids.conversationId))[1];
     assert.equal(stored?.status, 'incomplete');
     await assert.rejects(
-      context.service.startTurn({ owner: OWNER, question: 'q' }),
+      context.service.generations.startTurn({ owner: OWNER, question: 'q' }),
       (error: ParleyError) => error.status === 503,
     );
   });
 
   it('renames, lists and deletes, with foreign owners seeing nothing', async () => {
     const first = await ask(context.service, 'Q1');
-    await context.service.setTitle(OWNER, first.conversationId, 'Renamed');
-    assert.equal((await context.service.list(OWNER, 0, 10)).items[0]?.title, 'Renamed');
+    await context.service.tree.setTitle(OWNER, first.conversationId, 'Renamed');
+    assert.equal((await context.service.tree.list(OWNER, 0, 10)).items[0]?.title, 'Renamed');
     await assert.rejects(
-      context.service.setTitle('other', first.conversationId, 'x'),
+      context.service.tree.setTitle('other', first.conversationId, 'x'),
       (error: ParleyError) => error.status === 404,
     );
     await assert.rejects(
-      context.service.delete('other', first.conversationId),
+      context.service.tree.delete('other', first.conversationId),
       (error: ParleyError) => error.status === 404,
     );
-    await context.service.delete(OWNER, first.conversationId);
+    await context.service.tree.delete(OWNER, first.conversationId);
     await assert.rejects(
-      context.service.history(OWNER, first.conversationId),
+      context.service.tree.history(OWNER, first.conversationId),
       (error: ParleyError) => error.status === 404,
     );
     await assert.rejects(
-      context.service.startTurn({
+      context.service.generations.startTurn({
         owner: OWNER,
         question: 'x',
         conversationId: first.conversationId,
@@ -298,7 +298,7 @@ describe('ConversationService', () => {
   });
 });
 
-describe('ConversationService on a long conversation', () => {
+describe('the conversation core on a long conversation', () => {
   /** A conversation of `length` short messages written in one call; returns its last answer. */
   async function longConversation(store: Store, length: number) {
     const conversationId = randomUUID();
@@ -323,7 +323,7 @@ describe('ConversationService on a long conversation', () => {
   function withWindow(maxContextTokens: number) {
     const store = openSqliteStore({ path: ':memory:' });
     const { registry, calls } = scriptedRegistry([]);
-    const service = new ConversationService({
+    const service = createCore({
       store,
       models: registry,
       flushIntervalMs: 60_000,

@@ -1,0 +1,43 @@
+/**
+ * The turns this process is generating, by answer id, and the switch that shuts them down. A
+ * cancel finds its turn here, a second continue of an answer being written is refused, and a
+ * shutdown refuses new turns and stops every one in flight.
+ */
+
+import { ParleyError } from '../errors.ts';
+import type { Turn } from './turn.ts';
+
+export class LiveTurns {
+  readonly #turns = new Map<string, Turn>();
+  readonly #shutdown = new AbortController();
+
+  /** Aborted when the server shuts down (every turn's stopping point). */
+  get shutdownSignal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  /** Throws once the server is shutting down: no new turn starts then. */
+  assertOpen(): void {
+    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
+  }
+
+  /** Holds a turn until it settles (the turn context's `onSettled` calls `release`). */
+  track(turn: Turn): Turn {
+    this.#turns.set(turn.ids.answerId, turn);
+    return turn;
+  }
+
+  release(answerId: string): void {
+    this.#turns.delete(answerId);
+  }
+
+  /** The turn generating this answer here, while it runs. */
+  get(answerId: string): Turn | undefined {
+    return this.#turns.get(answerId);
+  }
+
+  /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
+  shutdown(): void {
+    this.#shutdown.abort();
+  }
+}

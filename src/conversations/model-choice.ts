@@ -1,0 +1,61 @@
+/**
+ * Which model answers a call: the name asked for (or the default), within the caller's allowlist,
+ * resolved by the registry. Every generation — turns, continues, titles, stateless completions —
+ * chooses its model here, so the errors are the same on every surface.
+ */
+
+import { ParleyError } from '../errors.ts';
+import type { ModelRegistry } from '../providers/registry.ts';
+import { type ChatModel, type PromptMessage, partKindsOf } from '../providers/spec.ts';
+
+export interface ChosenModel {
+  readonly modelName: string;
+  readonly model: ChatModel;
+}
+
+/**
+ * The model for `requested`, or the default one. With no provider set up, a 503 with the setup
+ * advice; a name outside `allowedModels`, a 403; a name no provider serves, a 400.
+ */
+export function chooseModel(
+  models: ModelRegistry,
+  requested: string | undefined,
+  allowedModels: readonly string[] | null | undefined,
+  /** The request field that named the model, for the error (OpenAI's `param`). */
+  param?: string,
+): ChosenModel {
+  const modelName = requested ?? models.defaultModel;
+  if (modelName === undefined) throw new ParleyError('NO_PROVIDER', models.setupAdvice);
+  assertModelAllowed(modelName, allowedModels);
+  const model = models.resolve(modelName);
+  if (model !== undefined) return { modelName, model };
+  if (models.defaultModel === undefined) throw new ParleyError('NO_PROVIDER', models.setupAdvice);
+  throw new ParleyError('UNKNOWN_MODEL', `no provider serves the model "${modelName}"`, {
+    ...(param === undefined ? {} : { param }),
+  });
+}
+
+/** Refuses a model outside the caller's allowlist (403, naming the model). */
+export function assertModelAllowed(
+  modelName: string,
+  allowedModels: readonly string[] | null | undefined,
+): void {
+  if (allowedModels === null || allowedModels === undefined || allowedModels.includes(modelName)) return;
+  throw new ParleyError('FORBIDDEN', `this key may not use the model "${modelName}"`, { param: 'model' });
+}
+
+/** Refuses a prompt with parts the model cannot take (400 naming the part and the provider). */
+export function assertModelTakes(prompt: readonly PromptMessage[], model: ChatModel): void {
+  for (const kind of partKindsOf(prompt)) {
+    const takes =
+      kind === 'image'
+        ? model.capabilities?.images
+        : kind === 'file'
+          ? model.capabilities?.files
+          : // Reasoning and refusals are the model's own output, passed back as it gave them.
+            true;
+    if (takes !== true) {
+      throw new ParleyError('BAD_REQUEST', `the ${model.provider} provider does not take ${kind} parts`);
+    }
+  }
+}
