@@ -163,8 +163,6 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
 
   test('chat completions: what Parley cannot carry back is refused for every provider', async () => {
     for (const [field, value] of Object.entries({
-      logprobs: true,
-      top_logprobs: 3,
       modalities: ['text', 'audio'],
       web_search_options: {},
       functions: [{ name: 'f' }],

@@ -101,15 +101,12 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
       client.chat.completions.create({
         model: 'fake-model',
         messages: [{ role: 'user', content: 'x' }],
-        logprobs: true,
+        web_search_options: {},
       }),
       (error: unknown) => {
         assert.ok(error instanceof OpenAI.BadRequestError);
-        assert.equal(error.param, 'logprobs');
-        assert.match(
-          error.message,
-          /'logprobs' is not supported by Parley: it does not return log probabilities/,
-        );
+        assert.equal(error.param, 'web_search_options');
+        assert.match(error.message, /'web_search_options' is not supported by Parley: web search is a tool/);
         return true;
       },
     );

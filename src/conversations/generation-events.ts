@@ -7,11 +7,17 @@
  */
 
 import type { ErrorCode } from '../errors.ts';
-import type { FinishReason, Usage } from '../providers/spec.ts';
+import type { FinishReason, TokenLogprob, Usage } from '../providers/spec.ts';
 import type { MessageStatus } from '../store/store.ts';
 
 export type GenerationEvent =
-  | { readonly type: 'text-delta'; readonly sequence: number; readonly delta: string }
+  | {
+      readonly type: 'text-delta';
+      readonly sequence: number;
+      readonly delta: string;
+      /** The delta's tokens, when the call asked for log probabilities. */
+      readonly logprobs?: readonly TokenLogprob[];
+    }
   | { readonly type: 'reasoning-delta'; readonly sequence: number; readonly delta: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */
   | {

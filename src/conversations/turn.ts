@@ -11,6 +11,7 @@ import type {
   FinishReason,
   PromptMessage,
   RouteAttempt,
+  TokenLogprob,
   ToolCall,
   UpstreamTurnRefs,
   Usage,
@@ -29,6 +30,8 @@ export interface TurnResult {
   readonly status: MessageStatus;
   readonly finishReason: FinishReason;
   readonly usage?: Usage;
+  /** The text's tokens, when the call asked for log probabilities. */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /** The sampling options a caller may set for one generation. */
@@ -206,7 +209,8 @@ export class Turn {
           }
           text += part.delta;
           flusher.maybeFlush(text);
-          yield { type: 'text-delta', sequence: ++sequence, delta: part.delta };
+          const event = { type: 'text-delta', sequence: ++sequence, delta: part.delta } as const;
+          yield part.logprobs === undefined ? event : { ...event, logprobs: part.logprobs };
         } else {
           const status = statusFor(part.finishReason);
           await flusher.drain();

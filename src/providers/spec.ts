@@ -100,6 +100,8 @@ export interface ModelCapabilities {
   readonly images: boolean;
   /** File parts (e.g. a PDF) in user messages. */
   readonly files: boolean;
+  /** The output tokens' log probabilities (`CallOptions.logprobs`); absent: none. */
+  readonly logprobs?: boolean;
 }
 
 /**
@@ -131,6 +133,19 @@ export interface Usage {
   readonly outputTokens: number;
 }
 
+/** A token at one place of the output, and its log probability. */
+export interface TokenAlternative {
+  readonly token: string;
+  readonly logprob: number;
+  /** The token's UTF-8 bytes, or null where the upstream gives none. */
+  readonly bytes: readonly number[] | null;
+}
+
+/** An output token's log probability, with the likeliest tokens at its place when asked for. */
+export interface TokenLogprob extends TokenAlternative {
+  readonly topLogprobs: readonly TokenAlternative[];
+}
+
 export interface CallOptions {
   readonly maxOutputTokens?: number;
   readonly temperature?: number;
@@ -139,6 +154,8 @@ export interface CallOptions {
   readonly tools?: readonly ToolDefinition[];
   readonly toolChoice?: ToolChoice;
   readonly responseFormat?: ResponseFormat;
+  /** Return each output token's log probability, with this many alternatives (0–20). */
+  readonly logprobs?: { readonly topLogprobs: number };
   /**
    * Fields for one provider's own wire format, keyed by provider name and sent as they are (e.g.
    * `{'openai-compatible': {seed: 7}}`). A provider reads only its own key; the caller refuses a
@@ -172,11 +189,14 @@ export interface GenerateResult {
   readonly toolCalls?: readonly ToolCall[];
   /** From a stateful upstream: where the question and the answer now live there. */
   readonly upstreamRefs?: UpstreamTurnRefs;
+  /** The text's tokens, when `CallOptions.logprobs` asked for them. */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /** A typed part of a streamed generation. */
 export type StreamPart =
-  | { readonly type: 'text-delta'; readonly delta: string }
+  /** `logprobs`: the delta's tokens, when `CallOptions.logprobs` asked for them. */
+  | { readonly type: 'text-delta'; readonly delta: string; readonly logprobs?: readonly TokenLogprob[] }
   /** A piece of the model's reasoning summary. */
   | { readonly type: 'reasoning-delta'; readonly delta: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */

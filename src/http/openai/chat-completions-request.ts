@@ -212,6 +212,9 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
   ) {
     throw refuseForProvider('response_format', model);
   }
+  if (body.logprobs === true && model.capabilities?.logprobs !== true) {
+    throw refuseForProvider('logprobs', model, 'it does not give log probabilities');
+  }
   if (support.openaiFields) return;
   for (const field of PASSED_FIELDS) {
     if (isHint(field) || isDefault(field, body[field])) continue;
@@ -223,9 +226,8 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
 
 /** What Parley cannot carry back to the client yet, whatever the provider. */
 function assertParleyHonours(body: ChatCompletionRequest): void {
-  if (body.logprobs === true) throw refuseEverywhere('logprobs', 'it does not return log probabilities');
-  if (body.top_logprobs != null && body.top_logprobs !== 0) {
-    throw refuseEverywhere('top_logprobs', 'it does not return log probabilities');
+  if (body.top_logprobs != null && body.top_logprobs !== 0 && body.logprobs !== true) {
+    throw badRequest("'top_logprobs' needs 'logprobs' set to true.", 'top_logprobs');
   }
   if (body.modalities?.includes('audio') === true || !isEmptyValue(body.audio)) {
     throw refuseEverywhere(
@@ -394,6 +396,7 @@ export function toChatCallOptions(body: ChatCompletionRequest): Omit<CallOptions
               : { name: body.tool_choice.function?.name ?? '' },
         }),
     ...(format === undefined || format.type === 'text' ? {} : { responseFormat: toResponseFormat(format) }),
+    ...(body.logprobs === true ? { logprobs: { topLogprobs: body.top_logprobs ?? 0 } } : {}),
     ...(Object.keys(passed).length === 0 ? {} : { providerOptions: { [OPENAI_COMPATIBLE]: passed } }),
   };
 }

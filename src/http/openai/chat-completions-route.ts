@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Completions } from '../../conversations/completions.ts';
 import { ParleyError } from '../../errors.ts';
-import type { FinishReason, ToolCall, Usage } from '../../providers/spec.ts';
+import type { FinishReason, TokenAlternative, TokenLogprob, ToolCall, Usage } from '../../providers/spec.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { sendEventStream } from '../event-stream.ts';
 import { routeHeaderReporter } from '../route-header.ts';
@@ -37,6 +37,22 @@ const FINISH_REASONS: Readonly<Record<FinishReason, string>> = {
   error: 'stop',
   other: 'stop',
 };
+
+const toOpenAIToken = (token: TokenAlternative) => ({
+  token: token.token,
+  logprob: token.logprob,
+  bytes: token.bytes,
+});
+
+/** A choice's `logprobs` as OpenAI sends it: null when none were asked for. */
+function toOpenAILogprobs(logprobs: readonly TokenLogprob[] | undefined) {
+  if (logprobs === undefined) return null;
+  const content = logprobs.map((token) => ({
+    ...toOpenAIToken(token),
+    top_logprobs: token.topLogprobs.map(toOpenAIToken),
+  }));
+  return { content, refusal: null };
+}
 
 function toUsage(usage: Usage | undefined) {
   if (usage === undefined) return null;
@@ -82,7 +98,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
             annotations: [],
             ...(result.toolCalls === undefined ? {} : { tool_calls: toOpenAIToolCalls(result.toolCalls) }),
           },
-          logprobs: null,
+          logprobs: toOpenAILogprobs(result.logprobs),
           finish_reason: FINISH_REASONS[result.finishReason],
         })),
         usage: toUsage(sumUsage(results.map((result) => result.usage))),
@@ -101,8 +117,12 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
         choices,
         ...(includeUsage ? { usage: usage == null ? null : toUsage(usage) } : {}),
       });
-    const choiceChunk = (index: number, delta: Record<string, unknown>, finishReason: string | null = null) =>
-      chunk([{ index, delta, logprobs: null, finish_reason: finishReason }]);
+    const choiceChunk = (
+      index: number,
+      delta: Record<string, unknown>,
+      finishReason: string | null = null,
+      logprobs?: readonly TokenLogprob[],
+    ) => chunk([{ index, delta, logprobs: toOpenAILogprobs(logprobs), finish_reason: finishReason }]);
     await sendEventStream(
       reply,
       streamChoices(turns, signal),
@@ -114,7 +134,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
         frames(event) {
           switch (event.type) {
             case 'text-delta':
-              return [{ data: choiceChunk(event.choice, { content: event.delta }) }];
+              return [{ data: choiceChunk(event.choice, { content: event.delta }, null, event.logprobs) }];
             case 'tool-call-delta': {
               const call = {
                 index: event.index,

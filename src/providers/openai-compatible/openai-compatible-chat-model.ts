@@ -22,6 +22,7 @@ import {
   convertToOpenAITools,
 } from './convert-to-openai-messages.ts';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
+import { mapOpenAILogprobs } from './map-openai-logprobs.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
 import { isChatCompletion, isChatCompletionChunk, isErrorBody, type OpenAIUsage } from './openai-wire.ts';
 
@@ -42,7 +43,13 @@ function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
 
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = { tools: true, responseFormat: true, images: true, files: true } as const;
+  readonly capabilities = {
+    tools: true,
+    responseFormat: true,
+    images: true,
+    files: true,
+    logprobs: true,
+  } as const;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -75,11 +82,13 @@ export class OpenAICompatibleChatModel implements ChatModel {
       name: call.function.name,
       arguments: call.function.arguments,
     }));
+    const logprobs = mapOpenAILogprobs(choice.logprobs);
     return {
       text: choice.message.content ?? '',
       finishReason: mapOpenAIFinishReason(choice.finish_reason),
       ...(usage === undefined ? {} : { usage }),
       ...(toolCalls.length === 0 ? {} : { toolCalls }),
+      ...(logprobs === undefined ? {} : { logprobs }),
     };
   }
 
@@ -105,7 +114,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
       const choice = chunk.choices[0];
       if (choice === undefined) continue;
       const delta = choice.delta.content;
-      if (typeof delta === 'string' && delta !== '') yield { type: 'text-delta', delta };
+      if (typeof delta === 'string' && delta !== '') {
+        const logprobs = mapOpenAILogprobs(choice.logprobs);
+        yield logprobs === undefined
+          ? { type: 'text-delta', delta }
+          : { type: 'text-delta', delta, logprobs };
+      }
       for (const call of choice.delta.tool_calls ?? []) {
         yield {
           type: 'tool-call-delta',
@@ -146,6 +160,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
         options.responseFormat === undefined
           ? undefined
           : convertToOpenAIResponseFormat(options.responseFormat),
+      logprobs: options.logprobs === undefined ? undefined : true,
+      // No alternatives asked for: left out, as some servers refuse `top_logprobs: 0`.
+      top_logprobs:
+        options.logprobs === undefined || options.logprobs.topLogprobs === 0
+          ? undefined
+          : options.logprobs.topLogprobs,
       ...(stream
         ? { stream: true, ...(this.#includeUsageInStream ? { stream_options: { include_usage: true } } : {}) }
         : {}),

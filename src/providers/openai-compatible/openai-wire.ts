@@ -20,12 +20,28 @@ export interface OpenAIToolCallDelta {
   readonly function?: { readonly name?: string | null; readonly arguments?: string | null } | null;
 }
 
+export interface OpenAITokenAlternative {
+  readonly token: string;
+  readonly logprob: number;
+  readonly bytes?: readonly number[] | null;
+}
+
+export interface OpenAITokenLogprob extends OpenAITokenAlternative {
+  readonly top_logprobs?: readonly OpenAITokenAlternative[] | null;
+}
+
+/** A choice's `logprobs` (its `refusal` tokens are not read). */
+export interface OpenAILogprobs {
+  readonly content?: readonly OpenAITokenLogprob[] | null;
+}
+
 export interface OpenAIChoice {
   readonly message: {
     readonly content: string | null;
     readonly tool_calls?: readonly OpenAIToolCall[] | null;
   };
   readonly finish_reason: string | null;
+  readonly logprobs?: OpenAILogprobs | null;
 }
 
 export interface OpenAIChatCompletion {
@@ -39,6 +55,7 @@ export interface OpenAIChunkChoice {
     readonly tool_calls?: readonly OpenAIToolCallDelta[] | null;
   };
   readonly finish_reason?: string | null;
+  readonly logprobs?: OpenAILogprobs | null;
 }
 
 export interface OpenAIChatCompletionChunk {
@@ -85,6 +102,29 @@ function isToolCallDelta(value: unknown): value is OpenAIToolCallDelta {
   return isRecord(fn) && isOptionalString(fn.name) && isOptionalString(fn.arguments);
 }
 
+function isTokenAlternative(value: unknown): value is OpenAITokenAlternative {
+  return (
+    isRecord(value) &&
+    typeof value.token === 'string' &&
+    typeof value.logprob === 'number' &&
+    isOptionalArrayOf(value.bytes, (byte) => typeof byte === 'number')
+  );
+}
+
+function isTokenLogprob(value: unknown): value is OpenAITokenLogprob {
+  return (
+    isRecord(value) && isTokenAlternative(value) && isOptionalArrayOf(value.top_logprobs, isTokenAlternative)
+  );
+}
+
+function isOptionalLogprobs(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    (isRecord(value) && isOptionalArrayOf(value.content, isTokenLogprob))
+  );
+}
+
 function isOptionalArrayOf(value: unknown, guard: (item: unknown) => boolean): boolean {
   return value === undefined || value === null || (Array.isArray(value) && value.every(guard));
 }
@@ -97,7 +137,8 @@ export function isChatCompletion(value: unknown): value is OpenAIChatCompletion 
       isRecord(choice.message) &&
       isOptionalString(choice.message.content) &&
       isOptionalArrayOf(choice.message.tool_calls, isToolCall) &&
-      isOptionalString(choice.finish_reason),
+      isOptionalString(choice.finish_reason) &&
+      isOptionalLogprobs(choice.logprobs),
   );
 }
 
@@ -109,7 +150,8 @@ export function isChatCompletionChunk(value: unknown): value is OpenAIChatComple
       isRecord(choice.delta) &&
       isOptionalString(choice.delta.content) &&
       isOptionalArrayOf(choice.delta.tool_calls, isToolCallDelta) &&
-      isOptionalString(choice.finish_reason),
+      isOptionalString(choice.finish_reason) &&
+      isOptionalLogprobs(choice.logprobs),
   );
 }
 

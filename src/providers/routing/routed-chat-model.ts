@@ -71,6 +71,7 @@ export class RoutedChatModel implements ChatModel {
         responseFormat: capabilities.every((each) => each.responseFormat),
         images: capabilities.every((each) => each.images),
         files: capabilities.every((each) => each.files),
+        logprobs: capabilities.every((each) => each.logprobs === true),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.
