@@ -198,4 +198,57 @@ describe('the web UI sidebar', { skip: chromiumMissing }, () => {
       [],
     );
   });
+
+  test('search snippets show markdown as plain text, the match marked, and no HTML from the message', async () => {
+    const question = [
+      '## The **quokka** plan',
+      '- feed `leaves` [docs](https://example.com)',
+      '> <i>so</i> <img src=x>',
+    ].join('\n');
+    await button(page, 'New conversation').click();
+    await send(page, question);
+    await waitForAnswer(page, /^echo: ## The/);
+    const search = page.getByRole('searchbox', { name: 'Search conversations' });
+    await search.fill('quokka');
+    const hit = page
+      .getByRole('list', { name: 'Search results' })
+      .locator('button.search-hit[data-kind="message"]')
+      .filter({ hasText: 'You:' })
+      .first();
+    await hit.waitFor();
+    const snippet = (await hit.locator('.hit-snippet').textContent()) ?? '';
+    for (const syntax of ['**', '##', '`', '](', 'https://example.com', '- feed', '> a'])
+      assert.ok(!snippet.includes(syntax), `${JSON.stringify(syntax)} is left in ${JSON.stringify(snippet)}`);
+    assert.match(snippet, /The quokka plan/);
+    assert.match(snippet, /feed leaves docs/);
+    // The message's HTML is text: shown as written, never made into elements.
+    assert.match(snippet, /<i>so<\/i> <img src=x>/);
+    assert.deepEqual(await hit.locator('.hit-snippet mark').allTextContents(), ['quokka']);
+    assert.equal(await hit.locator('.hit-snippet *:not(mark):not(.hit-role)').count(), 0);
+    await search.press('Escape');
+
+    // The same rules on the shapes a cut snippet takes.
+    const cases: [string, string][] = [
+      ['# Title #', 'Title'],
+      ['1. first\n2) second', 'first\nsecond'],
+      ['- [x] done', 'done'],
+      ['```js\nconst a_b = 2 * 3 * 4;\n```', 'const a_b = 2 * 3 * 4;'],
+      ['| a | b |\n|---|:-:|\n| 1 | 2 |', 'a · b\n1 · 2'],
+      ['__strong__ _em_ *em* ~~gone~~ snake_case_name', 'strong em em gone snake_case_name'],
+      ['![a cat](cat.png) and <https://example.com>', 'a cat and https://example.com'],
+      ['\\*not emphasis\\* and \\# not a heading', '*not emphasis* and # not a heading'],
+      ['…cut in **the middle', '…cut in the middle'],
+      ['***', ''],
+    ];
+    const plain = (await page.evaluate(`import('/ui/plain-markdown.js').then(({ markdownToPlainText }) =>
+      ${JSON.stringify(cases.map(([markdown]) => markdown))}.map(markdownToPlainText))`)) as string[];
+    assert.deepEqual(
+      plain,
+      cases.map(([, expected]) => expected),
+    );
+    assert.deepEqual(
+      opened.errors.filter((error) => !/400/.test(error)),
+      [],
+    );
+  });
 });

@@ -2,22 +2,43 @@
  * Search as you type in the sidebar (`GET /api/search`): each hit shows its conversation's title
  * and a snippet with the matched words marked; choosing one opens the conversation at that
  * message. Escape (or an empty box) goes back to the list. The server wraps matches in
- * `<mark>…</mark>` and sends the rest as plain text: the snippet is built from text nodes and
- * mark elements, never parsed as HTML.
+ * `<mark>…</mark>` and sends the rest as the message's own text, often markdown: its syntax is taken
+ * out (`plain-markdown.js`) and the snippet is built from text nodes and mark elements, never
+ * parsed as HTML.
  */
 
 import { request } from './api.js';
 import { button, element } from './dom.js';
+import { markdownToPlainText } from './plain-markdown.js';
 
 const WAIT_MS = 200;
 const ROLE_NAMES = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool' };
 
-/** A snippet's text with its `<mark>` pieces as mark elements. */
+/** Where the server's `<mark>` and `</mark>` stand while the markdown around them is taken out. */
+const OPEN = '\ue100';
+const CLOSE = '\ue101';
+const MARKED_PIECE = /(\ue100[^\ue100\ue101]*\ue101)/;
+
+/** A snippet as plain text (markdown syntax taken out), its matches between OPEN and CLOSE. */
+function plainSnippet(snippet) {
+  const marked = snippet
+    .replace(/[\ue100\ue101]/g, '')
+    .replaceAll('<mark>', OPEN)
+    .replaceAll('</mark>', CLOSE);
+  return markdownToPlainText(marked);
+}
+
+/** A snippet's text, without markdown syntax, with its matches as mark elements (text nodes only). */
 export function snippetNodes(snippet) {
-  return snippet.split(/(<mark>.*?<\/mark>)/s).map((piece) => {
-    const marked = /^<mark>(.*)<\/mark>$/s.exec(piece);
-    return marked === null ? document.createTextNode(piece) : element('mark', '', marked[1]);
-  });
+  // Split by a capturing pattern: the odd pieces are the matches.
+  return plainSnippet(snippet)
+    .split(MARKED_PIECE)
+    .map((piece, index) =>
+      index % 2 === 1
+        ? element('mark', '', piece.slice(1, -1))
+        : document.createTextNode(piece.replace(/[\ue100\ue101]/g, '')),
+    )
+    .filter((node) => node.textContent !== '');
 }
 
 /**
@@ -42,7 +63,7 @@ export function setUpSearch({ input, results, list, open, report }) {
     items.setAttribute('aria-label', 'Search results');
     for (const hit of hits) {
       const title = hit.conversation_title ?? 'Untitled';
-      const plain = hit.snippet.replace(/<\/?mark>/g, '');
+      const plain = plainSnippet(hit.snippet).replace(/[\ue100\ue101]/g, '');
       // A title hit is its title, marked; a message hit says whose message it is.
       const onTitle = hit.kind === 'title' || hit.message_id === null;
       const who = `${ROLE_NAMES[hit.role] ?? hit.role}: `;
