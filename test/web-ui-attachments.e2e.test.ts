@@ -1,35 +1,57 @@
 /**
- * Attachments in the web UI (Debian's chromium, the real server on a fake upstream): images and
- * files added by the picker, by paste and by drag and drop, shown as thumbnails, removable; and an
- * image attached in the page reaching the upstream as an image part — which runs once the server's
- * message route takes `parts` (read from its OpenAPI document), and until then the page refuses to
- * drop the attachments silently.
+ * Attachments in the web UI (Debian's chromium, the real server on a fake upstream, behind an API
+ * key): images and files added by the picker, by paste and by drag and drop, shown as thumbnails,
+ * removable; an image attached in the page reaching the upstream as an image part; and a stored
+ * message's images and files drawn back after a reload — fetched with the key, as `<img src>`
+ * could not send it.
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, waitForText } from './support/chromium.ts';
 import {
+  axeViolations,
   browserSuite,
   button,
+  openConversationId,
   send,
   startWebUiServer,
   type WebUiServer,
   waitForAnswer,
 } from './support/web-ui.ts';
 
-/** A 1×1 PNG. */
+/** A 2×2 PNG: red, green on the first row; blue, white on the second. */
 const PNG =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAAMIM/4EAAB/uBfsL2WiLAAAAAElFTkSuQmCC';
+const PIXELS = [
+  [255, 0, 0, 255],
+  [0, 255, 0, 255],
+  [0, 0, 255, 255],
+  [255, 255, 255, 255],
+];
+const API_KEY = 'sk-admin-web-attachments-0123456789';
 
 let web: WebUiServer;
 before(async () => {
-  web = await startWebUiServer();
+  web = await startWebUiServer({ PARLEY_ADMIN_KEY: API_KEY });
 });
 after(async () => {
   await web?.close();
 });
+
+/** The parts of the last question in a conversation, read through the API with the key. */
+async function storedParts(conversationId: string): Promise<{ type: string; sha256?: string }[]> {
+  const response = await fetch(`${web.server.baseUrl}/api/conversations/${conversationId}`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
+  const conversation = (await response.json()) as {
+    messages: { role: string; parts: { type: string; sha256?: string }[] }[];
+  };
+  return conversation.messages.findLast((message) => message.role === 'user')?.parts ?? [];
+}
 
 /** Dispatches a paste (on the composer) or a drop (on the chat) of one file, as a browser would. */
 async function pasteOrDrop(page: Page, how: 'paste' | 'drop', name: string, type: string) {
@@ -50,10 +72,15 @@ async function pasteOrDrop(page: Page, how: 'paste' | 'drop', name: string, type
 describe('attachments in the web UI', { skip: chromiumMissing }, () => {
   const browser = browserSuite();
   let page: Page;
-  const tray = () => page.getByRole('list', { name: 'Attachments' });
+  let errors: string[];
+  let attachmentRefusals = 0;
+  const tray = () => page.getByRole('list', { name: 'Attachments', exact: true });
 
   test('the picker, paste and drag and drop add thumbnails, and each can be removed', async () => {
-    ({ page } = await browser.open(web.server));
+    ({ page, errors } = await browser.open(web.server, { apiKey: API_KEY }));
+    page.on('response', (response) => {
+      if (response.url().includes('/api/attachments/') && !response.ok()) attachmentRefusals += 1;
+    });
     await page.setInputFiles('#attach-file', [
       { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('some notes') },
@@ -65,7 +92,7 @@ describe('attachments in the web UI', { skip: chromiumMissing }, () => {
     for (const image of await tray().getByRole('img').all()) alts.push(await image.getAttribute('alt'));
     assert.deepEqual(alts, ['photo.png', 'pasted.png', 'dropped.png']);
     // The thumbnails are drawn from the files themselves (blob: URLs), and load under the CSP.
-    assert.equal(await page.evaluate("document.querySelector('#attachments img').naturalWidth"), 1);
+    assert.equal(await page.evaluate("document.querySelector('#attachments img').naturalWidth"), 2);
     await waitForText(tray().locator('.file-name'), /notes\.txt/);
     await button(page, 'Remove pasted.png').click();
     await tray().getByRole('img', { name: 'pasted.png' }).waitFor({ state: 'detached' });
@@ -84,5 +111,67 @@ describe('attachments in the web UI', { skip: chromiumMissing }, () => {
     assert.ok(Array.isArray(question?.content), 'the question went up as parts');
     const image = question.content.find((part) => part.type === 'image_url');
     assert.equal(image?.image_url?.url, `data:image/png;base64,${PNG}`);
+  });
+
+  test('after a reload, a sent image is a thumbnail of the bytes sent and opens full size; a file downloads', async () => {
+    await page.setInputFiles('#attach-file', [
+      { name: 'grid.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('some notes') },
+    ]);
+    await send(page, 'Here are a picture and my notes');
+    await waitForAnswer(page, /\S/);
+    await page.reload();
+    const sent = page.locator('#messages > li.user').last();
+    await waitForText(sent.locator('.content'), 'Here are a picture and my notes');
+    const thumbnail = sent.getByRole('button', { name: 'Open Attached image 1 full size' });
+    await thumbnail.locator('img[src^="blob:"]').waitFor();
+    // The thumbnail is drawn from the bytes sent (fetched with the key), pixel for pixel.
+    const drawn = (await page.evaluate(`(async () => {
+      const questions = document.querySelectorAll('#messages > li.user');
+      const image = questions[questions.length - 1].querySelector('.message-attachment img');
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return {
+        src: image.src,
+        size: [image.naturalWidth, image.naturalHeight],
+        pixels: [[0, 0], [1, 0], [0, 1], [1, 1]].map(([x, y]) => [...context.getImageData(x, y, 1, 1).data]),
+      };
+    })()`)) as { src: string; size: number[]; pixels: number[][] };
+    assert.match(drawn.src, /^blob:/);
+    // Drawn from the stored part: the bytes sent, named by their SHA-256.
+    const stored = await storedParts(openConversationId(page));
+    const sha256 = createHash('sha256').update(Buffer.from(PNG, 'base64')).digest('hex');
+    assert.ok(stored.some((part) => part.type === 'image' && part.sha256 === sha256));
+    assert.deepEqual(drawn.size, [2, 2]);
+    assert.deepEqual(drawn.pixels, PIXELS);
+
+    assert.deepEqual(await axeViolations(page), [], 'thumbnails and file chips pass axe-core');
+
+    await thumbnail.click();
+    const viewer = page.getByRole('dialog', { name: 'Image' });
+    await viewer.waitFor();
+    assert.equal(
+      await page.evaluate("document.querySelector('dialog.image-viewer .viewer-image').naturalWidth"),
+      2,
+    );
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+
+    const download = page.waitForEvent('download');
+    await sent.getByRole('link', { name: /notes\.txt/ }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'notes.txt');
+    assert.equal(await readFile((await file.path()) ?? '', 'utf8'), 'some notes');
+    // Nothing was refused: no image fetched without the key, no CSP violation. (The account corner's
+    // /api/me is asked with the session cookie alone, so with a key it is a 401, and stays silent.)
+    assert.deepEqual(
+      errors.filter((error) => !/status of 401/.test(error)),
+      [],
+    );
+    assert.equal(attachmentRefusals, 0);
   });
 });

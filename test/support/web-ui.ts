@@ -63,7 +63,10 @@ export interface OpenedPage {
   readonly errors: string[];
 }
 
-/** A fresh browser profile (no stored key, clipboard allowed) on `/` of the server, 5 s for any wait. */
+/**
+ * A fresh browser profile (clipboard allowed) on `/` of the server, 5 s for any wait; with `apiKey`,
+ * the page holds that key as if a person had entered it (otherwise none).
+ */
 export async function openPage(
   browser: Browser,
   server: ServerProcess,
@@ -71,12 +74,16 @@ export async function openPage(
     viewport?: { width: number; height: number };
     colorScheme?: 'light' | 'dark';
     hash?: string;
+    apiKey?: string;
   } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1100, height: 800 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  if (options.apiKey !== undefined) {
+    await context.addInitScript(`localStorage.setItem('parley.apiKey', ${JSON.stringify(options.apiKey)})`);
+  }
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
   context.setDefaultTimeout(5_000);
   const page = await context.newPage();

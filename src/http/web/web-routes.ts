@@ -29,7 +29,8 @@ const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  // blob: for the thumbnails of files attached in the page (URL.createObjectURL), nothing remote.
+  // blob: for thumbnails: of files attached in the page, and of stored attachments, which the page
+  // fetches with its API key (an <img src> could not send it). Nothing remote.
   "img-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",

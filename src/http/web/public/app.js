@@ -74,7 +74,7 @@ const state = {
   run: undefined,
 };
 
-const actions = { switchTo, edit, regenerate, resume, copy: copyText };
+const actions = { switchTo, edit, regenerate, resume, copy: copyText, report };
 
 // --- errors and the API key -------------------------------------------------------------------
 

@@ -2,9 +2,8 @@
  * Attachments on the next question: images and files added by paste, drag and drop or the picker,
  * shown as thumbnails (a name for other files) that can be removed, and turned into the message's
  * parts when it is sent — a text part, then an image part (bytes with their media type) or a file
- * part (bytes, media type and name) for each, as the conversation core stores them. Whether the
- * server takes parts on `POST /api/conversations/{id}/messages` is read once from its OpenAPI
- * document; until it does, a question with attachments is not sent and the page says why.
+ * part (bytes, media type and name) for each, as the conversation core stores them. Once stored,
+ * they are drawn back with the message (`message-attachments.js`).
  */
 
 import { button, element } from './dom.js';

@@ -1,13 +1,15 @@
 /**
  * Draws the current branch of a conversation: one item per message — a question as its plain
- * text, an answer as sanitized markdown (drawn as it streams, see `markdown-stream.js`) — with
- * its time, model and token usage, its status, "‹ 2 / 3 ›" between siblings, and the actions a
- * message allows (copy; edit a question; regenerate or continue an answer).
+ * text, an answer as sanitized markdown (drawn as it streams, see `markdown-stream.js`), then its
+ * images and files (`message-attachments.js`) — with its time, model and token usage, its status,
+ * "‹ 2 / 3 ›" between siblings, and the actions a message allows (copy; edit a question;
+ * regenerate or continue an answer).
  */
 
 import { button, element } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { MarkdownStream } from './markdown-stream.js';
+import { messageAttachments } from './message-attachments.js';
 import { siblingsOf } from './tree.js';
 
 const ROLE_NAMES = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool' };
@@ -191,12 +193,14 @@ function messageTools(item, message, { tree, busy, actions }) {
 /**
  * Replaces the list's items with the branch.
  * @param {HTMLOListElement} list
- * @param {{tree: object, branch: object[], busy: boolean, actions: {switchTo, edit, regenerate, resume, copy}}} view
+ * @param {{tree: object, branch: object[], busy: boolean, actions: {switchTo, edit, regenerate, resume, copy, report}}} view
  */
 export function renderBranch(list, view) {
   list.replaceChildren();
   for (const message of view.branch) {
     const { item } = messageItem(message);
+    const attachments = messageAttachments(message, view.actions.report);
+    if (attachments !== undefined) item.querySelector('.content').after(attachments);
     item.append(messageTools(item, message, view));
     list.append(item);
   }
