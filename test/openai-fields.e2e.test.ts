@@ -410,7 +410,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
 
   test('responses: fields Parley does not serve yet are refused by name', async () => {
     const cases: [Fields, string, RegExp][] = [
-      [{ background: true }, 'background', /background responses are not served yet/],
+      [{ background: true, store: false }, 'background', /'background' requires a stored response/],
       [{ tools: [{ type: 'web_search' }] }, 'tools[0]', /'web_search' is a tool OpenAI hosts/],
       [
         { tools: [{ type: 'custom', name: 'f' }] },

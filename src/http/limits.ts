@@ -44,7 +44,9 @@ export function registerLimits(
    * when it answered a 429 or a 503.
    */
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const streaming = (request.body as { stream?: unknown } | undefined)?.stream === true;
+    // A background response runs on after its request like a stream: it holds a stream slot too.
+    const body = request.body as { stream?: unknown; background?: unknown } | undefined;
+    const streaming = body?.stream === true || body?.background === true;
     try {
       const admission = await limiter.admit(request.principal, streaming);
       reply.headers(admission.headers);

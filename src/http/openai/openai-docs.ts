@@ -82,7 +82,9 @@ const Response = Type.Object({
   id: Type.String({ description: '`resp_` and the answer’s message id' }),
   object: Type.Literal('response'),
   created_at: Type.Integer(),
-  status: Type.String({ enum: ['in_progress', 'completed', 'incomplete', 'failed', 'cancelled'] }),
+  status: Type.String({
+    enum: ['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled'],
+  }),
   completed_at: Nullable(Type.Integer()),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   incomplete_details: Nullable(Type.Object({ reason: Type.String() })),
@@ -92,6 +94,7 @@ const Response = Type.Object({
   output: Type.Array(MessageItem),
   previous_response_id: Nullable(Type.String()),
   conversation: Nullable(Type.Object({ id: Type.String() })),
+  background: Type.Boolean({ description: 'true when created with `background: true`' }),
   store: Type.Boolean(),
   temperature: Nullable(Type.Number()),
   top_p: Nullable(Type.Number()),
@@ -120,6 +123,7 @@ const responseExample = {
   previous_response_id: null,
   conversation: null,
   reasoning: { effort: null, summary: null },
+  background: false,
   store: true,
   temperature: null,
   text: { format: { type: 'text' } },
@@ -287,11 +291,13 @@ const createResponse: RouteDoc = {
     '`previous_response_id` or `conversation` a new conversation starts; with `previous_response_id` the input goes',
     'under that answer (an older one makes a branch, like `/ask`’s `parent_id`); with `conversation` after its',
     'current node. The new answer becomes the conversation’s current node. `store: false` generates without',
-    'writing anything.',
+    'writing anything. `background: true` answers at once with the response `queued` and generates apart from',
+    'the request: poll it (`GET /v1/responses/{id}`), resume its events (`stream=true`) or cancel it.',
   ].join(' '),
   requestExamples: {
     'a question': { input: 'Plan a day in Oslo' },
     'streamed as events': { input: 'Plan a day in Oslo', stream: true },
+    'in the background': { input: 'Plan a day in Oslo', background: true },
   },
   responses: {
     200: ok('The response.', Response, responseExample),
@@ -403,15 +409,17 @@ export const openaiDocs: RouteDocs = {
   'POST /v1/responses/:id/cancel': {
     summary: 'Cancel a response being written',
     description:
-      'Stops the generation (idempotent); the answer is kept with what arrived, `cancelled`, and can be continued ' +
-      'with the native API.',
+      'Stops the generation (a background response, or any still being written: Parley’s streams outlive their ' +
+      'client); the answer is kept with what arrived, `cancelled`, and can be continued with the native API. ' +
+      'Cancelling it again returns it; a finished response is a 400, as on OpenAI (`Cannot cancel a completed ' +
+      'response.`, `Cannot cancel a synchronous response.`).',
     responses: {
       200: ok('The response as it is now.', Response, {
         ...responseExample,
         status: 'cancelled',
         completed_at: null,
       }),
-      ...errorResponses(openaiError, [404]),
+      ...errorResponses(openaiError, [400, 404]),
     },
   },
   'POST /v1/conversations': {

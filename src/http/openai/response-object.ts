@@ -25,6 +25,8 @@ export interface ResponseOptions {
   readonly user: string | null;
   /** The settings used for the answer (text format, reasoning, tools, truncation, hints). */
   readonly settings: ResponseSettings;
+  /** True when the request ran it in the background (`background: true`). */
+  readonly background: boolean;
 }
 
 /** The options of an answer written by `/ask` (or another surface): one input, nothing set. */
@@ -39,6 +41,7 @@ const DEFAULT_OPTIONS: ResponseOptions = {
   input_count: 1,
   user: null,
   settings: DEFAULT_SETTINGS,
+  background: false,
 };
 
 export function readResponseOptions(message: MessageRecord): ResponseOptions {
@@ -107,7 +110,7 @@ export function toResponseObject(
     previous_response_id: options.previous_response_id,
     conversation: options.conversation === null ? null : { id: options.conversation },
     reasoning: settings.reasoning,
-    background: false,
+    background: options.background,
     service_tier: settings.service_tier,
     store: true,
     temperature: options.temperature,

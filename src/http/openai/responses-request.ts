@@ -224,9 +224,6 @@ export function functionTools(body: CreateResponseRequest): FunctionToolSetting[
 
 /** Throws a 400 naming the first field Parley cannot honour, whatever the provider. */
 export function assertResponsesRequestServed(body: CreateResponseRequest): void {
-  if (body.background === true) {
-    throw refuseEverywhere('background', 'background responses are not served yet; stream instead');
-  }
   if (!isEmptyValue(body.prompt)) {
     throw refuseEverywhere(
       'prompt',

@@ -1,6 +1,6 @@
 /**
- * `/v1/responses`: create (stored or not, streamed or not), retrieve, delete, input items and
- * cancel. A stored response is an answer of the conversation tree: `previous_response_id` is its
+ * `/v1/responses`: create (stored or not, streamed or not, in the background or not), retrieve,
+ * delete, input items and cancel. A stored response is an answer of the conversation tree: `previous_response_id` is its
  * parent, so pointing it at an older response branches, exactly like `/ask`'s `parent_id`.
  */
 
@@ -18,6 +18,7 @@ import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
 import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
 import { resolveItemReferences } from './item-references.ts';
+import { assertBackgroundStored, cancelResponse } from './background-responses.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId } from './openai-ids.ts';
@@ -38,6 +39,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     const owner = ownerOf(request);
     const body = request.body;
     assertResponsesRequestServed(body);
+    assertBackgroundStored(body);
     const { placement, conversationPublicId } = await placementFor(conversations, owner, body);
     // The bytes of images and files sent inline, stored with the inputs that name them.
     const attachments: NewAttachment[] = [];
@@ -63,6 +65,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       input_count: inputs.length,
       user: body.user ?? null,
       settings: toResponseSettings(body),
+      background: body.background === true,
     };
     const store = body.store !== false;
     const startedAt = Date.now();
@@ -88,10 +91,12 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       ...toResponseObject(answerRecord(turn, startedAt, state), options),
       store,
     });
-    if (body.stream === true) {
-      // The generation runs on its own: a client that drops can resume it (GET with stream=true).
+    if (body.stream === true || options.background) {
+      // The generation runs on its own: a client that drops can resume it (GET with stream=true),
+      // and a background one is polled (GET) or cancelled by id.
       const runId = conversations.runs.start(turn);
       holdLimitsUntil(request, turn.settled);
+      if (body.stream !== true) return { ...render({ text: '', status: 'in_progress' }), status: 'queued' };
       return streamResponse(
         conversations.runs.follow(runId, -1, abortOnDisconnect(reply)),
         runId,
@@ -155,8 +160,9 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
   app.post('/responses/:id/cancel', { schema: { params: ResponseParams } }, async (request) => {
     const owner = ownerOf(request);
     const answer = await findResponse(conversations, owner, request.params.id);
-    await conversations.runs.cancel(owner, answer.id);
-    return toResponseObject(await findResponse(conversations, owner, request.params.id));
+    return cancelResponse(conversations, owner, answer, () =>
+      findResponse(conversations, owner, request.params.id),
+    );
   });
 }
 
@@ -250,6 +256,9 @@ function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
     inputTokens: state.usage?.inputTokens ?? answer.inputTokens,
     outputTokens: state.usage?.outputTokens ?? answer.outputTokens,
     error: state.error ?? answer.error,
+    // Read while it was being written and ended since: it ended now, not at the read.
+    updatedAt:
+      answer.status === 'in_progress' && state.status !== 'in_progress' ? Date.now() : answer.updatedAt,
   };
 }
 
