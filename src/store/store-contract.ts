@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { NewMessage, PartRecord, Store } from './store.ts';
+import type { ImportedMessage, NewMessage, PartRecord, Store } from './store.ts';
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -67,6 +67,30 @@ function turn(parentId: string, text: string): [NewMessage, NewMessage] {
     { id: question, parentId, role: 'user', content: text, status: 'completed' },
     { id: randomUUID(), parentId: question, role: 'assistant', content: '', status: 'in_progress' },
   ];
+}
+
+/** A message to import: the given fields, the rest empty (a completed message, edited never). */
+function importedMessage(
+  fields: Pick<
+    ImportedMessage,
+    'id' | 'conversationId' | 'parentId' | 'role' | 'content' | 'context' | 'createdAt'
+  >,
+): ImportedMessage {
+  return {
+    model: null,
+    provider: null,
+    status: 'completed',
+    finishReason: null,
+    inputTokens: null,
+    outputTokens: null,
+    error: null,
+    requestOptions: null,
+    deletedAt: null,
+    upstreamConversationId: null,
+    upstreamMessageId: null,
+    updatedAt: fields.createdAt,
+    ...fields,
+  };
 }
 
 export function describeStoreContract(name: string, factory: StoreFactory): void {
@@ -882,6 +906,44 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         [[summary.id, question, 'The user said hello.']],
       );
       assert.deepEqual(await store.listSummaries(BOB, conversationId), []);
+    });
+
+    it('lists an imported summary, and no longer one that was deleted', async () => {
+      const conversationId = randomUUID();
+      const [question, summaryId] = [randomUUID(), randomUUID()];
+      const message = (id: string, parentId: string | null, role: 'user' | 'system') =>
+        importedMessage({
+          id,
+          conversationId,
+          parentId,
+          role,
+          content: role === 'user' ? 'Hello' : 'The user said hello.',
+          context: role === 'system' ? { summary_of: question, summarized_messages: 1 } : null,
+          createdAt: 1_000,
+        });
+      await store.importConversations([
+        {
+          conversation: {
+            id: conversationId,
+            owner: ALICE,
+            title: null,
+            model: null,
+            currentNode: question,
+            systemPrompt: null,
+            metadata: {},
+            createdAt: 1_000,
+            updatedAt: 1_000,
+          },
+          messages: [message(question, null, 'user'), message(summaryId, question, 'system')],
+        },
+      ]);
+      const listed = await store.listSummaries(ALICE, conversationId);
+      assert.deepEqual(
+        listed.map((summary) => [summary.id, summary.context?.summary_of]),
+        [[summaryId, question]],
+      );
+      assert.equal(await store.deleteMessage(ALICE, conversationId, summaryId, 2_000), true);
+      assert.deepEqual(await store.listSummaries(ALICE, conversationId), []);
     });
 
     it('reaps the in-progress answers of generators that are gone, keeping their text', async () => {

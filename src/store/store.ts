@@ -53,9 +53,17 @@ export interface MessageContext {
   readonly tokens_counted?: boolean;
   readonly summarized?: boolean;
   readonly summary_id?: string;
-  /** On a summary: the last message it covers, and how many messages it summarizes. */
+  /**
+   * On a summary: the last message it covers, and how many messages it summarizes. The stores
+   * keep `summary_of` in a column of its own too (see `summaryOf`), which `listSummaries` reads.
+   */
   readonly summary_of?: string;
   readonly summarized_messages?: number;
+}
+
+/** The message a context summary covers, written to its `summary_of` column; null for any other. */
+export function summaryOf(message: { readonly context?: MessageContext | null | undefined }): string | null {
+  return message.context?.summary_of ?? null;
 }
 
 /** The options of the request that produced an answer: owned by the surface that wrote them. */
@@ -338,7 +346,7 @@ export interface Store {
     message: NewMessage,
     now: number,
   ): Promise<boolean>;
-  /** The conversation's live context summaries: system messages whose `context` has `summary_of`. */
+  /** The conversation's live context summaries: messages whose `context` names `summary_of`. */
   listSummaries(owner: string, conversationId: string): Promise<readonly MessageRecord[]>;
   /** Soft delete of one message (see `MessageRecord.deletedAt`). */
   deleteMessage(owner: string, conversationId: string, messageId: string, now: number): Promise<boolean>;

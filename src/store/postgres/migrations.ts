@@ -217,6 +217,16 @@ export const postgresMigrations: readonly string[] = [
     created_at  bigint NOT NULL
   );
   `,
+  `
+  -- A context summary names the last message it covers in a column of its own (summaries were
+  -- found by a LIKE on the context JSON): the summaries written so far get it here. Every context
+  -- is JSON text written by the store, or null.
+  ALTER TABLE messages ADD COLUMN summary_of text;
+  UPDATE messages SET summary_of = context::jsonb ->> 'summary_of'
+    WHERE role = 'system' AND context IS NOT NULL
+      AND jsonb_typeof(context::jsonb -> 'summary_of') = 'string';
+  CREATE INDEX messages_summaries ON messages (conversation_id) WHERE summary_of IS NOT NULL;
+  `,
 ];
 
 /**

@@ -73,6 +73,53 @@ if (connectionString === '') {
       }
     });
 
+    it('finds the summaries of a database written before summaries had a column of their own', async () => {
+      const schema = newSchema();
+      const before = postgresMigrations.findIndex((migration) => migration.includes('ADD COLUMN summary_of'));
+      assert.ok(before > 0, 'the migration that adds the column');
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const pool = inspect(schema);
+      try {
+        await pool.query(
+          'CREATE TABLE parley_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)',
+        );
+        for (const [index, migration] of postgresMigrations.slice(0, before).entries()) {
+          await pool.query(migration);
+          await pool.query('INSERT INTO parley_migrations VALUES ($1, 0)', [index + 1]);
+        }
+        await pool.query(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
+          VALUES ('c', 'alice', 'q2', 1, 1)`);
+        const insert = `INSERT INTO messages (id, conversation_id, parent_id, role, content, status, context,
+          created_at, updated_at) VALUES ($1, 'c', $2, $3, $4, 'completed', $5, $6, $6)`;
+        await pool.query(insert, ['q1', null, 'user', 'first', null, 1]);
+        await pool.query(insert, [
+          's1',
+          'q1',
+          'system',
+          'a summary',
+          '{"summary_of":"q1","summarized_messages":1}',
+          2,
+        ]);
+        // An answer's context is not a summary; neither is a system message with no context.
+        await pool.query(insert, ['q2', 'q1', 'assistant', 'answer', '{"window":4096,"summary_id":"s1"}', 3]);
+        await pool.query(insert, ['p1', 'q1', 'system', 'a system message', null, 4]);
+        const store = await open(schema);
+        try {
+          const summaries = await store.listSummaries('alice', 'c');
+          assert.deepEqual(
+            summaries.map((summary) => [summary.id, summary.content, summary.context?.summarized_messages]),
+            [['s1', 'a summary', 1]],
+          );
+        } finally {
+          await store.close();
+        }
+        const { rows } = await pool.query('SELECT id, summary_of FROM messages WHERE summary_of IS NOT NULL');
+        assert.deepEqual(rows, [{ id: 's1', summary_of: 'q1' }]);
+      } finally {
+        await pool.end();
+      }
+    });
+
     it('lets replicas that start at once on an empty schema all succeed (the advisory lock)', async () => {
       const schema = newSchema();
       const stores = await Promise.all([open(schema), open(schema), open(schema), open(schema)]);

@@ -32,6 +32,7 @@ import type {
   UsageRecord,
   UsageSummaryRow,
 } from '../store.ts';
+import { summaryOf } from '../store.ts';
 import { PostgresAccessStore } from './postgres-access-store.ts';
 import { migrate, SEARCH_PREFIX_CHARS } from './migrations.ts';
 
@@ -146,15 +147,15 @@ export const postgresQueries = {
       SELECT id, current_node FROM created UNION ALL SELECT id, current_node FROM existing
     ), inserted AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-        request_options, context, generator, created_at, updated_at, parts)
+        request_options, context, generator, created_at, updated_at, parts, summary_of)
       SELECT m.id, target.id,
         CASE WHEN m.position = 1 AND $9::boolean THEN target.current_node ELSE m.parent_id END,
         m.role, m.content, m.model, m.provider, m.status, m.request_options, m.context, m.generator, $8, $8,
-        m.parts
+        m.parts, m.summary_of
       FROM target, unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-        $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) WITH ORDINALITY
+        $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $23::text[]) WITH ORDINALITY
         AS m (id, parent_id, role, content, model, provider, status, request_options, context, generator, parts,
-          position)
+          summary_of, position)
       ORDER BY m.position
       RETURNING 1
     ), stored_attachments AS (
@@ -240,12 +241,12 @@ export const postgresQueries = {
     WHERE c.id = $10 AND ${owned(11)}`,
   setMetadata: `UPDATE conversations c SET metadata = $1, updated_at = $2 WHERE c.id = $3 AND ${owned(4)}`,
   addDetachedMessage: `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-      request_options, context, created_at, updated_at)
-    SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM conversations c
+      request_options, context, created_at, updated_at, summary_of)
+    SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $13 FROM conversations c
     WHERE c.id = $2 AND ${owned(12)}`,
   listSummaries: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
-    WHERE m.conversation_id = $1 AND ${owned(2)} AND m.role = 'system' AND m.deleted_at IS NULL
-      AND m.context LIKE '{"summary_of":%' ORDER BY m.created_at, m.seq`,
+    WHERE m.conversation_id = $1 AND ${owned(2)} AND m.deleted_at IS NULL
+      AND m.summary_of IS NOT NULL ORDER BY m.created_at, m.seq`,
   getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.id = $1 AND m.deleted_at IS NULL AND ${owned(2)}`,
   deleteMessage: `UPDATE messages m SET deleted_at = $1 FROM conversations c
@@ -331,16 +332,17 @@ export const postgresQueries = {
     ), new_messages AS (
       INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
         finish_reason, input_tokens, output_tokens, error, request_options, context, deleted_at, created_at,
-        updated_at, upstream_conversation_id, upstream_message_id, parts)
+        updated_at, upstream_conversation_id, upstream_message_id, parts, summary_of)
       SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
         m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id, m.parts
+        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id, m.parts, m.summary_of
       FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
         $17::text[], $18::text[], $19::integer[], $20::integer[], $21::text[], $22::text[], $23::text[],
-        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[]) WITH ORDINALITY
+        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::text[])
+        WITH ORDINALITY
         AS m (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
           input_tokens, output_tokens, error, request_options, context, deleted_at, created_at, updated_at,
-          upstream_conversation_id, upstream_message_id, parts, position)
+          upstream_conversation_id, upstream_message_id, parts, summary_of, position)
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       ORDER BY m.position
       RETURNING 1
@@ -452,6 +454,7 @@ class PostgresStore implements Store {
       (input.attachments ?? []).map((attachment) =>
         Buffer.from(attachment.data.buffer, attachment.data.byteOffset, attachment.data.byteLength),
       ),
+      messages.map(summaryOf),
     ]);
     return (row?.written ?? 0) > 0;
   }
@@ -619,6 +622,7 @@ class PostgresStore implements Store {
       encodeJson(message.context),
       now,
       owner,
+      summaryOf(message),
     ]);
     return written > 0;
   }
@@ -745,6 +749,7 @@ class PostgresStore implements Store {
       messages.map((message) => message.upstreamConversationId),
       messages.map((message) => message.upstreamMessageId),
       messages.map((message) => encodeParts(message.parts, message.content)),
+      messages.map(summaryOf),
     ]);
     return { conflicts: rows.map((row) => row.id) };
   }

@@ -277,4 +277,12 @@ export const sqliteMigrations: readonly string[] = [
     created_at  INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- A context summary names the last message it covers in a column of its own (summaries were
+  -- found by a LIKE on the context JSON): the summaries written so far get it here.
+  ALTER TABLE messages ADD COLUMN summary_of TEXT;
+  UPDATE messages SET summary_of = json_extract(context, '$.summary_of')
+    WHERE role = 'system' AND json_valid(context) AND json_type(context, '$.summary_of') = 'text';
+  CREATE INDEX messages_summaries ON messages (conversation_id) WHERE summary_of IS NOT NULL;
+  `,
 ];

@@ -142,6 +142,50 @@ describe('SQLite store', () => {
     await store.close();
   });
 
+  it('finds the summaries of a database written before summaries had a column of their own', async () => {
+    const path = join(folder, 'summaries-by-context.sqlite');
+    const database = new DatabaseSync(path);
+    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN summary_of'));
+    assert.ok(before > 0, 'the migration that adds the column');
+    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
+    database.exec(`PRAGMA user_version = ${before}`);
+    database.exec(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
+      VALUES ('c', 'alice', 'q2', 1, 1)`);
+    const insert =
+      database.prepare(`INSERT INTO messages (id, conversation_id, parent_id, role, content, status,
+      context, created_at, updated_at) VALUES (?, 'c', ?, ?, ?, 'completed', ?, ?, ?)`);
+    insert.run('q1', null, 'user', 'first', null, 1, 1);
+    insert.run('s1', 'q1', 'system', 'a summary', '{"summary_of":"q1","summarized_messages":1}', 2, 2);
+    // An answer's context is not a summary; neither is a system prompt with no context.
+    insert.run(
+      'q2',
+      'q1',
+      'assistant',
+      'answer',
+      '{"window":4096,"summarized":true,"summary_id":"s1"}',
+      3,
+      3,
+    );
+    insert.run('p1', 'q1', 'system', 'a system message', null, 4, 4);
+    database.close();
+    const store = openSqliteStore({ path });
+    const summaries = await store.listSummaries('alice', 'c');
+    assert.deepEqual(
+      summaries.map((summary) => [summary.id, summary.content, summary.context?.summarized_messages]),
+      [['s1', 'a summary', 1]],
+    );
+    await store.close();
+    const migrated = new DatabaseSync(path);
+    assert.deepEqual(
+      migrated
+        .prepare('SELECT id, summary_of FROM messages WHERE summary_of IS NOT NULL')
+        .all()
+        .map((row) => ({ ...row })),
+      [{ id: 's1', summary_of: 'q1' }],
+    );
+    migrated.close();
+  });
+
   it('indexes finished messages for search shortly after the write, off the write itself', async () => {
     const path = join(folder, 'search-queue.sqlite');
     const store = openSqliteStore({ path });

@@ -32,6 +32,7 @@ import type {
   UsageRecord,
   UsageSummaryRow,
 } from '../store.ts';
+import { summaryOf } from '../store.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { SqliteAccessStore } from './sqlite-access-store.ts';
 import { inTransaction } from './sqlite-transaction.ts';
@@ -423,6 +424,7 @@ class SqliteStore implements Store {
             message.createdAt,
             message.updatedAt,
             encodeParts(message.parts, message.content),
+            summaryOf(message),
           );
         }
       }
@@ -535,6 +537,7 @@ function insertNewMessage(
     now,
     now,
     encodeParts(message.parts, message.content),
+    summaryOf(message),
   );
 }
 
@@ -558,8 +561,8 @@ function prepareStatements(database: DatabaseSync) {
     ),
     listSummaries: prepareMessageRows(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.conversation_id = ? AND ${OWNED} AND m.role = 'system' AND m.deleted_at IS NULL
-         AND m.context LIKE '{"summary_of":%' ORDER BY m.created_at, m.rowid`,
+       WHERE m.conversation_id = ? AND ${OWNED} AND m.deleted_at IS NULL
+         AND m.summary_of IS NOT NULL ORDER BY m.created_at, m.rowid`,
     ),
     conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
     messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
@@ -570,9 +573,9 @@ function prepareStatements(database: DatabaseSync) {
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
          input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
-         upstream_message_id, created_at, updated_at, parts, parent_row, depth)
+         upstream_message_id, created_at, updated_at, parts, summary_of, parent_row, depth)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-         ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
+         ?21, ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
     ),
     ftsQueued: prepare('SELECT 1 FROM messages_fts_queue LIMIT 1'),
     // Queued messages replace their entries (an answer continued then ended again is queued twice).
@@ -608,8 +611,8 @@ function prepareStatements(database: DatabaseSync) {
     ownedConversation: prepare(`SELECT c.current_node FROM conversations c WHERE c.id = ? AND ${OWNED}`),
     insertMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-         request_options, context, generator, created_at, updated_at, parts, parent_row, depth)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ${PARENT_ROW_OF('?3')},
+         request_options, context, generator, created_at, updated_at, parts, summary_of, parent_row, depth)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ${PARENT_ROW_OF('?3')},
          ${DEPTH_UNDER('?3')})`,
     ),
     moveCurrentNode: prepare(`UPDATE conversations SET current_node = ?, updated_at = ? WHERE id = ?`),
