@@ -283,6 +283,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     conversations,
     completions: conversations.completions,
     models,
+    limits: { bodyLimitBytes: config.bodyLimitBytes, maxAttachmentBytes: config.maxAttachmentBytes },
   });
   await app.register(webRoutes);
 

@@ -9,6 +9,7 @@ import type { ConversationCore } from '../../conversations/core.ts';
 import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
+import { attachmentBodyLimit } from '../collect-attachment.ts';
 import { MetadataSchema } from '../openai/responses-schemas.ts';
 import { toConversation } from './conversations-routes.ts';
 import { decodeContent, MessageContent } from './message-parts.ts';
@@ -78,7 +79,7 @@ export function registerConversationWriteRoutes(
   limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number },
 ): void {
   // Routes that take a message may carry an attachment as base64: 4/3 of its bytes, and the rest.
-  const bodyLimit = Math.max(limits.bodyLimitBytes, Math.ceil((limits.maxAttachmentBytes * 4) / 3) + 65_536);
+  const bodyLimit = attachmentBodyLimit(limits);
   const decode = (content: Static<typeof MessageContent>) =>
     decodeContent(content, limits.maxAttachmentBytes);
   app.post('/conversations', { schema: { body: CreateBody } }, async (request, reply) => {

@@ -8,9 +8,14 @@
 
 import { type Static, Type } from 'typebox';
 import { textOfParts } from '../../conversations/message-parts.ts';
-import { badRequest, ParleyError } from '../../errors.ts';
+import { badRequest } from '../../errors.ts';
 import type { NewAttachment, PartRecord } from '../../store/store.ts';
-import { collectAttachment } from '../collect-attachment.ts';
+import {
+  assertAttachmentFits,
+  collectAttachment,
+  decodeBase64,
+  parseDataUrl,
+} from '../collect-attachment.ts';
 
 const Detail = Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')]);
 const MediaType = Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 100 });
@@ -62,12 +67,7 @@ export function decodeContent(content: Static<typeof MessageContent>, maxBytes: 
   if (typeof content === 'string') return { content, attachments: [] };
   const attachments: NewAttachment[] = [];
   const attach = (data: Uint8Array): string => {
-    if (data.byteLength > maxBytes) {
-      throw new ParleyError(
-        'PAYLOAD_TOO_LARGE',
-        `an attachment of ${data.byteLength} bytes is over the limit of ${maxBytes} (PARLEY_MAX_ATTACHMENT_BYTES)`,
-      );
-    }
+    assertAttachmentFits(data.byteLength, maxBytes);
     return collectAttachment(data, attachments);
   };
   const parts = content.map((part, index): PartRecord => {
@@ -80,33 +80,22 @@ export function decodeContent(content: Static<typeof MessageContent>, maxBytes: 
     if ((part.url === undefined) === (part.data === undefined)) {
       throw badRequest(`content[${index}]: an image has either a url or data`);
     }
-    if (part.url !== undefined && !part.url.startsWith('data:')) {
-      if (!/^https?:\/\//i.test(part.url))
+    const inline =
+      part.url === undefined
+        ? { mediaType: part.media_type, data: decodeBase64(part.data ?? '', `content[${index}].data`) }
+        : parseDataUrl(part.url, `content[${index}].url`);
+    if (inline === undefined) {
+      if (part.url === undefined || !/^https?:\/\//i.test(part.url))
         throw badRequest(`content[${index}].url must be an http(s) or data: URL`);
       return { type: 'image', url: part.url, ...detail };
     }
-    const { mediaType, data } =
-      part.url === undefined
-        ? { mediaType: part.media_type, data: decodeBase64(part.data ?? '', `content[${index}].data`) }
-        : decodeDataUrl(part.url, `content[${index}].url`);
+    const { mediaType, data } = inline;
     if (mediaType === undefined || !mediaType.startsWith('image/')) {
       throw badRequest(`content[${index}]: an image needs an image/* media_type`);
     }
     return { type: 'image', attachment: attach(data), mediaType, ...detail };
   });
   return { content: textOfParts(parts), parts, attachments };
-}
-
-function decodeBase64(text: string, field: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1)
-    throw badRequest(`${field} is not base64`);
-  return Buffer.from(text, 'base64');
-}
-
-function decodeDataUrl(url: string, field: string): { mediaType: string; data: Uint8Array } {
-  const match = /^data:([a-z]+\/[a-z0-9.+-]+);base64,(.*)$/is.exec(url);
-  if (match === null) throw badRequest(`${field} is not a base64 data: URL`);
-  return { mediaType: (match[1] ?? '').toLowerCase(), data: decodeBase64(match[2] ?? '', field) };
 }
 
 /** A message's parts as the native API shows them (bytes by their attachment URL). */

@@ -7,9 +7,9 @@ import { Type } from 'typebox';
 import type { InputMessage } from '../../conversations/prompt.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord, NewAttachment, PartRecord } from '../../store/store.ts';
-import { collectAttachment } from '../collect-attachment.ts';
+import { collectAttachment, type InlineBytes } from '../collect-attachment.ts';
 import { cursorList } from '../cursor-list.ts';
-import { fileBytes, type InlineBytes, imageDetail, imageSource } from './media-parts.ts';
+import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import { toPublicId } from './openai-ids.ts';
 import { refuseEverywhere } from './provider-support.ts';
 

@@ -5,33 +5,15 @@
  */
 
 import { badRequest } from '../../errors.ts';
+import {
+  assertAttachmentFits,
+  base64ByteLength,
+  type InlineBytes,
+  parseDataUrl,
+} from '../collect-attachment.ts';
 import { refuseEverywhere } from './provider-support.ts';
 
-export interface InlineBytes {
-  readonly mediaType: string;
-  readonly data: Uint8Array;
-}
-
 export type ImageSource = { readonly url: string } | (InlineBytes & { readonly url?: undefined });
-
-const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/**
- * `data:<media type>[;param=value];base64,<data>` as bytes, or undefined for a URL of another scheme.
- * @example parseDataUrl('data:image/png;base64,iVBO...', 'image_url') // { mediaType: 'image/png', data }
- */
-export function parseDataUrl(url: string, param: string): InlineBytes | undefined {
-  if (!url.startsWith('data:')) return undefined;
-  const comma = url.indexOf(',');
-  const header = url.slice('data:'.length, comma === -1 ? undefined : comma).split(';');
-  const mediaType = header[0]?.toLowerCase() ?? '';
-  const payload = comma === -1 ? '' : url.slice(comma + 1);
-  if (comma === -1 || header.at(-1) !== 'base64' || !MEDIA_TYPE.test(mediaType) || !BASE64.test(payload)) {
-    throw badRequest(`Invalid data URL at '${param}': expected data:<media type>;base64,<data>.`, param);
-  }
-  return { mediaType, data: Buffer.from(payload, 'base64') };
-}
 
 /** An image given by URL: inline bytes from a data URL, or an http(s) URL passed on. */
 export function imageSource(url: unknown, param: string): ImageSource {
@@ -71,4 +53,34 @@ export function fileBytes(file: Readonly<Record<string, unknown>>, param: string
 /** The detail an image part asks for, when it is one of OpenAI's. */
 export function imageDetail(detail: unknown): { readonly detail?: 'auto' | 'low' | 'high' } {
   return detail === 'auto' || detail === 'low' || detail === 'high' ? { detail } : {};
+}
+
+/** The fields of OpenAI's request bodies that carry a `data:` URL: `image_url(.url)`, `file_data`. */
+const INLINE_BYTE_FIELDS = new Set(['url', 'image_url', 'file_data']);
+
+/**
+ * The 413 for a `data:` URL anywhere in a `/v1` body (chat messages, Responses input, conversation
+ * items) whose bytes are over `maxBytes`, counted before anything is decoded. The walk is bounded
+ * by the JSON parser's nesting limit.
+ */
+export function assertInlineBytesFit(body: unknown, maxBytes: number): void {
+  const path: (string | number)[] = [];
+  const at = () =>
+    path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    const entries: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((item, index) => [index, item])
+      : Object.entries(value);
+    for (const [key, field] of entries) {
+      path.push(key);
+      if (typeof field === 'string') {
+        if (typeof key === 'string' && INLINE_BYTE_FIELDS.has(key) && field.startsWith('data:')) {
+          assertAttachmentFits(base64ByteLength(field.slice(field.indexOf(',') + 1)), maxBytes, at());
+        }
+      } else visit(field);
+      path.pop();
+    }
+  };
+  visit(body);
 }

@@ -9,8 +9,10 @@ import type { Completions } from '../../conversations/completions.ts';
 import type { ConversationCore } from '../../conversations/core.ts';
 import type { ModelRegistry } from '../../providers/registry.ts';
 import type { TypedApp } from '../typed-app.ts';
+import { attachmentBodyLimit } from '../collect-attachment.ts';
 import { registerChatCompletionsRoute } from './chat-completions-route.ts';
 import { registerConversationsRoutes } from './conversations-routes.ts';
+import { assertInlineBytesFit } from './media-parts.ts';
 import { registerModelsRoutes } from './models-routes.ts';
 import { notFoundError, sendOpenAIError } from './openai-errors.ts';
 import { registerResponsesRoutes } from './responses-routes.ts';
@@ -23,11 +25,22 @@ export interface OpenAIRoutesOptions {
   readonly completions: Completions;
   /** Where the upstreams' own model lists come from. */
   readonly models: Pick<ModelRegistry, 'listProviderModels'>;
+  /** The body limit, and the largest image or file a request may carry inline (decoded bytes). */
+  readonly limits: { readonly bodyLimitBytes: number; readonly maxAttachmentBytes: number };
 }
 
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => sendOpenAIError(request, reply, error));
+  // Bodies may carry images and files as data URLs: room for the largest allowed, and a 413 over
+  // it, as on the native API.
+  const bodyLimit = attachmentBodyLimit(options.limits);
+  typed.addHook('onRoute', (route) => {
+    if ([route.method].flat().includes('POST')) route.bodyLimit ??= bodyLimit;
+  });
+  typed.addHook('preHandler', async (request) => {
+    if (request.body !== undefined) assertInlineBytesFit(request.body, options.limits.maxAttachmentBytes);
+  });
   typed.setNotFoundHandler((request, reply) =>
     sendOpenAIError(
       request,
