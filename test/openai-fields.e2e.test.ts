@@ -135,7 +135,6 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       seed: 7,
       frequency_penalty: 1,
       logit_bias: { '1': 2 },
-      reasoning_effort: 'high',
       verbosity: 'high',
     })) {
       const refused = await chat('claude-fake', { [field]: value });
@@ -147,12 +146,22 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
         new RegExp(`^'${field}' is not supported by the provider 'anthropic'`),
       );
     }
-    const tools = await chat('claude-fake', {
-      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
-    });
-    assert.equal(tools.status, 400);
-    assert.equal(tools.body.error.param, 'tools');
-    assert.match(tools.body.error.message, /'anthropic'/);
+    // Anthropic maps tools and reasoning itself; ChatGPT's web backend takes neither.
+    const tools = { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] };
+    assert.equal((await chat('claude-fake', { ...tools, reasoning_effort: 'high' })).status, 200);
+    assert.deepEqual(upstreamBody(anthropic).thinking, { type: 'enabled', budget_tokens: 16_384 });
+    for (const [field, extra] of [
+      ['tools', tools],
+      ['reasoning_effort', { reasoning_effort: 'low' }],
+    ] as const) {
+      const refused = await chat('chatgpt-web/auto', extra);
+      assert.equal(refused.status, 400, field);
+      assert.equal(refused.body.error.param, field);
+      assert.match(refused.body.error.message, /'chatgpt-web'/);
+    }
+    const effort = await chat('claude-fake', { reasoning_effort: 'extreme' });
+    assert.equal(effort.status, 400);
+    assert.match(effort.body.error.message, /^Invalid value for 'reasoning_effort': expected one of 'none'/);
 
     const sampling = await chat('chatgpt-web/auto', { temperature: 0.2 });
     assert.equal(sampling.status, 400);
@@ -371,20 +380,28 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.equal(sent.verbosity, 'low');
 
     const requests = anthropic.requests.length;
-    for (const [extra, param] of [
-      [{ text: { format } }, 'text.format'],
-      [{ reasoning: { effort: 'high' } }, 'reasoning.effort'],
-      [{ text: { verbosity: 'high' } }, 'text.verbosity'],
+    for (const [extra, param, provider] of [
+      [{ text: { format } }, 'text.format', 'anthropic'],
+      [{ reasoning: { effort: 'high' } }, 'reasoning.effort', 'chatgpt-web'],
+      [{ text: { verbosity: 'high' } }, 'text.verbosity', 'anthropic'],
     ] as const) {
-      const refused = await post('/v1/responses', { model: 'claude-fake', input: 'x', ...extra });
+      const model = provider === 'anthropic' ? 'claude-fake' : 'chatgpt-web/auto';
+      const refused = await post('/v1/responses', { model, input: 'x', ...extra });
       assert.equal(refused.status, 400, param);
       assert.equal(refused.body.error.param, param);
       assert.match(
         refused.body.error.message,
-        new RegExp(`^'${param}' is not supported by the provider 'anthropic'`),
+        new RegExp(`^'${param}' is not supported by the provider '${provider}'`),
       );
     }
     assert.equal(anthropic.requests.length, requests, 'nothing refused reaches the upstream');
+    const thinking = await post('/v1/responses', {
+      model: 'claude-fake',
+      input: 'x',
+      reasoning: { effort: 'medium' },
+    });
+    assert.equal(thinking.status, 200, JSON.stringify(thinking.body));
+    assert.deepEqual(upstreamBody(anthropic).thinking, { type: 'enabled', budget_tokens: 8_192 });
     const summary = await post('/v1/responses', { input: 'x', reasoning: { summary: 'auto' } });
     assert.equal(summary.body.error.param, 'reasoning.summary');
   });

@@ -3,15 +3,38 @@
  * deltas, so the answer's parts are written once, whole, when it ends.
  */
 
-import type { ToolCall } from '../providers/spec.ts';
+import type { ReasoningPart, ToolCall } from '../providers/spec.ts';
 import type { PartRecord } from '../store/store.ts';
 
 export class AnswerParts {
-  #reasoning = '';
+  /** The reasoning pieces so far; the last one is open until it ends (see `endReasoning`). */
+  readonly #reasoning: { text: string; encrypted?: string }[] = [];
+  #reasoningOpen = false;
   readonly #calls: { id: string; name: string; arguments: string }[] = [];
 
   addReasoning(delta: string): void {
-    this.#reasoning += delta;
+    this.#openReasoning().text += delta;
+  }
+
+  /** Ends the open piece of reasoning, keeping the payload the provider needs passed back with it. */
+  endReasoning(encrypted: string | undefined): void {
+    const piece = this.#openReasoning();
+    if (encrypted !== undefined) piece.encrypted = encrypted;
+    this.#reasoningOpen = false;
+  }
+
+  addReasoningParts(parts: readonly ReasoningPart[]): void {
+    for (const part of parts) this.#reasoning.push({ ...part });
+    this.#reasoningOpen = false;
+  }
+
+  #openReasoning(): { text: string; encrypted?: string } {
+    const open = this.#reasoning.at(-1);
+    if (this.#reasoningOpen && open !== undefined) return open;
+    const piece = { text: '' };
+    this.#reasoning.push(piece);
+    this.#reasoningOpen = true;
+    return piece;
   }
 
   /** A piece of the `index`th tool call; its id and name come with its first piece. */
@@ -33,9 +56,10 @@ export class AnswerParts {
   /** The answer's parts with this text, or undefined when the text is all there is. */
   build(text: string): readonly PartRecord[] | undefined {
     const calls = this.#calls.filter((call) => call !== undefined);
-    if (this.#reasoning === '' && calls.length === 0) return undefined;
+    const reasoning = this.#reasoning.filter((piece) => piece.text !== '' || piece.encrypted !== undefined);
+    if (reasoning.length === 0 && calls.length === 0) return undefined;
     return [
-      ...(this.#reasoning === '' ? [] : [{ type: 'reasoning' as const, text: this.#reasoning }]),
+      ...reasoning.map((piece) => ({ type: 'reasoning' as const, ...piece })),
       ...(text === '' ? [] : [{ type: 'text' as const, text }]),
       ...calls.map((call) => ({
         type: 'tool-call' as const,

@@ -19,6 +19,8 @@ export type GenerationEvent =
       readonly logprobs?: readonly TokenLogprob[];
     }
   | { readonly type: 'reasoning-delta'; readonly sequence: number; readonly delta: string }
+  /** The end of one piece of reasoning, with the provider's opaque payload to pass back with it. */
+  | { readonly type: 'reasoning-end'; readonly sequence: number; readonly encrypted?: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */
   | {
       readonly type: 'tool-call-delta';

@@ -151,6 +151,7 @@ export class Turn {
     const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
     try {
       const result = await this.#model.doGenerate(this.#prompt, this.#callOptions(combined));
+      if (result.reasoning !== undefined) this.#parts.addReasoningParts(result.reasoning);
       if (result.toolCalls !== undefined) this.#parts.addToolCalls(result.toolCalls);
       if (result.upstreamRefs !== undefined) await this.#storeUpstreamRefs(result.upstreamRefs);
       const status = statusFor(result.finishReason);
@@ -195,6 +196,12 @@ export class Turn {
         if (part.type === 'reasoning-delta') {
           this.#parts.addReasoning(part.delta);
           yield { type: 'reasoning-delta', sequence: ++sequence, delta: part.delta };
+          continue;
+        }
+        if (part.type === 'reasoning-end') {
+          this.#parts.endReasoning(part.encrypted);
+          const end = { type: 'reasoning-end', sequence: ++sequence } as const;
+          yield part.encrypted === undefined ? end : { ...end, encrypted: part.encrypted };
           continue;
         }
         if (part.type === 'upstream-refs') {

@@ -54,7 +54,7 @@ const echo: ProviderDefinition = {
   setupHint: 'ECHO_VOICE',
   needsKey: true,
   keepsUpstreamThreads: false,
-  capabilities: { tools: false, responseFormat: false, images: false, files: false },
+  capabilities: { tools: false, responseFormat: false, images: false, files: false, reasoning: false },
   contextWindows: [['echo-', 4_096]],
   configure(reader) {
     const voice = reader.string('ECHO_VOICE');
@@ -188,7 +188,13 @@ describe('the built-in definitions', () => {
       const model = configured.createModel({ model: 'some-model', apiKey: 'k' });
       assert.equal(model.provider, definition.name);
       assert.deepEqual(
-        model.capabilities ?? { tools: false, responseFormat: false, images: false, files: false },
+        model.capabilities ?? {
+          tools: false,
+          responseFormat: false,
+          images: false,
+          files: false,
+          reasoning: false,
+        },
         definition.capabilities,
         definition.name,
       );

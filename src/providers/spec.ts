@@ -102,7 +102,18 @@ export interface ModelCapabilities {
   readonly files: boolean;
   /** The output tokens' log probabilities (`CallOptions.logprobs`); absent: none. */
   readonly logprobs?: boolean;
+  /** Honours `CallOptions.reasoning` (a reasoning effort, mapped to the provider's own form). */
+  readonly reasoning: boolean;
 }
+
+/** The capabilities of a model that takes and gives text only. */
+export const TEXT_ONLY: ModelCapabilities = {
+  tools: false,
+  responseFormat: false,
+  images: false,
+  files: false,
+  reasoning: false,
+};
 
 /**
  * Refuses a prompt holding parts other than text, for a provider that takes text only: nothing is
@@ -146,6 +157,13 @@ export interface TokenLogprob extends TokenAlternative {
   readonly topLogprobs: readonly TokenAlternative[];
 }
 
+/** How much a model reasons before it answers, in OpenAI's terms (`reasoning_effort`). */
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+
+export interface ReasoningOptions {
+  readonly effort: ReasoningEffort;
+}
+
 export interface CallOptions {
   readonly maxOutputTokens?: number;
   readonly temperature?: number;
@@ -153,9 +171,13 @@ export interface CallOptions {
   readonly stop?: readonly string[];
   readonly tools?: readonly ToolDefinition[];
   readonly toolChoice?: ToolChoice;
+  /** False: at most one tool call per answer. Absent: the provider's default (several allowed). */
+  readonly parallelToolCalls?: boolean;
   readonly responseFormat?: ResponseFormat;
   /** Return each output token's log probability, with this many alternatives (0–20). */
   readonly logprobs?: { readonly topLogprobs: number };
+  /** Asks for reasoning; only a model whose capabilities say `reasoning` receives it. */
+  readonly reasoning?: ReasoningOptions;
   /**
    * Fields for one provider's own wire format, keyed by provider name and sent as they are (e.g.
    * `{'openai-compatible': {seed: 7}}`). A provider reads only its own key; the caller refuses a
@@ -180,8 +202,16 @@ export interface RouteAttempt {
   readonly code?: string;
 }
 
+/** A piece of a model's reasoning: its summary text, and an opaque payload to pass back with it. */
+export interface ReasoningPart {
+  readonly text: string;
+  readonly encrypted?: string;
+}
+
 export interface GenerateResult {
   readonly text: string;
+  /** The model's reasoning, in the order it came (before the text). */
+  readonly reasoning?: readonly ReasoningPart[];
   readonly finishReason: FinishReason;
   /** Absent when the upstream did not report it. */
   readonly usage?: Usage;
@@ -199,6 +229,11 @@ export type StreamPart =
   | { readonly type: 'text-delta'; readonly delta: string; readonly logprobs?: readonly TokenLogprob[] }
   /** A piece of the model's reasoning summary. */
   | { readonly type: 'reasoning-delta'; readonly delta: string }
+  /**
+   * The end of one piece of reasoning, with the opaque payload the provider needs passed back with
+   * it (Anthropic's thinking signature); the next reasoning delta starts another piece.
+   */
+  | { readonly type: 'reasoning-end'; readonly encrypted?: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */
   | {
       readonly type: 'tool-call-delta';

@@ -101,7 +101,7 @@ describe("LangChain's ChatOpenAI against Parley", () => {
         configuration: { baseURL: parley.v1 },
         useResponsesApi,
         maxRetries: 0,
-        modelKwargs: useResponsesApi ? { reasoning: { effort: 'high' } } : { seed: 5 },
+        modelKwargs: useResponsesApi ? { text: { verbosity: 'high' } } : { seed: 5 },
       });
       await assert.rejects(refused.invoke('x'), (error: unknown) => {
         assert.equal(error?.constructor.name, 'BadRequestError');

@@ -121,15 +121,15 @@ describe('the OpenAI Agents SDK against Parley', () => {
       body: { error: { message: 'slow down', type: 'rate_limit_error' } },
     });
     await assert.rejects(run(agent(), 'x'), OpenAI.RateLimitError);
-    const reasoning = new Agent({
-      name: 'Thinker',
+    const verbose = new Agent({
+      name: 'Talker',
       model: 'claude-fake',
-      modelSettings: { reasoning: { effort: 'high' } },
+      modelSettings: { text: { verbosity: 'high' } },
     });
-    await assert.rejects(run(reasoning, 'x'), (error: unknown) => {
+    await assert.rejects(run(verbose, 'x'), (error: unknown) => {
       assert.ok(error instanceof OpenAI.BadRequestError);
-      assert.equal(error.param, 'reasoning.effort');
-      assert.match(error.message, /'reasoning.effort' is not supported by the provider 'anthropic'/);
+      assert.equal(error.param, 'text.verbosity');
+      assert.match(error.message, /'text.verbosity' is not supported by the provider 'anthropic'/);
       return true;
     });
   });

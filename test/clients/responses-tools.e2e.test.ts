@@ -10,15 +10,16 @@ import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import {
   Agent,
+  tool as agentTool,
   run,
   setDefaultOpenAIClient,
   setOpenAIAPI,
   setTracingDisabled,
-  tool as agentTool,
 } from '@openai/agents';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { FakeChatGPTWeb } from '../support/fake-chatgpt-web.ts';
 import { chunkFrame, completion, toolCallCompletion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 
@@ -42,6 +43,7 @@ const WEATHER_SCHEMA = {
 
 describe('function tools on /v1/responses, with each client library', () => {
   let parley: ParleyWithUpstreams;
+  let chatgpt: FakeChatGPTWeb;
   let client: OpenAI;
   const upstreamBody = () => parley.openai.lastRequest().body as UpstreamBody;
   /** The model asks for the weather in Oslo, then answers with what the tool said. */
@@ -90,13 +92,20 @@ describe('function tools on /v1/responses, with each client library', () => {
   };
 
   before(async () => {
-    parley = await startParleyWithUpstreams();
+    chatgpt = await FakeChatGPTWeb.start();
+    parley = await startParleyWithUpstreams({
+      CHATGPT_ACCESS_TOKEN: 'eyJhbGciOi.tools-token.sig',
+      CHATGPT_BASE_URL: chatgpt.baseUrl(),
+    });
     client = new OpenAI({ baseURL: parley.v1, apiKey: 'unused', maxRetries: 0 });
     setDefaultOpenAIClient(client);
     setOpenAIAPI('responses');
     setTracingDisabled(true);
   });
-  after(() => parley.close());
+  after(async () => {
+    await parley.close();
+    await chatgpt.close();
+  });
 
   test('openai: a function_call item, its output by previous_response_id, the final answer', async () => {
     scriptLoop();
@@ -219,14 +228,14 @@ describe('function tools on /v1/responses, with each client library', () => {
   test('a provider without tools refuses them by name, before anything is stored', async () => {
     await assert.rejects(
       client.responses.create({
-        model: 'claude-fake',
+        model: 'chatgpt-web/auto',
         input: 'x',
         tools: [{ type: 'function', name: 'weather', parameters: WEATHER_SCHEMA, strict: true }],
       }),
       (error: unknown) => {
         assert.ok(error instanceof OpenAI.BadRequestError);
         assert.equal(error.param, 'tools');
-        assert.match(error.message, /'tools' is not supported by the provider 'anthropic'/);
+        assert.match(error.message, /'tools' is not supported by the provider 'chatgpt-web'/);
         return true;
       },
     );

@@ -218,6 +218,85 @@ export function anthropicFrame(type: string, data: Record<string, unknown>): str
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 
+/** A content block of a scripted Anthropic answer. */
+export type AnthropicBlock =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'thinking'; readonly thinking: string; readonly signature: string }
+  | { readonly type: 'redacted_thinking'; readonly data: string }
+  | {
+      readonly type: 'tool_use';
+      readonly id: string;
+      readonly name: string;
+      readonly input: Readonly<Record<string, unknown>>;
+    };
+
+/** A Messages API `message` made of these blocks (thinking, text, tool calls). */
+export function anthropicBlocksMessage(
+  blocks: readonly AnthropicBlock[],
+  stopReason = 'end_turn',
+): Record<string, unknown> {
+  return { ...anthropicMessage('', stopReason), content: blocks };
+}
+
+/**
+ * A stream of these blocks as Anthropic sends one: each block opens empty
+ * (`content_block_start`), thinking and text come as deltas (a thinking block's signature last,
+ * as `signature_delta`), a tool's input as `input_json_delta` pieces of its JSON, and each block
+ * closes with `content_block_stop`.
+ */
+export function anthropicBlocksReply(blocks: readonly AnthropicBlock[], stopReason = 'end_turn'): FakeReply {
+  const frames = [
+    anthropicFrame('message_start', {
+      message: { ...anthropicMessage('', stopReason), content: [], stop_reason: null },
+    }),
+  ];
+  blocks.forEach((block, index) => {
+    const delta = (payload: Record<string, unknown>) =>
+      anthropicFrame('content_block_delta', { index, delta: payload });
+    switch (block.type) {
+      case 'text':
+        frames.push(
+          anthropicFrame('content_block_start', { index, content_block: { type: 'text', text: '' } }),
+          ...block.text.split(/(?<= )/).map((text) => delta({ type: 'text_delta', text })),
+        );
+        break;
+      case 'thinking':
+        frames.push(
+          anthropicFrame('content_block_start', {
+            index,
+            content_block: { type: 'thinking', thinking: '', signature: '' },
+          }),
+          ...block.thinking.split(/(?<= )/).map((thinking) => delta({ type: 'thinking_delta', thinking })),
+          delta({ type: 'signature_delta', signature: block.signature }),
+        );
+        break;
+      case 'redacted_thinking':
+        frames.push(anthropicFrame('content_block_start', { index, content_block: block }));
+        break;
+      case 'tool_use': {
+        const json = JSON.stringify(block.input);
+        const middle = Math.floor(json.length / 2);
+        frames.push(
+          anthropicFrame('content_block_start', { index, content_block: { ...block, input: {} } }),
+          ...[json.slice(0, middle), json.slice(middle)].map((partial_json) =>
+            delta({ type: 'input_json_delta', partial_json }),
+          ),
+        );
+        break;
+      }
+    }
+    frames.push(anthropicFrame('content_block_stop', { index }));
+  });
+  frames.push(
+    anthropicFrame('message_delta', {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: 9 },
+    }),
+    anthropicFrame('message_stop', {}),
+  );
+  return { kind: 'raw-stream', pieces: frames, intervalMs: 0 };
+}
+
 /** The events of a whole Anthropic stream for these deltas (ending with `message_stop` when `ends`). */
 function anthropicStream(
   deltas: readonly string[],

@@ -20,6 +20,7 @@ import {
   HINT_FIELDS,
   isEmptyValue,
   OPENAI_COMPATIBLE,
+  reasoningEffort,
   refuseEverywhere,
   refuseForProvider,
   supportOf,
@@ -175,8 +176,6 @@ const PASSED_FIELDS = [
   'presence_penalty',
   'seed',
   'logit_bias',
-  'parallel_tool_calls',
-  'reasoning_effort',
   'verbosity',
   ...HINTS,
 ] as const satisfies readonly (keyof ChatCompletionRequest)[];
@@ -215,11 +214,13 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
   if (body.logprobs === true && model.capabilities?.logprobs !== true) {
     throw refuseForProvider('logprobs', model, 'it does not give log probabilities');
   }
+  if (body.reasoning_effort != null) {
+    reasoningEffort(body.reasoning_effort, 'reasoning_effort');
+    if (model.capabilities?.reasoning !== true) throw refuseForProvider('reasoning_effort', model);
+  }
   if (support.openaiFields) return;
   for (const field of PASSED_FIELDS) {
     if (isHint(field) || isDefault(field, body[field])) continue;
-    // Without tools there is nothing to call in parallel.
-    if (field === 'parallel_tool_calls' && tools.length === 0) continue;
     throw refuseForProvider(field, model);
   }
 }
@@ -356,13 +357,17 @@ export function toChatCallOptions(body: ChatCompletionRequest): Omit<CallOptions
   const maxOutputTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const format = body.response_format;
   const tools = body.tools ?? [];
-  // Without tools there is nothing to call in parallel (and OpenAI refuses the field alone).
   const passed = Object.fromEntries(
-    PASSED_FIELDS.filter(
-      (field) => body[field] != null && (field !== 'parallel_tool_calls' || tools.length > 0),
-    ).map((field) => [field, body[field]]),
+    PASSED_FIELDS.filter((field) => body[field] != null).map((field) => [field, body[field]]),
   );
   return {
+    ...(body.reasoning_effort == null
+      ? {}
+      : { reasoning: { effort: reasoningEffort(body.reasoning_effort, 'reasoning_effort') } }),
+    // Without tools there is nothing to call in parallel (and OpenAI refuses the field alone).
+    ...(body.parallel_tool_calls == null || tools.length === 0
+      ? {}
+      : { parallelToolCalls: body.parallel_tool_calls }),
     ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
     ...(body.temperature == null ? {} : { temperature: body.temperature }),
     ...(body.top_p == null ? {} : { topP: body.top_p }),

@@ -147,6 +147,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
               return [{ data: choiceChunk(event.choice, { tool_calls: [call] }) }];
             }
             case 'reasoning-delta':
+            case 'reasoning-end':
               return [];
             case 'finish':
               usages[event.choice] = event.usage;

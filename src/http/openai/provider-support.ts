@@ -6,7 +6,9 @@
  */
 
 import { badRequest, type ParleyError } from '../../errors.ts';
-import type { ChatModel } from '../../providers/spec.ts';
+import type { ChatModel, ReasoningEffort } from '../../providers/spec.ts';
+
+const REASONING_EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 /** The provider that speaks OpenAI's `/chat/completions` itself and takes its fields verbatim. */
 export const OPENAI_COMPATIBLE = 'openai-compatible';
@@ -70,4 +72,16 @@ export function isEmptyValue(value: unknown): boolean {
   if (typeof value === 'object')
     return Object.values(value).every((each) => each === undefined || each === null);
   return false;
+}
+
+/** A reasoning effort OpenAI defines, or a 400 naming the field and the values it takes. */
+export function reasoningEffort(value: string, field: string): ReasoningEffort {
+  const effort = REASONING_EFFORTS.find((each) => each === value);
+  if (effort === undefined) {
+    throw badRequest(
+      `Invalid value for '${field}': expected one of ${REASONING_EFFORTS.map((each) => `'${each}'`).join(', ')}.`,
+      field,
+    );
+  }
+  return effort;
 }

@@ -13,6 +13,7 @@ import {
   HINT_FIELDS,
   isEmptyValue,
   OPENAI_COMPATIBLE,
+  reasoningEffort,
   refuseEverywhere,
   refuseForProvider,
   supportOf,
@@ -294,8 +295,12 @@ export function assertResponsesRequestHonoured(body: CreateResponseRequest, mode
   if (format != null && format.type !== 'text' && model.capabilities?.responseFormat !== true) {
     throw refuseForProvider('text.format', model);
   }
+  const effort = body.reasoning?.effort;
+  if (effort != null) {
+    reasoningEffort(effort, 'reasoning.effort');
+    if (model.capabilities?.reasoning !== true) throw refuseForProvider('reasoning.effort', model);
+  }
   if (support.openaiFields) return;
-  if (body.reasoning?.effort != null) throw refuseForProvider('reasoning.effort', model);
   const verbosity = body.text?.verbosity;
   if (verbosity != null && verbosity !== 'medium') throw refuseForProvider('text.verbosity', model);
 }
@@ -308,14 +313,16 @@ export function toResponsesCallOptions(
   const passed: Record<string, unknown> = Object.fromEntries(
     HINT_FIELDS.filter((field) => body[field] != null).map((field) => [field, body[field]]),
   );
-  if (body.reasoning?.effort != null) passed.reasoning_effort = body.reasoning.effort;
+  const effort = body.reasoning?.effort;
   const tools = functionTools(body);
-  if (tools.length > 0 && body.parallel_tool_calls != null)
-    passed.parallel_tool_calls = body.parallel_tool_calls;
   const choice = body.tool_choice;
   const verbosity = body.text?.verbosity;
   if (verbosity != null) passed.verbosity = verbosity;
   return {
+    ...(effort == null ? {} : { reasoning: { effort: reasoningEffort(effort, 'reasoning.effort') } }),
+    ...(tools.length === 0 || body.parallel_tool_calls == null
+      ? {}
+      : { parallelToolCalls: body.parallel_tool_calls }),
     ...(body.max_output_tokens == null ? {} : { maxOutputTokens: body.max_output_tokens }),
     ...(body.temperature == null ? {} : { temperature: body.temperature }),
     ...(body.top_p == null ? {} : { topP: body.top_p }),

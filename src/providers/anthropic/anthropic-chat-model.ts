@@ -14,12 +14,23 @@ import {
   type UpstreamResponse,
   type UpstreamTimeouts,
 } from '../shared/upstream-http.ts';
-import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart, Usage } from '../spec.ts';
-import { headerValue, ProviderError } from '../spec.ts';
-import { httpError, invalidResponse, PROVIDER, streamedError } from './anthropic-error.ts';
-import { isMessage, isRecord, isUsage } from './anthropic-wire.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  GenerateResult,
+  PromptMessage,
+  ReasoningPart,
+  StreamPart,
+  ToolCall,
+} from '../spec.ts';
+import { headerValue } from '../spec.ts';
+import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
+import { canThinkAfter, fromThinkingBlock, thinkingRequest } from './anthropic-reasoning.ts';
+import { type AnthropicMessage, isMessage } from './anthropic-wire.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
+import { convertToAnthropicToolChoice, convertToAnthropicTools } from './convert-to-anthropic-tools.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
+import { readAnthropicStream, toUsage } from './read-anthropic-stream.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic requires `max_tokens`; this is used when the request sets no output limit. */
@@ -34,7 +45,13 @@ export interface AnthropicSettings {
 
 export class AnthropicChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = { tools: false, responseFormat: false, images: true, files: true } as const;
+  readonly capabilities = {
+    tools: true,
+    responseFormat: false,
+    images: true,
+    files: true,
+    reasoning: true,
+  } as const;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -51,16 +68,7 @@ export class AnthropicChatModel implements ChatModel {
     const response = await this.#post(this.#requestBody(prompt, options, false), options.signal);
     const body = parseJsonOrUndefined(await readBodyText(PROVIDER, response, options.signal));
     if (!isMessage(body)) throw invalidResponse('Anthropic answered with something that is not a message');
-    const text = body.content
-      .filter((block) => block.type === 'text')
-      .map((block) => block.text ?? '')
-      .join('');
-    const usage = toUsage(body.usage?.input_tokens, body.usage?.output_tokens);
-    return {
-      text,
-      finishReason: mapAnthropicStopReason(body.stop_reason),
-      ...(usage === undefined ? {} : { usage }),
-    };
+    return toGenerateResult(body);
   }
 
   async *doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncGenerator<StreamPart> {
@@ -70,74 +78,32 @@ export class AnthropicChatModel implements ChatModel {
       releaseBody(response, options.signal);
       throw invalidResponse(`Anthropic did not answer with an event stream (content-type ${contentType})`);
     }
-    let inputTokens: number | undefined;
-    let outputTokens: number | undefined;
-    let stopReason: string | null | undefined;
-    for await (const event of readServerSentEvents(PROVIDER, response, options.signal)) {
-      const data = parseJsonOrUndefined(event.data);
-      if (!isRecord(data))
-        throw invalidResponse(`Anthropic sent an event that is not JSON (${event.event ?? 'message'})`);
-      switch (data.type) {
-        case 'message_start': {
-          const usage = isRecord(data.message) ? data.message.usage : undefined;
-          if (isUsage(usage)) inputTokens = usage.input_tokens;
-          break;
-        }
-        case 'content_block_delta': {
-          const delta = data.delta;
-          if (
-            isRecord(delta) &&
-            delta.type === 'text_delta' &&
-            typeof delta.text === 'string' &&
-            delta.text !== ''
-          ) {
-            yield { type: 'text-delta', delta: delta.text };
-          }
-          break;
-        }
-        case 'message_delta': {
-          if (
-            isRecord(data.delta) &&
-            (typeof data.delta.stop_reason === 'string' || data.delta.stop_reason === null)
-          ) {
-            stopReason = data.delta.stop_reason;
-          }
-          if (isUsage(data.usage) && data.usage.output_tokens !== undefined)
-            outputTokens = data.usage.output_tokens;
-          break;
-        }
-        case 'message_stop': {
-          const usage = toUsage(inputTokens, outputTokens);
-          yield {
-            type: 'finish',
-            finishReason: mapAnthropicStopReason(stopReason),
-            ...(usage === undefined ? {} : { usage }),
-          };
-          return;
-        }
-        case 'error':
-          throw streamedError(data);
-        default:
-          // ping, content_block_start, content_block_stop and future events carry nothing we need.
-          break;
-      }
-    }
-    throw new ProviderError('Anthropic closed the stream before the answer was complete', {
-      kind: 'network',
-      provider: PROVIDER,
-    });
+    yield* readAnthropicStream(readServerSentEvents(PROVIDER, response, options.signal));
   }
 
   #requestBody(prompt: readonly PromptMessage[], options: CallOptions, stream: boolean): string {
     const { system, messages } = convertToAnthropicMessages(prompt);
+    const { thinking, max_tokens } = thinkingRequest(
+      canThinkAfter(messages) ? options.reasoning?.effort : undefined,
+      options.maxOutputTokens,
+      DEFAULT_MAX_TOKENS,
+    );
+    const tools = options.tools ?? [];
     return JSON.stringify({
       model: this.modelId,
-      max_tokens: options.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
+      max_tokens,
       messages,
       system,
       temperature: options.temperature,
       top_p: options.topP,
       stop_sequences: options.stop,
+      thinking,
+      ...(tools.length === 0
+        ? {}
+        : {
+            tools: convertToAnthropicTools(tools),
+            tool_choice: convertToAnthropicToolChoice(options.toolChoice, options.parallelToolCalls),
+          }),
       ...(stream ? { stream: true } : {}),
     });
   }
@@ -157,7 +123,28 @@ export class AnthropicChatModel implements ChatModel {
   }
 }
 
-function toUsage(inputTokens: number | undefined, outputTokens: number | undefined): Usage | undefined {
-  if (inputTokens === undefined && outputTokens === undefined) return undefined;
-  return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
+/** A whole answer: its text, its thinking blocks as reasoning, its `tool_use` blocks as calls. */
+function toGenerateResult(body: AnthropicMessage): GenerateResult {
+  let text = '';
+  const reasoning: ReasoningPart[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of body.content) {
+    if (block.type === 'text') text += block.text ?? '';
+    else if (block.type === 'tool_use') {
+      if (block.id === undefined || block.name === undefined)
+        throw invalidResponse('Anthropic answered with a tool_use block without its id and name');
+      toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
+    } else {
+      const part = fromThinkingBlock(block);
+      if (part !== undefined) reasoning.push(part);
+    }
+  }
+  const usage = toUsage(body.usage?.input_tokens, body.usage?.output_tokens);
+  return {
+    text,
+    finishReason: mapAnthropicStopReason(body.stop_reason),
+    ...(usage === undefined ? {} : { usage }),
+    ...(reasoning.length === 0 ? {} : { reasoning }),
+    ...(toolCalls.length === 0 ? {} : { toolCalls }),
+  };
 }

@@ -21,7 +21,7 @@ export const anthropic: ProviderDefinition = {
   setupHint: 'ANTHROPIC_API_KEY',
   needsKey: true,
   keepsUpstreamThreads: false,
-  capabilities: { tools: false, responseFormat: false, images: true, files: true },
+  capabilities: { tools: true, responseFormat: false, images: true, files: true, reasoning: true },
   contextWindows: [['claude', 200_000]],
   configure(reader) {
     const apiKey = reader.string('ANTHROPIC_API_KEY');

@@ -25,6 +25,7 @@ import {
   type PromptMessage,
   ProviderError,
   type StreamPart,
+  TEXT_ONLY,
   type UpstreamThreads,
   type UpstreamTurnRefs,
 } from '../spec.ts';
@@ -84,7 +85,7 @@ const BUSY_WAIT_MS = 1_000;
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
   /** The web backend takes text only: no tools, no response format, no sampling settings. */
-  readonly capabilities = { tools: false, responseFormat: false, images: false, files: false } as const;
+  readonly capabilities = TEXT_ONLY;
   readonly modelId: string;
   readonly threads: UpstreamThreads;
   readonly #url: string;

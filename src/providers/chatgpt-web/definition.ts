@@ -6,6 +6,7 @@
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
+import { TEXT_ONLY } from '../spec.ts';
 import { ChatGPTWebChatModel } from './chatgpt-web-chat-model.ts';
 import { PROVIDER } from './chatgpt-web-error.ts';
 
@@ -21,7 +22,7 @@ export const chatgptWeb: ProviderDefinition = {
   setupHint: 'CHATGPT_ACCESS_TOKEN',
   needsKey: true,
   keepsUpstreamThreads: true,
-  capabilities: { tools: false, responseFormat: false, images: false, files: false },
+  capabilities: TEXT_ONLY,
   contextWindows: [],
   configure(reader) {
     // `access_token` is the name the original chatgpt-webapi read; both work.

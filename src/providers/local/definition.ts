@@ -6,6 +6,7 @@
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
+import { TEXT_ONLY } from '../spec.ts';
 import { LocalChatModel } from './local-chat-model.ts';
 import { disposeLocalEngines, type LocalGpu } from './local-engine.ts';
 import { PROVIDER } from './local-error.ts';
@@ -23,7 +24,7 @@ export const local: ProviderDefinition = {
   setupHint: 'PARLEY_LOCAL_MODEL (and PARLEY_DEFAULT_MODEL)',
   needsKey: false,
   keepsUpstreamThreads: false,
-  capabilities: { tools: false, responseFormat: false, images: false, files: false },
+  capabilities: TEXT_ONLY,
   contextWindows: [],
   configure(reader) {
     const modelPath = reader.string('PARLEY_LOCAL_MODEL');

@@ -76,6 +76,7 @@ describe('LocalChatModel', () => {
       responseFormat: false,
       images: false,
       files: false,
+      reasoning: false,
     });
     assert.equal(new LocalChatModel({ modelPath, modelId: 'my-model' }).modelId, 'my-model');
     assert.equal(defaultGpu('linux', 'x64'), false);

@@ -7,7 +7,7 @@
 
 import { PartQueue } from '../shared/part-queue.ts';
 import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../spec.ts';
-import { ProviderError } from '../spec.ts';
+import { ProviderError, TEXT_ONLY } from '../spec.ts';
 import { convertToLlamaChatHistory } from './convert-to-llama-chat-history.ts';
 import { type EngineSettings, type LocalEngine, type LocalGpu, loadLocalEngine } from './local-engine.ts';
 import { abortedError, localError, messageOf, PROVIDER, throwIfAborted } from './local-error.ts';
@@ -58,7 +58,7 @@ export function defaultGpu(platform: string = process.platform, arch: string = p
  */
 export class LocalChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = { tools: false, responseFormat: false, images: false, files: false } as const;
+  readonly capabilities = TEXT_ONLY;
   readonly modelId: string;
   readonly #engine: EngineSettings;
 

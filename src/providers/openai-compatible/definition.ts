@@ -22,7 +22,14 @@ export const openaiCompatible: ProviderDefinition = {
   setupHint: 'OPENAI_API_KEY (and OPENAI_BASE_URL for DeepSeek, Qwen, Ollama, vLLM, llama.cpp server, ...)',
   needsKey: false,
   keepsUpstreamThreads: false,
-  capabilities: { tools: true, responseFormat: true, images: true, files: true, logprobs: true },
+  capabilities: {
+    tools: true,
+    responseFormat: true,
+    images: true,
+    files: true,
+    logprobs: true,
+    reasoning: true,
+  },
   contextWindows: [
     ['gpt-4.1', 1_047_576],
     ['gpt-4o', 128_000],

@@ -49,6 +49,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
     images: true,
     files: true,
     logprobs: true,
+    reasoning: true,
   } as const;
   readonly modelId: string;
   readonly #url: string;
@@ -156,6 +157,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
       tools: options.tools === undefined ? undefined : convertToOpenAITools(options.tools),
       tool_choice:
         options.toolChoice === undefined ? undefined : convertToOpenAIToolChoice(options.toolChoice),
+      parallel_tool_calls: options.parallelToolCalls,
+      reasoning_effort: options.reasoning?.effort,
       response_format:
         options.responseFormat === undefined
           ? undefined

@@ -72,6 +72,7 @@ export class RoutedChatModel implements ChatModel {
         images: capabilities.every((each) => each.images),
         files: capabilities.every((each) => each.files),
         logprobs: capabilities.every((each) => each.logprobs === true),
+        reasoning: capabilities.every((each) => each.reasoning),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.

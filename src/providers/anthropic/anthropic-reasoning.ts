@@ -1,0 +1,107 @@
+/**
+ * Extended thinking: a reasoning effort as Anthropic's `thinking: {type: 'enabled', budget_tokens}`,
+ * and thinking blocks as reasoning parts and back. A thinking block's signature (or a redacted
+ * block's data) is the reasoning part's `encrypted` payload: Anthropic requires the blocks passed
+ * back unchanged before the `tool_use` they led to.
+ */
+
+import { ProviderError, type ReasoningEffort, type ReasoningPart } from '../spec.ts';
+import { PROVIDER } from './anthropic-error.ts';
+import type { AnthropicMessage } from './convert-to-anthropic-messages.ts';
+
+/** Anthropic's smallest thinking budget. */
+export const MIN_THINKING_BUDGET = 1_024;
+
+/** Thinking tokens per effort; `none` asks for no thinking. */
+const BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
+  minimal: MIN_THINKING_BUDGET,
+  low: 2_048,
+  medium: 8_192,
+  high: 16_384,
+  xhigh: 32_768,
+};
+
+/** A redacted block's data is kept behind this prefix, so it goes back as the same kind of block. */
+const REDACTED = 'redacted_thinking:';
+
+export interface ThinkingRequest {
+  readonly thinking?: { readonly type: 'enabled'; readonly budget_tokens: number };
+  readonly max_tokens: number;
+}
+
+/**
+ * The request's `thinking` and `max_tokens`. Anthropic counts thinking in `max_tokens` (as OpenAI
+ * counts reasoning in its output limit) and wants the budget below it: with a limit set, the
+ * budget shrinks to fit; with none, the default limit comes on top of the budget.
+ */
+export function thinkingRequest(
+  effort: ReasoningEffort | undefined,
+  maxOutputTokens: number | undefined,
+  defaultMaxTokens: number,
+): ThinkingRequest {
+  if (effort === undefined || effort === 'none') return { max_tokens: maxOutputTokens ?? defaultMaxTokens };
+  const wanted = BUDGETS[effort];
+  if (maxOutputTokens === undefined) {
+    return { thinking: { type: 'enabled', budget_tokens: wanted }, max_tokens: wanted + defaultMaxTokens };
+  }
+  const budget = Math.min(wanted, maxOutputTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) {
+    throw new ProviderError(
+      `the anthropic provider thinks with at least ${MIN_THINKING_BUDGET} tokens: raise the output token limit above ${MIN_THINKING_BUDGET} or ask for no reasoning`,
+      { kind: 'unsupported', provider: PROVIDER },
+    );
+  }
+  return { thinking: { type: 'enabled', budget_tokens: budget }, max_tokens: maxOutputTokens };
+}
+
+/** A thinking block (or redacted one) as a reasoning part. */
+export function fromThinkingBlock(block: {
+  readonly type: string;
+  readonly thinking?: unknown;
+  readonly signature?: unknown;
+  readonly data?: unknown;
+}): ReasoningPart | undefined {
+  if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+    return { text: '', encrypted: `${REDACTED}${block.data}` };
+  if (block.type !== 'thinking' || typeof block.thinking !== 'string') return undefined;
+  return typeof block.signature === 'string' && block.signature !== ''
+    ? { text: block.thinking, encrypted: block.signature }
+    : { text: block.thinking };
+}
+
+/** The payload a `redacted_thinking` block carries, as a reasoning part keeps it. */
+export function redactedPayload(data: string): string {
+  return `${REDACTED}${data}`;
+}
+
+/**
+ * A reasoning part as the block it came from. Without a payload it cannot be passed back
+ * (Anthropic checks the signature), so it is left out: the model's own words, not the user's.
+ */
+export function toContentBlock(
+  part: ReasoningPart,
+): (
+  | { readonly type: 'thinking'; readonly thinking: string; readonly signature: string }
+  | { readonly type: 'redacted_thinking'; readonly data: string }
+)[] {
+  if (part.encrypted === undefined || part.encrypted === '') return [];
+  if (part.encrypted.startsWith(REDACTED))
+    return [{ type: 'redacted_thinking', data: part.encrypted.slice(REDACTED.length) }];
+  return [{ type: 'thinking', thinking: part.text, signature: part.encrypted }];
+}
+
+/**
+ * False in a tool loop whose last call came without its thinking block (a client of
+ * `/v1/chat/completions` has no field to pass thinking back): Anthropic refuses thinking then, so
+ * that turn runs without it.
+ */
+export function canThinkAfter(messages: readonly AnthropicMessage[]): boolean {
+  const [call, results] = messages.slice(-2);
+  const isToolResults =
+    results?.role === 'user' &&
+    typeof results.content !== 'string' &&
+    results.content.some((block) => block.type === 'tool_result');
+  if (!isToolResults || call === undefined || typeof call.content === 'string') return true;
+  const first = call.content[0]?.type;
+  return first === 'thinking' || first === 'redacted_thinking';
+}

@@ -1,0 +1,173 @@
+/**
+ * Function tools and thinking routed to Anthropic, driven by real client libraries: the model's
+ * `tool_use` comes back as OpenAI's tool call, the client runs the tool and sends the result, and
+ * Parley sends Anthropic the call (after its thinking block, signature kept) and a `tool_result`.
+ * The fake upstream speaks the Messages API's documented stream events.
+ */
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, stepCountIs, tool } from 'ai';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import {
+  type AnthropicBlock,
+  anthropicBlocksMessage,
+  anthropicBlocksReply,
+} from '../support/fake-openai-upstream.ts';
+import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+
+interface AnthropicBody {
+  readonly messages: { role: string; content: string | { type: string; [field: string]: unknown }[] }[];
+  readonly tools?: { name: string; input_schema: unknown }[];
+  readonly tool_choice?: unknown;
+  readonly thinking?: unknown;
+}
+
+const WEATHER_SCHEMA = {
+  type: 'object',
+  properties: { city: { type: 'string' } },
+  required: ['city'],
+  additionalProperties: false,
+};
+
+const THINKING: AnthropicBlock = {
+  type: 'thinking',
+  thinking: 'I should call the tool.',
+  signature: 'sig-e2e',
+};
+const CALL: AnthropicBlock = { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } };
+const FINAL: AnthropicBlock = { type: 'text', text: 'It is 21 degrees in Oslo.' };
+
+describe('a tool loop routed to Anthropic, with each client library', () => {
+  let parley: ParleyWithUpstreams;
+  let client: OpenAI;
+  const bodies = () => parley.anthropic.requests.map((request) => request.body as AnthropicBody);
+  /** The request after the tool ran: the call as tool_use, then its result as tool_result. */
+  const assertResultSent = (withThinking: boolean) => {
+    const { messages, tools } = bodies().at(-1) as AnthropicBody;
+    assert.equal(tools?.[0]?.name, 'weather');
+    const [call, result] = messages.slice(-2);
+    assert.equal(call?.role, 'assistant');
+    assert.deepEqual(call?.content, [
+      ...(withThinking
+        ? [{ type: 'thinking', thinking: 'I should call the tool.', signature: 'sig-e2e' }]
+        : []),
+      { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } },
+    ]);
+    assert.equal(result?.role, 'user');
+    const [block] = (result?.content ?? []) as { type: string; tool_use_id: string; content: string }[];
+    assert.equal(block?.type, 'tool_result');
+    assert.equal(block?.tool_use_id, 'toolu_1');
+    assert.match(block?.content ?? '', /21 degrees in Oslo/);
+  };
+
+  before(async () => {
+    parley = await startParleyWithUpstreams();
+    client = new OpenAI({ baseURL: parley.v1, apiKey: 'unused', maxRetries: 0 });
+  });
+  after(() => parley.close());
+
+  test('openai, chat completions streamed: tool_calls deltas, the tool message, the final answer', async () => {
+    parley.anthropic.reply(anthropicBlocksReply([THINKING, CALL], 'tool_use'), {
+      kind: 'json',
+      body: anthropicBlocksMessage([FINAL]),
+    });
+    const tools = [{ type: 'function' as const, function: { name: 'weather', parameters: WEATHER_SCHEMA } }];
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Oslo?' }];
+    const stream = client.chat.completions.stream({
+      model: 'claude-fake',
+      messages,
+      tools,
+      tool_choice: 'required',
+      reasoning_effort: 'low',
+    });
+    const first = await stream.finalChatCompletion();
+    const choice = first.choices[0];
+    assert.equal(choice?.finish_reason, 'tool_calls');
+    const call = choice?.message.tool_calls?.[0];
+    assert.equal(call?.type, 'function');
+    assert.equal(call.id, 'toolu_1');
+    assert.equal(call.function.name, 'weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Oslo' });
+    const sent = bodies().at(-1);
+    assert.deepEqual(sent?.tool_choice, { type: 'any' });
+    assert.deepEqual(sent?.thinking, { type: 'enabled', budget_tokens: 2_048 });
+
+    const second = await client.chat.completions.create({
+      model: 'claude-fake',
+      messages: [
+        ...messages,
+        { role: 'assistant', content: choice?.message.content ?? null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '21 degrees in Oslo' },
+      ],
+      tools,
+      reasoning_effort: 'low',
+    });
+    assert.equal(second.choices[0]?.message.content, 'It is 21 degrees in Oslo.');
+    // Chat Completions has no field for thinking: this turn of the loop runs without it.
+    assertResultSent(false);
+    assert.equal(bodies().at(-1)?.thinking, undefined);
+  });
+
+  test('openai, responses: the call after its thinking, its output by previous_response_id, the answer', async () => {
+    parley.anthropic.reply(anthropicBlocksReply([THINKING, CALL], 'tool_use'), {
+      kind: 'json',
+      body: anthropicBlocksMessage([FINAL]),
+    });
+    const tools = [{ type: 'function' as const, name: 'weather', parameters: WEATHER_SCHEMA, strict: true }];
+    const stream = client.responses.stream({
+      model: 'claude-fake',
+      input: 'Weather in Oslo?',
+      tools,
+      reasoning: { effort: 'low' },
+    });
+    const first = await stream.finalResponse();
+    const call = first.output.find((item) => item.type === 'function_call');
+    assert.equal(call?.type, 'function_call');
+    assert.equal(call.call_id, 'toolu_1');
+    assert.deepEqual(JSON.parse(call.arguments), { city: 'Oslo' });
+
+    const second = await client.responses.create({
+      model: 'claude-fake',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: 'toolu_1', output: '21 degrees in Oslo' }],
+      tools,
+      reasoning: { effort: 'low' },
+    });
+    assert.equal(second.output_text, 'It is 21 degrees in Oslo.');
+    // The stored thinking went back with its signature, so the loop keeps thinking.
+    assertResultSent(true);
+    assert.deepEqual(bodies().at(-1)?.thinking, { type: 'enabled', budget_tokens: 2_048 });
+  });
+
+  test('the AI SDK: generateText with a tool and stopWhen on the chat model', async () => {
+    parley.anthropic.reply(
+      { kind: 'json', body: anthropicBlocksMessage([CALL], 'tool_use') },
+      { kind: 'json', body: anthropicBlocksMessage([FINAL]) },
+    );
+    const openai = createOpenAI({ baseURL: parley.v1, apiKey: 'unused' });
+    const cities: string[] = [];
+    const result = await generateText({
+      model: openai.chat('claude-fake'),
+      prompt: 'Weather in Oslo?',
+      tools: {
+        weather: tool({
+          description: 'The weather in a city',
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }) => {
+            cities.push(city);
+            return `21 degrees in ${city}`;
+          },
+        }),
+      },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    assert.equal(result.text, 'It is 21 degrees in Oslo.');
+    assert.equal(result.steps.length, 2);
+    assert.deepEqual(cities, ['Oslo']);
+    assertResultSent(false);
+  });
+});
