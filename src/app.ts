@@ -61,6 +61,12 @@ export interface AppDependencies {
   readonly models: ModelRegistry;
   /** Fastify's logger option: false in tests, pino options in `main.ts`. */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * At close, how long generations still running without a client (background responses, streams
+   * whose client left) may go on before they are stopped: the shutdown grace in `main.ts`, none
+   * by default.
+   */
+  readonly runGraceMs?: number;
 }
 
 export interface ParleyApp {
@@ -315,6 +321,9 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   }
 
   app.addHook('onClose', async () => {
+    // The server takes no more requests by now; the runs going on without a client may finish
+    // (still cancellable from other replicas, and still this replica's, whose heartbeat goes on).
+    if (dependencies.runGraceMs !== undefined) await conversations.settled(dependencies.runGraceMs);
     reaper?.stop();
     cancelSubscriber?.disconnect();
     conversations.shutdown();

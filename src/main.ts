@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     config,
     store,
     models,
+    // A stop's grace runs from the signal: `stop` below ends every generation when it is over.
+    runGraceMs: config.shutdownGraceMs,
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

@@ -63,6 +63,11 @@ export interface ConversationCore {
   readonly completions: Completions;
   /** Usage summed from the store, after the rows still waiting for their batch are written. */
   usageSummary(query: UsageQuery): Promise<readonly UsageSummaryRow[]>;
+  /**
+   * Waits (at most `timeoutMs`) for the generations in flight to end: at a stop, runs that have no
+   * client (background responses, streams whose client left) get the grace that streams get.
+   */
+  settled(timeoutMs: number): Promise<void>;
   /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
   shutdown(): void;
 }
@@ -125,6 +130,7 @@ export function createCore(options: CoreOptions): ConversationCore {
       await recorder?.flush();
       return store.summarizeUsage(query);
     },
+    settled: (timeoutMs) => live.settled(timeoutMs),
     shutdown: () => live.shutdown(),
   };
 }

@@ -36,6 +36,16 @@ export class LiveTurns {
     return this.#turns.get(answerId);
   }
 
+  /** Resolves once every turn in flight now has settled, or after `timeoutMs`, whichever comes first. */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#turns.values()].map((turn) => turn.settled)), timeout]);
+    clearTimeout(timer);
+  }
+
   /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
   shutdown(): void {
     this.#shutdown.abort();
