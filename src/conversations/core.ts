@@ -92,7 +92,7 @@ export function createCore(options: CoreOptions): ConversationCore {
     store,
     models,
     now,
-    // Titles are generations like any other (see below: the same turn path).
+    // Titles and summaries are generations like any other: the same turn path, usage and limits.
     statelessTurn: (input) => generations.statelessTurn(input),
     onBackgroundError,
   });
@@ -104,6 +104,7 @@ export function createCore(options: CoreOptions): ConversationCore {
       context: options.context ?? {},
       summaries: options.summaries ?? false,
       now,
+      statelessTurn: (input) => generations.statelessTurn(input),
       onBackgroundError,
     }),
     live,

@@ -153,6 +153,7 @@ export class Generations {
     const stored = input.store !== false;
     const { plan, context } = await this.#planner.plan({
       owner: input.owner,
+      keyId: input.keyId,
       located,
       inputs: input.inputs,
       chosen,

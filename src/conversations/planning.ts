@@ -22,9 +22,11 @@ import {
   fitToWindow,
 } from './context-window.ts';
 import { attachmentsOf } from './message-parts.ts';
+import type { StatelessInput } from './generations.ts';
 import { assertModelTakes, type ChosenModel } from './model-choice.ts';
 import { buildPromptWithSources, type InputMessage } from './prompt.ts';
 import { fitWithSummary } from './summaries.ts';
+import type { Turn } from './turn.ts';
 
 /**
  * Messages of a path read for a turn at first: more than a window holds for messages of usual size,
@@ -53,6 +55,8 @@ export interface Located {
 
 export interface PlanRequest {
   readonly owner: string;
+  /** The key the generation is charged to (and a summary it needs, too). */
+  readonly keyId?: string | null | undefined;
   readonly located: Located;
   /** The new messages, oldest first (none for a regenerate or a continue). */
   readonly inputs: readonly InputMessage[];
@@ -81,6 +85,8 @@ export interface PlannerOptions {
   /** Replace what the context window drops with a summary the model writes. */
   readonly summaries: boolean;
   readonly now: () => number;
+  /** The generation path a summary request takes (`Generations.statelessTurn`). */
+  readonly statelessTurn: (input: StatelessInput) => Turn;
   /** A summary that could not be written (the turn then runs on the newest messages). */
   readonly onBackgroundError: (error: unknown) => void;
 }
@@ -90,6 +96,7 @@ export class PromptPlanner {
   readonly #context: ContextSettings;
   readonly #summaries: boolean;
   readonly #now: () => number;
+  readonly #statelessTurn: (input: StatelessInput) => Turn;
   readonly #onBackgroundError: (error: unknown) => void;
 
   constructor(options: PlannerOptions) {
@@ -97,6 +104,7 @@ export class PromptPlanner {
     this.#context = options.context;
     this.#summaries = options.summaries;
     this.#now = options.now;
+    this.#statelessTurn = options.statelessTurn;
     this.#onBackgroundError = options.onBackgroundError;
   }
 
@@ -160,6 +168,17 @@ export class PromptPlanner {
         reserve,
         model,
         modelName,
+        generate: (summaryPrompt, options) =>
+          this.#statelessTurn({
+            owner,
+            keyId: request.keyId ?? null,
+            modelName,
+            model,
+            prompt: summaryPrompt,
+            options,
+          })
+            // No client waits on a summary: it stops with the server (the turn's shutdown signal).
+            .generate(new AbortController().signal),
         now: this.#now(),
         onError: this.#onBackgroundError,
       }));

@@ -11,6 +11,7 @@ import type { ChatModel, PromptMessage } from '../providers/spec.ts';
 import { textParts } from '../store/parts.ts';
 import type { MessageRecord, Store } from '../store/store.ts';
 import { type ContextPlan, fitToWindow } from './context-window.ts';
+import type { GenerationOptions, TurnResult } from './turn.ts';
 
 /** The longest summary asked for; the window keeps this much room for it. */
 export const SUMMARY_TOKENS = 512;
@@ -44,6 +45,12 @@ export interface SummaryPlanOptions {
   readonly reserve: number;
   readonly model: ChatModel;
   readonly modelName: string;
+  /**
+   * Runs the summary request on the turn's model, through the path every upstream call takes
+   * (`Generations.statelessTurn`): its usage is recorded against the key of the turn that needed
+   * it, and counts towards that key's limits.
+   */
+  readonly generate: (prompt: readonly PromptMessage[], options: GenerationOptions) => Promise<TurnResult>;
   readonly now: number;
   /** A summary that cannot be written is reported here; the turn then runs on the newest messages. */
   readonly onError: (error: unknown) => void;
@@ -142,7 +149,7 @@ async function writeSummary(
   ];
   // The request itself must fit: the oldest messages to summarize go first if it does not.
   const fitted = await fitToWindow(request, 1, options.window, SUMMARY_TOKENS, 1, options.modelName);
-  const result = await model.doGenerate(fitted.prompt, { maxOutputTokens: SUMMARY_TOKENS, temperature: 0.2 });
+  const result = await options.generate(fitted.prompt, { maxOutputTokens: SUMMARY_TOKENS, temperature: 0.2 });
   if (result.text.trim() === '') return undefined;
   const summary: MessageRecord = {
     id: randomUUID(),

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildTestApp, parseSse } from '../../../test/support/test-app.ts';
-import type { ChatModel, PromptMessage } from '../../providers/spec.ts';
+import type { ChatModel, PromptMessage, Usage } from '../../providers/spec.ts';
 
 const ADMIN = 'sk-admin-native-0123456789abcdef';
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
@@ -833,19 +833,30 @@ describe('native API', () => {
     assert.equal(docs.headers['x-frame-options'], 'DENY');
   });
 
-  it('replaces dropped turns with a stored summary, reused until more is dropped', async () => {
-    const calls: PromptMessage[][] = [];
-    let summaries = 0;
+  /**
+   * An app whose model windows hold 6,000 tokens, with summaries on, over a model that answers
+   * long (300 words) and counts the summaries it writes. Usage is reported as given.
+   */
+  async function summarizingApp(usage: { answer?: Usage; summary?: Usage } = {}) {
+    const state = { summaries: 0, calls: [] as PromptMessage[][] };
     const model: ChatModel = {
       provider: 'echo',
       modelId: 'echo',
       async doGenerate(prompt) {
-        calls.push([...prompt]);
+        state.calls.push([...prompt]);
         if (prompt.at(-1)?.content.startsWith('Summarize the conversation so far')) {
-          summaries += 1;
-          return { text: `SUMMARY ${summaries}`, finishReason: 'stop' };
+          state.summaries += 1;
+          return {
+            text: `SUMMARY ${state.summaries}`,
+            finishReason: 'stop',
+            ...(usage.summary === undefined ? {} : { usage: usage.summary }),
+          };
         }
-        return { text: `answer ${'word '.repeat(300)}`, finishReason: 'stop' };
+        return {
+          text: `answer ${'word '.repeat(300)}`,
+          finishReason: 'stop',
+          ...(usage.answer === undefined ? {} : { usage: usage.answer }),
+        };
       },
       async *doStream() {
         yield { type: 'finish', finishReason: 'stop' };
@@ -855,6 +866,68 @@ describe('native API', () => {
       env: { PARLEY_ADMIN_KEY: ADMIN, PARLEY_MAX_CONTEXT_TOKENS: '6000', PARLEY_CONTEXT_SUMMARIES: 'true' },
       models: { defaultModel: 'echo', setupAdvice: '', resolve: () => model },
     });
+    return { app, state };
+  }
+
+  it('charges a context summary to the key whose turn needed it: its tokens are in /api/usage', async () => {
+    const { app, state } = await summarizingApp({
+      answer: { inputTokens: 5, outputTokens: 3 },
+      summary: { inputTokens: 900, outputTokens: 40 },
+    });
+    try {
+      const created = await app.app.inject({
+        method: 'POST',
+        url: '/api/keys',
+        headers: as(ADMIN),
+        payload: { name: 'writer' },
+      });
+      const { key, id: keyId } = created.json() as { key: string; id: string };
+      const conversation = await app.app.inject({
+        method: 'POST',
+        url: '/api/conversations',
+        headers: as(key),
+        payload: {},
+      });
+      const id = (conversation.json() as { id: string }).id;
+      const turns = 8;
+      for (let turn = 0; turn < turns; turn += 1) {
+        const response = await app.app.inject({
+          method: 'POST',
+          url: `/api/conversations/${id}/messages`,
+          headers: as(key),
+          payload: { content: `q${turn} ${'word '.repeat(300)}` },
+        });
+        assert.equal(response.statusCode, 200, response.body);
+      }
+      assert.ok(state.summaries >= 1, 'the conversation outgrew the window and was summarized');
+      const usage = await app.app.inject({ method: 'GET', url: '/api/usage', headers: as(key) });
+      assert.equal(usage.statusCode, 200, usage.body);
+      const rows = (
+        usage.json() as {
+          data: { key_id: string | null; requests: number; input_tokens: number; output_tokens: number }[];
+        }
+      ).data;
+      assert.deepEqual(
+        rows.map((row) => [row.key_id, row.requests, row.input_tokens, row.output_tokens]),
+        [
+          [
+            keyId,
+            turns + state.summaries,
+            turns * 5 + state.summaries * 900,
+            turns * 3 + state.summaries * 40,
+          ],
+        ],
+        'every answer and every summary, charged to the key',
+      );
+    } finally {
+      await app.app.close();
+      await app.store.close();
+    }
+  });
+
+  it('replaces dropped turns with a stored summary, reused until more is dropped', async () => {
+    const { app, state } = await summarizingApp();
+    const { calls } = state;
     try {
       const created = await app.app.inject({
         method: 'POST',
@@ -879,8 +952,8 @@ describe('native API', () => {
       const summarized = contexts.filter((context) => context.summarized);
       assert.ok(summarized.length > 0, 'the long conversation was summarized');
       assert.ok(
-        summaries >= 1 && summaries < summarized.length,
-        `summaries are reused (${summaries} for ${summarized.length} turns)`,
+        state.summaries >= 1 && state.summaries < summarized.length,
+        `summaries are reused (${state.summaries} for ${summarized.length} turns)`,
       );
       const answerCall = calls.at(-1) ?? [];
       assert.match(
@@ -898,7 +971,7 @@ describe('native API', () => {
       const messages = (tree.json() as { messages: { id: string; role: string; content: string }[] })
         .messages;
       const stored = messages.filter((message) => message.role === 'system');
-      assert.equal(stored.length, summaries);
+      assert.equal(stored.length, state.summaries);
       assert.equal(stored.at(-1)?.id, summarized.at(-1)?.summary_id);
       assert.equal(messages.filter((message) => message.role !== 'system').length, 24);
       const branch = await app.app.inject({
