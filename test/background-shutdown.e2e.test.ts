@@ -1,7 +1,8 @@
 /**
  * A server asked to stop (SIGTERM) gives the generations that have no client — background
  * responses, streams whose client left — the shutdown grace to finish, as it gives the streams in
- * flight; what is still running after the grace is stopped and stored as it was.
+ * flight; what is still running after the grace is stopped and stored as it was. Another server
+ * (without Redis, it does not have their events) serves them from the store.
  */
 
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { waitFor } from './support/background-client.ts';
+import { allEvents, waitFor } from './support/background-client.ts';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
 import { startServer } from './support/server-process.ts';
 
@@ -58,6 +59,25 @@ describe('background responses when their server stops', () => {
       const stopped = await onSecond.responses.retrieve(endless.id);
       assert.notEqual(stopped.status, 'in_progress');
       assert.match(stopped.output_text, /^never /, 'the text that arrived is kept');
+
+      // Their events went with the server that ran them (no Redis): a resume from a sequence number
+      // is refused rather than numbered anew; the whole stream is rebuilt from the stored answer.
+      await assert.rejects(
+        onSecond.responses.retrieve(finishing.id, { stream: true, starting_after: 5 }),
+        (error: unknown) => {
+          assert.ok(error instanceof OpenAI.BadRequestError);
+          assert.equal(error.param, 'starting_after');
+          return true;
+        },
+      );
+      const rebuilt = await allEvents(await onSecond.responses.retrieve(finishing.id, { stream: true }));
+      const last = rebuilt.at(-1);
+      assert.ok(last?.type === 'response.completed');
+      assert.equal(last.response.background, true);
+      assert.equal(
+        rebuilt.map((event) => (event.type === 'response.output_text.delta' ? event.delta : '')).join(''),
+        'still being written',
+      );
     } finally {
       await second.stop();
     }

@@ -385,7 +385,9 @@ export const openaiDocs: RouteDocs = {
     summary: 'Read a response, or resume its stream',
     description:
       'The stored response (an answer of the tree). With `stream=true` its events as Server-Sent Events after ' +
-      '`starting_after` (a `sequence_number`): the ones missed, then the live rest while it is being written.',
+      '`starting_after` (a `sequence_number`): the ones missed, then the live rest while it is being written. ' +
+      'Once its events are no longer kept (10 minutes after it ended), `starting_after` is a 400 and the stream ' +
+      'is rebuilt from the stored answer.',
     responses: {
       200: ok('The response.', Response, responseExample),
       ...errorResponses(openaiError, [400, 404]),

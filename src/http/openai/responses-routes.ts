@@ -121,7 +121,14 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       const answer = await findResponse(conversations, ownerOf(request), request.params.id);
       if (request.query.stream !== 'true') return toResponseObject(answer);
       // Resume: the events after `starting_after`, from the run while it is known here, else rebuilt
-      // from the stored answer once it has ended.
+      // from the stored answer once it has ended (its whole text as one delta: other numbers).
+      const held = await conversations.runs.has(answer.id);
+      if (!held && answer.status !== 'in_progress' && request.query.starting_after !== undefined) {
+        throw badRequest(
+          "The events of this response are no longer kept (a run's events are kept 10 minutes after it ends, and without Redis only by the server that ran it), so 'starting_after' cannot be honoured: retrieve it without 'stream', or stream it whole without 'starting_after'.",
+          'starting_after',
+        );
+      }
       const options = readResponseOptions(answer);
       const render = (state: AnswerState) => ({
         ...toResponseObject(withState(answer, state), options),
@@ -129,7 +136,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       });
       const startingAfter =
         request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
-      const events = (await conversations.runs.has(answer.id))
+      const events = held
         ? conversations.runs.follow(answer.id, -1, abortOnDisconnect(reply))
         : storedRunEvents(answer);
       return streamResponse(events, answer.id, reply, render, startingAfter);
