@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { checkGgufFile } from '../../src/providers/local/check-gguf-file.ts';
-import { buildTinyGguf, TINY_CHAT_TEMPLATE, TINY_CONTEXT_LENGTH, writeTinyGguf } from './tiny-gguf.ts';
+import {
+  buildTinyGguf,
+  TINY_CHAT_TEMPLATE,
+  TINY_CONTEXT_LENGTH,
+  TINY_TOOL_WORD,
+  TINY_TOOLS_CHAT_TEMPLATE,
+  writeTinyGguf,
+} from './tiny-gguf.ts';
 
 describe('tiny GGUF generator', () => {
   let directory: string;
@@ -64,5 +71,20 @@ describe('tiny GGUF generator', () => {
     ]) {
       assert.ok(names.includes(name), name);
     }
+  });
+
+  it('writes the tools model with its template, tool tags and word, and no byte tokens for printable characters', async () => {
+    const toolsPath = join(directory, 'tools.gguf');
+    await writeTinyGguf(toolsPath, { tools: true });
+    const metadata = (await readGgufFileInfo(toolsPath)).metadata;
+    assert.equal(metadata.tokenizer.chat_template, TINY_TOOLS_CHAT_TEMPLATE);
+    const tokenizer = metadata.tokenizer.ggml as unknown as Record<string, unknown>;
+    const tokens = tokenizer.tokens as string[];
+    const types = tokenizer.token_type as number[];
+    for (const tag of ['<tool_call>', '</tool_call>', '<tool_response>', '</tool_response>']) {
+      assert.equal(types[tokens.indexOf(tag)], 4, `${tag} is a user-defined token`);
+    }
+    assert.ok(tokens.includes(TINY_TOOL_WORD) && tokens.includes('"'));
+    assert.ok(!tokens.includes('<0x22>') && tokens.includes('<0x0A>'));
   });
 });

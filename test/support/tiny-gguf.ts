@@ -12,6 +12,13 @@
  *   `maxOutputTokens`, a stop string or an abort ends. Continuing an assistant message that ends
  *   in a letter (a prompt whose last message is the assistant's) starts it.
  * Every other token is followed by something random.
+ *
+ * With `tools: true` the file is the tools model: {@link TINY_TOOLS_CHAT_TEMPLATE}, from which
+ * node-llama-cpp reads a function-call syntax (`<tool_call>` JSON), and two more chains. Left to
+ * itself it still answers TINY_ANSWER; made to call (node-llama-cpp then holds the name and the
+ * JSON to the offered functions by grammar), it writes {@link TINY_TOOL_WORD} into every string the
+ * schema leaves open (`"` → the word → `"`), and after `</tool_call>` ends its turn. Its
+ * printable characters have no byte tokens, so the JSON a grammar forces is always the same token.
  */
 
 import { writeFile } from 'node:fs/promises';
@@ -22,14 +29,53 @@ export const TINY_ANSWER = 'Hello from a tiny model!';
 export const TINY_LOOP = 'abcdefghijklmnopqrstuvwxyz ';
 /** The model's context length (`llama.context_length`). */
 export const TINY_CONTEXT_LENGTH = 1024;
+/** What the tools model writes into every JSON string of a call's arguments that the schema leaves open. */
+export const TINY_TOOL_WORD = 'Paris';
 
 export const TINY_CHAT_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
   "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/**
+ * A chat template with tools, in the shape of Qwen 2.5's: the tools listed in the system turn, a
+ * call written as `<tool_call>` JSON, a result as a user turn of `<tool_response>`. node-llama-cpp
+ * reads its function-call syntax from it.
+ */
+export const TINY_TOOLS_CHAT_TEMPLATE = [
+  '{%- if tools %}',
+  "{{- '<|im_start|>system\\n' }}",
+  "{%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}{%- else %}{{- 'You are a tiny model.' }}{%- endif %}",
+  '{{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>" }}',
+  '{%- for tool in tools %}{{- "\\n" }}{{- tool | tojson }}{%- endfor %}',
+  '{{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call><|im_end|>\\n" }}',
+  '{%- else %}',
+  "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}{%- else %}{{- '<|im_start|>system\\nYou are a tiny model.<|im_end|>\\n' }}{%- endif %}",
+  '{%- endif %}',
+  '{%- for message in messages %}',
+  '{%- if (message.role == "user") or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}',
+  "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}",
+  '{%- elif message.role == "assistant" %}',
+  "{{- '<|im_start|>' + message.role }}",
+  "{%- if message.content %}{{- '\\n' + message.content }}{%- endif %}",
+  '{%- for tool_call in message.tool_calls %}',
+  '{%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}',
+  '{{- \'\\n<tool_call>\\n{"name": "\' }}{{- tool_call.name }}{{- \'", "arguments": \' }}{{- tool_call.arguments | tojson }}{{- \'}\\n</tool_call>\' }}',
+  '{%- endfor %}',
+  "{{- '<|im_end|>\\n' }}",
+  '{%- elif message.role == "tool" %}',
+  '{%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}{{- \'<|im_start|>user\' }}{%- endif %}',
+  "{{- '\\n<tool_response>\\n' }}{{- message.content }}{{- '\\n</tool_response>' }}",
+  '{%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}{{- \'<|im_end|>\\n\' }}{%- endif %}',
+  '{%- endif %}',
+  '{%- endfor %}',
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
+].join('\n');
+
 export interface TinyGgufOptions {
   /** Seeds the random weights; the same seed gives the same bytes. */
   readonly seed?: number;
+  /** Write {@link TINY_TOOLS_CHAT_TEMPLATE} and its tool tokens instead of the plain ChatML template. */
+  readonly tools?: boolean;
   /** `general.name`. */
   readonly name?: string;
 }
@@ -45,11 +91,13 @@ const ALIGNMENT = 32;
 const CHAIN_STRENGTH = 4;
 /** The scale of the random weights: small, so the residual stream keeps each token's own axis. */
 const NOISE = 0.02;
+/** The tags of {@link TINY_TOOLS_CHAT_TEMPLATE}, each one token of the tools model. */
+const TOOL_TAGS = ['<tool_call>', '</tool_call>', '<tool_response>', '</tool_response>'];
 /** SentencePiece's visible space. */
 const SPACE = '\u2581';
 
 /** llama.cpp's token types (`tokenizer.ggml.token_type`). */
-const TokenType = { Normal: 1, Unknown: 2, Control: 3, Byte: 6 } as const;
+const TokenType = { Normal: 1, Unknown: 2, Control: 3, UserDefined: 4, Byte: 6 } as const;
 type TokenType = (typeof TokenType)[keyof typeof TokenType];
 
 interface Vocabulary {
@@ -60,7 +108,7 @@ interface Vocabulary {
 }
 
 /** Special tokens first, then the 256 byte tokens, printable ASCII and the words of the answer. */
-function buildVocabulary(): Vocabulary {
+function buildVocabulary(tools: boolean): Vocabulary {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: TokenType[] = [];
@@ -74,7 +122,12 @@ function buildVocabulary(): Vocabulary {
   add('</s>', TokenType.Control);
   add('<|im_start|>', TokenType.Control);
   add('<|im_end|>', TokenType.Control);
+  // Qwen's tool tags: tokens of their own that read as text (user-defined, not control).
+  if (tools) for (const tag of TOOL_TAGS) add(tag, TokenType.UserDefined);
   for (let byte = 0; byte < 256; byte++) {
+    // In the tools model a printable character is one token only, so the JSON a grammar forces
+    // (`"`, `:`, ...) is always the same token, whose successor is fixed.
+    if (tools && byte >= 0x20 && byte <= 0x7e) continue;
     add(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`, TokenType.Byte);
   }
   add(SPACE, TokenType.Normal, -1);
@@ -82,6 +135,7 @@ function buildVocabulary(): Vocabulary {
   for (const word of answerPieces()) {
     if (word.length > 1) add(word, TokenType.Normal, -2);
   }
+  if (tools) add(TINY_TOOL_WORD, TokenType.Normal, -2);
   const ids = new Map(tokens.map((text, id) => [text, id]));
   return {
     tokens,
@@ -102,7 +156,7 @@ function answerPieces(): string[] {
 }
 
 /** Each chain token and the token that follows it. */
-function successors(vocabulary: Vocabulary): Map<number, number> {
+function successors(vocabulary: Vocabulary, tools: boolean): Map<number, number> {
   const next = new Map<number, number>();
   const chain = (texts: readonly string[]) => {
     for (let index = 0; index + 1 < texts.length; index++) {
@@ -112,6 +166,11 @@ function successors(vocabulary: Vocabulary): Map<number, number> {
   chain(['<0x0A>', ...answerPieces(), '<|im_end|>']);
   const loop = [...TINY_LOOP].map((char) => (char === ' ' ? SPACE : char));
   chain([...loop, loop[0] ?? 'a']);
+  if (tools) {
+    // A string the grammar leaves to the model is the word, closed at once; after a call, the turn ends.
+    chain(['"', TINY_TOOL_WORD, '"']);
+    chain(['</tool_call>', '<|im_end|>']);
+  }
   return next;
 }
 
@@ -134,7 +193,7 @@ interface Tensor {
   readonly data: Float32Array;
 }
 
-function buildTensors(vocabulary: Vocabulary, seed: number): Tensor[] {
+function buildTensors(vocabulary: Vocabulary, seed: number, tools: boolean): Tensor[] {
   const random = randomSource(seed);
   const gaussian = () => {
     const u = 1 - random();
@@ -144,7 +203,7 @@ function buildTensors(vocabulary: Vocabulary, seed: number): Tensor[] {
   const noise = (length: number, scale: number) => Float32Array.from({ length }, () => gaussian() * scale);
   const ones = (length: number) => new Float32Array(length).fill(1);
   const vocabularySize = vocabulary.tokens.length;
-  const next = successors(vocabulary);
+  const next = successors(vocabulary, tools);
   const chainTokens = [...new Set([...next.keys(), ...next.values()])];
   if (chainTokens.length > EMBEDDING) throw new Error('tiny-gguf: more chain tokens than dimensions');
   const axisOf = new Map(chainTokens.map((token, axis) => [token, axis]));
@@ -156,14 +215,12 @@ function buildTensors(vocabulary: Vocabulary, seed: number): Tensor[] {
     row.fill(0);
     row[axis] = 1;
   }
-  // Output rows: a successor's row points along its predecessor's axis; the rest stay near zero.
+  // Output rows: a successor's row points along its predecessors' axes (one each, or several for
+  // `<|im_end|>` in the tools model); the rest stay near zero.
   const output = noise(vocabularySize * EMBEDDING, NOISE);
-  for (const [token, successor] of next) {
-    const axis = axisOf.get(token) ?? 0;
-    const row = output.subarray(successor * EMBEDDING, (successor + 1) * EMBEDDING);
-    row.fill(0);
-    row[axis] = CHAIN_STRENGTH;
-  }
+  const rowOf = (token: number) => output.subarray(token * EMBEDDING, (token + 1) * EMBEDDING);
+  for (const successor of next.values()) rowOf(successor).fill(0);
+  for (const [token, successor] of next) rowOf(successor)[axisOf.get(token) ?? 0] = CHAIN_STRENGTH;
 
   const tensors: Tensor[] = [
     { name: 'token_embd.weight', shape: [EMBEDDING, vocabularySize], data: embeddings },
@@ -332,8 +389,8 @@ function writeMetadataValue(writer: ByteWriter, entry: MetadataValue): void {
 
 /** The model file's bytes. */
 export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
-  const vocabulary = buildVocabulary();
-  const tensors = buildTensors(vocabulary, options.seed ?? 42);
+  const vocabulary = buildVocabulary(options.tools === true);
+  const tensors = buildTensors(vocabulary, options.seed ?? 42, options.tools === true);
   const metadata: [string, MetadataValue][] = [
     ['general.architecture', { type: 'string', value: 'llama' }],
     ['general.name', { type: 'string', value: options.name ?? 'parley-tiny' }],
@@ -359,7 +416,10 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
     // Without it a space would be put before the text that follows each special token.
     ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'string', value: TINY_CHAT_TEMPLATE }],
+    [
+      'tokenizer.chat_template',
+      { type: 'string', value: options.tools === true ? TINY_TOOLS_CHAT_TEMPLATE : TINY_CHAT_TEMPLATE },
+    ],
   ];
 
   const writer = new ByteWriter();

@@ -46,6 +46,8 @@ const ChatMessage = Type.Object(
     content: Type.Optional(Content),
     name: Type.Optional(Type.String()),
     refusal: Type.Optional(Nullable(Type.String())),
+    // An answer's citations, as Parley and OpenAI return them: a client sending the answer back keeps them.
+    annotations: Type.Optional(Type.Array(Type.Unknown())),
     tool_calls: Type.Optional(Type.Array(ToolCallSchema)),
     tool_call_id: Type.Optional(Type.String()),
     audio: Type.Optional(Nullable(Type.Object({ id: Type.String() }))),

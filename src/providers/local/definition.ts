@@ -24,7 +24,7 @@ export const local: ProviderDefinition = {
   setupHint: 'PARLEY_LOCAL_MODEL (and PARLEY_DEFAULT_MODEL)',
   needsKey: false,
   keepsUpstreamThreads: false,
-  capabilities: TEXT_ONLY,
+  capabilities: { ...TEXT_ONLY, tools: true },
   contextWindows: [],
   configure(reader) {
     const modelPath = reader.string('PARLEY_LOCAL_MODEL');

@@ -1,17 +1,35 @@
 /**
  * The `local` provider: a GGUF model run in process by llama.cpp (through node-llama-cpp), so a
  * machine with no API key still chats. The prompt goes through the model's own chat template; the
- * answer streams token by token. The engine itself (see local-engine.ts) is loaded on first use
+ * answer streams token by token. Tools go through node-llama-cpp's function calling where that
+ * template has a call syntax: the model's calls are returned, never run here. The engine itself (see local-engine.ts) is loaded on first use
  * and shared, so making a `LocalChatModel` is cheap.
  */
 
 import { PartQueue } from '../shared/part-queue.ts';
-import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart } from '../spec.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  GenerateResult,
+  ModelCapabilities,
+  PromptMessage,
+  StreamPart,
+  ToolCall,
+} from '../spec.ts';
 import { ProviderError, TEXT_ONLY } from '../spec.ts';
 import { convertToLlamaChatHistory } from './convert-to-llama-chat-history.ts';
-import { type EngineSettings, type LocalEngine, type LocalGpu, loadLocalEngine } from './local-engine.ts';
+import { FunctionCallDeltas } from './function-call-deltas.ts';
+import {
+  type EngineSettings,
+  type FunctionCallingRequest,
+  type LocalEngine,
+  type LocalGpu,
+  loadedLocalEngine,
+  loadLocalEngine,
+} from './local-engine.ts';
 import { abortedError, localError, messageOf, PROVIDER, throwIfAborted } from './local-error.ts';
 import { mapLocalStopReason } from './map-local-stop-reason.ts';
+import { planLlamaFunctions } from './plan-llama-functions.ts';
 import { defaultCacheDir, defaultModelId } from './resolve-model-path.ts';
 
 export type { LocalGpu } from './local-engine.ts';
@@ -58,7 +76,6 @@ export function defaultGpu(platform: string = process.platform, arch: string = p
  */
 export class LocalChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = TEXT_ONLY;
   readonly modelId: string;
   readonly #engine: EngineSettings;
 
@@ -77,6 +94,16 @@ export class LocalChatModel implements ChatModel {
   }
 
   /**
+   * Tools when the model's chat template has a function-call syntax, which is known once the
+   * engine has loaded; until then tools are taken, and a model without that syntax refuses them
+   * when the request reaches it (the same 400, one step later).
+   */
+  get capabilities(): ModelCapabilities {
+    const tools = loadedLocalEngine(this.#engine)?.functionCalling ?? true;
+    return { ...TEXT_ONLY, tools };
+  }
+
+  /**
    * Loads the engine now (fetching the model first if it is a URI) instead of on the first request,
    * e.g. at start. Throws the ProviderError a request would get.
    */
@@ -91,13 +118,20 @@ export class LocalChatModel implements ChatModel {
 
   async doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {
     let text = '';
+    const toolCalls: ToolCall[] = [];
     for await (const part of this.doStream(prompt, options)) {
       if (part.type === 'text-delta') text += part.delta;
-      else if (part.type === 'finish') {
+      else if (part.type === 'tool-call-delta') {
+        const call = toolCalls[part.index];
+        if (call === undefined)
+          toolCalls.push({ id: part.id ?? '', name: part.name ?? '', arguments: part.argumentsDelta });
+        else toolCalls[part.index] = { ...call, arguments: call.arguments + part.argumentsDelta };
+      } else if (part.type === 'finish') {
         return {
           text,
           finishReason: part.finishReason,
           ...(part.usage === undefined ? {} : { usage: part.usage }),
+          ...(toolCalls.length === 0 ? {} : { toolCalls }),
         };
       }
     }
@@ -117,6 +151,7 @@ export class LocalChatModel implements ChatModel {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       throwIfAborted(signal);
+      const functionCalling = this.#functionCalling(engine, options, (part) => parts.push(part));
       engine
         .generate({
           history: convertToLlamaChatHistory(prompt),
@@ -126,6 +161,7 @@ export class LocalChatModel implements ChatModel {
           stop: options.stop,
           signal: stop.signal,
           onText: (delta) => parts.push({ type: 'text-delta', delta }),
+          ...(functionCalling === undefined ? {} : { functionCalling }),
         })
         .then(
           (outcome) => {
@@ -153,6 +189,32 @@ export class LocalChatModel implements ChatModel {
       signal?.removeEventListener('abort', onAbort);
       stop.abort();
     }
+  }
+
+  /** The request's tools as node-llama-cpp functions, or a 400 when this model's template has no call syntax. */
+  #functionCalling(
+    engine: LocalEngine,
+    options: CallOptions,
+    push: (part: StreamPart) => void,
+  ): FunctionCallingRequest | undefined {
+    if (options.tools === undefined || options.tools.length === 0) return undefined;
+    if (!engine.functionCalling) {
+      throw localError(
+        `'tools' is not supported by the provider '${PROVIDER}' that serves the model '${this.modelId}': ` +
+          `its chat template (node-llama-cpp's ${engine.chatWrapperName} wrapper) has no syntax for function calls. ` +
+          'Leave it out, or use a model whose template supports tools.',
+        'unsupported',
+      );
+    }
+    const plan = planLlamaFunctions(options.tools, options.toolChoice);
+    if (plan.functions === undefined) return undefined;
+    const deltas = new FunctionCallDeltas(push);
+    return {
+      functions: plan.functions,
+      force: plan.forceCall,
+      onParamsChunk: deltas.onParamsChunk,
+      onFunctionCall: deltas.onFunctionCall,
+    };
   }
 
   /** The shared engine, or a ProviderError (`aborted` as soon as `signal` aborts, while it loads). */

@@ -13,6 +13,7 @@
 
 import type {
   ChatHistoryItem,
+  ChatModelFunctions,
   ChatWrapper,
   Llama,
   LlamaContext,
@@ -54,9 +55,20 @@ export interface GenerationRequest {
   readonly signal: AbortSignal;
   /** Called with each piece of text as the model writes it. */
   readonly onText: (text: string) => void;
+  /** Functions the model may call, with callbacks as it writes each call; absent: text only. */
+  readonly functionCalling?: FunctionCallingRequest;
+}
+
+export interface FunctionCallingRequest {
+  readonly functions: ChatModelFunctions;
+  /** The answer starts with a call, instead of the model choosing between text and a call. */
+  readonly force: boolean;
+  readonly onParamsChunk: (chunk: { callIndex: number; functionName: string; paramsChunk: string }) => void;
+  readonly onFunctionCall: (call: { functionName: string; params: unknown }) => void;
 }
 
 export interface GenerationOutcome {
+  /** `functionCalls` when the model stopped to have its calls run. */
   readonly stopReason: LocalStopReason;
   /** The prompt's tokens, as the chat template renders it. */
   readonly inputTokens: number;
@@ -88,9 +100,19 @@ export class LocalEngine {
     return this.#context.contextSize;
   }
 
-  /** The name of the chat wrapper that renders prompts, e.g. `ChatML` or `Jinja`. */
+  /** The name of the chat wrapper that renders prompts, e.g. `ChatML` or `JinjaTemplate`. */
   get chatWrapperName(): string {
     return this.#chatWrapper.wrapperName;
+  }
+
+  /**
+   * True when the model's chat template has a syntax for function calls: node-llama-cpp has one
+   * made for its family (Qwen, Llama 3.1, Mistral, ...) or read one from its Jinja template. A
+   * wrapper without one falls back to node-llama-cpp's generic `||call:` syntax, which the model
+   * was never trained on, so such a model is not offered tools.
+   */
+  get functionCalling(): boolean {
+    return this.#chatWrapper.settings.functions !== this.#module.ChatWrapper.defaultSettings.functions;
   }
 
   /** Requests waiting for a free sequence. */
@@ -99,25 +121,33 @@ export class LocalEngine {
   }
 
   /** The prompt as the model sees it, special tokens included. */
-  renderPrompt(history: ChatHistoryItem[]): string {
-    return this.#chatWrapper.generateContextState({ chatHistory: history }).contextText.toString();
+  renderPrompt(history: ChatHistoryItem[], functions?: ChatModelFunctions): string {
+    return this.#render(history, functions).toString();
   }
 
-  countPromptTokens(history: ChatHistoryItem[]): number {
-    const { contextText } = this.#chatWrapper.generateContextState({ chatHistory: history });
-    return contextText.tokenize(this.#model.tokenizer).length;
+  /** The prompt's tokens, the offered functions' documentation included. */
+  countPromptTokens(history: ChatHistoryItem[], functions?: ChatModelFunctions): number {
+    return this.#render(history, functions).tokenize(this.#model.tokenizer).length;
+  }
+
+  #render(history: ChatHistoryItem[], functions: ChatModelFunctions | undefined) {
+    return this.#chatWrapper.generateContextState({
+      chatHistory: history,
+      ...(functions === undefined ? {} : { availableFunctions: functions, documentFunctionParams: true }),
+    }).contextText;
   }
 
   /** Generates the history's last model response; rejects with the signal's reason when it aborts. */
   async generate(request: GenerationRequest): Promise<GenerationOutcome> {
     const lease = await this.#pool.acquire(request.signal);
     try {
+      const calling = request.functionCalling;
       const chat = new this.#module.LlamaChat({
         contextSequence: lease.item,
-        chatWrapper: this.#chatWrapper,
+        chatWrapper: calling?.force === true ? this.#forcingFunctionCall() : this.#chatWrapper,
       });
       try {
-        const inputTokens = this.countPromptTokens(request.history);
+        const inputTokens = this.countPromptTokens(request.history, calling?.functions);
         let outputTokens = 0;
         const result = await chat.generateResponse(request.history, {
           signal: request.signal,
@@ -134,7 +164,19 @@ export class LocalEngine {
           onToken: (tokens) => {
             outputTokens += tokens.length;
           },
+          ...(calling === undefined
+            ? {}
+            : {
+                functions: calling.functions,
+                documentFunctionParams: true,
+                onFunctionCallParamsChunk: calling.onParamsChunk,
+                onFunctionCall: calling.onFunctionCall,
+              }),
         });
+        // `onToken` reports text only: a call's tokens are counted from the call as written.
+        for (const call of result.functionCalls ?? []) {
+          outputTokens += this.#module.LlamaText.fromJSON(call.raw).tokenize(this.#model.tokenizer).length;
+        }
         return { stopReason: result.metadata.stopReason, inputTokens, outputTokens };
       } finally {
         chat.dispose({ disposeSequence: false });
@@ -144,6 +186,29 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * The chat wrapper, but the model's answer opens with the template's call syntax, so its first
+   * words are a function's name (node-llama-cpp's grammar then holds it to the offered names and
+   * its arguments to their schema). node-llama-cpp has no option for this; a context state whose
+   * `noPrefixTrigger` is a function call is its own way to enter function calling at once.
+   */
+  #forcingFunctionCall(): ChatWrapper {
+    const wrapper = this.#chatWrapper;
+    const { call, parallelism } = wrapper.settings.functions;
+    const inject = this.#module.LlamaText([parallelism?.call.sectionPrefix ?? '', call.prefix]);
+    const forcing: ChatWrapper = Object.create(wrapper);
+    forcing.generateContextState = (options) => {
+      const state = wrapper.generateContextState.call(forcing, options);
+      return {
+        contextText: state.contextText,
+        stopGenerationTriggers: state.stopGenerationTriggers,
+        ...(state.rerender === undefined ? {} : { rerender: state.rerender }),
+        noPrefixTrigger: { type: 'functionCall', inject },
+      };
+    };
+    return forcing;
+  }
+
   async dispose(): Promise<void> {
     await this.#context.dispose();
     await this.#model.dispose();
@@ -151,6 +216,8 @@ export class LocalEngine {
 }
 
 const engines = new Map<string, Promise<LocalEngine>>();
+/** The engines that have finished loading, by the same key. */
+const loadedEngines = new Map<string, LocalEngine>();
 const llamas = new Map<string, Promise<Llama>>();
 
 /**
@@ -163,11 +230,21 @@ export function loadLocalEngine(settings: EngineSettings): Promise<LocalEngine> 
   if (engine === undefined) {
     engine = createEngine(settings);
     engines.set(key, engine);
-    engine.catch(() => {
-      if (engines.get(key) === engine) engines.delete(key);
-    });
+    engine.then(
+      (loaded) => {
+        if (engines.get(key) === engine) loadedEngines.set(key, loaded);
+      },
+      () => {
+        if (engines.get(key) === engine) engines.delete(key);
+      },
+    );
   }
   return engine;
+}
+
+/** The engine for these settings if it has finished loading (to answer without waiting). */
+export function loadedLocalEngine(settings: EngineSettings): LocalEngine | undefined {
+  return loadedEngines.get(JSON.stringify(settings));
 }
 
 /** Frees every engine and binding (for tests and shutdown); later requests load them again. */
@@ -175,6 +252,7 @@ export async function disposeLocalEngines(): Promise<void> {
   const loaded = [...engines.values()];
   const bindings = [...llamas.values()];
   engines.clear();
+  loadedEngines.clear();
   llamas.clear();
   await Promise.allSettled(loaded.map(async (engine) => (await engine).dispose()));
   await Promise.allSettled(bindings.map(async (llama) => (await llama).dispose()));
