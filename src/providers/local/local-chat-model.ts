@@ -206,12 +206,13 @@ export class LocalChatModel implements ChatModel {
         'unsupported',
       );
     }
-    const plan = planLlamaFunctions(options.tools, options.toolChoice);
+    const plan = planLlamaFunctions(options.tools, options.toolChoice, options.parallelToolCalls);
     if (plan.functions === undefined) return undefined;
     const deltas = new FunctionCallDeltas(push);
     return {
       functions: plan.functions,
       force: plan.forceCall,
+      ...(plan.maxCalls === undefined ? {} : { maxCalls: plan.maxCalls }),
       onParamsChunk: deltas.onParamsChunk,
       onFunctionCall: deltas.onFunctionCall,
     };

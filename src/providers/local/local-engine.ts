@@ -63,6 +63,8 @@ export interface FunctionCallingRequest {
   readonly functions: ChatModelFunctions;
   /** The answer starts with a call, instead of the model choosing between text and a call. */
   readonly force: boolean;
+  /** At most this many calls in the answer; absent: as many as the template allows. */
+  readonly maxCalls?: number;
   readonly onParamsChunk: (chunk: { callIndex: number; functionName: string; paramsChunk: string }) => void;
   readonly onFunctionCall: (call: { functionName: string; params: unknown }) => void;
 }
@@ -169,6 +171,7 @@ export class LocalEngine {
             : {
                 functions: calling.functions,
                 documentFunctionParams: true,
+                ...(calling.maxCalls === undefined ? {} : { maxParallelFunctionCalls: calling.maxCalls }),
                 onFunctionCallParamsChunk: calling.onParamsChunk,
                 onFunctionCall: calling.onFunctionCall,
               }),

@@ -45,6 +45,12 @@ describe('planLlamaFunctions', () => {
     });
     assert.match(refusal(() => planLlamaFunctions([weather], { name: 'nope' })).message, /'nope'/);
   });
+
+  it('allows one call per answer when parallel tool calls are turned off', () => {
+    assert.equal(planLlamaFunctions([weather], 'auto', false).maxCalls, 1);
+    assert.equal(planLlamaFunctions([weather], 'auto', true).maxCalls, undefined);
+    assert.equal(planLlamaFunctions([weather], 'auto').maxCalls, undefined);
+  });
 });
 
 describe('toGbnfJsonSchema', () => {

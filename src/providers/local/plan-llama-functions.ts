@@ -13,6 +13,8 @@ export interface LlamaFunctionPlan {
   readonly functions?: ChatModelFunctions;
   /** The model's answer starts with a call (`required`, or a named function). */
   readonly forceCall: boolean;
+  /** At most this many calls in one answer (`parallel_tool_calls: false`: one); absent: no limit. */
+  readonly maxCalls?: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface LlamaFunctionPlan {
 export function planLlamaFunctions(
   tools: readonly ToolDefinition[] | undefined,
   toolChoice: ToolChoice | undefined,
+  parallelToolCalls?: boolean,
 ): LlamaFunctionPlan {
   if (tools === undefined || tools.length === 0 || toolChoice === 'none') return { forceCall: false };
   let offered = tools;
@@ -43,5 +46,9 @@ export function planLlamaFunctions(
       ...(tool.parameters === undefined ? {} : { params: toGbnfJsonSchema(tool.parameters, tool.name) }),
     };
   }
-  return { functions, forceCall: toolChoice === 'required' || typeof toolChoice === 'object' };
+  return {
+    functions,
+    forceCall: toolChoice === 'required' || typeof toolChoice === 'object',
+    ...(parallelToolCalls === false ? { maxCalls: 1 } : {}),
+  };
 }
