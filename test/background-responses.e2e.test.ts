@@ -76,6 +76,21 @@ describe('background responses, through the openai SDK', () => {
     assert.equal((upstreamRequest.body as { stream?: boolean }).stream, true);
   });
 
+  test('an upstream that refuses it: the create still answers queued, polling ends failed with the error, which cannot be cancelled', async () => {
+    parley.openai.reply({
+      kind: 'json',
+      status: 400,
+      body: { error: { message: 'this model is resting', type: 'invalid_request_error' } },
+    });
+    const created = await client.responses.create({ input: 'refused upstream', background: true });
+    assert.equal(created.status, 'queued');
+    const { final } = await pollUntilSettled(client, created);
+    assert.equal(final.status, 'failed');
+    assert.match(final.error?.message ?? '', /this model is resting/);
+    assert.equal(final.background, true);
+    await assert.rejects(client.responses.cancel(created.id), /400 Cannot cancel a failed response\./);
+  });
+
   test('cancel stops it and closes the upstream request; cancelling again returns it; finished ones are refused', async () => {
     parley.openai.reply({ kind: 'stream', deltas: ['endless ', 'talk '], intervalMs: 20, end: 'hang' });
     const created = await client.responses.create({ input: 'talk forever', background: true });
