@@ -13,6 +13,7 @@ import type {
   CursorQuery,
   MessageRecord,
   Metadata,
+  NewAttachment,
   NewMessage,
   Page,
   SearchHit,
@@ -104,11 +105,19 @@ export class ConversationTree {
     return (await this.#store.getAttachments(owner, [sha256])).get(sha256);
   }
 
+  /** The bytes of the attachments the owner stored, by SHA-256 (those not found are absent). */
+  getAttachments(owner: string, sha256s: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>> {
+    return this.#store.getAttachments(owner, sha256s);
+  }
+
   search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
     return this.#store.search(owner, text, limit);
   }
 
-  /** Creates a conversation holding these messages (chained, oldest first) and nothing generated. */
+  /**
+   * Creates a conversation holding these messages (chained, oldest first, with their parts) and
+   * nothing generated; `attachments` are the bytes their parts name.
+   */
   async createConversation(
     owner: string,
     items: readonly InputMessage[],
@@ -118,6 +127,7 @@ export class ConversationTree {
       readonly systemPrompt?: string | null;
       readonly model?: string | null;
     } = {},
+    attachments: readonly NewAttachment[] = [],
   ): Promise<ConversationHistory> {
     const conversationId = this.#newId();
     const messages = this.#chain(items);
@@ -133,6 +143,7 @@ export class ConversationTree {
         systemPrompt: settings.systemPrompt ?? null,
       },
       messages,
+      ...(attachments.length === 0 ? {} : { attachments }),
       now: this.#now(),
     });
     const conversation = await this.#store.getConversation(owner, conversationId);
@@ -140,17 +151,19 @@ export class ConversationTree {
     return { conversation, messages: await this.#read(owner, conversationId, messages) };
   }
 
-  /** Appends messages after the conversation's current node, in one transaction. */
+  /** Appends messages (with their parts and the bytes they name) after the current node, in one transaction. */
   async appendMessages(
     owner: string,
     conversationId: string,
     items: readonly InputMessage[],
+    attachments: readonly NewAttachment[] = [],
   ): Promise<readonly MessageRecord[]> {
     const messages = this.#chain(items);
     const written = await this.#store.beginTurn({
       owner,
       conversationId,
       messages,
+      ...(attachments.length === 0 ? {} : { attachments }),
       appendToCurrentNode: true,
       now: this.#now(),
     });
@@ -254,6 +267,7 @@ export class ConversationTree {
         parentId: previous === undefined ? null : previous.id,
         role: item.role,
         content: item.content,
+        ...(item.parts === undefined ? {} : { parts: item.parts }),
         status: 'completed',
       });
     }

@@ -1,16 +1,18 @@
 /**
  * `/v1/conversations` and their items. A conversation's items are the messages of its current
- * branch (root to `current_node`); new items are appended after it. Beyond OpenAI,
+ * branch (root to `current_node`), with their parts (`conversation-items.ts`); new items are
+ * appended after it. Beyond OpenAI,
  * `GET /v1/conversations` lists the caller's conversations with the same cursor pagination.
  */
 
 import { Type } from 'typebox';
 import type { ConversationCore } from '../../conversations/core.ts';
 import { badRequest } from '../../errors.ts';
-import type { ConversationRecord } from '../../store/store.ts';
+import type { ConversationRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
 import { ownerOf } from '../owner.ts';
-import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages, toMessageItem } from './input-items.ts';
+import { bytesOf, bytesSent, messageIdOfItem, toConversationItems } from './conversation-items.ts';
+import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages } from './input-items.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId, toPublicId } from './openai-ids.ts';
@@ -59,11 +61,14 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
   };
 
   app.post('/conversations', { schema: { body: CreateConversationBody } }, async (request) => {
-    const items = toInputMessages(request.body.items ?? [], 'items');
+    const attachments: NewAttachment[] = [];
+    const items = toInputMessages(request.body.items ?? [], 'items', attachments);
     const created = await conversations.tree.createConversation(
       ownerOf(request),
       items,
       request.body.metadata ?? {},
+      {},
+      attachments,
     );
     return toConversationObject(created.conversation);
   });
@@ -109,12 +114,15 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     async (request) => {
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
+      const attachments: NewAttachment[] = [];
       const written = await conversations.tree.appendMessages(
         owner,
         conversation.id,
-        toInputMessages(request.body.items, 'items'),
+        toInputMessages(request.body.items, 'items', attachments),
+        attachments,
       );
-      const data = written.map(toMessageItem);
+      const bytes = bytesSent(attachments);
+      const data = written.flatMap((message) => toConversationItems(message, bytes));
       return {
         object: 'list',
         data,
@@ -132,7 +140,18 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
       const branch = await conversations.tree.currentBranch(owner, conversation.id);
-      return pageOf(branch.map(toMessageItem), request.query, 'desc');
+      // Paged by id first, so only the page's attachments are read.
+      const entries = branch.flatMap((message) =>
+        toConversationItems(message).map((item) => ({ id: item.id, message })),
+      );
+      const page = pageOf(entries, request.query, 'desc');
+      const bytes = await bytesOf(conversations, owner, [
+        ...new Set(page.data.map((entry) => entry.message)),
+      ]);
+      const data = page.data.flatMap(({ id, message }) =>
+        toConversationItems(message, bytes).filter((item) => item.id === id),
+      );
+      return { ...page, data };
     },
   );
 
@@ -142,13 +161,17 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
     async (request) => {
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
-      const messageId = fromPublicId('msg_', request.params.itemId);
+      const messageId = messageIdOfItem(request.params.itemId);
       const message =
         messageId === undefined ? undefined : await conversations.tree.getMessage(owner, messageId);
-      if (message === undefined || message.conversationId !== conversation.id) {
-        throw notFoundError('item', request.params.itemId);
-      }
-      return toMessageItem(message);
+      const item =
+        message === undefined || message.conversationId !== conversation.id
+          ? undefined
+          : toConversationItems(message, await bytesOf(conversations, owner, [message])).find(
+              (each) => each.id === request.params.itemId,
+            );
+      if (item === undefined) throw notFoundError('item', request.params.itemId);
+      return item;
     },
   );
 

@@ -4,7 +4,7 @@
  */
 
 import { Type } from 'typebox';
-import type { InputMessage } from '../../conversations/prompt.ts';
+import type { Attachments, InputMessage } from '../../conversations/prompt.ts';
 import { badRequest } from '../../errors.ts';
 import type { MessageRecord, NewAttachment, PartRecord } from '../../store/store.ts';
 import { collectAttachment, type InlineBytes } from '../collect-attachment.ts';
@@ -199,8 +199,14 @@ function mergeToolCalls(messages: readonly InputMessage[]): InputMessage[] {
   return merged;
 }
 
-/** A stored message as an OpenAI message item. */
-export function toMessageItem(message: MessageRecord) {
+/** A stored message as an OpenAI message item (inline images and files without their bytes). */
+export const toMessageItem = (message: MessageRecord) => toMessageItemWithBytes(message, undefined);
+
+/**
+ * A stored message as an OpenAI message item; an inline image or file whose bytes `bytes` holds
+ * comes back as the data URL it was sent as.
+ */
+export function toMessageItemWithBytes(message: MessageRecord, bytes: Attachments | undefined) {
   const isAssistant = message.role === 'assistant';
   return {
     type: 'message' as const,
@@ -219,14 +225,14 @@ export function toMessageItem(message: MessageRecord) {
               ? { type: 'output_text' as const, text: message.content, annotations: [], logprobs: [] }
               : { type: 'input_text' as const, text: message.content },
           ]
-        : message.parts.flatMap<InputContent>(toInputContent),
+        : message.parts.flatMap<InputContent>((part) => toInputContent(part, bytes)),
   };
 }
 
 /**
- * A stored part of an input message as OpenAI's input content. Bytes stored by Parley are not
- * sent back (OpenAI names them by a file id Parley does not have): an inline image or a file
- * comes back with its media type and name only.
+ * A stored part of an input message as OpenAI's input content. Bytes stored by Parley come back
+ * as a data URL when `bytes` holds them; otherwise (OpenAI would name them by a file id Parley
+ * does not have) an inline image or a file comes back with its detail or name only.
  */
 type InputContent =
   | { readonly type: 'input_text'; readonly text: string }
@@ -236,9 +242,17 @@ type InputContent =
       readonly file_id: null;
       readonly image_url: string | null;
     }
-  | { readonly type: 'input_file'; readonly file_id: null; readonly filename: string };
+  | {
+      readonly type: 'input_file';
+      readonly file_id: null;
+      readonly filename: string;
+      readonly file_data?: string;
+    };
 
-function toInputContent(part: PartRecord): InputContent[] {
+const dataUrl = (mediaType: string, data: Uint8Array | undefined) =>
+  data === undefined ? undefined : `data:${mediaType};base64,${Buffer.from(data).toString('base64')}`;
+
+function toInputContent(part: PartRecord, bytes: Attachments | undefined): InputContent[] {
   switch (part.type) {
     case 'text':
       return [{ type: 'input_text', text: part.text }];
@@ -248,11 +262,21 @@ function toInputContent(part: PartRecord): InputContent[] {
           type: 'input_image',
           detail: part.detail ?? 'auto',
           file_id: null,
-          image_url: 'url' in part ? part.url : null,
+          image_url:
+            'url' in part ? part.url : (dataUrl(part.mediaType, bytes?.get(part.attachment)) ?? null),
         },
       ];
-    case 'file':
-      return [{ type: 'input_file', file_id: null, filename: part.filename }];
+    case 'file': {
+      const fileData = dataUrl(part.mediaType, bytes?.get(part.attachment));
+      return [
+        {
+          type: 'input_file',
+          file_id: null,
+          filename: part.filename,
+          ...(fileData === undefined ? {} : { file_data: fileData }),
+        },
+      ];
+    }
     default:
       return [];
   }

@@ -14,7 +14,7 @@ import { fromPublicId } from './openai-ids.ts';
 export type FindMessage = (messageId: string) => Promise<MessageRecord | undefined>;
 
 /** `fc_<answer hex><index, 2 hex digits>` (see `functionCallItemId`) as the answer and the index. */
-function parseFunctionCallId(id: string): { answerId: string; index: number } | undefined {
+export function parseFunctionCallId(id: string): { answerId: string; index: number } | undefined {
   const match = /^fc_([0-9a-f]{32})([0-9a-f]{2})$/.exec(id);
   if (match === null) return undefined;
   const answerId = fromPublicId('msg_', `msg_${match[1]}`);

@@ -63,6 +63,41 @@ const MessageItem = Type.Object({
     Type.Object({ type: Type.String({ enum: ['input_text', 'output_text'] }), text: Type.String() }),
   ),
 });
+/** A conversation's item: a message (its content parts as sent), a function call or its output. */
+const ConversationItem = Type.Union([
+  Type.Object({
+    type: Type.Literal('message'),
+    id: Type.String({ description: '`msg_` and the message id' }),
+    status: Type.String({ enum: ['in_progress', 'completed', 'incomplete'] }),
+    role: Type.String({ enum: ['system', 'user', 'assistant', 'tool', 'developer'] }),
+    content: Type.Array(
+      Type.Object(
+        {
+          type: Type.String({ enum: ['input_text', 'output_text', 'input_image', 'input_file'] }),
+        },
+        {
+          description:
+            'Text parts; images and files as sent (`image_url` and `file_data` hold the data URL of bytes sent inline).',
+        },
+      ),
+    ),
+  }),
+  Type.Object({
+    type: Type.Literal('function_call'),
+    id: Type.String({ description: '`fc_`, the message id and the call’s index' }),
+    call_id: Type.String(),
+    name: Type.String(),
+    arguments: Type.String(),
+    status: Type.Literal('completed'),
+  }),
+  Type.Object({
+    type: Type.Literal('function_call_output'),
+    id: Type.String({ description: '`msg_` and the tool message’s id' }),
+    call_id: Type.String(),
+    output: Type.String(),
+    status: Type.Literal('completed'),
+  }),
+]);
 const questionItem = {
   type: 'message',
   id: EXAMPLE.question,
@@ -479,21 +514,31 @@ export const openaiDocs: RouteDocs = {
   'POST /v1/conversations/:id/items': {
     summary: 'Add items to a conversation',
     description:
-      'Appends messages (1 to 20) after the current node, each under the one before; the last becomes the current node.',
+      'Appends items (1 to 20) after the current node, each under the one before; the last becomes the current node. ' +
+      'Messages take `input_text`, `input_image` and `input_file` parts (an https URL, or bytes as a data URL); ' +
+      '`function_call` and `function_call_output` items are stored as tool calls and results, so a response that ' +
+      'continues the conversation sends them to the model.',
     requestExamples: {
       'a message': { items: [{ type: 'message', role: 'user', content: 'Plan a day in Oslo' }] },
+      'a tool call and its result': {
+        items: [
+          { type: 'function_call', call_id: 'call_7', name: 'weather', arguments: '{"city":"Oslo"}' },
+          { type: 'function_call_output', call_id: 'call_7', output: '21 degrees' },
+        ],
+      },
     },
     responses: {
-      200: ok('The items written.', CursorList(MessageItem), itemsExample),
+      200: ok('The items written.', CursorList(ConversationItem), itemsExample),
       ...errorResponses(openaiError, [...WITH_BODY, 404]),
     },
   },
   'GET /v1/conversations/:id/items': {
     summary: 'List a conversation’s items (its current branch)',
     description:
-      'The messages from the root to the current node, as a cursor list (`order=desc` by default).',
+      'The items from the root to the current node, as a cursor list (`order=desc` by default): each message, ' +
+      'an assistant’s tool calls as `function_call` items after it, a tool result as a `function_call_output` item.',
     responses: {
-      200: ok('The items.', CursorList(MessageItem), {
+      200: ok('The items.', CursorList(ConversationItem), {
         ...itemsExample,
         data: [answerItem, questionItem],
         first_id: EXAMPLE.message,
@@ -503,8 +548,11 @@ export const openaiDocs: RouteDocs = {
   },
   'GET /v1/conversations/:id/items/:itemId': {
     summary: 'Read one item',
-    description: 'One message of the conversation, by its `msg_` id.',
-    responses: { 200: ok('The item.', MessageItem, questionItem), ...errorResponses(openaiError, [404]) },
+    description: 'One item of the conversation, by its `msg_` or `fc_` id.',
+    responses: {
+      200: ok('The item.', ConversationItem, questionItem),
+      ...errorResponses(openaiError, [404]),
+    },
   },
   'DELETE /v1/conversations/:id/items/:itemId': {
     summary: 'Delete an item',
