@@ -17,7 +17,8 @@
  * node-llama-cpp reads a function-call syntax (`<tool_call>` JSON), and two more chains. Left to
  * itself it still answers TINY_ANSWER; made to call (node-llama-cpp then holds the name and the
  * JSON to the offered functions by grammar), it writes {@link TINY_TOOL_WORD} into every string the
- * schema leaves open (`"` → the word → `"`), and after `</tool_call>` ends its turn. Its
+ * schema leaves open (`"` → the word → `"`), and after `</tool_call>` ends its turn. With
+ * `callsUnasked` too, it opens every answer with a call of its own instead of TINY_ANSWER. Its
  * printable characters have no byte tokens, so the JSON a grammar forces is always the same token.
  */
 
@@ -76,6 +77,11 @@ export interface TinyGgufOptions {
   readonly seed?: number;
   /** Write {@link TINY_TOOLS_CHAT_TEMPLATE} and its tool tokens instead of the plain ChatML template. */
   readonly tools?: boolean;
+  /**
+   * With `tools`: the model starts every answer with a call of its own (`<tool_call>` then
+   * `{"name": "`), free to choose (tool_choice `auto`); node-llama-cpp must notice it.
+   */
+  readonly callsUnasked?: boolean;
   /** `general.name`. */
   readonly name?: string;
 }
@@ -93,6 +99,11 @@ const CHAIN_STRENGTH = 4;
 const NOISE = 0.02;
 /** The tags of {@link TINY_TOOLS_CHAT_TEMPLATE}, each one token of the tools model. */
 const TOOL_TAGS = ['<tool_call>', '</tool_call>', '<tool_response>', '</tool_response>'];
+/** What follows `<tool_call>` in a call of the template, one token of the tools model. */
+const CALL_OPENER = '\n{"name": "';
+
+/** Which model the file holds: plain chat, the tools model, or the tools model that calls unasked. */
+type Kind = 'chat' | 'tools' | 'calling';
 /** SentencePiece's visible space. */
 const SPACE = '\u2581';
 
@@ -108,7 +119,8 @@ interface Vocabulary {
 }
 
 /** Special tokens first, then the 256 byte tokens, printable ASCII and the words of the answer. */
-function buildVocabulary(tools: boolean): Vocabulary {
+function buildVocabulary(kind: Kind): Vocabulary {
+  const tools = kind !== 'chat';
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: TokenType[] = [];
@@ -136,6 +148,7 @@ function buildVocabulary(tools: boolean): Vocabulary {
     if (word.length > 1) add(word, TokenType.Normal, -2);
   }
   if (tools) add(TINY_TOOL_WORD, TokenType.Normal, -2);
+  if (kind === 'calling') add(CALL_OPENER, TokenType.Normal, -2);
   const ids = new Map(tokens.map((text, id) => [text, id]));
   return {
     tokens,
@@ -156,7 +169,7 @@ function answerPieces(): string[] {
 }
 
 /** Each chain token and the token that follows it. */
-function successors(vocabulary: Vocabulary, tools: boolean): Map<number, number> {
+function successors(vocabulary: Vocabulary, kind: Kind): Map<number, number> {
   const next = new Map<number, number>();
   const chain = (texts: readonly string[]) => {
     for (let index = 0; index + 1 < texts.length; index++) {
@@ -166,7 +179,9 @@ function successors(vocabulary: Vocabulary, tools: boolean): Map<number, number>
   chain(['<0x0A>', ...answerPieces(), '<|im_end|>']);
   const loop = [...TINY_LOOP].map((char) => (char === ' ' ? SPACE : char));
   chain([...loop, loop[0] ?? 'a']);
-  if (tools) {
+  // The answer of the model that calls unasked opens a call instead of TINY_ANSWER.
+  if (kind === 'calling') chain(['<0x0A>', '<tool_call>', CALL_OPENER]);
+  if (kind !== 'chat') {
     // A string the grammar leaves to the model is the word, closed at once; after a call, the turn ends.
     chain(['"', TINY_TOOL_WORD, '"']);
     chain(['</tool_call>', '<|im_end|>']);
@@ -193,7 +208,7 @@ interface Tensor {
   readonly data: Float32Array;
 }
 
-function buildTensors(vocabulary: Vocabulary, seed: number, tools: boolean): Tensor[] {
+function buildTensors(vocabulary: Vocabulary, seed: number, kind: Kind): Tensor[] {
   const random = randomSource(seed);
   const gaussian = () => {
     const u = 1 - random();
@@ -203,7 +218,7 @@ function buildTensors(vocabulary: Vocabulary, seed: number, tools: boolean): Ten
   const noise = (length: number, scale: number) => Float32Array.from({ length }, () => gaussian() * scale);
   const ones = (length: number) => new Float32Array(length).fill(1);
   const vocabularySize = vocabulary.tokens.length;
-  const next = successors(vocabulary, tools);
+  const next = successors(vocabulary, kind);
   const chainTokens = [...new Set([...next.keys(), ...next.values()])];
   if (chainTokens.length > EMBEDDING) throw new Error('tiny-gguf: more chain tokens than dimensions');
   const axisOf = new Map(chainTokens.map((token, axis) => [token, axis]));
@@ -389,8 +404,9 @@ function writeMetadataValue(writer: ByteWriter, entry: MetadataValue): void {
 
 /** The model file's bytes. */
 export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
-  const vocabulary = buildVocabulary(options.tools === true);
-  const tensors = buildTensors(vocabulary, options.seed ?? 42, options.tools === true);
+  const kind: Kind = options.tools !== true ? 'chat' : options.callsUnasked === true ? 'calling' : 'tools';
+  const vocabulary = buildVocabulary(kind);
+  const tensors = buildTensors(vocabulary, options.seed ?? 42, kind);
   const metadata: [string, MetadataValue][] = [
     ['general.architecture', { type: 'string', value: 'llama' }],
     ['general.name', { type: 'string', value: options.name ?? 'parley-tiny' }],

@@ -49,15 +49,19 @@ describe('LocalChatModel with tools', () => {
   let directory: string;
   let model: LocalChatModel;
   let plain: LocalChatModel;
+  /** The tools model that opens every answer with a call of its own. */
+  let eager: LocalChatModel;
 
   before(async () => {
     directory = await mkdtemp(join(tmpdir(), 'parley-local-tools-'));
     await writeTinyGguf(join(directory, 'tools.gguf'), { tools: true });
     await writeTinyGguf(join(directory, 'plain.gguf'));
+    await writeTinyGguf(join(directory, 'eager.gguf'), { tools: true, callsUnasked: true });
     const settings = { contextSize: 1024, threads: 1, showDownloadProgress: false };
     model = new LocalChatModel({ modelPath: join(directory, 'tools.gguf'), ...settings });
     plain = new LocalChatModel({ modelPath: join(directory, 'plain.gguf'), ...settings });
-    await Promise.all([model.load(), plain.load()]);
+    eager = new LocalChatModel({ modelPath: join(directory, 'eager.gguf'), ...settings });
+    await Promise.all([model.load(), plain.load(), eager.load()]);
   });
   after(async () => {
     await disposeLocalEngines();
@@ -90,6 +94,22 @@ describe('LocalChatModel with tools', () => {
       finish?.type === 'finish' && (finish.usage?.outputTokens ?? 0) > 0,
       'the call counts as output',
     );
+  });
+
+  it('notices a call the model starts on its own when free to choose (auto), and returns it unrun', async () => {
+    const parts = await collect(eager.doStream(QUESTION, { tools: [WEATHER] }));
+    const deltas = parts.filter((part) => part.type === 'tool-call-delta');
+    assert.equal(deltas[0]?.name, 'get_weather');
+    assert.deepEqual(JSON.parse(deltas.map((delta) => delta.argumentsDelta).join('')), {
+      city: TINY_TOOL_WORD,
+    });
+    assert.equal(
+      parts.some((part) => part.type === 'text-delta'),
+      false,
+      'the call syntax is not shown as text',
+    );
+    const finish = parts.at(-1);
+    assert.equal(finish?.type === 'finish' && finish.finishReason, 'tool-calls');
   });
 
   it('calls the function a tool_choice names, with no parameters when it has none', async () => {
