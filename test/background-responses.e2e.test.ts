@@ -132,6 +132,7 @@ describe('background responses, through the openai SDK', () => {
     // The client drops after two pieces of text.
     const { created, lastSeen, text: before } = await readThenDrop(stream, 2);
     assert.equal(created?.background, true);
+    assert.equal(created?.status, 'queued', 'response.created reports it queued, as the create does');
     const id = created?.id ?? '';
     assert.equal(before, 'one two ');
 

@@ -212,7 +212,8 @@ const responseStream = [
 const responseStreamDoc = {
   description: [
     "OpenAI's typed events, each as `event: <type>` with `data` = the event and its `sequence_number` (also the",
-    "frame's `id:`), in this order: `response.created`, `response.in_progress`, `response.output_item.added`,",
+    "frame's `id:`), in this order: `response.created` (its response `queued` when in the background),",
+    '`response.in_progress`, `response.output_item.added`,',
     '`response.content_part.added`, then `response.output_text.delta` (`{item_id, delta}`) any number of times, then',
     '`response.output_text.done`, `response.content_part.done`, `response.output_item.done` and',
     '`response.completed` (or `response.incomplete` when cut short or cancelled); a failure after the first event',

@@ -84,7 +84,10 @@ export async function streamResponse(
     events,
     {
       opening: () => [
-        ...frame({ type: 'response.created', response: initial() }),
+        ...frame({
+          type: 'response.created',
+          response: render({ text: '', status: 'in_progress', queued: true }),
+        }),
         ...frame({ type: 'response.in_progress', response: initial() }),
         ...frame({
           type: 'response.output_item.added',

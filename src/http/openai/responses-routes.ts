@@ -5,8 +5,8 @@
  */
 
 import type { ConversationCore } from '../../conversations/core.ts';
-import type { Placement } from '../../conversations/planning.ts';
 import { textParts } from '../../conversations/message-parts.ts';
+import type { Placement } from '../../conversations/planning.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
@@ -16,13 +16,18 @@ import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
+import { assertBackgroundStored, cancelResponse } from './background-responses.ts';
 import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
 import { resolveItemReferences } from './item-references.ts';
-import { assertBackgroundStored, cancelResponse } from './background-responses.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId } from './openai-ids.ts';
-import { type ResponseOptions, readResponseOptions, toResponseObject } from './response-object.ts';
+import {
+  type ResponseObject,
+  type ResponseOptions,
+  readResponseOptions,
+  toResponseObject,
+} from './response-object.ts';
 import { streamResponse } from './response-stream.ts';
 import {
   assertResponsesRequestHonoured,
@@ -87,16 +92,13 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       keyId: request.principal.keyId,
     });
     turn.reportAttemptsTo(routeHeaderReporter(reply));
-    const render = (state: AnswerState) => ({
-      ...toResponseObject(answerRecord(turn, startedAt, state), options),
-      store,
-    });
+    const render = renderWith((state) => answerRecord(turn, startedAt, state), options, store);
     if (body.stream === true || options.background) {
       // The generation runs on its own: a client that drops can resume it (GET with stream=true),
       // and a background one is polled (GET) or cancelled by id.
       const runId = conversations.runs.start(turn);
       holdLimitsUntil(request, turn.settled);
-      if (body.stream !== true) return { ...render({ text: '', status: 'in_progress' }), status: 'queued' };
+      if (body.stream !== true) return render({ text: '', status: 'in_progress', queued: true });
       return streamResponse(
         conversations.runs.follow(runId, -1, abortOnDisconnect(reply)),
         runId,
@@ -130,10 +132,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
         );
       }
       const options = readResponseOptions(answer);
-      const render = (state: AnswerState) => ({
-        ...toResponseObject(withState(answer, state), options),
-        store: true,
-      });
+      const render = renderWith((state) => withState(answer, state), options, true);
       const startingAfter =
         request.query.starting_after === undefined ? -1 : Number(request.query.starting_after);
       const events = held
@@ -234,6 +233,8 @@ export interface AnswerState {
   readonly error?: string;
   /** The functions the model called, when it called any. */
   readonly toolCalls?: readonly ToolCall[];
+  /** Nothing is generated yet: a background response reports itself `queued` then. */
+  readonly queued?: boolean;
 }
 
 /** The answer's parts: its text, then its tool calls. */
@@ -295,4 +296,18 @@ function answerRecord(turn: Turn, startedAt: number, state: AnswerState): Messag
   };
 }
 
-export type RenderResponse = (state: AnswerState) => ReturnType<typeof toResponseObject> & { store: boolean };
+export type RenderResponse = (
+  state: AnswerState,
+) => Omit<ResponseObject, 'status'> & { status: ResponseObject['status'] | 'queued'; store: boolean };
+
+/** The Response object of the answer in a state, as the request that made it reports it. */
+function renderWith(
+  record: (state: AnswerState) => MessageRecord,
+  options: ResponseOptions,
+  store: boolean,
+): RenderResponse {
+  return (state) => {
+    const response = { ...toResponseObject(record(state), options), store };
+    return state.queued === true && options.background ? { ...response, status: 'queued' } : response;
+  };
+}
