@@ -245,28 +245,39 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.equal(hosted.body.error.param, 'messages[0].content[0].file.file_id');
   });
 
-  test('models: an upstream whose list cannot be read leaves the routed models listed', async () => {
+  test('models: Anthropic lists its models; an upstream whose list cannot be read leaves the routed models listed', async () => {
     const get = (url: string) =>
       parley.app.inject({ url, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    anthropic.models = ['claude-fake'];
     const list = await get('/v1/models');
     assert.equal(list.statusCode, 200);
     assert.deepEqual(
-      (list.json() as { data: { id: string }[] }).data.map((model) => model.id),
-      ['fake-model'],
+      (list.json() as { data: { id: string; owned_by: string }[] }).data.map((model) => [
+        model.id,
+        model.owned_by,
+      ]),
+      [
+        ['fake-model', 'openai-compatible'],
+        ['claude-fake', 'anthropic'],
+      ],
     );
-    // Anthropic lists nothing: a name it would take is not known to exist, so it is OpenAI's 404,
-    // while a chat request for it still goes upstream, which is the judge of what it serves.
-    const claude = await get('/v1/models/claude-fake');
-    assert.equal(claude.statusCode, 404);
-    assert.deepEqual(claude.json(), {
+    assert.equal((await get('/v1/models/claude-fake')).json().owned_by, 'anthropic');
+    // A prefixed name, as the openai SDK sends it (the slash encoded), is the model it names.
+    const prefixed = await get('/v1/models/anthropic%2Fclaude-fake');
+    assert.deepEqual([prefixed.statusCode, prefixed.json().id], [200, 'anthropic/claude-fake']);
+    // A name Anthropic would take but does not list is not known to exist: OpenAI's 404. A chat
+    // request for it still goes upstream, which is the judge of what it serves.
+    const other = await get('/v1/models/claude-other');
+    assert.equal(other.statusCode, 404);
+    assert.deepEqual(other.json(), {
       error: {
-        message: "The model 'claude-fake' does not exist",
+        message: "The model 'claude-other' does not exist",
         type: 'invalid_request_error',
         param: 'model',
         code: 'model_not_found',
       },
     });
-    assert.equal((await chat('claude-fake')).status, 200);
+    assert.equal((await chat('claude-other')).status, 200);
   });
 
   test('schema failures read as sentences naming the parameter', async () => {

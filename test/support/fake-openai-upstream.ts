@@ -116,14 +116,9 @@ export class FakeOpenAIUpstream {
     (recorded as { body: unknown }).body = text === '' ? undefined : JSON.parse(text);
     this.requests.push(recorded);
 
-    if (request.method === 'GET' && request.url === '/v1/models' && this.models !== undefined) {
-      const data = this.models.map((id) => ({
-        id,
-        object: 'model',
-        created: 1_700_000_000,
-        owned_by: 'fake',
-      }));
-      sendJson(response, 200, { object: 'list', data });
+    const listsModels = request.method === 'GET' && request.url?.split('?')[0] === '/v1/models';
+    if (listsModels && this.models !== undefined) {
+      sendJson(response, 200, modelList(this.models, this.#dialect));
       return;
     }
     const path = this.#dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
@@ -138,6 +133,22 @@ export class FakeOpenAIUpstream {
 }
 
 export type Dialect = 'openai' | 'anthropic';
+
+/** `GET /v1/models` as each API answers it (Anthropic's is one page of a cursor list). */
+function modelList(ids: readonly string[], dialect: Dialect): Record<string, unknown> {
+  if (dialect === 'openai') {
+    return {
+      object: 'list',
+      data: ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })),
+    };
+  }
+  return {
+    data: ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+    has_more: false,
+    first_id: ids[0] ?? null,
+    last_id: ids.at(-1) ?? null,
+  };
+}
 
 /** The default answer: "echo: <last user message>", streamed word by word when asked to stream. */
 function echoReply(

@@ -30,4 +30,19 @@ describe('the anthropic definition', () => {
     assert.equal(upstream.lastRequest().path, '/v1/messages');
     assert.equal(upstream.lastRequest().headers['x-api-key'], 'sk-ant');
   });
+
+  it('lists the models its key may use, from GET /v1/models', async () => {
+    const setUp = configure({
+      ANTHROPIC_API_KEY: 'sk-ant',
+      ANTHROPIC_BASE_URL: upstream.baseUrl,
+    }).environment;
+    upstream.models = ['claude-haiku-4-5', 'claude-opus-4-1'];
+    assert.deepEqual(await setUp?.listModels?.(), ['claude-haiku-4-5', 'claude-opus-4-1']);
+    const request = upstream.lastRequest();
+    assert.equal(request.path, '/v1/models?limit=1000');
+    assert.equal(request.headers['x-api-key'], 'sk-ant');
+    assert.equal(request.headers['anthropic-version'], '2023-06-01');
+    upstream.models = undefined;
+    await assert.rejects(setUp?.listModels?.() ?? Promise.resolve(), /model list with status 404/);
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * The `anthropic` provider's definition: the Messages API, set up by `ANTHROPIC_API_KEY`. It
  * serves `anthropic/<model>` and `claude…` names whatever else is set up, and every name when it
- * is the first provider set up.
+ * is the first provider set up; its upstream lists its models.
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
 import { AnthropicChatModel } from './anthropic-chat-model.ts';
 import { PROVIDER } from './anthropic-error.ts';
+import { listAnthropicModels } from './list-anthropic-models.ts';
 
 /** The API's root, without `/v1`. */
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -40,6 +41,11 @@ export const anthropic: ProviderDefinition = {
         claims: (modelName) => modelName.startsWith('claude'),
         createModel: (modelId) =>
           createModel({ model: modelId, apiKey, ...(baseUrl === undefined ? {} : { baseUrl }) }),
+        listModels: (signal) =>
+          listAnthropicModels(
+            { baseUrl: withoutTrailingSlash(baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL), apiKey },
+            signal,
+          ),
       },
     };
   },
