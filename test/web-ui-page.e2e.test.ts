@@ -1,7 +1,8 @@
 /**
  * The web UI as a page for daily use (Debian's chromium, the real server on a fake upstream):
  * Stop → Continue streams the rest without a reload; each answer's model, time and usage; copy; a
- * visible wait before the first words; settings stored and used; dark mode with a toggle kept per
+ * visible wait before the first words; settings (system prompt, model, temperature, max tokens)
+ * stored and used; dark mode with a toggle kept per
  * browser; keyboard shortcuts; a welcome state; jump to the latest; 40 px touch targets on a phone;
  * and a question refused before it was stored (no provider) leaves nothing behind.
  */
@@ -136,6 +137,40 @@ describe('the web UI page', { skip: chromiumMissing }, () => {
     await button(page, 'Conversation settings').click();
     await waitForValue(dialog.getByLabel('System prompt'), 'Answer like a pirate.');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('settings set the conversation’s temperature and max tokens: sent upstream with its answers, shown again after a reload', async () => {
+    const dialog = page.getByRole('dialog', { name: 'Conversation settings' });
+    const temperature = dialog.getByLabel('Temperature');
+    const maxTokens = dialog.getByLabel('Max tokens');
+    await button(page, 'Conversation settings').click();
+    await waitForValue(temperature, '');
+    // Out of range: the browser keeps the dialog open and nothing is stored.
+    await temperature.fill('3');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    assert.equal(await dialog.isVisible(), true);
+    await temperature.fill('0.3');
+    await maxTokens.fill('50');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await send(page, 'Briefly?');
+    await waitForAnswer(page, 'echo: Briefly?');
+    const sent = web.upstream.lastRequest().body as { temperature?: number; max_tokens?: number };
+    assert.deepEqual([sent.temperature, sent.max_tokens], [0.3, 50]);
+
+    await page.reload();
+    await button(page, 'Conversation settings').click();
+    await waitForValue(temperature, '0.3');
+    await waitForValue(maxTokens, '50');
+    // Emptied, they are the model's default again: nothing is sent.
+    await temperature.fill('');
+    await maxTokens.fill('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await send(page, 'Default now?');
+    await waitForAnswer(page, 'echo: Default now?');
+    const plain = web.upstream.lastRequest().body as Record<string, unknown>;
+    assert.deepEqual([plain.temperature, plain.max_tokens], [undefined, undefined]);
   });
 
   test('keyboard: Shift+Enter adds a line, Escape stops, Ctrl+K searches, Ctrl+Shift+O starts anew', async () => {

@@ -21,6 +21,7 @@ import type { ContextPlan } from './context-window.ts';
 import type { LiveTurns } from './live-turns.ts';
 import { assertModelTakes, type ChosenModel, chooseModel } from './model-choice.ts';
 import type { Placement, PromptPlanner } from './planning.ts';
+import { assertSamplingTaken, withConversationSampling } from './sampling.ts';
 import { type InputMessage, titleFromQuestion } from './prompt.ts';
 import type { Titles } from './titles.ts';
 import { liveMessageOf } from './tree.ts';
@@ -151,6 +152,8 @@ export class Generations {
     );
     input.checkModel?.(chosen.model);
     const stored = input.store !== false;
+    const options = withConversationSampling(conversation, input.options);
+    assertSamplingTaken(options, chosen.model);
     const { plan, context } = await this.#planner.plan({
       owner: input.owner,
       keyId: input.keyId,
@@ -159,7 +162,7 @@ export class Generations {
       chosen,
       instructions: input.instructions,
       attachments: input.attachments,
-      maxOutputTokens: input.options?.maxOutputTokens,
+      maxOutputTokens: options.maxOutputTokens,
       truncation: input.truncation,
       summarize: stored,
     });
@@ -192,7 +195,7 @@ export class Generations {
       chosen,
       plan,
       { owner: input.owner, keyId: input.keyId ?? null, stored },
-      input.options,
+      options,
     );
     if (titledNow && this.#autoTitles !== undefined) {
       const firstQuestion = input.inputs.find((message) => message.role === 'user')?.content;
@@ -306,12 +309,15 @@ export class Generations {
       caller.model ?? answer.model ?? conversation.model ?? undefined,
       caller.allowedModels,
     );
+    const options = withConversationSampling(conversation);
+    assertSamplingTaken(options, chosen.model);
     // The cut answer is the last message: models that continue a final assistant message pick up there.
     const { plan } = await this.#planner.plan({
       owner,
       located: { conversation, path, partial: false },
       inputs: [],
       chosen,
+      maxOutputTokens: options.maxOutputTokens,
       summarize: false,
     });
     // One continuation at a time: the store reopens the answer atomically, so of concurrent
@@ -326,7 +332,7 @@ export class Generations {
       chosen,
       plan,
       { owner, keyId: caller.keyId ?? null, stored: true },
-      {},
+      options,
       answer.content,
     );
   }

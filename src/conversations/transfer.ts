@@ -16,6 +16,7 @@ import type {
   MessageRole,
   MessageStatus,
 } from '../store/store.ts';
+import { isSamplingValue, SAMPLING_LIMITS } from './sampling.ts';
 import type { ConversationHistory } from './tree.ts';
 
 export const EXPORT_FORMAT = 'parley.export';
@@ -32,6 +33,8 @@ export function toExportConversation(history: ConversationHistory) {
     model: conversation.model,
     current_node: conversation.currentNode,
     system_prompt: conversation.systemPrompt,
+    temperature: conversation.temperature,
+    max_output_tokens: conversation.maxOutputTokens,
     metadata: conversation.metadata,
     created_at: conversation.createdAt,
     updated_at: conversation.updatedAt,
@@ -146,6 +149,18 @@ class Reader {
     if (value === null || value === undefined) return null;
     return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(field, 'a number or null');
   }
+  /** A conversation's sampling value (absent in older exports: null), within what the API accepts. */
+  sampling(
+    record: Record<string, unknown>,
+    field: string,
+    kind: keyof typeof SAMPLING_LIMITS,
+  ): number | null {
+    const value = this.nullableNumber(record, field);
+    if (value === null || isSamplingValue(kind, value)) return value;
+    const { minimum, maximum } = SAMPLING_LIMITS[kind];
+    const what = kind === 'temperature' ? 'a number' : 'a whole number';
+    return this.fail(field, `${what} from ${minimum} to ${maximum}, or null`);
+  }
   oneOf<T extends string>(record: Record<string, unknown>, field: string, allowed: readonly T[]): T {
     const value = record[field];
     return (
@@ -204,6 +219,8 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
       model: read.nullableString(entry, 'model'),
       currentNode: read.nullableString(entry, 'current_node'),
       systemPrompt: read.nullableString(entry, 'system_prompt'),
+      temperature: read.sampling(entry, 'temperature', 'temperature'),
+      maxOutputTokens: read.sampling(entry, 'max_output_tokens', 'maxOutputTokens'),
       metadata: metadata as Record<string, string>,
       createdAt: read.number(entry, 'created_at'),
       updatedAt: read.number(entry, 'updated_at'),
@@ -326,6 +343,8 @@ function parseChatGptConversation(
       model: typeof entry.default_model_slug === 'string' ? entry.default_model_slug : null,
       currentNode: currentNode ?? messages.at(-1)?.id ?? null,
       systemPrompt: null,
+      temperature: null,
+      maxOutputTokens: null,
       metadata: {
         imported_from: 'chatgpt',
         ...(typeof entry.id === 'string' ? { chatgpt_id: entry.id } : {}),

@@ -126,6 +126,8 @@ export class ConversationTree {
       readonly title?: string | null;
       readonly systemPrompt?: string | null;
       readonly model?: string | null;
+      readonly temperature?: number | null;
+      readonly maxOutputTokens?: number | null;
     } = {},
     attachments: readonly NewAttachment[] = [],
   ): Promise<ConversationHistory> {
@@ -141,6 +143,8 @@ export class ConversationTree {
         model: settings.model ?? null,
         metadata,
         systemPrompt: settings.systemPrompt ?? null,
+        temperature: settings.temperature ?? null,
+        maxOutputTokens: settings.maxOutputTokens ?? null,
       },
       messages,
       ...(attachments.length === 0 ? {} : { attachments }),

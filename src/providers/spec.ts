@@ -104,6 +104,8 @@ export interface ModelCapabilities {
   readonly logprobs?: boolean;
   /** Honours `CallOptions.reasoning` (a reasoning effort, mapped to the provider's own form). */
   readonly reasoning: boolean;
+  /** False: the upstream chooses its own temperature and length (`CallOptions` has no effect); absent: true. */
+  readonly sampling?: boolean;
 }
 
 /** The capabilities of a model that takes and gives text only. */

@@ -837,6 +837,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         model: 'model-a',
         currentNode: branch,
         systemPrompt: 'Be kind.',
+        temperature: 0.7,
+        maxOutputTokens: 256,
         metadata: { source: 'test' },
         createdAt: 1_000,
         updatedAt: 3_001,
@@ -885,6 +887,38 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(await store.updateConversation(BOB, conversationId, { title: 'x' }, 4_000), false);
     });
 
+    it("keeps a conversation's sampling: set when it is created, patched alone, cleared", async () => {
+      const conversationId = randomUUID();
+      await store.beginTurn({
+        owner: ALICE,
+        conversationId,
+        newConversation: {
+          id: conversationId,
+          title: null,
+          model: null,
+          temperature: 0.3,
+          maxOutputTokens: 50,
+        },
+        messages: [],
+        now: 1_000,
+      });
+      const sampling = async () => {
+        const conversation = await store.getConversation(ALICE, conversationId);
+        return [conversation?.temperature, conversation?.maxOutputTokens];
+      };
+      assert.deepEqual(await sampling(), [0.3, 50]);
+      await store.updateConversation(ALICE, conversationId, { temperature: 1.25 }, 2_000);
+      assert.deepEqual(await sampling(), [1.25, 50], 'a patch of one leaves the other');
+      await store.updateConversation(ALICE, conversationId, { maxOutputTokens: null, title: 'T' }, 3_000);
+      assert.deepEqual(await sampling(), [1.25, null]);
+      await store.updateConversation(ALICE, conversationId, { temperature: null }, 4_000);
+      assert.deepEqual(await sampling(), [null, null]);
+      // A conversation made without them has none.
+      const { conversationId: plain } = await startConversation(store);
+      const made = await store.getConversation(ALICE, plain);
+      assert.deepEqual([made?.temperature, made?.maxOutputTokens], [null, null]);
+    });
+
     it('adds a summary beside the flow without moving current_node, and lists summaries', async () => {
       const { conversationId, question, answer } = await startConversation(store);
       const summary = {
@@ -930,6 +964,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             model: null,
             currentNode: question,
             systemPrompt: null,
+            temperature: null,
+            maxOutputTokens: null,
             metadata: {},
             createdAt: 1_000,
             updatedAt: 1_000,

@@ -86,6 +86,9 @@ export interface ConversationRecord {
   readonly currentNode: string | null;
   /** Sent first on every turn of this conversation; null for none. */
   readonly systemPrompt: string | null;
+  /** Sampling for the answers in this conversation (a request's own values win); null: the model's default. */
+  readonly temperature: number | null;
+  readonly maxOutputTokens: number | null;
   readonly metadata: Metadata;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -136,6 +139,8 @@ export interface NewConversation {
   readonly model: string | null;
   readonly metadata?: Metadata;
   readonly systemPrompt?: string | null;
+  readonly temperature?: number | null;
+  readonly maxOutputTokens?: number | null;
 }
 
 /** A message as written at the start of a turn. */
@@ -190,6 +195,8 @@ export interface ConversationPatch {
   readonly title?: string | null;
   readonly systemPrompt?: string | null;
   readonly model?: string | null;
+  readonly temperature?: number | null;
+  readonly maxOutputTokens?: number | null;
   /** Must be a live message of this conversation (the caller checks). */
   readonly currentNode?: string;
 }

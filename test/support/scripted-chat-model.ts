@@ -30,6 +30,8 @@ export interface Script {
 export interface Call {
   readonly prompt: readonly PromptMessage[];
   readonly modelId: string;
+  /** The call's options, as the model received them (temperature, token limit, ...). */
+  readonly options: CallOptions;
   aborted: boolean;
 }
 
@@ -47,7 +49,7 @@ export class ScriptedChatModel implements ChatModel {
 
   #next(prompt: readonly PromptMessage[], options: CallOptions): { script: Script; call: Call } {
     const script = this.#scripts.shift() ?? { deltas: ['ok'] };
-    const call: Call = { prompt, modelId: this.modelId, aborted: false };
+    const call: Call = { prompt, modelId: this.modelId, options, aborted: false };
     this.calls.push(call);
     options.signal?.addEventListener('abort', () => {
       call.aborted = true;

@@ -1,12 +1,13 @@
 /**
  * The native API's conversation operations: create, update (title, system prompt, default model,
- * current branch), delete; post a message under any parent; regenerate, edit, continue; fork.
+ * temperature and answer length, current branch), delete; post a message under any parent; regenerate, edit, continue; fork.
  * Generating routes answer JSON, or a stream with `"stream": true`.
  */
 
 import { type Static, Type } from 'typebox';
 import type { ConversationCore } from '../../conversations/core.ts';
 import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
+import { SAMPLING_LIMITS } from '../../conversations/sampling.ts';
 import { notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { attachmentBodyLimit } from '../collect-attachment.ts';
@@ -24,12 +25,17 @@ async function* skipThrough(events: AsyncIterable<RunEvent>, after: number): Asy
 const Uuid = Type.String({ format: 'uuid' });
 const Model = Type.String({ minLength: 1, maxLength: 200 });
 const Text = Type.String({ maxLength: 100_000 });
+/** A conversation's own sampling for its answers (null clears it: the model's default). */
+const Temperature = Type.Union([Type.Number(SAMPLING_LIMITS.temperature), Type.Null()]);
+const MaxOutputTokens = Type.Union([Type.Integer(SAMPLING_LIMITS.maxOutputTokens), Type.Null()]);
 
 const CreateBody = Type.Object(
   {
     title: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
     system_prompt: Type.Optional(Type.Union([Text, Type.Null()])),
     model: Type.Optional(Type.Union([Model, Type.Null()])),
+    temperature: Type.Optional(Temperature),
+    max_output_tokens: Type.Optional(MaxOutputTokens),
     metadata: Type.Optional(MetadataSchema),
   },
   { additionalProperties: false },
@@ -39,6 +45,8 @@ const PatchBody = Type.Object(
     title: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
     system_prompt: Type.Optional(Type.Union([Text, Type.Null()])),
     model: Type.Optional(Type.Union([Model, Type.Null()])),
+    temperature: Type.Optional(Temperature),
+    max_output_tokens: Type.Optional(MaxOutputTokens),
     current_node: Type.Optional(Uuid),
   },
   { additionalProperties: false },
@@ -73,6 +81,17 @@ const ForkBody = Type.Object({ message_id: Uuid }, { additionalProperties: false
 const Params = Type.Object({ id: Uuid });
 const MessageParams = Type.Object({ id: Uuid, messageId: Uuid });
 
+/** The sampling fields a create or patch sets (absent ones stay absent). */
+function samplingOf(body: {
+  readonly temperature?: number | null;
+  readonly max_output_tokens?: number | null;
+}): { temperature?: number | null; maxOutputTokens?: number | null } {
+  return {
+    ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
+    ...(body.max_output_tokens === undefined ? {} : { maxOutputTokens: body.max_output_tokens }),
+  };
+}
+
 export function registerConversationWriteRoutes(
   app: NativeApp,
   conversations: ConversationCore,
@@ -92,6 +111,7 @@ export function registerConversationWriteRoutes(
         ...(body.title === undefined ? {} : { title: body.title }),
         ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
         ...(body.model === undefined ? {} : { model: body.model }),
+        ...samplingOf(body),
       },
     );
     return reply.code(201).send(toConversation(conversation));
@@ -103,6 +123,7 @@ export function registerConversationWriteRoutes(
       ...(body.title === undefined ? {} : { title: body.title }),
       ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
       ...(body.model === undefined ? {} : { model: body.model }),
+      ...samplingOf(body),
       ...(body.current_node === undefined ? {} : { currentNode: body.current_node }),
     });
     return toConversation(conversation);

@@ -36,6 +36,8 @@ export function toConversation(conversation: ConversationRecord) {
     model: conversation.model,
     current_node: conversation.currentNode,
     system_prompt: conversation.systemPrompt,
+    temperature: conversation.temperature,
+    max_output_tokens: conversation.maxOutputTokens,
     metadata: conversation.metadata,
     created_at: seconds(conversation.createdAt),
     updated_at: seconds(conversation.updatedAt),

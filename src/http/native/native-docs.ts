@@ -37,6 +37,14 @@ const Conversation = Type.Object({
     Type.String({ format: 'uuid', description: 'The leaf last written: the current branch' }),
   ),
   system_prompt: Nullable(Type.String()),
+  temperature: Nullable(
+    Type.Number({
+      description: 'Its answers’ temperature (a request’s own wins); null: the model’s default',
+    }),
+  ),
+  max_output_tokens: Nullable(
+    Type.Integer({ description: 'The most tokens an answer in it may have (a request’s own wins)' }),
+  ),
   metadata: Type.Record(Type.String(), Type.String()),
   created_at: Seconds,
   updated_at: Seconds,
@@ -49,6 +57,8 @@ const conversationExample = {
   model: 'gpt-4o-mini',
   current_node: EXAMPLE.answer,
   system_prompt: 'Be brief.',
+  temperature: 0.3,
+  max_output_tokens: null,
   metadata: {},
   created_at: 1764700000,
   updated_at: 1764700004,
@@ -287,6 +297,8 @@ const exportExample = {
       model: 'gpt-4o-mini',
       current_node: EXAMPLE.answer,
       system_prompt: null,
+      temperature: null,
+      max_output_tokens: null,
       metadata: {},
       created_at: 1764700000123,
       updated_at: 1764700004500,

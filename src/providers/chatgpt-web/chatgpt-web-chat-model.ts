@@ -85,7 +85,7 @@ const BUSY_WAIT_MS = 1_000;
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
   /** The web backend takes text only: no tools, no response format, no sampling settings. */
-  readonly capabilities = TEXT_ONLY;
+  readonly capabilities = { ...TEXT_ONLY, sampling: false };
   readonly modelId: string;
   readonly threads: UpstreamThreads;
   readonly #url: string;

@@ -22,7 +22,7 @@ export const chatgptWeb: ProviderDefinition = {
   setupHint: 'CHATGPT_ACCESS_TOKEN',
   needsKey: true,
   keepsUpstreamThreads: true,
-  capabilities: TEXT_ONLY,
+  capabilities: { ...TEXT_ONLY, sampling: false },
   contextWindows: [],
   configure(reader) {
     // `access_token` is the name the original chatgpt-webapi read; both work.

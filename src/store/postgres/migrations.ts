@@ -227,6 +227,11 @@ export const postgresMigrations: readonly string[] = [
       AND jsonb_typeof(context::jsonb -> 'summary_of') = 'string';
   CREATE INDEX messages_summaries ON messages (conversation_id) WHERE summary_of IS NOT NULL;
   `,
+  `
+  -- A conversation's own sampling for its answers (a request's values win); null: the model's default.
+  ALTER TABLE conversations ADD COLUMN temperature double precision;
+  ALTER TABLE conversations ADD COLUMN max_output_tokens integer;
+  `,
 ];
 
 /**

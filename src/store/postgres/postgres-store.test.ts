@@ -120,6 +120,44 @@ if (connectionString === '') {
       }
     });
 
+    it('migrates a schema in place: existing conversations get no sampling of their own', async () => {
+      const schema = newSchema();
+      const before = postgresMigrations.findIndex((migration) =>
+        migration.includes('ADD COLUMN temperature'),
+      );
+      assert.ok(before > 0, 'the migration that adds the columns');
+      const pool = inspect(schema);
+      try {
+        await admin.query(`CREATE SCHEMA ${schema}`);
+        await pool.query(
+          'CREATE TABLE parley_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)',
+        );
+        for (const [index, migration] of postgresMigrations.slice(0, before).entries()) {
+          await pool.query(migration);
+          await pool.query('INSERT INTO parley_migrations (version, applied_at) VALUES ($1, 1)', [index + 1]);
+        }
+        await pool.query(`INSERT INTO conversations (id, owner, title, system_prompt, created_at, updated_at)
+          VALUES ('c', 'alice', 'older', 'Be brief.', 1, 1)`);
+      } finally {
+        await pool.end();
+      }
+      const applied: (readonly number[])[] = [];
+      const store = await open(schema, (versions) => applied.push(versions));
+      try {
+        assert.deepEqual(applied, [postgresMigrations.slice(before).map((_, index) => before + index + 1)]);
+        const older = await store.getConversation('alice', 'c');
+        assert.deepEqual(
+          [older?.title, older?.systemPrompt, older?.temperature, older?.maxOutputTokens],
+          ['older', 'Be brief.', null, null],
+        );
+        await store.updateConversation('alice', 'c', { temperature: 0.3, maxOutputTokens: 50 }, 2);
+        const updated = await store.getConversation('alice', 'c');
+        assert.deepEqual([updated?.temperature, updated?.maxOutputTokens], [0.3, 50]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('lets replicas that start at once on an empty schema all succeed (the advisory lock)', async () => {
       const schema = newSchema();
       const stores = await Promise.all([open(schema), open(schema), open(schema), open(schema)]);
@@ -229,6 +267,8 @@ if (connectionString === '') {
                 model: null,
                 currentNode: messages.at(-1)?.id ?? null,
                 systemPrompt: null,
+                temperature: null,
+                maxOutputTokens: null,
                 metadata: {},
                 createdAt: 1,
                 updatedAt: 1,

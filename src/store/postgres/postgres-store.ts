@@ -58,6 +58,8 @@ type ConversationRow = {
   model: string | null;
   current_node: string | null;
   system_prompt: string | null;
+  temperature: number | null;
+  max_output_tokens: number | null;
   metadata: string | null;
   created_at: number;
   updated_at: number;
@@ -110,8 +112,8 @@ type UsageSummaryDatabaseRow = {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c.system_prompt, c.metadata,
-  c.created_at, c.updated_at`;
+const CONVERSATION_COLUMNS = `c.id, c.owner, c.title, c.model, c.current_node, c.system_prompt, c.temperature,
+  c.max_output_tokens, c.metadata, c.created_at, c.updated_at`;
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
   m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at, m.parts`;
@@ -127,7 +129,8 @@ const TS_QUERY = `to_tsquery('simple'::regconfig, $3)`;
 export const postgresQueries = {
   /*
    * $1 conversation, $2 owner, $3 is new, $4 title, $5 model, $6 metadata, $7 system prompt,
-   * $8 now, $9 append to current node, $10..$18 the messages' columns as arrays.
+   * $8 now, $9 append to current node, $10..$20 the messages' columns as arrays, $21..$22 the
+   * attachments', $23 the messages' summary_of, $24 temperature, $25 max output tokens.
    * Rows a CTE inserts are invisible to the others (one snapshot), so a new conversation gets its
    * current_node in its INSERT, and an existing one in `moved`. `existing` locks the row so
    * concurrent appends read each other's current_node. Foreign keys are checked at the end of
@@ -136,8 +139,9 @@ export const postgresQueries = {
   beginTurn: `
     WITH created AS (
       INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt,
-        created_at, updated_at)
-      SELECT $1, $2, $4, $5, ($10::text[])[cardinality($10::text[])], $6, $7, $8, $8 WHERE $3::boolean
+        temperature, max_output_tokens, created_at, updated_at)
+      SELECT $1, $2, $4, $5, ($10::text[])[cardinality($10::text[])], $6, $7, $24::double precision,
+        $25::integer, $8, $8 WHERE $3::boolean
       RETURNING id, NULL::text AS current_node
     ), existing AS (
       SELECT c.id, c.current_node FROM conversations c
@@ -236,9 +240,11 @@ export const postgresQueries = {
       title = CASE WHEN $1::boolean THEN $2 ELSE title END,
       system_prompt = CASE WHEN $3::boolean THEN $4 ELSE system_prompt END,
       model = CASE WHEN $5::boolean THEN $6 ELSE model END,
-      current_node = CASE WHEN $7::boolean THEN $8 ELSE current_node END,
-      updated_at = $9
-    WHERE c.id = $10 AND ${owned(11)}`,
+      temperature = CASE WHEN $7::boolean THEN $8::double precision ELSE temperature END,
+      max_output_tokens = CASE WHEN $9::boolean THEN $10::integer ELSE max_output_tokens END,
+      current_node = CASE WHEN $11::boolean THEN $12 ELSE current_node END,
+      updated_at = $13
+    WHERE c.id = $14 AND ${owned(15)}`,
   setMetadata: `UPDATE conversations c SET metadata = $1, updated_at = $2 WHERE c.id = $3 AND ${owned(4)}`,
   addDetachedMessage: `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
       request_options, context, created_at, updated_at, summary_of)
@@ -324,9 +330,9 @@ export const postgresQueries = {
       UNION ALL SELECT id FROM messages WHERE id = ANY($10::text[])
     ), new_conversations AS (
       INSERT INTO conversations (id, owner, title, model, current_node, system_prompt, metadata,
-        created_at, updated_at)
+        created_at, updated_at, temperature, max_output_tokens)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-        $7::text[], $8::bigint[], $9::bigint[])
+        $7::text[], $8::bigint[], $9::bigint[], $31::double precision[], $32::integer[])
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       RETURNING 1
     ), new_messages AS (
@@ -455,6 +461,8 @@ class PostgresStore implements Store {
         Buffer.from(attachment.data.buffer, attachment.data.byteOffset, attachment.data.byteLength),
       ),
       messages.map(summaryOf),
+      conversation?.temperature ?? null,
+      conversation?.maxOutputTokens ?? null,
     ]);
     return (row?.written ?? 0) > 0;
   }
@@ -584,6 +592,10 @@ class PostgresStore implements Store {
       patch.systemPrompt ?? null,
       patch.model !== undefined,
       patch.model ?? null,
+      patch.temperature !== undefined,
+      patch.temperature ?? null,
+      patch.maxOutputTokens !== undefined,
+      patch.maxOutputTokens ?? null,
       patch.currentNode !== undefined,
       patch.currentNode ?? null,
       now,
@@ -750,6 +762,8 @@ class PostgresStore implements Store {
       messages.map((message) => message.upstreamMessageId),
       messages.map((message) => encodeParts(message.parts, message.content)),
       messages.map(summaryOf),
+      conversations.map((conversation) => conversation.temperature),
+      conversations.map((conversation) => conversation.maxOutputTokens),
     ]);
     return { conflicts: rows.map((row) => row.id) };
   }
@@ -831,6 +845,8 @@ function toConversation(row: ConversationRow): ConversationRecord {
     model: row.model,
     currentNode: row.current_node,
     systemPrompt: row.system_prompt,
+    temperature: row.temperature,
+    maxOutputTokens: row.max_output_tokens,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Metadata),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

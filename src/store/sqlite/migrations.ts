@@ -285,4 +285,9 @@ export const sqliteMigrations: readonly string[] = [
     WHERE role = 'system' AND json_valid(context) AND json_type(context, '$.summary_of') = 'text';
   CREATE INDEX messages_summaries ON messages (conversation_id) WHERE summary_of IS NOT NULL;
   `,
+  `
+  -- A conversation's own sampling for its answers (a request's values win); null: the model's default.
+  ALTER TABLE conversations ADD COLUMN temperature REAL;
+  ALTER TABLE conversations ADD COLUMN max_output_tokens INTEGER;
+  `,
 ];

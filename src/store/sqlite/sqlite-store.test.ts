@@ -186,6 +186,28 @@ describe('SQLite store', () => {
     migrated.close();
   });
 
+  it('gives existing conversations no sampling of their own when it migrates an older database', async () => {
+    const path = join(folder, 'before-sampling.sqlite');
+    const database = new DatabaseSync(path);
+    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN temperature'));
+    assert.ok(before > 0, 'the migration that adds the columns');
+    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
+    database.exec(`PRAGMA user_version = ${before}`);
+    database.exec(`INSERT INTO conversations (id, owner, title, system_prompt, created_at, updated_at)
+      VALUES ('c', 'alice', 'older', 'Be brief.', 1, 1)`);
+    database.close();
+    const store = openSqliteStore({ path });
+    const older = await store.getConversation('alice', 'c');
+    assert.deepEqual(
+      [older?.title, older?.systemPrompt, older?.temperature, older?.maxOutputTokens],
+      ['older', 'Be brief.', null, null],
+    );
+    await store.updateConversation('alice', 'c', { temperature: 0.3, maxOutputTokens: 50 }, 2);
+    const updated = await store.getConversation('alice', 'c');
+    assert.deepEqual([updated?.temperature, updated?.maxOutputTokens], [0.3, 50]);
+    await store.close();
+  });
+
   it('indexes finished messages for search shortly after the write, off the write itself', async () => {
     const path = join(folder, 'search-queue.sqlite');
     const store = openSqliteStore({ path });

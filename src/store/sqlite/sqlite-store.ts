@@ -115,6 +115,8 @@ class SqliteStore implements Store {
           conversation.model,
           conversation.metadata === undefined ? null : JSON.stringify(conversation.metadata),
           conversation.systemPrompt ?? null,
+          conversation.temperature ?? null,
+          conversation.maxOutputTokens ?? null,
           input.now,
           input.now,
         );
@@ -260,6 +262,10 @@ class SqliteStore implements Store {
       patch.systemPrompt ?? null,
       patch.model === undefined ? 0 : 1,
       patch.model ?? null,
+      patch.temperature === undefined ? 0 : 1,
+      patch.temperature ?? null,
+      patch.maxOutputTokens === undefined ? 0 : 1,
+      patch.maxOutputTokens ?? null,
       patch.currentNode === undefined ? 0 : 1,
       patch.currentNode ?? null,
       now,
@@ -399,6 +405,8 @@ class SqliteStore implements Store {
           conversation.currentNode,
           JSON.stringify(conversation.metadata),
           conversation.systemPrompt,
+          conversation.temperature,
+          conversation.maxOutputTokens,
           conversation.createdAt,
           conversation.updatedAt,
         );
@@ -550,8 +558,9 @@ function prepareStatements(database: DatabaseSync) {
   };
   return {
     insertConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, created_at, updated_at)
-       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, temperature,
+         max_output_tokens, created_at, updated_at)
+       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
     ),
     ping: prepare('SELECT 1'),
     reapOrphans: prepare(
@@ -567,8 +576,9 @@ function prepareStatements(database: DatabaseSync) {
     conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
     messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
     importConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, temperature,
+         max_output_tokens, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     importMessage: prepare(
       `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
@@ -681,6 +691,8 @@ function prepareStatements(database: DatabaseSync) {
          title = CASE WHEN ? THEN ? ELSE title END,
          system_prompt = CASE WHEN ? THEN ? ELSE system_prompt END,
          model = CASE WHEN ? THEN ? ELSE model END,
+         temperature = CASE WHEN ? THEN ? ELSE temperature END,
+         max_output_tokens = CASE WHEN ? THEN ? ELSE max_output_tokens END,
          current_node = CASE WHEN ? THEN ? ELSE current_node END,
          updated_at = ?
        WHERE c.id = ? AND ${OWNED}`,
@@ -751,6 +763,8 @@ function toConversation(row: Row): ConversationRecord {
     model: nullableString(row.model),
     currentNode: nullableString(row.current_node),
     systemPrompt: nullableString(row.system_prompt),
+    temperature: nullableNumber(row.temperature),
+    maxOutputTokens: nullableNumber(row.max_output_tokens),
     metadata:
       row.metadata === null || row.metadata === undefined
         ? {}

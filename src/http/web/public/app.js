@@ -568,6 +568,8 @@ const settings = setUpSettings(
     systemPrompt: byId('system-prompt'),
     model: byId('settings-model'),
     modelPicker: ui.model,
+    temperature: byId('settings-temperature'),
+    maxTokens: byId('settings-max-tokens'),
     cancel: byId('settings-cancel'),
   },
   {

@@ -1,13 +1,18 @@
 /**
- * A conversation's settings, in a dialog: its system prompt and its model, stored with `PATCH
- * /api/conversations/:id` (the server applies them to every later answer in it).
+ * A conversation's settings, in a dialog: its system prompt, model, temperature and max tokens,
+ * stored with `PATCH /api/conversations/:id` (the server applies them to every later answer in
+ * it). An empty temperature or max tokens is null: the model's default.
  */
 
 import { requestJson } from './api.js';
 
+/** A number field's value, or null when it is empty (the browser has checked its range). */
+const numberOrNull = (field) => (field.value.trim() === '' ? null : field.valueAsNumber);
+
 /**
  * @param {{dialog: HTMLDialogElement, form: HTMLFormElement, systemPrompt: HTMLTextAreaElement,
- *   model: HTMLSelectElement, modelPicker: HTMLSelectElement, cancel: HTMLButtonElement}} parts
+ *   model: HTMLSelectElement, modelPicker: HTMLSelectElement, temperature: HTMLInputElement,
+ *   maxTokens: HTMLInputElement, cancel: HTMLButtonElement}} parts
  * @param {{current: () => object | undefined, saved: (conversation: object) => void, report: (error: unknown) => void}} handlers
  */
 export function setUpSettings(parts, { current, saved, report }) {
@@ -23,6 +28,8 @@ export function setUpSettings(parts, { current, saved, report }) {
     if (conversation.model !== null && !known)
       parts.model.append(new Option(conversation.model, conversation.model));
     parts.model.value = conversation.model ?? '';
+    parts.temperature.value = String(conversation.temperature ?? '');
+    parts.maxTokens.value = String(conversation.max_output_tokens ?? '');
     parts.dialog.showModal();
     parts.systemPrompt.focus();
   };
@@ -35,6 +42,8 @@ export function setUpSettings(parts, { current, saved, report }) {
     requestJson('PATCH', `/api/conversations/${conversation.id}`, {
       system_prompt: systemPrompt === '' ? null : systemPrompt,
       model: parts.model.value === '' ? null : parts.model.value,
+      temperature: numberOrNull(parts.temperature),
+      max_output_tokens: numberOrNull(parts.maxTokens),
     })
       .then((updated) => {
         parts.dialog.close();
