@@ -7,6 +7,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../test/support/chromium.ts';
 import { openPage, send, startWebUiServer, waitForAnswer } from '../test/support/web-ui.ts';
@@ -45,6 +46,56 @@ function mergeSort(items: number[]): number[] {
 | heapsort | $n \\log n$ | $n \\log n$ | no |
 `;
 
+/** A 240×160 PNG of a fjord at dusk (sky, hills, water), to attach to a question. */
+function fjordPicture(): Buffer {
+  const [width, height] = [240, 160];
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const hill = 95 - 25 * Math.sin(x / 30) - 10 * Math.sin(x / 11);
+      const [red, green, blue] =
+        y < hill
+          ? [250 - y, 150 - y / 2, 120 + y / 2]
+          : y < 112
+            ? [40, 70 + (y - hill) / 2, 60]
+            : [60 + (x % 17), 90, 150 + (y - 112)];
+      row.set(
+        [red, green, blue].map((value) => Math.max(0, Math.min(255, Math.round(value)))),
+        1 + x * 3,
+      );
+    }
+    rows.push(row);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 async function main(): Promise<void> {
   if (chromiumMissing !== false) throw new Error(chromiumMissing);
   await mkdir(OUT, { recursive: true });
@@ -66,7 +117,11 @@ async function main(): Promise<void> {
     let { context, page } = await openPage(browser, web.server, { viewport: desktop });
     await ask(page, 'Explain merge sort, with code and a comparison table', CODE_ANSWER);
     await page.getByRole('button', { name: 'New conversation', exact: true }).click();
-    await ask(page, 'Plan a day in Oslo', TRIP_ANSWER);
+    await page.setInputFiles('#attach-file', [
+      { name: 'oslofjord.png', mimeType: 'image/png', buffer: fjordPicture() },
+    ]);
+    await ask(page, 'Plan a day in Oslo — I loved this view of the fjord', TRIP_ANSWER);
+    await page.locator('#messages .message-attachment img[src^="blob:"]').waitFor();
     await shoot(page, 'desktop-light.png');
 
     await page.locator('#conversation-list button.conversation', { hasText: 'merge sort' }).click();
@@ -82,6 +137,8 @@ async function main(): Promise<void> {
     await page
       .getByLabel('System prompt')
       .fill('You are a concise assistant. Prefer tables and short lists.');
+    await page.getByLabel('Temperature').fill('0.7');
+    await page.getByLabel('Max tokens').fill('800');
     await shoot(page, 'settings.png');
     await context.close();
 
@@ -95,6 +152,7 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Show conversations' }).click();
     await page.locator('#conversation-list button.conversation', { hasText: 'Oslo' }).click();
     await page.locator('#messages > li.assistant').waitFor();
+    await page.locator('#messages .message-attachment img[src^="blob:"]').waitFor();
     await shoot(page, 'phone.png');
     await context.close();
     process.stdout.write(`screenshots written to ${OUT}\n`);

@@ -238,6 +238,7 @@ describe('the web UI sidebar', { skip: chromiumMissing }, () => {
       ['![a cat](cat.png) and <https://example.com>', 'a cat and https://example.com'],
       ['\\*not emphasis\\* and \\# not a heading', '*not emphasis* and # not a heading'],
       ['…cut in **the middle', '…cut in the middle'],
+      ['…2. **Midday** — the museum', '…Midday — the museum'],
       ['***', ''],
     ];
     const plain = (await page.evaluate(`import('/ui/plain-markdown.js').then(({ markdownToPlainText }) =>

@@ -55,10 +55,12 @@ export function markdownToPlainText(markdown) {
   const lines = (hiding ? markdown.replace(ESCAPABLE, hide) : markdown.replace(ESCAPABLE, '$1')).split('\n');
   const kept = [];
   for (const line of lines) {
-    let text = line;
+    // A snippet cut at a line's start begins with "…": the line's syntax comes after it.
+    const cut = line.startsWith('…') ? '…' : '';
+    let text = line.slice(cut.length);
     for (const [pattern, replacement] of LINE_RULES) text = text.replace(pattern, replacement);
     for (const [pattern, replacement] of INLINE_RULES) text = text.replace(pattern, replacement);
-    if (text.trim() !== '' || line.trim() === '') kept.push(text);
+    if (text.trim() !== '' || line.trim() === '') kept.push(cut + text);
   }
   return hiding ? unhide(kept.join('\n')) : kept.join('\n');
 }
