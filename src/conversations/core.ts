@@ -22,6 +22,7 @@ import { Generations } from './generations.ts';
 import { ImportExport } from './import-export.ts';
 import { LiveTurns } from './live-turns.ts';
 import { PromptPlanner } from './planning.ts';
+import { packRunEvents } from './run-event-packing.ts';
 import { type RunEvent, type RunEventLog, Runs } from './runs.ts';
 import { Titles } from './titles.ts';
 import { ConversationTree } from './tree.ts';
@@ -44,7 +45,7 @@ export interface CoreOptions {
   readonly context?: ContextSettings;
   /** Replace what the context window drops with a summary the model writes. */
   readonly summaries?: boolean;
-  /** Where runs keep their events for followers (in memory by default). */
+  /** Where runs keep their events for followers (in memory by default, packed once a run ends). */
   readonly runLog?: RunEventLog;
   /** This server process's id, written on the answers it generates (see the reaper). */
   readonly replicaId?: string;
@@ -119,7 +120,7 @@ export function createCore(options: CoreOptions): ConversationCore {
     tree: new ConversationTree({ store, upstream, now, newId }),
     generations,
     runs: new Runs({
-      log: options.runLog ?? new MemoryRunLog<RunEvent>(),
+      log: options.runLog ?? new MemoryRunLog<RunEvent>(undefined, packRunEvents),
       live,
       store,
       cancelElsewhere: options.cancelElsewhere,

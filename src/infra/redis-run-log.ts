@@ -7,7 +7,7 @@
  */
 
 import type { Redis } from 'ioredis';
-import { MemoryRunLog, type RunLog, type SequencedEvent } from './run-log.ts';
+import { type EventPacker, MemoryRunLog, type RunLog, type SequencedEvent } from './run-log.ts';
 
 const END = 'end';
 /** How long a follower on another replica waits for the next event before checking again. */
@@ -23,10 +23,18 @@ export class RedisRunLog<E extends SequencedEvent> implements RunLog<E> {
   /** Each run's writes, in order (a chain of promises per run). */
   readonly #writes = new Map<string, Promise<unknown>>();
 
-  constructor(redis: Redis, options: { retentionMs?: number; onError?: (error: unknown) => void } = {}) {
+  constructor(
+    redis: Redis,
+    options: {
+      retentionMs?: number;
+      onError?: (error: unknown) => void;
+      /** Packs the runs this replica holds in memory once they end (see `MemoryRunLog`). */
+      pack?: EventPacker<E>;
+    } = {},
+  ) {
     this.#redis = redis;
     this.#retentionMs = options.retentionMs ?? 10 * 60_000;
-    this.#local = new MemoryRunLog(this.#retentionMs);
+    this.#local = new MemoryRunLog(this.#retentionMs, options.pack);
     this.#onError = options.onError ?? (() => {});
   }
 

@@ -9,6 +9,18 @@ export interface SequencedEvent {
   readonly sequence: number;
 }
 
+/** A finished run's events in a compact form, read back one by one exactly as they were appended. */
+export interface PackedEvents<E> {
+  readonly length: number;
+  at(index: number): E | undefined;
+}
+
+/**
+ * Packs a finished run's events (kept for the retention time) into less memory. Reading the
+ * packed events must give back the same events, in order, as the ones appended.
+ */
+export type EventPacker<E> = (events: readonly E[]) => PackedEvents<E>;
+
 export interface RunLog<E extends SequencedEvent> {
   /**
    * Makes the run known before its first event, so followers wait for it instead of finding
@@ -25,20 +37,26 @@ export interface RunLog<E extends SequencedEvent> {
 }
 
 interface MemoryRun<E> {
-  readonly events: E[];
+  /** While the run goes on, the events as appended; once it ends, maybe packed. */
+  events: E[] | PackedEvents<E>;
   ended: boolean;
   readonly wake: Set<() => void>;
   /** Forgets the run once its retention time has passed. */
   expiry?: NodeJS.Timeout;
 }
 
-/** Keeps each run's events in this process, for `retentionMs` after it ends. */
+/**
+ * Keeps each run's events in this process, for `retentionMs` after it ends (packed by `pack`,
+ * when given, once it ends).
+ */
 export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
   readonly #runs = new Map<string, MemoryRun<E>>();
   readonly #retentionMs: number;
+  readonly #pack: EventPacker<E> | undefined;
 
-  constructor(retentionMs = 10 * 60_000) {
+  constructor(retentionMs = 10 * 60_000, pack?: EventPacker<E>) {
     this.#retentionMs = retentionMs;
+    this.#pack = pack;
   }
 
   #run(runId: string): MemoryRun<E> {
@@ -61,13 +79,16 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
 
   append(runId: string, event: E): void {
     const run = this.#run(runId);
-    run.events.push(event);
+    if (!Array.isArray(run.events)) run.events = unpack(run.events);
+    (run.events as E[]).push(event);
     for (const wake of run.wake) wake();
   }
 
   end(runId: string): void {
     const run = this.#run(runId);
     run.ended = true;
+    // Followers read through `run.events` at each step, so swapping it keeps their place.
+    if (this.#pack !== undefined && Array.isArray(run.events)) run.events = this.#pack(run.events);
     for (const wake of run.wake) wake();
     run.expiry = setTimeout(() => this.#runs.delete(runId), this.#retentionMs).unref();
   }
@@ -79,11 +100,10 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
   async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<E> {
     const run = this.#runs.get(runId);
     if (run === undefined) return;
-    let index = run.events.findIndex((event) => event.sequence > after);
-    if (index === -1) index = run.events.length;
+    let index = firstAfter(run.events, after);
     while (!signal.aborted) {
       while (index < run.events.length) {
-        const event = run.events[index];
+        const event = run.events.at(index);
         index += 1;
         if (event !== undefined) yield event;
         if (signal.aborted) return;
@@ -101,4 +121,25 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
       });
     }
   }
+}
+
+/** The index of the first event with a sequence above `after` (events are in sequence order). */
+function firstAfter<E extends SequencedEvent>(events: E[] | PackedEvents<E>, after: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((events.at(middle)?.sequence ?? Number.POSITIVE_INFINITY) > after) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+function unpack<E>(packed: PackedEvents<E>): E[] {
+  const events: E[] = [];
+  for (let index = 0; index < packed.length; index++) {
+    const event = packed.at(index);
+    if (event !== undefined) events.push(event);
+  }
+  return events;
 }
