@@ -414,7 +414,19 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.equal(thinking.status, 200, JSON.stringify(thinking.body));
     assert.deepEqual(upstreamBody(anthropic).thinking, { type: 'enabled', budget_tokens: 8_192 });
     const summary = await post('/v1/responses', { input: 'x', reasoning: { summary: 'auto' } });
-    assert.equal(summary.body.error.param, 'reasoning.summary');
+    assert.equal(summary.status, 200, JSON.stringify(summary.body));
+    assert.deepEqual(summary.body.reasoning, { effort: null, summary: 'auto' });
+    const badSummary = await post('/v1/responses', { input: 'x', reasoning: { summary: 'verbose' } });
+    assert.equal(badSummary.status, 400);
+    assert.equal(badSummary.body.error.param, 'reasoning.summary');
+    const noReasoning = await post('/v1/responses', {
+      model: 'chatgpt-web/auto',
+      input: 'x',
+      reasoning: { generate_summary: 'concise' },
+    });
+    assert.equal(noReasoning.status, 400);
+    assert.equal(noReasoning.body.error.param, 'reasoning.generate_summary');
+    assert.match(noReasoning.body.error.message, /provider 'chatgpt-web'/);
   });
 
   test('responses: a refused request writes nothing', async () => {
@@ -448,7 +460,11 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
       [{ include: ['message.output_text.logprobs'] }, 'include[0]', /log probabilities/],
       [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
-      [{ input: [{ type: 'reasoning', id: 'rs_1', summary: [] }] }, 'input[0].type', /'reasoning'/],
+      [
+        { input: [{ type: 'reasoning', id: 'rs_1', summary: 'x' }] },
+        'input[0].summary',
+        /summary_text parts/,
+      ],
       [
         {
           input: [

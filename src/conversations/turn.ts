@@ -10,6 +10,7 @@ import type {
   ChatModel,
   FinishReason,
   PromptMessage,
+  ReasoningPart,
   RouteAttempt,
   TokenLogprob,
   ToolCall,
@@ -27,6 +28,8 @@ export interface TurnResult {
   readonly text: string;
   /** Present when the model called tools. */
   readonly toolCalls?: readonly ToolCall[];
+  /** Present when the model gave its reasoning. */
+  readonly reasoning?: readonly ReasoningPart[];
   readonly status: MessageStatus;
   readonly finishReason: FinishReason;
   readonly usage?: Usage;

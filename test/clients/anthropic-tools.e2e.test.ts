@@ -121,9 +121,20 @@ describe('a tool loop routed to Anthropic, with each client library', () => {
       model: 'claude-fake',
       input: 'Weather in Oslo?',
       tools,
-      reasoning: { effort: 'low' },
+      reasoning: { effort: 'low', summary: 'auto' },
+      include: ['reasoning.encrypted_content'],
     });
+    const done: unknown[] = [];
+    stream.on('response.output_item.done', (event) => done.push(event.item));
     const first = await stream.finalResponse();
+    const thinking = {
+      type: 'reasoning',
+      id: first.output[0]?.id,
+      summary: [{ type: 'summary_text', text: 'I should call the tool.' }],
+      encrypted_content: 'sig-e2e',
+    };
+    assert.deepEqual(first.output[0], thinking);
+    assert.deepEqual(done[0], thinking, 'the streamed item is the stored one');
     const call = first.output.find((item) => item.type === 'function_call');
     assert.equal(call?.type, 'function_call');
     assert.equal(call.call_id, 'toolu_1');

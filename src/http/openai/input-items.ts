@@ -119,6 +119,7 @@ export function toInputMessages(
     ) {
       return toolItemMessage(item, at);
     }
+    if (attachments !== undefined && item.type === 'reasoning') return reasoningItemMessage(item, at);
     if (item.type !== undefined && item.type !== 'message') {
       throw badRequest(
         `Input items of type '${item.type}' (at ${at}) are not served by Parley yet: it reads message items and item references.`,
@@ -183,17 +184,64 @@ function toolItemMessage(item: InputItemBody, at: string): InputMessage {
   return { role: 'tool', content: outputText, parts: [{ type: 'tool-result', callId, output: outputText }] };
 }
 
-/** Calls of one turn (function_call items after the assistant's message) become that one assistant message. */
+const REASONING_KEYS = new Set(['type', 'id', 'summary', 'content', 'encrypted_content', 'status']);
+
+/**
+ * A `reasoning` item a client kept from an earlier answer: its summary (or reasoning text) and its
+ * `encrypted_content`, which goes back to the provider that gave it (Anthropic's signature).
+ */
+function reasoningItemMessage(item: InputItemBody, at: string): InputMessage {
+  const unknown = Object.keys(item).find((key) => !REASONING_KEYS.has(key));
+  if (unknown !== undefined) throw badRequest(`Unknown parameter: '${at}.${unknown}'.`, `${at}.${unknown}`);
+  const texts = (field: 'summary' | 'content', type: string): string[] => {
+    const value = item[field] ?? [];
+    const valid =
+      Array.isArray(value) &&
+      value.every((part) => typeof part === 'object' && part?.type === type && typeof part.text === 'string');
+    if (!valid) {
+      throw badRequest(
+        `Invalid value for '${at}.${field}': expected a list of ${type} parts.`,
+        `${at}.${field}`,
+      );
+    }
+    return (value as { text: string }[]).map((part) => part.text);
+  };
+  const summary = texts('summary', 'summary_text');
+  const content = texts('content', 'reasoning_text');
+  const encrypted = item.encrypted_content;
+  if (encrypted !== undefined && encrypted !== null && typeof encrypted !== 'string') {
+    throw badRequest(
+      `Invalid value for '${at}.encrypted_content': expected a string.`,
+      `${at}.encrypted_content`,
+    );
+  }
+  const text = (content.length > 0 ? content : summary).join('\n\n');
+  return {
+    role: 'assistant',
+    content: '',
+    parts: [{ type: 'reasoning', text, ...(typeof encrypted === 'string' ? { encrypted } : {}) }],
+  };
+}
+
+/**
+ * The items of one answer become that one assistant message: its reasoning items, then its
+ * message, then its function calls.
+ */
 function mergeToolCalls(messages: readonly InputMessage[]): InputMessage[] {
   const merged: InputMessage[] = [];
   for (const message of messages) {
     const previous = merged.at(-1);
-    const onlyCalls = message.parts?.every((part) => part.type === 'tool-call') === true;
-    if (message.role === 'assistant' && onlyCalls && previous?.role === 'assistant') {
-      const previousParts =
-        previous.parts ??
-        (previous.content === '' ? [] : [{ type: 'text' as const, text: previous.content }]);
-      merged[merged.length - 1] = { ...previous, parts: [...previousParts, ...(message.parts ?? [])] };
+    const only = (candidate: InputMessage | undefined, type: PartRecord['type']) =>
+      candidate?.parts?.every((part) => part.type === type) === true;
+    const continuesPrevious = only(message, 'tool-call') || only(previous, 'reasoning');
+    if (message.role === 'assistant' && continuesPrevious && previous?.role === 'assistant') {
+      const partsOf = (each: InputMessage): readonly PartRecord[] =>
+        each.parts ?? (each.content === '' ? [] : [{ type: 'text', text: each.content }]);
+      merged[merged.length - 1] = {
+        ...previous,
+        content: previous.content + message.content,
+        parts: [...partsOf(previous), ...partsOf(message)],
+      };
     } else merged.push(message);
   }
   return merged;

@@ -13,12 +13,29 @@ import { fromPublicId } from './openai-ids.ts';
 /** The caller's message by its internal id, or undefined. */
 export type FindMessage = (messageId: string) => Promise<MessageRecord | undefined>;
 
+/**
+ * `fc_<answer hex><index, 2 hex digits>` (see `functionCallItemId`) or `rs_…` (see
+ * `reasoningItemId`) as the kind of part, the answer and the index among the answer's parts of
+ * that kind.
+ */
+function parsePartItemId(
+  id: string,
+): { type: 'tool-call' | 'reasoning'; answerId: string; index: number } | undefined {
+  const match = /^(fc|rs)_([0-9a-f]{32})([0-9a-f]{2})$/.exec(id);
+  if (match === null) return undefined;
+  const answerId = fromPublicId('msg_', `msg_${match[2]}`);
+  if (answerId === undefined) return undefined;
+  return {
+    type: match[1] === 'fc' ? 'tool-call' : 'reasoning',
+    answerId,
+    index: Number.parseInt(match[3] ?? '0', 16),
+  };
+}
+
 /** `fc_<answer hex><index, 2 hex digits>` (see `functionCallItemId`) as the answer and the index. */
 export function parseFunctionCallId(id: string): { answerId: string; index: number } | undefined {
-  const match = /^fc_([0-9a-f]{32})([0-9a-f]{2})$/.exec(id);
-  if (match === null) return undefined;
-  const answerId = fromPublicId('msg_', `msg_${match[1]}`);
-  return answerId === undefined ? undefined : { answerId, index: Number.parseInt(match[2] ?? '0', 16) };
+  const item = parsePartItemId(id);
+  return item?.type === 'tool-call' ? { answerId: item.answerId, index: item.index } : undefined;
 }
 
 const itemNotFound = (id: string, param: string) =>
@@ -40,13 +57,13 @@ export async function resolveItemReferences(
       if (typeof item.id !== 'string') {
         throw badRequest(`Missing required parameter: '${at}.id'.`, `${at}.id`);
       }
-      const call = parseFunctionCallId(item.id);
-      const messageId = call?.answerId ?? fromPublicId('msg_', item.id);
+      const partItem = parsePartItemId(item.id);
+      const messageId = partItem?.answerId ?? fromPublicId('msg_', item.id);
       const message = messageId === undefined ? undefined : await find(messageId);
       if (message === undefined || message.deletedAt !== null) throw itemNotFound(item.id, `${at}.id`);
-      if (call !== undefined) {
-        // A function call item: the answer's call at that index, as an assistant message of its own.
-        const part = message.parts.filter((each) => each.type === 'tool-call')[call.index];
+      if (partItem !== undefined) {
+        // A function call or reasoning item: that part of the answer, as an assistant message of its own.
+        const part = message.parts.filter((each) => each.type === partItem.type)[partItem.index];
         if (part === undefined) throw itemNotFound(item.id, `${at}.id`);
         return { resolved: { role: 'assistant' as const, content: '', parts: [part] } };
       }
@@ -56,9 +73,9 @@ export async function resolveItemReferences(
           `${at}.id`,
         );
       }
-      // The stored message with its parts (images, files); its function calls are items of their
-      // own (`fc_…`), which the client refers to or sends separately.
-      const parts = message.parts.filter((part) => part.type !== 'tool-call');
+      // The stored message with its parts (images, files); its function calls and reasoning are
+      // items of their own (`fc_…`, `rs_…`), which the client refers to or sends separately.
+      const parts = message.parts.filter((part) => part.type !== 'tool-call' && part.type !== 'reasoning');
       return {
         resolved: {
           role: message.role,

@@ -8,6 +8,7 @@ import { CANCELLED_FINISH_REASON } from '../../conversations/turn.ts';
 import type { MessageRecord, Metadata } from '../../store/store.ts';
 import { toMessageItem } from './input-items.ts';
 import { toPublicId } from './openai-ids.ts';
+import { reasoningItems, reasoningView } from './reasoning-items.ts';
 import { DEFAULT_SETTINGS, type ResponseSettings } from './responses-request.ts';
 
 /** What a `/v1/responses` request set, stored as JSON on its answer. */
@@ -27,6 +28,8 @@ export interface ResponseOptions {
   readonly settings: ResponseSettings;
   /** True when the request ran it in the background (`background: true`). */
   readonly background: boolean;
+  /** The outputs the request asked to include (e.g. `reasoning.encrypted_content`). */
+  readonly include: readonly string[];
 }
 
 /** The options of an answer written by `/ask` (or another surface): one input, nothing set. */
@@ -42,6 +45,7 @@ const DEFAULT_OPTIONS: ResponseOptions = {
   user: null,
   settings: DEFAULT_SETTINGS,
   background: false,
+  include: [],
 };
 
 export function readResponseOptions(message: MessageRecord): ResponseOptions {
@@ -81,6 +85,7 @@ export function toResponseObject(
   const { status, incompleteReason, error } = statusOf(message);
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const calls = functionCallItems(message);
+  const reasoning = reasoningItems(message, reasoningView(settings.reasoning.summary, options.include));
   const hasOutput = message.status !== 'in_progress' || message.content !== '';
   const item = { ...toMessageItem(message), role: 'assistant' as const };
   const usage =
@@ -105,7 +110,11 @@ export function toResponseObject(
     max_output_tokens: options.max_output_tokens,
     max_tool_calls: settings.max_tool_calls,
     model: message.model ?? '',
-    output: [...(hasOutput && (message.content !== '' || calls.length === 0) ? [item] : []), ...calls],
+    output: [
+      ...reasoning,
+      ...(hasOutput && (message.content !== '' || calls.length === 0) ? [item] : []),
+      ...calls,
+    ],
     parallel_tool_calls: settings.parallel_tool_calls,
     previous_response_id: options.previous_response_id,
     conversation: options.conversation === null ? null : { id: options.conversation },

@@ -4,6 +4,9 @@
  * client that resumes with `starting_after` gets exactly the events it missed. The stream opens
  * with the first event, so a failure before any text still gets a real HTTP status; a failure
  * after it ends the stream with `response.failed` (or `response.incomplete` when cancelled).
+ *
+ * Output items take their `output_index` in the order they start, as the Response object lists
+ * them: reasoning first, then the message (at its first text), then the function calls.
  */
 
 import type { FastifyReply } from 'fastify';
@@ -13,23 +16,25 @@ import { sendEventStream } from '../event-stream.ts';
 import type { SseFrame } from '../sse.ts';
 import { toOpenAIError } from './openai-errors.ts';
 import { toPublicId } from './openai-ids.ts';
+import type { ReasoningView } from './reasoning-items.ts';
+import { type Frame, ReasoningFrames } from './reasoning-stream.ts';
 import { functionCallItemId } from './response-object.ts';
 import type { RenderResponse } from './responses-routes.ts';
-
-const TEXT_POSITION = { output_index: 0, content_index: 0 } as const;
 
 export async function streamResponse(
   events: AsyncIterable<RunEvent>,
   answerId: string,
   reply: FastifyReply,
   render: RenderResponse,
+  view: ReasoningView,
   startingAfter = -1,
 ): Promise<void> {
   const itemId = toPublicId('msg_', answerId);
   // The text so far: the final events carry it whole.
   let text = '';
   let sequence = 0;
-  const frame = (event: { type: string } & Record<string, unknown>): SseFrame[] => {
+  let nextOutputIndex = 0;
+  const frame: Frame = (event) => {
     const sequenceNumber = sequence++;
     if (sequenceNumber <= startingAfter) return [];
     return [
@@ -41,20 +46,40 @@ export async function streamResponse(
     ];
   };
   const initial = () => render({ text: '', status: 'in_progress' });
-  // The function calls so far, by the model's index; each is an output item after the message.
-  const calls: { id: string; name: string; arguments: string }[] = [];
+  const reasoning = new ReasoningFrames(answerId, view, frame, () => nextOutputIndex++);
+  // The message's output index, once its first text came (or at the end, when nothing else did).
+  let messageIndex: number | undefined;
+  const textPosition = () => ({ output_index: messageIndex, content_index: 0 });
+  const openMessage = (): SseFrame[] => {
+    if (messageIndex !== undefined) return [];
+    messageIndex = nextOutputIndex++;
+    return [
+      ...frame({
+        type: 'response.output_item.added',
+        output_index: messageIndex,
+        item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+      }),
+      ...frame({
+        type: 'response.content_part.added',
+        item_id: itemId,
+        ...textPosition(),
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      }),
+    ];
+  };
+  // The function calls so far, by the model's index, with their output index.
+  const calls: { id: string; name: string; arguments: string; outputIndex: number }[] = [];
   const toolCallFrames = (event: Extract<RunEvent, { type: 'tool-call-delta' }>): SseFrame[] => {
-    const output_index = 1 + event.index;
     const item_id = functionCallItemId(answerId, event.index);
-    const frames: SseFrame[] = [];
+    const frames: SseFrame[] = reasoning.close();
     let call = calls[event.index];
     if (call === undefined) {
-      call = { id: event.id ?? '', name: event.name ?? '', arguments: '' };
+      call = { id: event.id ?? '', name: event.name ?? '', arguments: '', outputIndex: nextOutputIndex++ };
       calls[event.index] = call;
       frames.push(
         ...frame({
           type: 'response.output_item.added',
-          output_index,
+          output_index: call.outputIndex,
           item: {
             type: 'function_call',
             id: item_id,
@@ -72,12 +97,25 @@ export async function streamResponse(
         ...frame({
           type: 'response.function_call_arguments.delta',
           item_id,
-          output_index,
+          output_index: call.outputIndex,
           delta: event.argumentsDelta,
         }),
       );
     }
     return frames;
+  };
+  const messageDoneFrames = (status: string): SseFrame[] => {
+    if (messageIndex === undefined) return [];
+    const part = { type: 'output_text', text, annotations: [], logprobs: [] };
+    return [
+      ...frame({ type: 'response.output_text.done', item_id: itemId, ...textPosition(), text, logprobs: [] }),
+      ...frame({ type: 'response.content_part.done', item_id: itemId, ...textPosition(), part }),
+      ...frame({
+        type: 'response.output_item.done',
+        output_index: messageIndex,
+        item: { id: itemId, type: 'message', status, role: 'assistant', content: [part] },
+      }),
+    ];
   };
   await sendEventStream(
     reply,
@@ -89,67 +127,50 @@ export async function streamResponse(
           response: render({ text: '', status: 'in_progress', queued: true }),
         }),
         ...frame({ type: 'response.in_progress', response: initial() }),
-        ...frame({
-          type: 'response.output_item.added',
-          output_index: 0,
-          item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
-        }),
-        ...frame({
-          type: 'response.content_part.added',
-          item_id: itemId,
-          ...TEXT_POSITION,
-          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-        }),
       ],
       frames(event) {
-        if (event.type === 'tool-call-delta') return toolCallFrames(event);
-        if (event.type === 'text-delta') {
-          text += event.delta;
-          return frame({
-            type: 'response.output_text.delta',
-            item_id: itemId,
-            ...TEXT_POSITION,
-            delta: event.delta,
-            logprobs: [],
-          });
+        switch (event.type) {
+          case 'reasoning-delta':
+            return reasoning.delta(event.delta);
+          case 'reasoning-end':
+            return reasoning.close(event.encrypted);
+          case 'tool-call-delta':
+            return toolCallFrames(event);
+          case 'text-delta':
+            text += event.delta;
+            return [
+              ...reasoning.close(),
+              ...openMessage(),
+              ...frame({
+                type: 'response.output_text.delta',
+                item_id: itemId,
+                ...textPosition(),
+                delta: event.delta,
+                logprobs: [],
+              }),
+            ];
+          case 'finish':
+            break;
+          default:
+            return [];
         }
-        if (event.type !== 'finish') return [];
         const toolCalls = calls.filter((call) => call !== undefined);
+        // An answer with no text and no calls still has its (empty) message, as the object lists it.
+        const opening = [...reasoning.close(), ...(toolCalls.length === 0 ? openMessage() : [])];
         const final = render({
           text,
           status: event.status,
           finishReason: event.finishReason,
           ...(event.usage === undefined ? {} : { usage: event.usage }),
           ...(toolCalls.length === 0 ? {} : { toolCalls }),
+          ...(reasoning.pieces.length === 0 ? {} : { reasoning: reasoning.pieces }),
         });
         return [
-          ...frame({
-            type: 'response.output_text.done',
-            item_id: itemId,
-            ...TEXT_POSITION,
-            text,
-            logprobs: [],
-          }),
-          ...frame({
-            type: 'response.content_part.done',
-            item_id: itemId,
-            ...TEXT_POSITION,
-            part: { type: 'output_text', text, annotations: [], logprobs: [] },
-          }),
-          ...frame({
-            type: 'response.output_item.done',
-            output_index: 0,
-            item: {
-              id: itemId,
-              type: 'message',
-              status: final.status === 'completed' ? 'completed' : 'incomplete',
-              role: 'assistant',
-              content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-            },
-          }),
+          ...opening,
+          ...messageDoneFrames(final.status === 'completed' ? 'completed' : 'incomplete'),
           ...final.output.flatMap((item) => {
             if (item.type !== 'function_call') return [];
-            const output_index = 1 + toolCalls.findIndex((call) => call.id === item.call_id);
+            const output_index = toolCalls.find((call) => call.id === item.call_id)?.outputIndex;
             return [
               ...frame({
                 type: 'response.function_call_arguments.done',

@@ -156,6 +156,13 @@ export const DEFAULT_SETTINGS: ResponseSettings = {
   safety_identifier: null,
 };
 
+/** The reasoning summaries OpenAI defines; Parley's is the reasoning text the provider gives. */
+const SUMMARIES: readonly string[] = ['auto', 'concise', 'detailed'];
+
+/** `reasoning.summary`, or its deprecated name `generate_summary`. */
+const summaryOf = (body: CreateResponseRequest) =>
+  body.reasoning?.summary ?? body.reasoning?.generate_summary;
+
 /** Output Parley does not produce; asking to include it is a no-op only where nothing is lost. */
 const REFUSED_INCLUDES: Readonly<Record<string, string>> = {
   'message.output_text.logprobs': 'it does not return log probabilities',
@@ -269,11 +276,12 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
     throw refuseEverywhere('image.context_compression', 'Parley does not read images yet');
   }
   const reasoning = body.reasoning ?? {};
+  const summaryField = reasoning.summary == null ? 'reasoning.generate_summary' : 'reasoning.summary';
   const summary = reasoning.summary ?? reasoning.generate_summary;
-  if (summary != null) {
-    throw refuseEverywhere(
-      reasoning.summary == null ? 'reasoning.generate_summary' : 'reasoning.summary',
-      'it returns no reasoning items yet',
+  if (summary != null && !SUMMARIES.includes(summary)) {
+    throw badRequest(
+      `Invalid value for '${summaryField}': expected one of 'auto', 'concise', 'detailed'.`,
+      summaryField,
     );
   }
   if (reasoning.mode != null && reasoning.mode !== 'standard') {
@@ -283,6 +291,13 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
 
 /** Throws a 400 naming the first field the routed model's provider cannot honour. */
 export function assertResponsesRequestHonoured(body: CreateResponseRequest, model: ChatModel): void {
+  // A summary is the reasoning the provider gives, so only a provider that gives reasoning has one.
+  if (summaryOf(body) != null && model.capabilities?.reasoning !== true) {
+    throw refuseForProvider(
+      body.reasoning?.summary == null ? 'reasoning.generate_summary' : 'reasoning.summary',
+      model,
+    );
+  }
   const support = supportOf(model);
   if (!support.sampling) {
     for (const field of ['temperature', 'top_p', 'max_output_tokens'] as const) {
@@ -367,7 +382,7 @@ export function toResponseSettings(body: CreateResponseRequest): ResponseSetting
       format: body.text?.format ?? DEFAULT_SETTINGS.text.format,
       verbosity: body.text?.verbosity ?? DEFAULT_SETTINGS.text.verbosity,
     },
-    reasoning: { effort: body.reasoning?.effort ?? null, summary: null },
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: summaryOf(body) ?? null },
     tools: functionTools(body),
     tool_choice:
       typeof body.tool_choice === 'string'

@@ -10,7 +10,7 @@ import type { Placement } from '../../conversations/planning.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
-import type { ToolCall } from '../../providers/spec.ts';
+import type { ReasoningPart, ToolCall } from '../../providers/spec.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
@@ -22,6 +22,7 @@ import { resolveItemReferences } from './item-references.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId } from './openai-ids.ts';
+import { reasoningView } from './reasoning-items.ts';
 import {
   type ResponseObject,
   type ResponseOptions,
@@ -71,6 +72,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       user: body.user ?? null,
       settings: toResponseSettings(body),
       background: body.background === true,
+      include: body.include ?? [],
     };
     const store = body.store !== false;
     const startedAt = Date.now();
@@ -104,6 +106,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
         runId,
         reply,
         render,
+        reasoningView(options.settings.reasoning.summary, options.include),
       );
     }
     const result = await turn.generate(abortOnDisconnect(reply));
@@ -113,6 +116,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       finishReason: result.finishReason,
       ...(result.usage === undefined ? {} : { usage: result.usage }),
       ...(result.toolCalls === undefined ? {} : { toolCalls: result.toolCalls }),
+      ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
     });
   });
 
@@ -138,7 +142,8 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       const events = held
         ? conversations.runs.follow(answer.id, -1, abortOnDisconnect(reply))
         : storedRunEvents(answer);
-      return streamResponse(events, answer.id, reply, render, startingAfter);
+      const view = reasoningView(options.settings.reasoning.summary, options.include);
+      return streamResponse(events, answer.id, reply, render, view, startingAfter);
     },
   );
 
@@ -235,11 +240,14 @@ export interface AnswerState {
   readonly toolCalls?: readonly ToolCall[];
   /** Nothing is generated yet: a background response reports itself `queued` then. */
   readonly queued?: boolean;
+  /** The model's reasoning, when it gave any. */
+  readonly reasoning?: readonly ReasoningPart[];
 }
 
-/** The answer's parts: its text, then its tool calls. */
+/** The answer's parts: its reasoning, its text, then its tool calls. */
 function partsOf(state: AnswerState): MessageRecord['parts'] {
   return [
+    ...(state.reasoning ?? []).map((part) => ({ type: 'reasoning' as const, ...part })),
     ...textParts(state.text),
     ...(state.toolCalls ?? []).map((call) => ({
       type: 'tool-call' as const,
@@ -256,8 +264,12 @@ function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
     ...answer,
     content: state.text,
     parts:
-      state.toolCalls === undefined
-        ? [...textParts(state.text), ...answer.parts.filter((part) => part.type === 'tool-call')]
+      state.toolCalls === undefined && state.reasoning === undefined
+        ? [
+            ...answer.parts.filter((part) => part.type === 'reasoning'),
+            ...textParts(state.text),
+            ...answer.parts.filter((part) => part.type === 'tool-call'),
+          ]
         : partsOf(state),
     status: state.status,
     finishReason: state.finishReason ?? answer.finishReason,

@@ -185,6 +185,38 @@ describe('OpenAICompatibleChatModel', () => {
     ]);
   });
 
+  test('reads reasoning as DeepSeek and vLLM send it (reasoning_content) and as OpenRouter does (reasoning)', async () => {
+    for (const field of ['reasoning_content', 'reasoning']) {
+      upstream.reply({
+        kind: 'raw-stream',
+        intervalMs: 0,
+        pieces: [
+          chunkFrame({ role: 'assistant', content: null, [field]: 'Think ' }),
+          chunkFrame({ [field]: 'twice.' }),
+          chunkFrame({ content: 'Four.', [field]: null }),
+          chunkFrame({}, 'stop'),
+          'data: [DONE]\n\n',
+        ],
+      });
+      const parts = await collect(model.doStream(prompt, { reasoning: { effort: 'high' } }));
+      assert.deepEqual(
+        parts.filter((part) => part.type !== 'finish'),
+        [
+          { type: 'reasoning-delta', delta: 'Think ' },
+          { type: 'reasoning-delta', delta: 'twice.' },
+          { type: 'text-delta', delta: 'Four.' },
+        ],
+        field,
+      );
+      assert.equal((upstream.lastRequest().body as { reasoning_effort?: string }).reasoning_effort, 'high');
+      const body = completion('Four.') as { choices: { message: Record<string, unknown> }[] };
+      Object.assign(body.choices[0]?.message ?? {}, { [field]: 'Think twice.' });
+      upstream.reply({ kind: 'json', body });
+      const result = await model.doGenerate(prompt, {});
+      assert.deepEqual(result.reasoning, [{ text: 'Think twice.' }], field);
+    }
+  });
+
   test('reassembles events split mid-line and mid-character', async () => {
     const frames = Buffer.from(
       chunkFrame({ content: 'né' }) + chunkFrame({ content: '日本' }, 'stop') + 'data: [DONE]\n\n',

@@ -24,7 +24,13 @@ import {
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { mapOpenAILogprobs } from './map-openai-logprobs.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
-import { isChatCompletion, isChatCompletionChunk, isErrorBody, type OpenAIUsage } from './openai-wire.ts';
+import {
+  isChatCompletion,
+  isChatCompletionChunk,
+  isErrorBody,
+  type OpenAIUsage,
+  reasoningOf,
+} from './openai-wire.ts';
 
 export interface OpenAICompatibleSettings {
   /** E.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
@@ -84,10 +90,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
       arguments: call.function.arguments,
     }));
     const logprobs = mapOpenAILogprobs(choice.logprobs);
+    const reasoning = reasoningOf(choice.message);
     return {
       text: choice.message.content ?? '',
       finishReason: mapOpenAIFinishReason(choice.finish_reason),
       ...(usage === undefined ? {} : { usage }),
+      ...(reasoning === undefined ? {} : { reasoning: [{ text: reasoning }] }),
       ...(toolCalls.length === 0 ? {} : { toolCalls }),
       ...(logprobs === undefined ? {} : { logprobs }),
     };
@@ -114,6 +122,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
       usage = toUsage(chunk.usage) ?? usage;
       const choice = chunk.choices[0];
       if (choice === undefined) continue;
+      const reasoning = reasoningOf(choice.delta);
+      if (reasoning !== undefined) yield { type: 'reasoning-delta', delta: reasoning };
       const delta = choice.delta.content;
       if (typeof delta === 'string' && delta !== '') {
         const logprobs = mapOpenAILogprobs(choice.logprobs);

@@ -35,8 +35,24 @@ export interface OpenAILogprobs {
   readonly content?: readonly OpenAITokenLogprob[] | null;
 }
 
+/**
+ * Reasoning beside the content, as servers that give it send it: `reasoning_content` (DeepSeek,
+ * vLLM, Qwen) or `reasoning` (OpenRouter, Ollama). OpenAI itself sends neither.
+ */
+export interface OpenAIReasoningFields {
+  readonly reasoning_content?: unknown;
+  readonly reasoning?: unknown;
+}
+
+/** The reasoning text of a message or a delta, whichever field carries it. */
+export function reasoningOf(fields: OpenAIReasoningFields): string | undefined {
+  for (const value of [fields.reasoning_content, fields.reasoning])
+    if (typeof value === 'string' && value !== '') return value;
+  return undefined;
+}
+
 export interface OpenAIChoice {
-  readonly message: {
+  readonly message: OpenAIReasoningFields & {
     readonly content: string | null;
     readonly tool_calls?: readonly OpenAIToolCall[] | null;
   };
@@ -50,7 +66,7 @@ export interface OpenAIChatCompletion {
 }
 
 export interface OpenAIChunkChoice {
-  readonly delta: {
+  readonly delta: OpenAIReasoningFields & {
     readonly content?: string | null;
     readonly tool_calls?: readonly OpenAIToolCallDelta[] | null;
   };
