@@ -95,6 +95,54 @@ describe('n choices of a chat completion', () => {
     assert.notDeepEqual(order, order.toSorted(), `interleaved: ${order.join(',')}`);
   });
 
+  test('a client that stops reading stops every choice upstream', async () => {
+    parley.openai.reply(
+      { kind: 'stream', deltas: ['one ', 'more '], intervalMs: 20, end: 'hang' },
+      { kind: 'stream', deltas: ['two ', 'more '], intervalMs: 20, end: 'hang' },
+    );
+    const before = parley.openai.requests.length;
+    const stream = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'hang' }],
+      n: 2,
+      stream: true,
+    });
+    const seen = new Set<number>();
+    // Leaving the loop makes the SDK abort its request.
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) if (choice.delta.content) seen.add(choice.index);
+      if (seen.size === 2) break;
+    }
+    const hanging = parley.openai.requests.slice(before);
+    assert.equal(hanging.length, 2);
+    await Promise.all(hanging.map((request) => request.settled));
+    assert.deepEqual(
+      hanging.map((request) => request.clientClosedEarly),
+      [true, true],
+    );
+  });
+
+  test('a choice that fails mid-stream fails the stream and stops the other choices upstream', async () => {
+    parley.openai.reply(
+      // One choice goes silent (no delta would wake its reader), the other fails.
+      { kind: 'stream', deltas: ['silent '], intervalMs: 5, end: 'hang' },
+      { kind: 'stream', deltas: ['cut '], intervalMs: 40, end: 'reset' },
+    );
+    const before = parley.openai.requests.length;
+    const stream = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'x' }],
+      n: 2,
+      stream: true,
+    });
+    await assert.rejects(async () => {
+      for await (const _chunk of stream);
+    }, OpenAI.APIError);
+    const requests = parley.openai.requests.slice(before);
+    await Promise.all(requests.map((request) => request.settled));
+    assert.ok(requests.every((request) => request.clientClosedEarly));
+  });
+
   test('a choice that fails fails the request; n above the limit is a 400 naming n', async () => {
     parley.openai.reply(
       { kind: 'json', body: completion('fine') },

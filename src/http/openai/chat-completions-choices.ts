@@ -51,6 +51,12 @@ export async function* streamChoices(
   turns: readonly Turn[],
   signal: AbortSignal,
 ): AsyncGenerator<ChoiceEvent, void, undefined> {
+  const [only] = turns;
+  if (turns.length === 1 && only !== undefined) {
+    // One choice (the usual case): its events as they come, with no merging.
+    for await (const event of only.stream(signal)) yield { ...event, choice: 0 };
+    return;
+  }
   const stopAll = new AbortController();
   const combined = AbortSignal.any([signal, stopAll.signal]);
   const streams = turns.map((turn) => turn.stream(combined));
