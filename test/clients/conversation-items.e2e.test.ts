@@ -104,6 +104,37 @@ describe('conversation items with parts', () => {
     assert.equal(assistant?.tool_calls?.[0]?.id, 'call_7');
     const result = messages.find((each) => each.role === 'tool');
     assert.deepEqual([result?.tool_call_id, result?.content], ['call_7', '21 degrees']);
+
+    // A function call item is deleted by its `fc_` id; the items after it stay.
+    await client.conversations.items.delete(call.id ?? '', { conversation_id: conversation.id });
+    const left = await client.conversations.items.list(conversation.id, { order: 'asc' });
+    assert.deepEqual(
+      left.data.map((item) => item.type),
+      ['message', 'message', 'function_call_output', 'message', 'message'],
+    );
+    await assert.rejects(
+      client.conversations.items.retrieve(call.id ?? '', { conversation_id: conversation.id }),
+      OpenAI.NotFoundError,
+    );
+
+    // A call sent right after the assistant's message is stored in that message: deleting the
+    // call alone would drop the text, so it is refused, naming the message to delete instead.
+    const turn = await client.conversations.items.create(conversation.id, {
+      items: [
+        { type: 'message', role: 'assistant', content: 'Let me check.' },
+        { type: 'function_call', call_id: 'call_8', name: 'weather', arguments: '{}' },
+      ],
+    });
+    assert.deepEqual(
+      turn.data.map((item) => item.type),
+      ['message', 'function_call'],
+    );
+    const [said, merged] = turn.data;
+    await assert.rejects(
+      client.conversations.items.delete(merged?.id ?? '', { conversation_id: conversation.id }),
+      (error: unknown) =>
+        error instanceof OpenAI.BadRequestError && error.message.includes(`delete '${said?.id}'`),
+    );
   });
 
   test("the Agents SDK's OpenAIConversationsSession keeps a tool call and its result", async () => {

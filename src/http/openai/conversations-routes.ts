@@ -178,10 +178,23 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
   app.delete('/conversations/:id/items/:itemId', { schema: { params: ItemParams } }, async (request) => {
     const owner = ownerOf(request);
     const conversation = await find(owner, request.params.id);
-    const messageId = fromPublicId('msg_', request.params.itemId);
-    if (messageId === undefined) throw notFoundError('item', request.params.itemId);
+    const { itemId } = request.params;
+    const messageId = messageIdOfItem(itemId);
+    if (messageId === undefined) throw notFoundError('item', itemId);
+    if (!itemId.startsWith('msg_')) {
+      // A function call is deleted with its message, so only when the message holds it alone.
+      const message = await conversations.tree.getMessage(owner, messageId);
+      const items = message?.conversationId === conversation.id ? toConversationItems(message) : [];
+      if (!items.some((item) => item.id === itemId)) throw notFoundError('item', itemId);
+      if (items.length > 1) {
+        throw badRequest(
+          `The item '${itemId}' is stored in one message with the items ${items.map((item) => `'${item.id}'`).join(', ')}: delete '${toPublicId('msg_', messageId)}' to delete them together.`,
+          'item_id',
+        );
+      }
+    }
     await conversations.tree.deleteMessage(owner, conversation.id, messageId).catch(() => {
-      throw notFoundError('item', request.params.itemId);
+      throw notFoundError('item', itemId);
     });
     return toConversationObject(await find(owner, request.params.id));
   });

@@ -557,7 +557,9 @@ export const openaiDocs: RouteDocs = {
   },
   'DELETE /v1/conversations/:id/items/:itemId': {
     summary: 'Delete an item',
-    description: 'Soft-deletes one message of the conversation; answers the conversation.',
+    description:
+      'Soft-deletes one item of the conversation (a message with its function calls, or a function call stored ' +
+      'alone, by its `fc_` id; a call stored with other items is a 400 naming the message); answers the conversation.',
     responses: {
       200: ok('The conversation.', Conversation, conversationExample),
       ...errorResponses(openaiError, [404]),
