@@ -69,6 +69,11 @@ export interface PromptMessage {
   readonly toolCalls?: readonly ToolCall[];
   /** On a tool message: the call it answers. */
   readonly toolCallId?: string;
+  /**
+   * A participant's name (OpenAI's `name` on a system, user or assistant message); only a model
+   * whose capabilities say `participantNames` receives one.
+   */
+  readonly name?: string;
 }
 
 /** A function the model may call; `parameters` is a JSON Schema passed through untouched. */
@@ -106,6 +111,8 @@ export interface ModelCapabilities {
   readonly reasoning: boolean;
   /** False: the upstream chooses its own temperature and length (`CallOptions` has no effect); absent: true. */
   readonly sampling?: boolean;
+  /** Takes `PromptMessage.name` (a participant's name); absent: none. */
+  readonly participantNames?: boolean;
 }
 
 /** The capabilities of a model that takes and gives text only. */

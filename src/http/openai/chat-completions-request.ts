@@ -213,6 +213,10 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
   ) {
     throw refuseForProvider('response_format', model);
   }
+  const named = body.messages.findIndex((message) => message.name !== undefined && message.role !== 'tool');
+  if (named !== -1 && model.capabilities?.participantNames !== true) {
+    throw refuseForProvider(`messages[${named}].name`, model, 'participant names do not reach it');
+  }
   if (body.logprobs === true && model.capabilities?.logprobs !== true) {
     throw refuseForProvider('logprobs', model, 'it does not give log probabilities');
   }
@@ -311,12 +315,6 @@ function contentOf(
 export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessage[] {
   return messages.map((message, index): PromptMessage => {
     const at = `messages[${index}]`;
-    if (message.name !== undefined) {
-      throw badRequest(
-        `'${at}.name' is not supported by Parley: participant names do not reach any provider; put the name in the content.`,
-        `${at}.name`,
-      );
-    }
     if (message.role === 'function' || !isEmptyValue(message.function_call)) {
       throw refuseEverywhere(
         message.role === 'function' ? `${at}.role` : `${at}.function_call`,
@@ -329,8 +327,10 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
       if (message.tool_call_id === undefined) {
         throw badRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`);
       }
+      // A tool message's name repeats the called function's (LangChain sends it): nothing to carry.
       return { role: 'tool', content, toolCallId: message.tool_call_id };
     }
+    const named = message.name === undefined ? {} : { name: message.name };
     if (message.role === 'assistant') {
       const toolCalls = (message.tool_calls ?? []).map((call) => ({
         id: call.id,
@@ -340,6 +340,7 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
       return {
         role: 'assistant',
         content: content === '' && message.refusal != null ? message.refusal : content,
+        ...named,
         ...(toolCalls.length === 0 ? {} : { toolCalls }),
       };
     }
@@ -349,6 +350,7 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
     return {
       role: message.role === 'developer' ? 'system' : message.role,
       content,
+      ...named,
       ...(parts === undefined ? {} : { parts }),
     };
   });

@@ -7,10 +7,13 @@ export type OpenAIContentPart =
   | { readonly type: 'image_url'; readonly image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
   | { readonly type: 'file'; readonly file: { filename: string; file_data: string } };
 
+/** A participant's name, on the roles OpenAI takes one on. */
+type Named = { readonly name?: string };
+
 export type OpenAIMessage =
-  | { readonly role: 'system'; readonly content: string }
-  | { readonly role: 'user'; readonly content: string | readonly OpenAIContentPart[] }
-  | {
+  | ({ readonly role: 'system'; readonly content: string } & Named)
+  | ({ readonly role: 'user'; readonly content: string | readonly OpenAIContentPart[] } & Named)
+  | ({
       readonly role: 'assistant';
       readonly content: string | null;
       readonly tool_calls?: readonly {
@@ -18,12 +21,13 @@ export type OpenAIMessage =
         type: 'function';
         function: { name: string; arguments: string };
       }[];
-    }
+    } & Named)
   | { readonly role: 'tool'; readonly content: string; readonly tool_call_id: string };
 
 /** The prompt as OpenAI's `messages`, tool calls and tool results included. */
 export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenAIMessage[] {
   return prompt.map((message): OpenAIMessage => {
+    const named = message.name === undefined ? {} : { name: message.name };
     switch (message.role) {
       case 'tool':
         if (message.toolCallId === undefined)
@@ -31,11 +35,12 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
         return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
       case 'assistant':
         if (message.toolCalls === undefined || message.toolCalls.length === 0) {
-          return { role: 'assistant', content: message.content };
+          return { role: 'assistant', content: message.content, ...named };
         }
         return {
           role: 'assistant',
           content: message.content === '' ? null : message.content,
+          ...named,
           tool_calls: message.toolCalls.map((call) => ({
             id: call.id,
             type: 'function',
@@ -46,9 +51,10 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
         return {
           role: 'user',
           content: message.parts === undefined ? message.content : message.parts.flatMap(toContentPart),
+          ...named,
         };
       default:
-        return { role: message.role, content: message.content };
+        return { role: message.role, content: message.content, ...named };
     }
   });
 }

@@ -29,6 +29,7 @@ export const openaiCompatible: ProviderDefinition = {
     files: true,
     logprobs: true,
     reasoning: true,
+    participantNames: true,
   },
   contextWindows: [
     ['gpt-4.1', 1_047_576],

@@ -56,6 +56,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
     files: true,
     logprobs: true,
     reasoning: true,
+    participantNames: true,
   } as const;
   readonly modelId: string;
   readonly #url: string;

@@ -73,6 +73,7 @@ export class RoutedChatModel implements ChatModel {
         files: capabilities.every((each) => each.files),
         logprobs: capabilities.every((each) => each.logprobs === true),
         reasoning: capabilities.every((each) => each.reasoning),
+        participantNames: capabilities.every((each) => each.participantNames === true),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.
