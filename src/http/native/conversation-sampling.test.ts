@@ -84,13 +84,18 @@ describe('a conversation’s sampling in the native API', () => {
     });
     assert.equal(response.status, 'completed');
     assert.deepEqual(lastSampling(), { temperature: 0.9, maxOutputTokens: 50 });
-    await api('POST', '/v1/responses', {
+    // The Response object reports what was used: the request's temperature, the conversation's limit.
+    assert.deepEqual([response.temperature, response.max_output_tokens], [0.9, 50]);
+    const shorter = await api('POST', '/v1/responses', {
       model: 'scripted-model',
       input: 'Shorter.',
       previous_response_id: response.id,
       max_output_tokens: 20,
     });
     assert.deepEqual(lastSampling(), { temperature: 0.3, maxOutputTokens: 20 });
+    assert.deepEqual([shorter.temperature, shorter.max_output_tokens], [0.3, 20]);
+    const again = await api('GET', `/v1/responses/${shorter.id}`);
+    assert.deepEqual([again.temperature, again.max_output_tokens], [0.3, 20]);
   });
 
   it('is refused by name, writing nothing, where the provider chooses its own sampling', async () => {

@@ -11,7 +11,7 @@ import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
 import type { ReasoningPart, ToolCall } from '../../providers/spec.ts';
-import type { MessageRecord, NewAttachment } from '../../store/store.ts';
+import type { ConversationRecord, MessageRecord, NewAttachment } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
 import { ownerOf } from '../owner.ts';
@@ -46,7 +46,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     const body = request.body;
     assertResponsesRequestServed(body);
     assertBackgroundStored(body);
-    const { placement, conversationPublicId } = await placementFor(conversations, owner, body);
+    const { placement, conversationPublicId, conversation } = await placementFor(conversations, owner, body);
     // The bytes of images and files sent inline, stored with the inputs that name them.
     const attachments: NewAttachment[] = [];
     const inputs =
@@ -63,9 +63,10 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     const options: ResponseOptions = {
       instructions: body.instructions ?? null,
       metadata: body.metadata ?? {},
-      temperature: body.temperature ?? null,
+      // What is used: the request's own, or the conversation's (see `withConversationSampling`).
+      temperature: body.temperature ?? conversation?.temperature ?? null,
       top_p: body.top_p ?? null,
-      max_output_tokens: body.max_output_tokens ?? null,
+      max_output_tokens: body.max_output_tokens ?? conversation?.maxOutputTokens ?? null,
       previous_response_id: body.previous_response_id ?? null,
       conversation: conversationPublicId,
       input_count: inputs.length,
@@ -177,12 +178,19 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
   });
 }
 
-/** Where the new input goes: under `previous_response_id`, after a conversation's last item, or new. */
+/**
+ * Where the new input goes: under `previous_response_id`, after a conversation's last item, or
+ * new; and that conversation (undefined for a new one).
+ */
 async function placementFor(
   conversations: ConversationCore,
   owner: string,
   body: CreateResponseRequest,
-): Promise<{ placement: Placement; conversationPublicId: string | null }> {
+): Promise<{
+  placement: Placement;
+  conversationPublicId: string | null;
+  conversation: ConversationRecord | undefined;
+}> {
   const conversation =
     typeof body.conversation === 'string' ? body.conversation : (body.conversation?.id ?? null);
   const previous = body.previous_response_id ?? null;
@@ -197,6 +205,7 @@ async function placementFor(
     return {
       placement: { kind: 'under', conversationId: parent.conversationId, parentId: parent.id },
       conversationPublicId: null,
+      conversation: await conversations.tree.getConversation(owner, parent.conversationId),
     };
   }
   if (conversation !== null) {
@@ -209,9 +218,10 @@ async function placementFor(
     return {
       placement: { kind: 'after-current', conversationId: found.id },
       conversationPublicId: conversation,
+      conversation: found,
     };
   }
-  return { placement: { kind: 'new-conversation' }, conversationPublicId: null };
+  return { placement: { kind: 'new-conversation' }, conversationPublicId: null, conversation: undefined };
 }
 
 /** The owner's answer behind a `resp_` id, or a 404. */
