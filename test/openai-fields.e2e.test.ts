@@ -458,7 +458,6 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
         /tools of type 'custom' are not served; send function tools/,
       ],
       [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
-      [{ include: ['message.output_text.logprobs'] }, 'include[0]', /log probabilities/],
       [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
       [
         { input: [{ type: 'reasoning', id: 'rs_1', summary: 'x' }] },

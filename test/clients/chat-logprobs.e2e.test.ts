@@ -8,40 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { completion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
-
-const token = (text: string, logprob: number, top: [string, number][] = []) => ({
-  token: text,
-  logprob,
-  bytes: [...Buffer.from(text)],
-  top_logprobs: top.map(([alternative, value]) => ({
-    token: alternative,
-    logprob: value,
-    bytes: [...Buffer.from(alternative)],
-  })),
-});
-
-const HELLO = token('Hello', -0.01, [
-  ['Hello', -0.01],
-  ['Hi', -4.6],
-]);
-const WORLD = token(' world', -0.2, [
-  [' world', -0.2],
-  [' there', -1.8],
-]);
-
-/** One upstream chunk of a stream, with the logprobs of its delta. */
-const chunkWithLogprobs = (content: string, tokens: unknown[]) =>
-  `data: ${JSON.stringify({
-    id: 'chatcmpl-fake',
-    object: 'chat.completion.chunk',
-    created: 1_700_000_000,
-    model: 'fake-model',
-    choices: [
-      { index: 0, delta: { content }, logprobs: { content: tokens, refusal: null }, finish_reason: null },
-    ],
-  })}\n\n`;
+import { completionWithLogprobs, HELLO, helloWorldStream, WORLD } from '../support/upstream-logprobs.ts';
 
 describe('log probabilities on chat completions', () => {
   let parley: ParleyWithUpstreams;
@@ -55,9 +23,7 @@ describe('log probabilities on chat completions', () => {
   after(() => parley.close());
 
   test('whole: asked for, passed upstream, and returned as the upstream sent them', async () => {
-    const body = completion('Hello world') as { choices: Record<string, unknown>[] };
-    (body.choices[0] as Record<string, unknown>).logprobs = { content: [HELLO, WORLD], refusal: null };
-    parley.openai.reply({ kind: 'json', body });
+    parley.openai.reply(completionWithLogprobs('Hello world', [HELLO, WORLD]));
     const answer = await client.chat.completions.create({
       model: 'fake-model',
       messages: [{ role: 'user', content: 'greet' }],
@@ -74,15 +40,7 @@ describe('log probabilities on chat completions', () => {
   });
 
   test('streamed: each chunk carries the logprobs of its delta', async () => {
-    parley.openai.reply({
-      kind: 'raw-stream',
-      pieces: [
-        chunkWithLogprobs('Hello', [HELLO]),
-        chunkWithLogprobs(' world', [WORLD]),
-        `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: 'fake-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
-        'data: [DONE]\n\n',
-      ],
-    });
+    parley.openai.reply(helloWorldStream);
     const stream = await client.chat.completions.create({
       model: 'fake-model',
       messages: [{ role: 'user', content: 'greet' }],

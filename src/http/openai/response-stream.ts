@@ -12,12 +12,14 @@
 import type { FastifyReply } from 'fastify';
 import type { RunEvent } from '../../conversations/runs.ts';
 import { ParleyError } from '../../errors.ts';
+import type { TokenLogprob } from '../../providers/spec.ts';
 import { sendEventStream } from '../event-stream.ts';
 import type { SseFrame } from '../sse.ts';
 import { toOpenAIError } from './openai-errors.ts';
 import { toPublicId } from './openai-ids.ts';
 import type { ReasoningView } from './reasoning-items.ts';
 import { type Frame, ReasoningFrames } from './reasoning-stream.ts';
+import { toOutputTextLogprobs, toTextEventLogprobs } from './response-logprobs.ts';
 import { functionCallItemId } from './response-object.ts';
 import type { RenderResponse } from './responses-routes.ts';
 
@@ -30,8 +32,9 @@ export async function streamResponse(
   startingAfter = -1,
 ): Promise<void> {
   const itemId = toPublicId('msg_', answerId);
-  // The text so far: the final events carry it whole.
+  // The text so far (and its tokens, when log probabilities were asked for): the final events carry it whole.
   let text = '';
+  const tokens: TokenLogprob[] = [];
   let sequence = 0;
   let nextOutputIndex = 0;
   const frame: Frame = (event) => {
@@ -106,9 +109,10 @@ export async function streamResponse(
   };
   const messageDoneFrames = (status: string): SseFrame[] => {
     if (messageIndex === undefined) return [];
-    const part = { type: 'output_text', text, annotations: [], logprobs: [] };
+    const part = { type: 'output_text', text, annotations: [], logprobs: toOutputTextLogprobs(tokens) };
+    const logprobs = toTextEventLogprobs(tokens);
     return [
-      ...frame({ type: 'response.output_text.done', item_id: itemId, ...textPosition(), text, logprobs: [] }),
+      ...frame({ type: 'response.output_text.done', item_id: itemId, ...textPosition(), text, logprobs }),
       ...frame({ type: 'response.content_part.done', item_id: itemId, ...textPosition(), part }),
       ...frame({
         type: 'response.output_item.done',
@@ -138,6 +142,7 @@ export async function streamResponse(
             return toolCallFrames(event);
           case 'text-delta':
             text += event.delta;
+            tokens.push(...(event.logprobs ?? []));
             return [
               ...reasoning.close(),
               ...openMessage(),
@@ -146,7 +151,7 @@ export async function streamResponse(
                 item_id: itemId,
                 ...textPosition(),
                 delta: event.delta,
-                logprobs: [],
+                logprobs: toTextEventLogprobs(event.logprobs),
               }),
             ];
           case 'finish':
@@ -164,6 +169,7 @@ export async function streamResponse(
           ...(event.usage === undefined ? {} : { usage: event.usage }),
           ...(toolCalls.length === 0 ? {} : { toolCalls }),
           ...(reasoning.pieces.length === 0 ? {} : { reasoning: reasoning.pieces }),
+          ...(tokens.length === 0 ? {} : { logprobs: tokens }),
         });
         return [
           ...opening,

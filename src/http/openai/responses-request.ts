@@ -9,6 +9,7 @@ import { Type } from 'typebox';
 import { badRequest } from '../../errors.ts';
 import type { CallOptions, ChatModel, ResponseFormat, ToolChoice } from '../../providers/spec.ts';
 import { InputItem } from './input-items.ts';
+import { LOGPROBS_INCLUDE } from './response-logprobs.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,
@@ -163,11 +164,6 @@ const SUMMARIES: readonly string[] = ['auto', 'concise', 'detailed'];
 const summaryOf = (body: CreateResponseRequest) =>
   body.reasoning?.summary ?? body.reasoning?.generate_summary;
 
-/** Output Parley does not produce; asking to include it is a no-op only where nothing is lost. */
-const REFUSED_INCLUDES: Readonly<Record<string, string>> = {
-  'message.output_text.logprobs': 'it does not return log probabilities',
-};
-
 /** Tool types OpenAI hosts itself. */
 const HOSTED_TOOLS = new Set([
   'web_search',
@@ -260,13 +256,6 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
   if (tools.length === 0 && choice != null && choice !== 'auto' && choice !== 'none') {
     throw badRequest("'tool_choice' asks for a tool call, but 'tools' is empty.", 'tool_choice');
   }
-  if (body.top_logprobs != null && body.top_logprobs !== 0) {
-    throw refuseEverywhere('top_logprobs', 'it does not return log probabilities');
-  }
-  for (const [index, value] of (body.include ?? []).entries()) {
-    const why = REFUSED_INCLUDES[value];
-    if (why !== undefined) throw refuseEverywhere(`include[${index}]`, why);
-  }
   for (const field of ['context_management', 'moderation', 'access_programs'] as const) {
     if (!isEmptyValue(body[field])) throw refuseEverywhere(field, 'it is an OpenAI platform feature');
   }
@@ -315,9 +304,23 @@ export function assertResponsesRequestHonoured(body: CreateResponseRequest, mode
     reasoningEffort(effort, 'reasoning.effort');
     if (model.capabilities?.reasoning !== true) throw refuseForProvider('reasoning.effort', model);
   }
+  const logprobsField = logprobsAskedBy(body);
+  if (logprobsField !== undefined && model.capabilities?.logprobs !== true) {
+    throw refuseForProvider(logprobsField, model, 'it does not give log probabilities');
+  }
   if (support.openaiFields) return;
   const verbosity = body.text?.verbosity;
   if (verbosity != null && verbosity !== 'medium') throw refuseForProvider('text.verbosity', model);
+}
+
+/**
+ * The field that asks for the answer's log probabilities, if any: `include` with
+ * `message.output_text.logprobs`, or a `top_logprobs` above 0 (alternatives come with them).
+ */
+function logprobsAskedBy(body: CreateResponseRequest): string | undefined {
+  const index = (body.include ?? []).indexOf(LOGPROBS_INCLUDE);
+  if (index >= 0) return `include[${index}]`;
+  return body.top_logprobs != null && body.top_logprobs > 0 ? 'top_logprobs' : undefined;
 }
 
 /** The call options of a request (mapped, and kept for an OpenAI-compatible upstream). */
@@ -341,6 +344,7 @@ export function toResponsesCallOptions(
     ...(body.max_output_tokens == null ? {} : { maxOutputTokens: body.max_output_tokens }),
     ...(body.temperature == null ? {} : { temperature: body.temperature }),
     ...(body.top_p == null ? {} : { topP: body.top_p }),
+    ...(logprobsAskedBy(body) === undefined ? {} : { logprobs: { topLogprobs: body.top_logprobs ?? 0 } }),
     ...(format == null || format.type === 'text' ? {} : { responseFormat: toResponseFormat(format) }),
     ...(tools.length === 0
       ? {}

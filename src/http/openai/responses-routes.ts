@@ -10,7 +10,7 @@ import type { Placement } from '../../conversations/planning.ts';
 import { storedRunEvents } from '../../conversations/runs.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
-import type { ReasoningPart, ToolCall } from '../../providers/spec.ts';
+import type { ReasoningPart, TokenLogprob, ToolCall } from '../../providers/spec.ts';
 import type { ConversationRecord, MessageRecord, NewAttachment } from '../../store/store.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { holdLimitsUntil } from '../limit-holds.ts';
@@ -29,6 +29,7 @@ import {
   readResponseOptions,
   toResponseObject,
 } from './response-object.ts';
+import { withOutputTextLogprobs } from './response-logprobs.ts';
 import { streamResponse } from './response-stream.ts';
 import {
   assertResponsesRequestHonoured,
@@ -118,6 +119,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       ...(result.usage === undefined ? {} : { usage: result.usage }),
       ...(result.toolCalls === undefined ? {} : { toolCalls: result.toolCalls }),
       ...(result.reasoning === undefined ? {} : { reasoning: result.reasoning }),
+      ...(result.logprobs === undefined ? {} : { logprobs: result.logprobs }),
     });
   });
 
@@ -252,6 +254,8 @@ export interface AnswerState {
   readonly queued?: boolean;
   /** The model's reasoning, when it gave any. */
   readonly reasoning?: readonly ReasoningPart[];
+  /** The text's tokens, when the request asked for log probabilities (never stored). */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /** The answer's parts: its reasoning, its text, then its tool calls. */
@@ -329,7 +333,10 @@ function renderWith(
   store: boolean,
 ): RenderResponse {
   return (state) => {
-    const response = { ...toResponseObject(record(state), options), store };
+    const response = withOutputTextLogprobs(
+      { ...toResponseObject(record(state), options), store },
+      state.logprobs,
+    );
     return state.queued === true && options.background ? { ...response, status: 'queued' } : response;
   };
 }
