@@ -269,6 +269,48 @@ describe('the conversation core', () => {
     );
   });
 
+  it('refuses to continue over parts the model cannot take, before the answer is reopened', async () => {
+    const conversationId = randomUUID();
+    const [question, answer] = [randomUUID(), randomUUID()];
+    await context.store.beginTurn({
+      owner: OWNER,
+      conversationId,
+      newConversation: { id: conversationId, title: null, model: 'scripted-model' },
+      messages: [
+        {
+          id: question,
+          parentId: null,
+          role: 'user',
+          content: 'What is in this picture?',
+          parts: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image', url: 'https://example.com/cat.png' },
+          ],
+          status: 'completed',
+        },
+        // Cut by the length limit: an answer a client may continue.
+        { id: answer, parentId: question, role: 'assistant', content: 'A c', status: 'incomplete' },
+      ],
+      now: 1_000,
+    });
+    await assert.rejects(
+      context.service.generations.continueAnswer(OWNER, conversationId, answer),
+      (error: ParleyError) => error.status === 400 && /does not take image parts/.test(error.message),
+    );
+    assert.equal(context.calls.length, 0, 'no upstream call');
+    assert.equal((await context.store.getMessage(OWNER, answer))?.status, 'incomplete', 'not reopened');
+  });
+
+  it('names the model when a title is asked of a conversation whose model nobody serves', async () => {
+    context.scripts.push({ deltas: ['Hello'] });
+    const first = await ask(context.service, 'Hi');
+    await context.store.updateConversation(OWNER, first.conversationId, { model: 'unknown-model' }, 2_000);
+    await assert.rejects(
+      context.service.titles.generate(OWNER, first.conversationId),
+      (error: ParleyError) => error.code === 'UNKNOWN_MODEL' && /unknown-model/.test(error.message),
+    );
+  });
+
   it('renames, lists and deletes, with foreign owners seeing nothing', async () => {
     const first = await ask(context.service, 'Q1');
     await context.service.tree.setTitle(OWNER, first.conversationId, 'Renamed');
