@@ -113,13 +113,18 @@ describe('attachments in the web UI', { skip: chromiumMissing }, () => {
     assert.equal(image?.image_url?.url, `data:image/png;base64,${PNG}`);
   });
 
-  test('after a reload, a sent image is a thumbnail of the bytes sent and opens full size; a file downloads', async () => {
+  test('a question shows its files while sent; after a reload its image is a thumbnail of the bytes sent, opening full size, and its file downloads', async () => {
     await page.setInputFiles('#attach-file', [
       { name: 'grid.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('some notes') },
     ]);
+    web.upstream.reply({ kind: 'stream', deltas: ['Nice ', 'picture ', 'and ', 'notes.'], intervalMs: 150 });
     await send(page, 'Here are a picture and my notes');
-    await waitForAnswer(page, /\S/);
+    // While the answer is written, the question shows what it carries, from the files themselves.
+    const draft = page.locator('#messages > li.user').last();
+    await draft.getByRole('img', { name: 'grid.png' }).waitFor();
+    await waitForText(draft.locator('.message-attachment .file-name'), /notes\.txt/);
+    await waitForAnswer(page, 'Nice picture and notes.');
     await page.reload();
     const sent = page.locator('#messages > li.user').last();
     await waitForText(sent.locator('.content'), 'Here are a picture and my notes');

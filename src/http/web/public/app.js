@@ -320,6 +320,7 @@ async function streamAnswer({
   body,
   draftBranch,
   question,
+  questionAttachments,
   answerId,
   startText = '',
 }) {
@@ -330,8 +331,12 @@ async function streamAnswer({
   hideError();
   showWelcome(false);
   renderBranch(ui.messages, { tree: state.tree, branch: draftBranch, busy: true, actions });
-  if (question !== undefined)
-    ui.messages.append(messageItem({ id: '', role: 'user', content: question, status: 'completed' }).item);
+  if (question !== undefined) {
+    const { item } = messageItem({ id: '', role: 'user', content: question, status: 'completed' });
+    // The files being sent, drawn from the tray's own previews until the stored message replaces them.
+    if (questionAttachments !== undefined) item.querySelector('.content').after(questionAttachments);
+    ui.messages.append(item);
+  }
   const answer = messageItem(
     { id: '', role: 'assistant', content: startText, status: 'in_progress' },
     { follow: followEnd },
@@ -395,6 +400,7 @@ async function send(content, parts) {
     },
     draftBranch: branchTo(state.tree, state.leafId),
     question: content,
+    questionAttachments: attachments.draft(),
   });
   if (left) return true;
   const stored = [...state.tree.byId.values()].some(

@@ -7,6 +7,7 @@
  */
 
 import { button, element } from './dom.js';
+import { draftAttachments } from './message-attachments.js';
 
 const MAX_FILES = 10;
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -98,6 +99,9 @@ export function setUpAttachments({ tray, picker, attach, dropZone, prompt, repor
   return {
     /** How many are attached. */
     count: () => attached.length,
+    /** The attachments as the question being sent shows them (undefined when there are none). */
+    draft: () =>
+      draftAttachments(attached.map((entry) => ({ name: entry.file.name, preview: entry.preview }))),
     /** The message's parts: its text, then each attachment. */
     async parts(text) {
       const parts = [{ type: 'text', text }];

@@ -107,6 +107,38 @@ function linkedImage(part) {
   return item;
 }
 
+/** The list, with its accessible name, or undefined when it is empty. */
+function listOf(items) {
+  if (items.length === 0) return undefined;
+  const list = element('ul', 'message-attachments');
+  list.setAttribute('aria-label', 'Attachments of this message');
+  list.append(...items);
+  return list;
+}
+
+/**
+ * The files of a question being sent, drawn from the page's own previews (blob: URLs of the
+ * files themselves; a name for what is not an image) until the stored message replaces them.
+ * @param {{name: string, preview: string | undefined}[]} files
+ */
+export function draftAttachments(files) {
+  return listOf(
+    files.map(({ name, preview }) => {
+      if (preview === undefined) {
+        const item = element('li', 'message-attachment file');
+        item.append(element('span', 'file-name', `📄 ${name}`));
+        return item;
+      }
+      const item = element('li', 'message-attachment image');
+      const image = element('img');
+      image.src = preview;
+      image.alt = name;
+      item.append(image);
+      return item;
+    }),
+  );
+}
+
 /**
  * The list of a message's images and files, or undefined when it has none.
  * @param {{parts?: object[]}} message the API's message
@@ -122,9 +154,5 @@ export function messageAttachments(message, report) {
       else if (/^https?:\/\//i.test(part.url ?? '')) items.push(linkedImage(part));
     } else if (part.type === 'file' && isStored(part)) items.push(fileChip(part, report));
   }
-  if (items.length === 0) return undefined;
-  const list = element('ul', 'message-attachments');
-  list.setAttribute('aria-label', 'Attachments of this message');
-  list.append(...items);
-  return list;
+  return listOf(items);
 }
