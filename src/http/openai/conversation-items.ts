@@ -8,6 +8,7 @@
 import type { ConversationCore } from '../../conversations/core.ts';
 import type { Attachments } from '../../conversations/prompt.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
+import { cursorList } from '../cursor-list.ts';
 import { toMessageItemWithBytes } from './input-items.ts';
 import { parseFunctionCallId } from './item-references.ts';
 import { fromPublicId, toPublicId } from './openai-ids.ts';
@@ -46,17 +47,58 @@ export function toConversationItems(message: MessageRecord, bytes?: Attachments)
   return onlyCalls ? calls : [toMessageItemWithBytes(message, bytes), ...calls];
 }
 
-/** The bytes of the inline images and files these messages hold, read in one go. */
+/** Where the bytes of a message's inline images and files are read from. */
+export type AttachmentReader = Pick<ConversationCore['tree'], 'getAttachments'>;
+
+/** The SHA-256s of the bytes a message's inline images and files name. */
+function attachmentsNamed(message: MessageRecord): string[] {
+  return message.parts.flatMap((part) =>
+    (part.type === 'image' && !('url' in part)) || part.type === 'file' ? [part.attachment] : [],
+  );
+}
+
+/** The bytes of the inline images and files one message holds. */
 export async function bytesOf(
-  conversations: ConversationCore,
+  tree: AttachmentReader,
   owner: string,
-  messages: readonly MessageRecord[],
+  message: MessageRecord,
 ): Promise<Attachments> {
-  const wanted = new Set<string>();
-  for (const message of messages)
-    for (const part of message.parts)
-      if ((part.type === 'image' && !('url' in part)) || part.type === 'file') wanted.add(part.attachment);
-  return wanted.size === 0 ? new Map() : conversations.tree.getAttachments(owner, [...wanted]);
+  const wanted = attachmentsNamed(message);
+  return wanted.length === 0 ? new Map() : tree.getAttachments(owner, wanted);
+}
+
+/** The most bytes of images and files one page of items carries back (as data URLs). */
+export const PAGE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A page of items (each named by its id and its message) with their bytes, read message by
+ * message. Once it carries more than `maxBytes`, the page ends early and says there is more (it
+ * always holds its first item), so a listing of large attachments stays bounded.
+ */
+export async function itemsOfPage(
+  tree: AttachmentReader,
+  owner: string,
+  page: {
+    readonly data: readonly { readonly id: string; readonly message: MessageRecord }[];
+    readonly has_more: boolean;
+  },
+  maxBytes = PAGE_BYTES,
+) {
+  const bytes = new Map<string, Uint8Array>();
+  let carried = 0;
+  const items: ConversationItem[] = [];
+  for (const { id, message } of page.data) {
+    const wanted = attachmentsNamed(message).filter((sha256) => !bytes.has(sha256));
+    if (wanted.length > 0) {
+      for (const [sha256, data] of await tree.getAttachments(owner, wanted)) {
+        bytes.set(sha256, data);
+        carried += data.byteLength;
+      }
+    }
+    if (carried > maxBytes && items.length > 0) return cursorList(items, true);
+    items.push(...toConversationItems(message, bytes).filter((item) => item.id === id));
+  }
+  return cursorList(items, page.has_more);
 }
 
 /** The bytes a request just stored, by SHA-256 (to list what was written without reading it back). */

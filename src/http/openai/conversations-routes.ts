@@ -11,7 +11,13 @@ import { badRequest } from '../../errors.ts';
 import type { ConversationRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
 import { ownerOf } from '../owner.ts';
-import { bytesOf, bytesSent, messageIdOfItem, toConversationItems } from './conversation-items.ts';
+import {
+  bytesOf,
+  bytesSent,
+  itemsOfPage,
+  messageIdOfItem,
+  toConversationItems,
+} from './conversation-items.ts';
 import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages } from './input-items.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
@@ -144,14 +150,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       const entries = branch.flatMap((message) =>
         toConversationItems(message).map((item) => ({ id: item.id, message })),
       );
-      const page = pageOf(entries, request.query, 'desc');
-      const bytes = await bytesOf(conversations, owner, [
-        ...new Set(page.data.map((entry) => entry.message)),
-      ]);
-      const data = page.data.flatMap(({ id, message }) =>
-        toConversationItems(message, bytes).filter((item) => item.id === id),
-      );
-      return { ...page, data };
+      return itemsOfPage(conversations.tree, owner, pageOf(entries, request.query, 'desc'));
     },
   );
 
@@ -167,7 +166,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       const item =
         message === undefined || message.conversationId !== conversation.id
           ? undefined
-          : toConversationItems(message, await bytesOf(conversations, owner, [message])).find(
+          : toConversationItems(message, await bytesOf(conversations.tree, owner, message)).find(
               (each) => each.id === request.params.itemId,
             );
       if (item === undefined) throw notFoundError('item', request.params.itemId);
