@@ -325,6 +325,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       prompt: null,
       context_management: null,
       top_logprobs: 0,
+      image: { context_compression: 'auto' },
       service_tier: 'auto',
       prompt_cache_key: 'pk',
       safety_identifier: 'sid',
@@ -460,6 +461,16 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
       [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
       [
+        { image: { context_compression: 'enabled' } },
+        'image.context_compression',
+        /never compresses them in the context/,
+      ],
+      [
+        { image: { context_compression: 'lossy' } },
+        'image.context_compression',
+        /^Invalid value for 'image.context_compression': expected one of 'auto', 'enabled', 'disabled'/,
+      ],
+      [
         { input: [{ type: 'reasoning', id: 'rs_1', summary: 'x' }] },
         'input[0].summary',
         /summary_text parts/,
@@ -480,6 +491,12 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       assert.equal(refused.body.error.param, param);
       assert.match(refused.body.error.message, message);
     }
+    // Parley never compresses images in the context: turning it off asks for what it does.
+    const uncompressed = await post('/v1/responses', {
+      input: 'x',
+      image: { context_compression: 'disabled' },
+    });
+    assert.equal(uncompressed.status, 200, JSON.stringify(uncompressed.body));
   });
 
   test('responses: input_image and input_file are stored with the question and sent again on later turns', async () => {

@@ -108,7 +108,18 @@ export const CreateResponseBody = Type.Object(
     prompt: Type.Optional(Nullable(Loose)),
     context_management: Type.Optional(Nullable(Type.Array(Loose))),
     moderation: Type.Optional(Nullable(Loose)),
-    image: Type.Optional(Nullable(Loose)),
+    image: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            context_compression: Type.Optional(
+              Nullable(Type.Union([Type.Literal('auto'), Type.Literal('enabled'), Type.Literal('disabled')])),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     access_programs: Type.Optional(Nullable(Loose)),
   },
   { additionalProperties: false },
@@ -259,10 +270,13 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
   for (const field of ['context_management', 'moderation', 'access_programs'] as const) {
     if (!isEmptyValue(body[field])) throw refuseEverywhere(field, 'it is an OpenAI platform feature');
   }
-  const compression = (body.image as { context_compression?: unknown } | null | undefined)
-    ?.context_compression;
-  if (compression != null && compression !== 'auto') {
-    throw refuseEverywhere('image.context_compression', 'Parley does not read images yet');
+  // OpenAI may compress the images a long context holds; Parley sends each as it was given, so
+  // `auto` and `disabled` are what it does, and only `enabled` asks for what it cannot do.
+  if (body.image?.context_compression === 'enabled') {
+    throw refuseEverywhere(
+      'image.context_compression',
+      'it sends images to the provider as they were given and never compresses them in the context',
+    );
   }
   const reasoning = body.reasoning ?? {};
   const summaryField = reasoning.summary == null ? 'reasoning.generate_summary' : 'reasoning.summary';
