@@ -366,9 +366,12 @@ export const openaiDocs: RouteDocs = {
     summary: 'Create a chat completion (stateless)',
     description:
       'OpenAI’s Chat Completions: the whole prompt comes in `messages`, the answer goes out, and nothing is stored ' +
-      '(usage is recorded). Fields the routed provider cannot honour are a 400 naming the field and the provider.',
+      '(usage is recorded). Fields the routed provider cannot honour are a 400 naming the field and the provider. ' +
+      'With `n` (at most 8), that many generations run side by side as choices 0..n-1, their usage summed; with ' +
+      '`logprobs` (and `top_logprobs`), each choice carries the tokens’ log probabilities from providers that give them.',
     requestExamples: {
       'a question': { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Plan a day in Oslo' }] },
+      'three choices': { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Name a colour' }], n: 3 },
       'streamed as chunks': {
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'Plan a day in Oslo' }],
@@ -397,8 +400,9 @@ export const openaiDocs: RouteDocs = {
     stream: {
       description: [
         'With `"stream": true`: unnamed events whose `data` is a `chat.completion.chunk` — first the role, then one',
-        'per piece of text (`delta.content`) or tool call (`delta.tool_calls`), then one with `finish_reason` (and,',
-        'with `stream_options.include_usage`, one with `usage` and no choices) — and finally `data: [DONE]`. A failure',
+        'per piece of text (`delta.content`, with its `logprobs` when asked) or tool call (`delta.tool_calls`), then one',
+        'with `finish_reason`, each naming its choice by `index` (with `n`, the choices interleave); with',
+        '`stream_options.include_usage`, one with `usage` for all choices and no choices — and finally `data: [DONE]`. A failure',
         'after the first chunk is a `data: {"error": …}` event and the stream ends without `[DONE]`. Not resumable.',
       ].join(' '),
       schema: ChatChunk,
