@@ -540,6 +540,18 @@ describe('native API', () => {
         payload: { content: [{ type: 'image', data: '***', media_type: 'image/png' }] },
       });
       assert.equal(notBase64.statusCode, 400);
+      // Data URLs are read by the helper /v1 uses too, with its wording.
+      const badDataUrl = await small.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        headers: as(ADMIN),
+        payload: { content: [{ type: 'image', url: 'data:image/png,not-base64' }] },
+      });
+      assert.equal(badDataUrl.statusCode, 400);
+      assert.match(
+        (badDataUrl.json() as { error: { message: string } }).error.message,
+        /^Invalid data URL at 'content\[0\]\.url': expected data:<media type>;base64,<data>\.$/,
+      );
       const tree = await small.app.inject({
         method: 'GET',
         url: `/api/conversations/${id}`,
