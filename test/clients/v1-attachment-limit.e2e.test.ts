@@ -97,5 +97,12 @@ describe('the attachment limit on /v1', () => {
       }),
       assertTooLarge('items[0].content[0].file_data'),
     );
+    // Routes that take no attachments keep the ordinary body limit.
+    const metadata = Object.fromEntries(['a', 'b', 'c', 'd'].map((key) => [key, 'x'.repeat(500)]));
+    await assert.rejects(client.conversations.update(conversation.id, { metadata }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError);
+      assert.equal(error.status, 413);
+      return true;
+    });
   });
 });

@@ -20,6 +20,14 @@ import { UpstreamModelLists } from './upstream-model-lists.ts';
 
 export type OpenAIApp = TypedApp;
 
+/** The routes (below `/v1`) that take image and file parts. */
+const ATTACHMENT_ROUTES = new Set([
+  '/chat/completions',
+  '/responses',
+  '/conversations',
+  '/conversations/:id/items',
+]);
+
 export interface OpenAIRoutesOptions {
   readonly conversations: ConversationCore;
   readonly completions: Completions;
@@ -32,11 +40,12 @@ export interface OpenAIRoutesOptions {
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => sendOpenAIError(request, reply, error));
-  // Bodies may carry images and files as data URLs: room for the largest allowed, and a 413 over
-  // it, as on the native API.
+  // The routes whose bodies may carry images and files as data URLs get room for the largest
+  // allowed, and a 413 over it, as the native message routes do.
   const bodyLimit = attachmentBodyLimit(options.limits);
   typed.addHook('onRoute', (route) => {
-    if ([route.method].flat().includes('POST')) route.bodyLimit ??= bodyLimit;
+    const path = route.url.slice(route.prefix.length);
+    if ([route.method].flat().includes('POST') && ATTACHMENT_ROUTES.has(path)) route.bodyLimit ??= bodyLimit;
   });
   typed.addHook('preHandler', async (request) => {
     if (request.body !== undefined) assertInlineBytesFit(request.body, options.limits.maxAttachmentBytes);
