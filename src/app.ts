@@ -18,7 +18,7 @@ import { Limiter } from './access/limiter.ts';
 import { type Config, isLoopbackHost } from './config/config.ts';
 import { type ConversationCore, createCore } from './conversations/core.ts';
 import { Reaper } from './conversations/reaper.ts';
-import { packRunEvents } from './conversations/run-event-packing.ts';
+import { packRunEvents, runEventCodec } from './conversations/run-event-packing.ts';
 import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
 import { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
@@ -174,6 +174,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       : new RedisRunLog<RunEvent>(redis, {
           onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
           pack: packRunEvents,
+          codec: runEventCodec,
         });
   // Only the models configured become labels: any other name a client sends is `other`.
   const metrics = new Metrics(

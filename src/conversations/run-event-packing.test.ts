@@ -1,10 +1,13 @@
 /** A finished run's packed events read back exactly as appended, from any resume point. */
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { MemoryRunLog } from '../infra/run-log.ts';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisRunLog } from '../infra/redis-run-log.ts';
+import { MemoryRunLog, unpack } from '../infra/run-log.ts';
 import type { GenerationEvent } from './generation-events.ts';
-import { packRunEvents } from './run-event-packing.ts';
+import { packRunEvents, runEventCodec } from './run-event-packing.ts';
 
 /** A run with every kind of stretch: reasoning, text (with a surrogate pair cut across pieces), an
  * event with log probabilities in the middle, a tool call, a lone delta, and the finish. */
@@ -36,7 +39,11 @@ function sampleRun(): GenerationEvent[] {
   return events;
 }
 
-async function readAll(log: MemoryRunLog<GenerationEvent>, runId: string, after: number) {
+async function readAll(
+  log: MemoryRunLog<GenerationEvent> | RedisRunLog<GenerationEvent>,
+  runId: string,
+  after: number,
+) {
   const read: GenerationEvent[] = [];
   for await (const event of log.read(runId, after, new AbortController().signal)) read.push(event);
   return read;
@@ -92,6 +99,15 @@ describe('packed run events', () => {
     assert.deepEqual(read, events);
   });
 
+  it('write as text and read back the same events (packed or not)', () => {
+    const events = sampleRun();
+    for (const given of [packRunEvents(events), events]) {
+      const text = runEventCodec.encode(given);
+      assert.deepEqual(unpack(runEventCodec.decode(text)), events);
+    }
+    assert.throws(() => runEventCodec.decode('{"v":2}'), /not a packed run/);
+  });
+
   it('start afresh when a continued answer opens its run again', async () => {
     const log = new MemoryRunLog<GenerationEvent>(undefined, packRunEvents);
     log.open('run');
@@ -106,5 +122,86 @@ describe('packed run events', () => {
     for (const event of again) log.append('run', event);
     log.end('run');
     assert.deepEqual(await readAll(log, 'run', 0), again);
+  });
+});
+
+const redisUrl = process.env.PARLEY_TEST_REDIS_URL ?? '';
+
+describe('packed runs shared through Redis', { skip: redisUrl === '' && 'set PARLEY_TEST_REDIS_URL' }, () => {
+  const redis = redisUrl === '' ? undefined : new Redis(redisUrl);
+  const runIds: string[] = [];
+  after(async () => {
+    if (redis === undefined) return;
+    for (const runId of runIds) await redis.del(`parley:run:${runId}`, `parley:run-packed:${runId}`);
+    redis.disconnect();
+  });
+  /** Two replicas' run logs on the same Redis. */
+  const replicas = () => {
+    const connection = redis as Redis;
+    const options = { pack: packRunEvents, codec: runEventCodec };
+    return [
+      new RedisRunLog<GenerationEvent>(connection, options),
+      new RedisRunLog<GenerationEvent>(connection, options),
+    ];
+  };
+  const newRun = () => {
+    const runId = randomUUID();
+    runIds.push(runId);
+    return runId;
+  };
+  const eventually = async (check: () => Promise<boolean>) => {
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.fail('timed out');
+  };
+
+  it('keep a finished run as one compact value, replayed on another replica from every point', async () => {
+    const [writer, reader] = replicas() as [RedisRunLog<GenerationEvent>, RedisRunLog<GenerationEvent>];
+    const connection = redis as Redis;
+    const runId = newRun();
+    const events = sampleRun();
+    writer.open(runId);
+    for (const event of events) writer.append(runId, event);
+    writer.end(runId);
+    await eventually(async () => (await connection.exists(`parley:run-packed:${runId}`)) === 1);
+    assert.ok((await connection.pttl(`parley:run-packed:${runId}`)) > 60_000, 'kept for the retention time');
+    assert.ok((await connection.pttl(`parley:run:${runId}`)) <= 60_000, 'the stream only for a grace');
+    assert.equal(await reader.has(runId), true);
+    await connection.del(`parley:run:${runId}`);
+    assert.equal(await reader.has(runId), true, 'known by its compact copy alone');
+    for (let afterSequence = -1; afterSequence <= events.length; afterSequence++) {
+      assert.deepEqual(
+        await readAll(reader, runId, afterSequence),
+        events.filter((event) => event.sequence > afterSequence),
+        `after ${afterSequence}`,
+      );
+    }
+  });
+
+  it('let a follower on another replica finish from the compact copy when the stream goes', async () => {
+    const [writer, reader] = replicas() as [RedisRunLog<GenerationEvent>, RedisRunLog<GenerationEvent>];
+    const connection = redis as Redis;
+    const runId = newRun();
+    const events = sampleRun();
+    writer.open(runId);
+    for (const event of events.slice(0, 4)) writer.append(runId, event);
+    await eventually(async () => (await connection.xlen(`parley:run:${runId}`)) === 4);
+    const read: GenerationEvent[] = [];
+    const controller = new AbortController();
+    const following = (async () => {
+      for await (const event of reader.read(runId, 0, controller.signal)) {
+        read.push(event);
+        if (read.length === 4) {
+          // The stream goes (as when its grace ends) while this follower waits for more; the run
+          // ended meanwhile and left its compact copy.
+          await connection.del(`parley:run:${runId}`);
+          await connection.set(`parley:run-packed:${runId}`, runEventCodec.encode(events), 'PX', 60_000);
+        }
+      }
+    })();
+    await following;
+    assert.deepEqual(read, events, 'each event once, in order');
   });
 });

@@ -21,6 +21,13 @@ export interface PackedEvents<E> {
  */
 export type EventPacker<E> = (events: readonly E[]) => PackedEvents<E>;
 
+/** A finished run's events as text and back (what a run log shared through Redis keeps). */
+export interface EventCodec<E> {
+  encode(events: PackedEvents<E>): string;
+  /** The events exactly as appended; throws on text it did not write. */
+  decode(text: string): PackedEvents<E>;
+}
+
 export interface RunLog<E extends SequencedEvent> {
   /**
    * Makes the run known before its first event, so followers wait for it instead of finding
@@ -97,6 +104,12 @@ export class MemoryRunLog<E extends SequencedEvent> implements RunLog<E> {
     return this.#runs.has(runId);
   }
 
+  /** The events of a run that has ended (packed, when a packer is set); undefined for any other. */
+  endedEvents(runId: string): PackedEvents<E> | undefined {
+    const run = this.#runs.get(runId);
+    return run?.ended === true ? run.events : undefined;
+  }
+
   async *read(runId: string, after: number, signal: AbortSignal): AsyncIterable<E> {
     const run = this.#runs.get(runId);
     if (run === undefined) return;
@@ -135,7 +148,8 @@ function firstAfter<E extends SequencedEvent>(events: E[] | PackedEvents<E>, aft
   return low;
 }
 
-function unpack<E>(packed: PackedEvents<E>): E[] {
+/** Packed events as a plain array, in order. */
+export function unpack<E>(packed: PackedEvents<E>): E[] {
   const events: E[] = [];
   for (let index = 0; index < packed.length; index++) {
     const event = packed.at(index);
