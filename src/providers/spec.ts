@@ -113,15 +113,23 @@ export interface ModelCapabilities {
   readonly sampling?: boolean;
   /** Takes `PromptMessage.name` (a participant's name); absent: none. */
   readonly participantNames?: boolean;
+  /**
+   * OpenAI's other request fields (`CallOptions.openaiFields`: seed, penalties, `logit_bias`,
+   * `verbosity`, caching and billing hints) go to the upstream as they are; absent: false.
+   */
+  readonly openaiFields?: boolean;
 }
 
-/** The capabilities of a model that takes and gives text only. */
+/** The capabilities of a model that takes and gives text only (with the usual sampling settings). */
 export const TEXT_ONLY: ModelCapabilities = {
   tools: false,
   responseFormat: false,
   images: false,
   files: false,
+  logprobs: false,
   reasoning: false,
+  sampling: true,
+  openaiFields: false,
 };
 
 /**
@@ -188,11 +196,11 @@ export interface CallOptions {
   /** Asks for reasoning; only a model whose capabilities say `reasoning` receives it. */
   readonly reasoning?: ReasoningOptions;
   /**
-   * Fields for one provider's own wire format, keyed by provider name and sent as they are (e.g.
-   * `{'openai-compatible': {seed: 7}}`). A provider reads only its own key; the caller refuses a
-   * field the routed provider cannot take, so nothing is dropped silently.
+   * OpenAI request fields sent as they are (e.g. `{seed: 7}`), read only by a model whose
+   * capabilities say `openaiFields`; the caller refuses them for any other, so nothing is dropped
+   * silently.
    */
-  readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly openaiFields?: Readonly<Record<string, unknown>>;
   /** Aborting it must close the upstream connection at once. */
   readonly signal?: AbortSignal;
   /** Told of each deployment a routed model tried, in order, as soon as its outcome is known. */

@@ -19,11 +19,9 @@ import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,
-  OPENAI_COMPATIBLE,
   reasoningEffort,
   refuseEverywhere,
   refuseForProvider,
-  supportOf,
 } from './provider-support.ts';
 import { MetadataSchema, Nullable } from './responses-schemas.ts';
 
@@ -198,8 +196,7 @@ const isDefault = (field: PassedField, value: unknown) => isEmptyValue(value) ||
 /** Throws a 400 naming the first field of the request that the routed model cannot honour. */
 export function assertChatRequestHonoured(body: ChatCompletionRequest, model: ChatModel): void {
   assertParleyHonours(body);
-  const support = supportOf(model);
-  if (!support.sampling) {
+  if (model.capabilities?.sampling === false) {
     for (const field of ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop'] as const) {
       if (!isEmptyValue(body[field])) throw refuseForProvider(field, model, 'it chooses its own sampling');
     }
@@ -224,7 +221,7 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
     reasoningEffort(body.reasoning_effort, 'reasoning_effort');
     if (model.capabilities?.reasoning !== true) throw refuseForProvider('reasoning_effort', model);
   }
-  if (support.openaiFields) return;
+  if (model.capabilities?.openaiFields === true) return;
   for (const field of PASSED_FIELDS) {
     if (isHint(field) || isDefault(field, body[field])) continue;
     throw refuseForProvider(field, model);
@@ -406,7 +403,7 @@ export function toChatCallOptions(body: ChatCompletionRequest): Omit<CallOptions
         }),
     ...(format === undefined || format.type === 'text' ? {} : { responseFormat: toResponseFormat(format) }),
     ...(body.logprobs === true ? { logprobs: { topLogprobs: body.top_logprobs ?? 0 } } : {}),
-    ...(Object.keys(passed).length === 0 ? {} : { providerOptions: { [OPENAI_COMPATIBLE]: passed } }),
+    ...(Object.keys(passed).length === 0 ? {} : { openaiFields: passed }),
   };
 }
 

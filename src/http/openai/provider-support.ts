@@ -1,8 +1,9 @@
 /**
- * What each provider honours of OpenAI's request fields, beyond the tools and structured output
- * its model declares (`ChatModel.capabilities`), and the 400 for what it cannot honour. The
- * `/v1` surfaces ask here before anything is generated or stored: a field is honoured, or
- * refused by name with the provider's name, never dropped.
+ * The 400s for what the routed model cannot honour of OpenAI's request fields, and the field
+ * values shared by both `/v1` endpoints. What a model honours is what it declares
+ * (`ChatModel.capabilities`: tools, sampling, reasoning, OpenAI's other fields, ...), so no
+ * provider is named here. The `/v1` surfaces check before anything is generated or stored: a
+ * field is honoured, or refused by name with the provider's name, never dropped.
  */
 
 import { badRequest, type ParleyError } from '../../errors.ts';
@@ -10,27 +11,9 @@ import type { ChatModel, ReasoningEffort } from '../../providers/spec.ts';
 
 const REASONING_EFFORTS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
-/** The provider that speaks OpenAI's `/chat/completions` itself and takes its fields verbatim. */
-export const OPENAI_COMPATIBLE = 'openai-compatible';
-
-export interface ProviderSupport {
-  /** Temperature, top_p, a token limit and stop sequences reach the model. */
-  readonly sampling: boolean;
-  /** OpenAI's other chat-completions fields (seed, penalties, reasoning_effort, ...) pass through. */
-  readonly openaiFields: boolean;
-}
-
-const SUPPORT: Readonly<Record<string, ProviderSupport>> = {
-  [OPENAI_COMPATIBLE]: { sampling: true, openaiFields: true },
-  anthropic: { sampling: true, openaiFields: false },
-  local: { sampling: true, openaiFields: false },
-  // ChatGPT's web backend chooses its own sampling and length: it takes none of these.
-  'chatgpt-web': { sampling: false, openaiFields: false },
-};
-
 /**
  * Fields of both endpoints that change no output (caching, billing, abuse tracking): accepted for
- * every provider, and passed on to an OpenAI-compatible upstream under the same names.
+ * every provider, and passed on under the same names to one that takes OpenAI's fields.
  */
 export const HINT_FIELDS = [
   'user',
@@ -40,13 +23,6 @@ export const HINT_FIELDS = [
   'prompt_cache_retention',
   'service_tier',
 ] as const;
-
-/** A provider not in the table (a test double) takes sampling fields and nothing else. */
-const OTHER: ProviderSupport = { sampling: true, openaiFields: false };
-
-export function supportOf(model: ChatModel): ProviderSupport {
-  return SUPPORT[model.provider] ?? OTHER;
-}
 
 /**
  * The 400 for a field the routed provider cannot honour.

@@ -9,16 +9,14 @@ import { Type } from 'typebox';
 import { badRequest } from '../../errors.ts';
 import type { CallOptions, ChatModel, ResponseFormat, ToolChoice } from '../../providers/spec.ts';
 import { InputItem } from './input-items.ts';
-import { LOGPROBS_INCLUDE } from './response-logprobs.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,
-  OPENAI_COMPATIBLE,
   reasoningEffort,
   refuseEverywhere,
   refuseForProvider,
-  supportOf,
 } from './provider-support.ts';
+import { LOGPROBS_INCLUDE } from './response-logprobs.ts';
 import { MetadataSchema, Nullable } from './responses-schemas.ts';
 
 const Loose = Type.Object({}, { additionalProperties: true });
@@ -301,8 +299,7 @@ export function assertResponsesRequestHonoured(body: CreateResponseRequest, mode
       model,
     );
   }
-  const support = supportOf(model);
-  if (!support.sampling) {
+  if (model.capabilities?.sampling === false) {
     for (const field of ['temperature', 'top_p', 'max_output_tokens'] as const) {
       if (body[field] != null) throw refuseForProvider(field, model, 'it chooses its own sampling');
     }
@@ -322,7 +319,7 @@ export function assertResponsesRequestHonoured(body: CreateResponseRequest, mode
   if (logprobsField !== undefined && model.capabilities?.logprobs !== true) {
     throw refuseForProvider(logprobsField, model, 'it does not give log probabilities');
   }
-  if (support.openaiFields) return;
+  if (model.capabilities?.openaiFields === true) return;
   const verbosity = body.text?.verbosity;
   if (verbosity != null && verbosity !== 'medium') throw refuseForProvider('text.verbosity', model);
 }
@@ -378,7 +375,7 @@ export function toResponsesCallOptions(
                     : { name: String((choice as { name?: unknown }).name) },
               }),
         }),
-    ...(Object.keys(passed).length === 0 ? {} : { providerOptions: { [OPENAI_COMPATIBLE]: passed } }),
+    ...(Object.keys(passed).length === 0 ? {} : { openaiFields: passed }),
   };
 }
 

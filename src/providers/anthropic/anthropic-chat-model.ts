@@ -18,6 +18,7 @@ import type {
   CallOptions,
   ChatModel,
   GenerateResult,
+  ModelCapabilities,
   PromptMessage,
   ReasoningPart,
   StreamPart,
@@ -43,15 +44,20 @@ export interface AnthropicSettings {
   readonly timeouts?: UpstreamTimeouts;
 }
 
+/** Tools, images, documents, thinking and sampling, in the Messages API's own form; not OpenAI's other fields. */
+export const ANTHROPIC_CAPABILITIES: ModelCapabilities = {
+  tools: true,
+  responseFormat: false,
+  images: true,
+  files: true,
+  reasoning: true,
+  sampling: true,
+  openaiFields: false,
+};
+
 export class AnthropicChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = {
-    tools: true,
-    responseFormat: false,
-    images: true,
-    files: true,
-    reasoning: true,
-  } as const;
+  readonly capabilities = ANTHROPIC_CAPABILITIES;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;

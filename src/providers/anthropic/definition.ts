@@ -5,7 +5,7 @@
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
-import { AnthropicChatModel } from './anthropic-chat-model.ts';
+import { ANTHROPIC_CAPABILITIES, AnthropicChatModel } from './anthropic-chat-model.ts';
 import { PROVIDER } from './anthropic-error.ts';
 import { listAnthropicModels } from './list-anthropic-models.ts';
 
@@ -22,7 +22,7 @@ export const anthropic: ProviderDefinition = {
   setupHint: 'ANTHROPIC_API_KEY',
   needsKey: true,
   keepsUpstreamThreads: false,
-  capabilities: { tools: true, responseFormat: false, images: true, files: true, reasoning: true },
+  capabilities: ANTHROPIC_CAPABILITIES,
   contextWindows: [['claude', 200_000]],
   configure(reader) {
     const apiKey = reader.string('ANTHROPIC_API_KEY');

@@ -22,6 +22,7 @@ import {
   type FinishReason,
   type GenerateResult,
   headerValue,
+  type ModelCapabilities,
   type PromptMessage,
   ProviderError,
   type StreamPart,
@@ -73,6 +74,9 @@ export function normalizeBaseUrl(baseUrl: string): string {
 const BUSY_ATTEMPTS = 4;
 const BUSY_WAIT_MS = 1_000;
 
+/** The web backend takes text only and chooses its own sampling and length. */
+export const CHATGPT_WEB_CAPABILITIES: ModelCapabilities = { ...TEXT_ONLY, sampling: false };
+
 /**
  * @example
  * const model = new ChatGPTWebChatModel({
@@ -84,8 +88,7 @@ const BUSY_WAIT_MS = 1_000;
  */
 export class ChatGPTWebChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  /** The web backend takes text only: no tools, no response format, no sampling settings. */
-  readonly capabilities = { ...TEXT_ONLY, sampling: false };
+  readonly capabilities = CHATGPT_WEB_CAPABILITIES;
   readonly modelId: string;
   readonly threads: UpstreamThreads;
   readonly #url: string;

@@ -6,8 +6,7 @@
  */
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
-import { TEXT_ONLY } from '../spec.ts';
-import { ChatGPTWebChatModel } from './chatgpt-web-chat-model.ts';
+import { CHATGPT_WEB_CAPABILITIES, ChatGPTWebChatModel } from './chatgpt-web-chat-model.ts';
 import { PROVIDER } from './chatgpt-web-error.ts';
 
 /** Reverse proxies' `.../api/` works too; the model adds a missing `/`. */
@@ -22,7 +21,7 @@ export const chatgptWeb: ProviderDefinition = {
   setupHint: 'CHATGPT_ACCESS_TOKEN',
   needsKey: true,
   keepsUpstreamThreads: true,
-  capabilities: { ...TEXT_ONLY, sampling: false },
+  capabilities: CHATGPT_WEB_CAPABILITIES,
   contextWindows: [],
   configure(reader) {
     // `access_token` is the name the original chatgpt-webapi read; both work.

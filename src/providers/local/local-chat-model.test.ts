@@ -76,7 +76,10 @@ describe('LocalChatModel', () => {
       responseFormat: false,
       images: false,
       files: false,
+      logprobs: false,
       reasoning: false,
+      sampling: true,
+      openaiFields: false,
     });
     assert.equal(new LocalChatModel({ modelPath, modelId: 'my-model' }).modelId, 'my-model');
     assert.equal(defaultGpu('linux', 'x64'), false);

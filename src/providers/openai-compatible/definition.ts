@@ -7,7 +7,7 @@
 
 import type { ModelTarget, ProviderDefinition } from '../provider-definition.ts';
 import { listOpenAIModels } from './list-openai-models.ts';
-import { OpenAICompatibleChatModel } from './openai-compatible-chat-model.ts';
+import { OPENAI_COMPATIBLE_CAPABILITIES, OpenAICompatibleChatModel } from './openai-compatible-chat-model.ts';
 import { PROVIDER } from './openai-error.ts';
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -22,15 +22,7 @@ export const openaiCompatible: ProviderDefinition = {
   setupHint: 'OPENAI_API_KEY (and OPENAI_BASE_URL for DeepSeek, Qwen, Ollama, vLLM, llama.cpp server, ...)',
   needsKey: false,
   keepsUpstreamThreads: false,
-  capabilities: {
-    tools: true,
-    responseFormat: true,
-    images: true,
-    files: true,
-    logprobs: true,
-    reasoning: true,
-    participantNames: true,
-  },
+  capabilities: OPENAI_COMPATIBLE_CAPABILITIES,
   contextWindows: [
     ['gpt-4.1', 1_047_576],
     ['gpt-4o', 128_000],

@@ -13,7 +13,15 @@ import {
   type UpstreamResponse,
   type UpstreamTimeouts,
 } from '../shared/upstream-http.ts';
-import type { CallOptions, ChatModel, GenerateResult, PromptMessage, StreamPart, Usage } from '../spec.ts';
+import type {
+  CallOptions,
+  ChatModel,
+  GenerateResult,
+  ModelCapabilities,
+  PromptMessage,
+  StreamPart,
+  Usage,
+} from '../spec.ts';
 import { ProviderError } from '../spec.ts';
 import {
   convertToOpenAIMessages,
@@ -47,17 +55,22 @@ function toUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
   return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
 }
 
+/** What an OpenAI-compatible upstream takes: all of it, OpenAI's own fields passed as they are. */
+export const OPENAI_COMPATIBLE_CAPABILITIES: ModelCapabilities = {
+  tools: true,
+  responseFormat: true,
+  images: true,
+  files: true,
+  logprobs: true,
+  reasoning: true,
+  participantNames: true,
+  sampling: true,
+  openaiFields: true,
+};
+
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly provider = PROVIDER;
-  readonly capabilities = {
-    tools: true,
-    responseFormat: true,
-    images: true,
-    files: true,
-    logprobs: true,
-    reasoning: true,
-    participantNames: true,
-  } as const;
+  readonly capabilities = OPENAI_COMPATIBLE_CAPABILITIES;
   readonly modelId: string;
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -158,7 +171,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   #requestBody(prompt: readonly PromptMessage[], options: CallOptions, stream: boolean): string {
     return JSON.stringify({
       // The caller's own fields first: the ones Parley maps itself below take precedence.
-      ...options.providerOptions?.[PROVIDER],
+      ...options.openaiFields,
       model: this.modelId,
       messages: convertToOpenAIMessages(prompt),
       max_tokens: options.maxOutputTokens,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Call, type Script, ScriptedChatModel } from '../../../test/support/scripted-chat-model.ts';
 import { DEFAULT_ROUTING, type RoutingSettings } from '../../config/routing-config.ts';
-import { ProviderError, type RouteAttempt, type StreamPart } from '../spec.ts';
+import {
+  type ModelCapabilities,
+  ProviderError,
+  type RouteAttempt,
+  type StreamPart,
+  TEXT_ONLY,
+} from '../spec.ts';
 import { DeploymentHealth } from './deployment-health.ts';
 import { RoutedChatModel } from './routed-chat-model.ts';
 import { weightedOrder } from './weighted-order.ts';
@@ -186,5 +192,19 @@ describe('routed models', () => {
     const { model } = route([a]);
     assert.equal(model.capabilities, undefined, 'a scripted model is text only');
     assert.equal(model.threads, undefined);
+  });
+
+  it('honours sampling and OpenAI fields only where every deployment and fallback does', () => {
+    const declaring = (name: string, capabilities: ModelCapabilities) => {
+      const target = deployment(name, []);
+      Object.assign(target.model, { capabilities });
+      return target;
+    };
+    const open = declaring('open', { ...TEXT_ONLY, openaiFields: true, reasoning: true });
+    const fixed = declaring('fixed', { ...TEXT_ONLY, sampling: false, reasoning: true });
+    const alone = route([open]).model.capabilities;
+    assert.deepEqual([alone?.openaiFields, alone?.sampling, alone?.reasoning], [true, true, true]);
+    const mixed = route([open], [fixed]).model.capabilities;
+    assert.deepEqual([mixed?.openaiFields, mixed?.sampling, mixed?.reasoning], [false, false, true]);
   });
 });

@@ -74,6 +74,8 @@ export class RoutedChatModel implements ChatModel {
         logprobs: capabilities.every((each) => each.logprobs === true),
         reasoning: capabilities.every((each) => each.reasoning),
         participantNames: capabilities.every((each) => each.participantNames === true),
+        sampling: capabilities.every((each) => each.sampling !== false),
+        openaiFields: capabilities.every((each) => each.openaiFields === true),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.
