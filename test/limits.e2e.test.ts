@@ -7,10 +7,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAIUpstream } from './support/fake-openai-upstream.ts';
 import { askWithKey, createLimitedKey } from './support/limited-keys.ts';
+import { createPostgresSchema, postgresTestUrl } from './support/postgres-schema.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
 
 const ADMIN_KEY = 'sk-admin-limits-0123456789abcdef';
@@ -98,15 +100,7 @@ describe('per-key limits end to end', () => {
     const slow = await FakeOpenAIUpstream.start();
     const server = await startServer(env('dropped.sqlite', { OPENAI_BASE_URL: slow.baseUrl }));
     try {
-      const key = await createKey(server, { concurrent_streams: 2 });
-      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-      const conversation = (await (
-        await fetch(`${server.baseUrl}/api/conversations`, { method: 'POST', headers, body: '{}' })
-      ).json()) as { id: string };
-      const surfaces = [
-        { url: '/v1/responses', body: { model: 'fake-model', input: 'go', stream: true } },
-        { url: `/api/conversations/${conversation.id}/messages`, body: { content: 'go', stream: true } },
-      ];
+      const { headers, surfaces } = await twoStreamKey(server);
       for (const surface of surfaces) {
         const statuses: number[] = [];
         // Ten streams in a row, each dropped after its first chunk.
@@ -149,6 +143,77 @@ describe('per-key limits end to end', () => {
       await slow.close();
     }
   });
+
+  const databases = [
+    { name: 'SQLite', skip: false as string | false },
+    {
+      name: 'PostgreSQL',
+      skip: postgresTestUrl === '' ? 'set PARLEY_TEST_DATABASE_URL to run it on PostgreSQL' : false,
+    },
+  ];
+  for (const database of databases)
+    test(`concurrent streams (${database.name}): clients that leave before their run starts still hold their slots`, {
+      skip: database.skip,
+    }, async () => {
+      // Each client sends its request and hangs up at once, before its run can have started: the
+      // slot must stay held from admission through the run, not only from the run's start.
+      const slow = await FakeOpenAIUpstream.start();
+      const schema = database.name === 'PostgreSQL' ? await createPostgresSchema() : undefined;
+      const server = await startServer(
+        env('left-early.sqlite', {
+          OPENAI_BASE_URL: slow.baseUrl,
+          ...(schema === undefined ? {} : { DATABASE_URL: schema.databaseUrl }),
+        }),
+      );
+      try {
+        const { headers, surfaces } = await twoStreamKey(server);
+        let started = 0;
+        for (const surface of surfaces) {
+          for (let attempt = 0; attempt < 12; attempt += 1)
+            slow.reply({ kind: 'stream', deltas: Array.from({ length: 8 }, () => 'word '), intervalMs: 150 });
+          // Twelve at once, each gone 0-22 ms after its last byte.
+          await Promise.all(
+            Array.from({ length: 12 }, (_, index) =>
+              sendAndLeave(server, surface.url, headers, surface.body, 2 * index),
+            ),
+          );
+          await quiet(slow);
+          started += slow.requests.length;
+          assert.ok(slow.maxOpen <= 2, `${surface.url}: ${slow.maxOpen} generations ran at once`);
+          // Every slot came back once the runs ended (none leaked by a client gone during admission).
+          const again = await fetch(`${server.baseUrl}${surface.url}`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(surface.body),
+          });
+          assert.equal(again.status, 200, `${surface.url}: a slot is free again`);
+          await again.text();
+          // The upstream's answer may still be closing: the next surface starts from none open.
+          await quiet(slow);
+          slow.maxOpen = 0;
+          slow.requests.length = 0;
+        }
+        assert.ok(started > 0, 'some of the runs started');
+      } finally {
+        await server.kill();
+        await slow.close();
+        await schema?.drop();
+      }
+    });
+
+  /** A key limited to 2 streams, and the two surfaces that stream runs with it. */
+  async function twoStreamKey(server: ServerProcess) {
+    const key = await createKey(server, { concurrent_streams: 2 });
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const conversation = (await (
+      await fetch(`${server.baseUrl}/api/conversations`, { method: 'POST', headers, body: '{}' })
+    ).json()) as { id: string };
+    const surfaces = [
+      { url: '/v1/responses', body: { model: 'fake-model', input: 'go', stream: true } },
+      { url: `/api/conversations/${conversation.id}/messages`, body: { content: 'go', stream: true } },
+    ];
+    return { headers, surfaces };
+  }
 
   test('tokens per minute: spent tokens are counted, then further requests are refused', async () => {
     const server = await startServer(env('tpm.sqlite'));
@@ -225,3 +290,33 @@ describe('per-key limits end to end', () => {
     }
   });
 });
+
+/** Sends a whole POST, waits `delayMs` after its last byte and resets the connection, reading nothing. */
+function sendAndLeave(
+  server: ServerProcess,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+  delayMs: number,
+): Promise<void> {
+  const { hostname, port } = new URL(server.baseUrl);
+  return new Promise((resolve) => {
+    const outgoing = httpRequest({ host: hostname, port, path, method: 'POST', headers });
+    outgoing.on('error', () => {});
+    outgoing.on('close', () => resolve());
+    outgoing.end(JSON.stringify(body), () => setTimeout(() => outgoing.destroy(), delayMs));
+  });
+}
+
+/** Waits until the upstream has had no request open and no new one for a second. */
+async function quiet(upstream: FakeOpenAIUpstream): Promise<void> {
+  let seen = -1;
+  let stillSince = Date.now();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    if (upstream.open > 0 || upstream.requests.length !== seen) {
+      seen = upstream.requests.length;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= 1_000) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

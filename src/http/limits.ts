@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Limiter, RateLimitError } from '../access/limiter.ts';
 import { ParleyError } from '../errors.ts';
 import { doneWhen } from './hook-done.ts';
-import { heldBy } from './limit-holds.ts';
+import { heldBy, holdWhileHandled } from './limit-holds.ts';
 import { sendSurfaceError } from './surface-errors.ts';
 
 /** The routes that generate, as `METHOD url-pattern`. */
@@ -31,6 +31,20 @@ export function registerLimits(
   onRejected: (limit: RateLimitError['limit']) => void = () => {},
 ): void {
   app.decorateRequest('limitHolds', null);
+  app.decorateRequest('handlerDone', null);
+  // A generating route's handler ends its own hold on the limits when it returns or throws.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => GENERATING_ROUTES.has(`${method} ${route.url}`))) return;
+    const handler = route.handler;
+    route.handler = async function heldHandler(this: FastifyInstance, request, reply) {
+      try {
+        return await handler.call(this, request, reply);
+      } finally {
+        request.handlerDone?.();
+      }
+    };
+  });
   // A callback hook: requests that nothing limits (no key, or a route that does not generate)
   // pass without a promise.
   app.addHook('preHandler', (request, reply, done) => {
@@ -50,9 +64,11 @@ export function registerLimits(
     try {
       const admission = await limiter.admit(request.principal, streaming);
       reply.headers(admission.headers);
-      reply.raw.once('close', () => {
-        void heldBy(request).then(admission.release);
-      });
+      holdWhileHandled(request);
+      const release = () => void heldBy(request).then(admission.release);
+      // The client may have left while the counters were read: its 'close' has been and gone.
+      if (reply.raw.closed) release();
+      else reply.raw.once('close', release);
       return true;
     } catch (error) {
       if (!(error instanceof ParleyError)) throw error;
