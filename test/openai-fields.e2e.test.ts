@@ -152,6 +152,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.deepEqual(upstreamBody(anthropic).thinking, { type: 'enabled', budget_tokens: 16_384 });
     for (const [field, extra] of [
       ['tools', tools],
+      ['functions', { functions: [{ name: 'f' }] }],
       ['reasoning_effort', { reasoning_effort: 'low' }],
     ] as const) {
       const refused = await chat('chatgpt-web/auto', extra);
@@ -174,7 +175,6 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     for (const [field, value] of Object.entries({
       modalities: ['text', 'audio'],
       web_search_options: {},
-      functions: [{ name: 'f' }],
     })) {
       const refused = await chat('fake-model', { [field]: value });
       assert.equal(refused.status, 400, field);

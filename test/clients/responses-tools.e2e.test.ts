@@ -20,7 +20,7 @@ import { generateText, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { FakeChatGPTWeb } from '../support/fake-chatgpt-web.ts';
-import { chunkFrame, completion, toolCallCompletion } from '../support/fake-openai-upstream.ts';
+import { completion, streamedToolCall, toolCallCompletion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 
 interface UpstreamBody {
@@ -59,22 +59,7 @@ describe('function tools on /v1/responses, with each client library', () => {
   const scriptCall = (streamed: boolean) => {
     parley.openai.reply(
       streamed
-        ? {
-            kind: 'raw-stream',
-            intervalMs: 0,
-            pieces: [
-              chunkFrame({
-                role: 'assistant',
-                tool_calls: [
-                  { index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '' } },
-                ],
-              }),
-              chunkFrame({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
-              chunkFrame({ tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] }),
-              chunkFrame({}, 'tool_calls'),
-              'data: [DONE]\n\n',
-            ],
-          }
+        ? streamedToolCall('weather', ['{"city":', '"Oslo"}'])
         : { kind: 'json', body: toolCallCompletion('weather', { city: 'Oslo' }) },
     );
   };

@@ -206,6 +206,23 @@ export function toolCallCompletion(name: string, args: unknown, id = 'call_1'): 
   return body;
 }
 
+/** A stream whose answer is one call of the function `name`, its arguments sent in these pieces. */
+export function streamedToolCall(name: string, argumentPieces: readonly string[], id = 'call_1'): FakeReply {
+  const first = { index: 0, id, type: 'function', function: { name, arguments: '' } };
+  return {
+    kind: 'raw-stream',
+    intervalMs: 0,
+    pieces: [
+      chunkFrame({ role: 'assistant', tool_calls: [first] }),
+      ...argumentPieces.map((piece) =>
+        chunkFrame({ tool_calls: [{ index: 0, function: { arguments: piece } }] }),
+      ),
+      chunkFrame({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+  };
+}
+
 /** A Messages API `message` as Anthropic sends it. */
 export function anthropicMessage(
   text: string,

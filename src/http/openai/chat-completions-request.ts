@@ -15,6 +15,15 @@ import type {
   PromptPart,
   ResponseFormat,
 } from '../../providers/spec.ts';
+import {
+  assertFunctionsRequest,
+  FunctionCallChoiceSchema,
+  FunctionCallSchema,
+  FunctionDefinitionSchema,
+  functionCallIds,
+  functionsAsTools,
+  usesFunctions,
+} from './chat-functions.ts';
 import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import {
   HINT_FIELDS,
@@ -49,7 +58,7 @@ const ChatMessage = Type.Object(
     tool_calls: Type.Optional(Type.Array(ToolCallSchema)),
     tool_call_id: Type.Optional(Type.String()),
     audio: Type.Optional(Nullable(Type.Object({ id: Type.String() }))),
-    function_call: Type.Optional(Nullable(Type.Unknown())),
+    function_call: Type.Optional(Nullable(FunctionCallSchema)),
   },
   { additionalProperties: false },
 );
@@ -112,8 +121,8 @@ export const ChatCompletionBody = Type.Object(
     messages: Type.Array(ChatMessage, { minItems: 1 }),
     audio: Type.Optional(Nullable(Type.Unknown())),
     frequency_penalty: Type.Optional(Nullable(Type.Number({ minimum: -2, maximum: 2 }))),
-    function_call: Type.Optional(Type.Unknown()),
-    functions: Type.Optional(Type.Array(Type.Unknown())),
+    function_call: Type.Optional(FunctionCallChoiceSchema),
+    functions: Type.Optional(Type.Array(FunctionDefinitionSchema, { maxItems: 128 })),
     logit_bias: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number()))),
     logprobs: Type.Optional(Nullable(Type.Boolean())),
     max_completion_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
@@ -203,6 +212,7 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
   }
   const tools = body.tools ?? [];
   if (tools.length > 0 && model.capabilities?.tools !== true) throw refuseForProvider('tools', model);
+  if (usesFunctions(body) && model.capabilities?.tools !== true) throw refuseForProvider('functions', model);
   if (
     body.response_format !== undefined &&
     body.response_format.type !== 'text' &&
@@ -210,7 +220,10 @@ export function assertChatRequestHonoured(body: ChatCompletionRequest, model: Ch
   ) {
     throw refuseForProvider('response_format', model);
   }
-  const named = body.messages.findIndex((message) => message.name !== undefined && message.role !== 'tool');
+  // A tool or function message's name is the function's, not a participant's.
+  const named = body.messages.findIndex(
+    (message) => message.name !== undefined && message.role !== 'tool' && message.role !== 'function',
+  );
   if (named !== -1 && model.capabilities?.participantNames !== true) {
     throw refuseForProvider(`messages[${named}].name`, model, 'participant names do not reach it');
   }
@@ -239,12 +252,7 @@ function assertParleyHonours(body: ChatCompletionRequest): void {
       'it answers in text only',
     );
   }
-  if (!isEmptyValue(body.functions) || (body.function_call !== undefined && body.function_call !== 'none')) {
-    throw refuseEverywhere(
-      isEmptyValue(body.functions) ? 'function_call' : 'functions',
-      'the deprecated functions API is not served; send tools and tool_choice',
-    );
-  }
+  assertFunctionsRequest(body);
   if (body.web_search_options != null) {
     throw refuseEverywhere('web_search_options', 'web search is a tool OpenAI hosts');
   }
@@ -310,16 +318,14 @@ function contentOf(
 
 /** OpenAI's messages as the provider spec's prompt (developer → system, tool calls kept). */
 export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessage[] {
+  const legacyCallIds = functionCallIds(messages);
   return messages.map((message, index): PromptMessage => {
     const at = `messages[${index}]`;
-    if (message.role === 'function' || !isEmptyValue(message.function_call)) {
-      throw refuseEverywhere(
-        message.role === 'function' ? `${at}.role` : `${at}.function_call`,
-        'the deprecated functions API is not served; send tool messages and tool_calls',
-      );
-    }
     if (!isEmptyValue(message.audio)) throw refuseEverywhere(`${at}.audio`, 'it answers in text only');
     const { content, parts } = contentOf(message.content, message.role, at);
+    // A deprecated function result: the tool result of the call it answers.
+    const legacyCallId = legacyCallIds.get(index);
+    if (message.role === 'function') return { role: 'tool', content, toolCallId: legacyCallId ?? '' };
     if (message.role === 'tool') {
       if (message.tool_call_id === undefined) {
         throw badRequest(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`);
@@ -334,6 +340,9 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
         name: call.function.name,
         arguments: call.function.arguments,
       }));
+      if (message.function_call != null && legacyCallId !== undefined) {
+        toolCalls.push({ id: legacyCallId, ...message.function_call });
+      }
       return {
         role: 'assistant',
         content: content === '' && message.refusal != null ? message.refusal : content,
@@ -358,6 +367,7 @@ export function toChatCallOptions(body: ChatCompletionRequest): Omit<CallOptions
   const maxOutputTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   const format = body.response_format;
   const tools = body.tools ?? [];
+  const legacy = functionsAsTools(body);
   const passed = Object.fromEntries(
     PASSED_FIELDS.filter((field) => body[field] != null).map((field) => [field, body[field]]),
   );
@@ -401,6 +411,7 @@ export function toChatCallOptions(body: ChatCompletionRequest): Omit<CallOptions
               ? body.tool_choice
               : { name: body.tool_choice.function?.name ?? '' },
         }),
+    ...legacy,
     ...(format === undefined || format.type === 'text' ? {} : { responseFormat: toResponseFormat(format) }),
     ...(body.logprobs === true ? { logprobs: { topLogprobs: body.top_logprobs ?? 0 } } : {}),
     ...(Object.keys(passed).length === 0 ? {} : { openaiFields: passed }),

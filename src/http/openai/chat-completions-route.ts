@@ -18,6 +18,7 @@ import {
   toChatCallOptions,
   toChatPrompt,
 } from './chat-completions-request.ts';
+import { functionCallDelta, toFunctionCall, usesFunctions } from './chat-functions.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { toOpenAIError } from './openai-errors.ts';
 
@@ -70,6 +71,10 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
     const prompt = toChatPrompt(body.messages);
     assertChatRequestHonoured(body, model);
     const options = toChatCallOptions(body);
+    // A request that offered `functions` hears back in that deprecated form.
+    const legacy = usesFunctions(body);
+    const finishReason = (reason: FinishReason) =>
+      legacy && reason === 'tool-calls' ? 'function_call' : FINISH_REASONS[reason];
     const signal = abortOnDisconnect(reply);
     const account = { owner: request.principal.owner, keyId: request.principal.keyId };
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
@@ -96,10 +101,14 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
             content: result.toolCalls !== undefined && result.text === '' ? null : result.text,
             refusal: null,
             annotations: [],
-            ...(result.toolCalls === undefined ? {} : { tool_calls: toOpenAIToolCalls(result.toolCalls) }),
+            ...(result.toolCalls === undefined
+              ? {}
+              : legacy
+                ? { function_call: toFunctionCall(result.toolCalls) }
+                : { tool_calls: toOpenAIToolCalls(result.toolCalls) }),
           },
           logprobs: toOpenAILogprobs(result.logprobs),
-          finish_reason: FINISH_REASONS[result.finishReason],
+          finish_reason: finishReason(result.finishReason),
         })),
         usage: toUsage(sumUsage(results.map((result) => result.usage))),
       };
@@ -136,6 +145,8 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
             case 'text-delta':
               return [{ data: choiceChunk(event.choice, { content: event.delta }, null, event.logprobs) }];
             case 'tool-call-delta': {
+              if (legacy)
+                return [{ data: choiceChunk(event.choice, { function_call: functionCallDelta(event) }) }];
               const call = {
                 index: event.index,
                 ...(event.id === undefined ? {} : { id: event.id, type: 'function' }),
@@ -151,7 +162,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
               return [];
             case 'finish':
               usages[event.choice] = event.usage;
-              return [{ data: choiceChunk(event.choice, {}, FINISH_REASONS[event.finishReason]) }];
+              return [{ data: choiceChunk(event.choice, {}, finishReason(event.finishReason)) }];
           }
         },
         // One usage chunk for all choices, as OpenAI sends it: no choices, the usage summed.
