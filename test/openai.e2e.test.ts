@@ -62,6 +62,28 @@ describe('the OpenAI-compatible surface, through the official SDK', () => {
       assert.equal(error.param, 'model');
       return true;
     });
+    // A chat request for it goes to the upstream, whose own refusal comes back as the same 404.
+    upstream.reply({
+      kind: 'json',
+      status: 404,
+      body: {
+        error: {
+          message: 'The model `no-such-model` does not exist or you do not have access to it.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'model_not_found',
+        },
+      },
+    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.NotFoundError);
+        assert.equal(error.code, 'model_not_found');
+        assert.match(error.message, /no-such-model` does not exist/);
+        return true;
+      },
+    );
   });
 
   test('chat completions: a completion, a stream with usage, and a 400 naming a field Parley cannot honour', async () => {

@@ -5,7 +5,8 @@ import { ProviderError } from '../providers/spec.ts';
 
 /**
  * Upstream 4xx that describe the request (bad parameters, context too long) are the client's to
- * fix: 400. A 429 passes its `retry-after` on. Everything else is upstream trouble: 502/503/504.
+ * fix: 400, or 404 for a model the upstream does not serve. A 429 passes its `retry-after` on.
+ * Everything else is upstream trouble: 502/503/504.
  */
 export function toParleyError(error: unknown): ParleyError {
   if (error instanceof ParleyError) return error;
@@ -45,6 +46,11 @@ function fromStatus(
 ): ParleyError {
   const status = error.status ?? 502;
   if (status === 429) return new ParleyError('UPSTREAM_RATE_LIMITED', error.message, options);
+  // The upstream does not serve the model it was asked for (OpenAI's code, or a 404 saying so, as
+  // Ollama's and Anthropic's do): OpenAI's own 404, as `GET /v1/models/{id}` answers for it.
+  if (status === 404 && (error.upstreamCode === 'model_not_found' || /\bmodel\b/i.test(error.message))) {
+    return new ParleyError('MODEL_NOT_FOUND', error.message, { ...options, param: 'model' });
+  }
   if (status === 400 || status === 413 || status === 422) {
     return new ParleyError('UPSTREAM_BAD_REQUEST', error.message, options);
   }
