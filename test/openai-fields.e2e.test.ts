@@ -185,11 +185,15 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       model: 'fake-model',
       messages: [
         { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }],
+        },
       ],
     });
-    assert.equal(audio.status, 400);
-    assert.equal(audio.body.error.param, 'messages[0].content[0]');
-    assert.match(audio.body.error.message, /'input_audio'/);
+    assert.equal(audio.status, 400, 'audio in, on a user message only');
+    assert.equal(audio.body.error.param, 'messages[1].content[0]');
+    assert.match(audio.body.error.message, /'input_audio' .* in a\w* assistant message/);
   });
 
   test('chat completions: image and file parts reach providers that take them, and are refused by the others', async () => {
@@ -478,11 +482,14 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       [
         {
           input: [
-            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }] },
+            {
+              role: 'assistant',
+              content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }],
+            },
           ],
         },
         'input[0].content[0]',
-        /'input_audio'/,
+        /'input_audio' .* in a assistant message/,
       ],
     ];
     for (const [extra, param, message] of cases) {

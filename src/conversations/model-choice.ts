@@ -6,7 +6,7 @@
 
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import { type ChatModel, type PromptMessage, partKindsOf } from '../providers/spec.ts';
+import { type ChatModel, type PromptMessage, type PromptPart, partKindsOf } from '../providers/spec.ts';
 
 export interface ChosenModel {
   readonly modelName: string;
@@ -44,17 +44,21 @@ export function assertModelAllowed(
   throw new ParleyError('FORBIDDEN', `this key may not use the model "${modelName}"`, { param: 'model' });
 }
 
+/**
+ * The capability each kind of part a client sends needs; reasoning and refusals are the model's
+ * own output, passed back as it gave them, and need none.
+ */
+const CAPABILITY_OF_PART: Partial<Record<PromptPart['type'], 'images' | 'files' | 'audio'>> = {
+  image: 'images',
+  file: 'files',
+  audio: 'audio',
+};
+
 /** Refuses a prompt with parts the model cannot take (400 naming the part and the provider). */
 export function assertModelTakes(prompt: readonly PromptMessage[], model: ChatModel): void {
   for (const kind of partKindsOf(prompt)) {
-    const takes =
-      kind === 'image'
-        ? model.capabilities?.images
-        : kind === 'file'
-          ? model.capabilities?.files
-          : // Reasoning and refusals are the model's own output, passed back as it gave them.
-            true;
-    if (takes !== true) {
+    const capability = CAPABILITY_OF_PART[kind];
+    if (capability !== undefined && model.capabilities?.[capability] !== true) {
       throw new ParleyError('BAD_REQUEST', `the ${model.provider} provider does not take ${kind} parts`);
     }
   }

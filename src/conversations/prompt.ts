@@ -106,19 +106,24 @@ function toPromptPart(
   part: Exclude<PartRecord, { type: 'tool-call' | 'tool-result' }>,
   attachments: Attachments,
 ): PromptPart {
-  if (part.type !== 'image' && part.type !== 'file') return part;
+  if (part.type !== 'image' && part.type !== 'file' && part.type !== 'audio') return part;
   if (!('attachment' in part)) return part;
   const data = attachments.get(part.attachment);
   // The core loads every attachment a prompt names before building it; a missing one is a bug.
   if (data === undefined) throw new Error(`attachment ${part.attachment} was not loaded`);
-  return part.type === 'image'
-    ? {
+  switch (part.type) {
+    case 'image':
+      return {
         type: 'image',
         mediaType: part.mediaType,
         data,
         ...(part.detail === undefined ? {} : { detail: part.detail }),
-      }
-    : { type: 'file', mediaType: part.mediaType, filename: part.filename, data };
+      };
+    case 'file':
+      return { type: 'file', mediaType: part.mediaType, filename: part.filename, data };
+    case 'audio':
+      return { type: 'audio', mediaType: part.mediaType, data };
+  }
 }
 
 function promptRole(role: MessageRecord['role']): PromptMessage['role'] {

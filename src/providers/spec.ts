@@ -32,7 +32,7 @@ export interface UpstreamTurnRefs {
 
 /**
  * A part of a prompt message beyond its text: an image (a URL the provider fetches, or bytes), a
- * file (bytes), a reasoning item to pass back, a refusal. Parley never fetches a URL itself.
+ * file or audio (bytes), a reasoning item to pass back, a refusal. Parley never fetches a URL itself.
  */
 export type PromptPart =
   | { readonly type: 'text'; readonly text: string }
@@ -49,6 +49,8 @@ export type PromptPart =
       readonly filename: string;
       readonly data: Uint8Array;
     }
+  /** Recorded sound (OpenAI's `input_audio`): `audio/wav` or `audio/mpeg` (mp3). */
+  | { readonly type: 'audio'; readonly mediaType: string; readonly data: Uint8Array }
   | { readonly type: 'reasoning'; readonly text: string; readonly encrypted?: string }
   | { readonly type: 'refusal'; readonly text: string };
 
@@ -111,6 +113,8 @@ export interface ModelCapabilities {
   readonly reasoning: boolean;
   /** False: the upstream chooses its own temperature and length (`CallOptions` has no effect); absent: true. */
   readonly sampling?: boolean;
+  /** Audio parts in user messages; absent: none. */
+  readonly audio?: boolean;
   /** Takes `PromptMessage.name` (a participant's name); absent: none. */
   readonly participantNames?: boolean;
   /**

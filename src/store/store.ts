@@ -16,7 +16,7 @@ export type MessageStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed
 export type ImageDetail = 'auto' | 'low' | 'high';
 
 /**
- * One part of a message, as stored. Bytes (images, files) are named by their SHA-256 hex
+ * One part of a message, as stored. Bytes (images, files, audio) are named by their SHA-256 hex
  * (`attachment`), kept once in the attachments table; an image given by URL stays a URL.
  */
 export type PartRecord =
@@ -34,6 +34,8 @@ export type PartRecord =
       readonly mediaType: string;
       readonly filename: string;
     }
+  /** Recorded sound a user sent (OpenAI's `input_audio`): `audio/wav` or `audio/mpeg`. */
+  | { readonly type: 'audio'; readonly attachment: string; readonly mediaType: string }
   /** A function call the model made; `arguments` is JSON text as the model wrote it. */
   | { readonly type: 'tool-call'; readonly callId: string; readonly name: string; readonly arguments: string }
   | { readonly type: 'tool-result'; readonly callId: string; readonly output: string }

@@ -1,6 +1,6 @@
 /**
  * `PARLEY_MAX_ATTACHMENT_BYTES` on `/v1`, through the official `openai` SDK: an image or file
- * sent as a data URL over the limit is a 413 in OpenAI's shape naming where it was, on chat
+ * sent as a data URL, or audio as `input_audio`, over the limit is a 413 in OpenAI's shape naming where it was, on chat
  * completions, Responses input and conversation items alike; one within it is taken even when
  * the body is over `PARLEY_BODY_LIMIT_BYTES`, as on the native API.
  */
@@ -52,20 +52,28 @@ describe('the attachment limit on /v1', () => {
     });
     assert.equal(within.choices[0]?.message.content, 'echo: what is this?');
     const before = parley.openai.requests.length;
-    await assert.rejects(
-      client.chat.completions.create({
-        model: 'fake-model',
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'file', file: { filename: 'a.pdf', file_data: dataUrl('application/pdf', LIMIT + 1) } },
-            ],
-          },
-        ],
-      }),
-      assertTooLarge('messages[0].content[0].file.file_data'),
-    );
+    const tooLarge: [OpenAI.Chat.ChatCompletionContentPart, string][] = [
+      [
+        { type: 'file', file: { filename: 'a.pdf', file_data: dataUrl('application/pdf', LIMIT + 1) } },
+        'messages[0].content[0].file.file_data',
+      ],
+      [
+        {
+          type: 'input_audio',
+          input_audio: { data: Buffer.alloc(LIMIT + 1, 7).toString('base64'), format: 'wav' },
+        },
+        'messages[0].content[0].input_audio.data',
+      ],
+    ];
+    for (const [part, param] of tooLarge) {
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'fake-model',
+          messages: [{ role: 'user', content: [part] }],
+        }),
+        assertTooLarge(param),
+      );
+    }
     assert.equal(parley.openai.requests.length, before, 'nothing was sent upstream');
   });
 

@@ -1,6 +1,6 @@
 /**
  * A native message's content: a string, or a list of parts — text, images (a URL, passed on and
- * never fetched by Parley, or bytes as base64 or a `data:` URL) and files (bytes). Bytes are
+ * never fetched by Parley, or bytes as base64 or a `data:` URL), files and audio (bytes). Bytes are
  * decoded here, checked against the size limit (413), and named by their SHA-256 for the store.
  * Messages go out with their parts in the same shape; bytes are read back through
  * `GET /api/attachments/{sha256}`.
@@ -46,6 +46,16 @@ export const InputPart = Type.Union([
     },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      type: Type.Literal('audio'),
+      /** The bytes as base64. */
+      data: Type.String({ minLength: 1 }),
+      /** wav or mp3, the formats OpenAI-compatible models take. */
+      media_type: Type.Union([Type.Literal('audio/wav'), Type.Literal('audio/mpeg')]),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 /** A message's content as the native API takes it. */
@@ -76,6 +86,10 @@ export function decodeContent(content: Static<typeof MessageContent>, maxBytes: 
     if (part.type === 'file') {
       const data = decodeBase64(part.data, `content[${index}].data`);
       return { type: 'file', attachment: attach(data), mediaType: part.media_type, filename: part.filename };
+    }
+    if (part.type === 'audio') {
+      const data = decodeBase64(part.data, `content[${index}].data`);
+      return { type: 'audio', attachment: attach(data), mediaType: part.media_type };
     }
     if ((part.url === undefined) === (part.data === undefined)) {
       throw badRequest(`content[${index}]: an image has either a url or data`);
@@ -117,6 +131,13 @@ export function toWireParts(parts: readonly PartRecord[]): unknown[] {
           type: 'file',
           media_type: part.mediaType,
           filename: part.filename,
+          sha256: part.attachment,
+          url: attachmentUrl(part.attachment, part.mediaType),
+        };
+      case 'audio':
+        return {
+          type: 'audio',
+          media_type: part.mediaType,
           sha256: part.attachment,
           url: attachmentUrl(part.attachment, part.mediaType),
         };

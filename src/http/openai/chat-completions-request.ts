@@ -24,7 +24,7 @@ import {
   functionsAsTools,
   usesFunctions,
 } from './chat-functions.ts';
-import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
+import { audioBytes, fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import {
   HINT_FIELDS,
   isEmptyValue,
@@ -279,7 +279,7 @@ function assertParleyHonours(body: ChatCompletionRequest): void {
   }
 }
 
-/** One content part as a prompt part: text, an image (user), a file (user), a refusal (assistant). */
+/** One content part as a prompt part: text, an image, file or audio (user), a refusal (assistant). */
 function toPart(part: Readonly<Record<string, unknown>>, role: string, at: string): PromptPart {
   const field = (name: string) =>
     (typeof part[name] === 'object' && part[name] !== null ? part[name] : {}) as Record<string, unknown>;
@@ -297,8 +297,11 @@ function toPart(part: Readonly<Record<string, unknown>>, role: string, at: strin
     const filename = typeof file.filename === 'string' && file.filename !== '' ? file.filename : 'file';
     return { type: 'file', mediaType, data, filename };
   }
+  if (part.type === 'input_audio' && role === 'user') {
+    return { type: 'audio', ...audioBytes(part.input_audio, `${at}.input_audio`) };
+  }
   throw badRequest(
-    `Content part '${String(part.type)}' at ${at} is not supported by Parley${role === 'user' ? '' : ` in a ${role} message`}: it reads text, image_url and file parts.`,
+    `Content part '${String(part.type)}' at ${at} is not supported by Parley${role === 'user' ? '' : ` in a ${role} message`}: it reads text, image_url, input_audio and file parts.`,
     at,
   );
 }

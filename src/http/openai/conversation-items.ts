@@ -6,6 +6,7 @@
  */
 
 import type { ConversationCore } from '../../conversations/core.ts';
+import { attachmentsOf } from '../../conversations/message-parts.ts';
 import type { Attachments } from '../../conversations/prompt.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
@@ -47,17 +48,13 @@ export function toConversationItems(message: MessageRecord, bytes?: Attachments)
   return onlyCalls ? calls : [toMessageItemWithBytes(message, bytes), ...calls];
 }
 
-/** Where the bytes of a message's inline images and files are read from. */
+/** Where the bytes of a message's inline images, files and audio are read from. */
 export type AttachmentReader = Pick<ConversationCore['tree'], 'getAttachments'>;
 
-/** The SHA-256s of the bytes a message's inline images and files name. */
-function attachmentsNamed(message: MessageRecord): string[] {
-  return message.parts.flatMap((part) =>
-    (part.type === 'image' && !('url' in part)) || part.type === 'file' ? [part.attachment] : [],
-  );
-}
+/** The SHA-256s of the bytes a message's inline images, files and audio name. */
+const attachmentsNamed = (message: MessageRecord): string[] => attachmentsOf(message.parts);
 
-/** The bytes of the inline images and files one message holds. */
+/** The bytes of the inline images, files and audio one message holds. */
 export async function bytesOf(
   tree: AttachmentReader,
   owner: string,

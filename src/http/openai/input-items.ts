@@ -9,7 +9,7 @@ import { badRequest } from '../../errors.ts';
 import type { MessageRecord, NewAttachment, PartRecord } from '../../store/store.ts';
 import { collectAttachment, type InlineBytes } from '../collect-attachment.ts';
 import { cursorList } from '../cursor-list.ts';
-import { fileBytes, imageDetail, imageSource } from './media-parts.ts';
+import { audioBytes, audioFormatOf, fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import { toPublicId } from './openai-ids.ts';
 import { refuseEverywhere } from './provider-support.ts';
 
@@ -65,7 +65,7 @@ function attach(bytes: InlineBytes, attachments: NewAttachment[]): string {
   return collectAttachment(bytes.data, attachments);
 }
 
-/** One content part as a stored part; images and files only where `attachments` can take their bytes. */
+/** One content part as a stored part; images, files and audio only where `attachments` can take their bytes. */
 function toPartRecord(
   part: unknown,
   role: string,
@@ -93,9 +93,13 @@ function toPartRecord(
       typeof candidate.filename === 'string' && candidate.filename !== '' ? candidate.filename : 'file';
     return { type: 'file', attachment: attach(bytes, attachments), mediaType: bytes.mediaType, filename };
   }
+  if (attachments !== undefined && role === 'user' && candidate.type === 'input_audio') {
+    const bytes = audioBytes(candidate.input_audio, `${at}.input_audio`);
+    return { type: 'audio', attachment: attach(bytes, attachments), mediaType: bytes.mediaType };
+  }
   const type = typeof candidate.type === 'string' ? ` '${candidate.type}'` : '';
   throw badRequest(
-    `Content part${type} at ${at} is not served by Parley ${attachments === undefined ? 'on this endpoint' : `in a ${role} message`}: it reads ${attachments === undefined ? 'text parts' : 'input_text, input_image and input_file parts'}.`,
+    `Content part${type} at ${at} is not served by Parley ${attachments === undefined ? 'on this endpoint' : `in a ${role} message`}: it reads ${attachments === undefined ? 'text parts' : 'input_text, input_image, input_file and input_audio parts'}.`,
     at,
   );
 }
@@ -279,8 +283,9 @@ export function toMessageItemWithBytes(message: MessageRecord, bytes: Attachment
 
 /**
  * A stored part of an input message as OpenAI's input content. Bytes stored by Parley come back
- * as a data URL when `bytes` holds them; otherwise (OpenAI would name them by a file id Parley
- * does not have) an inline image or a file comes back with its detail or name only.
+ * as a data URL (audio: base64) when `bytes` holds them; otherwise (OpenAI would name them by a
+ * file id Parley does not have) an inline image, a file or audio comes back with its detail, name
+ * or format only.
  */
 type InputContent =
   | { readonly type: 'input_text'; readonly text: string }
@@ -295,6 +300,10 @@ type InputContent =
       readonly file_id: null;
       readonly filename: string;
       readonly file_data?: string;
+    }
+  | {
+      readonly type: 'input_audio';
+      readonly input_audio: { readonly format: string; readonly data?: string };
     };
 
 const dataUrl = (mediaType: string, data: Uint8Array | undefined) =>
@@ -322,6 +331,16 @@ function toInputContent(part: PartRecord, bytes: Attachments | undefined): Input
           file_id: null,
           filename: part.filename,
           ...(fileData === undefined ? {} : { file_data: fileData }),
+        },
+      ];
+    }
+    case 'audio': {
+      const data = bytes?.get(part.attachment);
+      const format = audioFormatOf(part.mediaType);
+      return [
+        {
+          type: 'input_audio',
+          input_audio: data === undefined ? { format } : { data: Buffer.from(data).toString('base64'), format },
         },
       ];
     }

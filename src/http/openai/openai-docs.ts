@@ -73,11 +73,13 @@ const ConversationItem = Type.Union([
     content: Type.Array(
       Type.Object(
         {
-          type: Type.String({ enum: ['input_text', 'output_text', 'input_image', 'input_file'] }),
+          type: Type.String({
+            enum: ['input_text', 'output_text', 'input_image', 'input_file', 'input_audio'],
+          }),
         },
         {
           description:
-            'Text parts; images and files as sent (`image_url` and `file_data` hold the data URL of bytes sent inline).',
+            'Text parts; images, files and audio as sent (`image_url` and `file_data` hold the data URL of bytes sent inline, `input_audio.data` their base64).',
         },
       ),
     ),
@@ -520,7 +522,7 @@ export const openaiDocs: RouteDocs = {
     summary: 'Add items to a conversation',
     description:
       'Appends items (1 to 20) after the current node, each under the one before; the last becomes the current node. ' +
-      'Messages take `input_text`, `input_image` and `input_file` parts (an https URL, or bytes as a data URL); ' +
+      'Messages take `input_text`, `input_image`, `input_file` and `input_audio` parts (an https URL, or bytes as a data URL or base64); ' +
       '`function_call` and `function_call_output` items are stored as tool calls and results, so a response that ' +
       'continues the conversation sends them to the model.',
     requestExamples: {

@@ -1,11 +1,20 @@
-import { toDataUrl } from '../shared/data-url.ts';
-import type { PromptMessage, PromptPart, ResponseFormat, ToolChoice, ToolDefinition } from '../spec.ts';
+import { toBase64, toDataUrl } from '../shared/data-url.ts';
+import {
+  type PromptMessage,
+  type PromptPart,
+  ProviderError,
+  type ResponseFormat,
+  type ToolChoice,
+  type ToolDefinition,
+} from '../spec.ts';
+import { PROVIDER } from './openai-error.ts';
 
 /** A part of a user message's content array (Chat Completions). */
 export type OpenAIContentPart =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'image_url'; readonly image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
-  | { readonly type: 'file'; readonly file: { filename: string; file_data: string } };
+  | { readonly type: 'file'; readonly file: { filename: string; file_data: string } }
+  | { readonly type: 'input_audio'; readonly input_audio: { data: string; format: 'wav' | 'mp3' } };
 
 /** A participant's name, on the roles OpenAI takes one on. */
 type Named = { readonly name?: string };
@@ -77,9 +86,26 @@ function toContentPart(part: PromptPart): OpenAIContentPart[] {
       return [
         { type: 'file', file: { filename: part.filename, file_data: toDataUrl(part.mediaType, part.data) } },
       ];
+    case 'audio':
+      return [
+        {
+          type: 'input_audio',
+          input_audio: { data: toBase64(part.data), format: audioFormat(part.mediaType) },
+        },
+      ];
     default:
       return [];
   }
+}
+
+/** OpenAI's name for an audio media type; the edges take only these two. */
+function audioFormat(mediaType: string): 'wav' | 'mp3' {
+  if (mediaType === 'audio/wav') return 'wav';
+  if (mediaType === 'audio/mpeg') return 'mp3';
+  throw new ProviderError(`the ${PROVIDER} provider takes audio as wav or mp3, not ${mediaType}`, {
+    kind: 'unsupported',
+    provider: PROVIDER,
+  });
 }
 
 export function convertToOpenAITools(tools: readonly ToolDefinition[]) {

@@ -63,6 +63,7 @@ export const OPENAI_COMPATIBLE_CAPABILITIES: ModelCapabilities = {
   files: true,
   logprobs: true,
   reasoning: true,
+  audio: true,
   participantNames: true,
   sampling: true,
   openaiFields: true,

@@ -73,6 +73,7 @@ export class RoutedChatModel implements ChatModel {
         files: capabilities.every((each) => each.files),
         logprobs: capabilities.every((each) => each.logprobs === true),
         reasoning: capabilities.every((each) => each.reasoning),
+        audio: capabilities.every((each) => each.audio === true),
         participantNames: capabilities.every((each) => each.participantNames === true),
         sampling: capabilities.every((each) => each.sampling !== false),
         openaiFields: capabilities.every((each) => each.openaiFields === true),
