@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 import {
+  chunkWithLogprobs,
   completionWithLogprobs,
   HELLO,
   helloWorldStream,
@@ -112,6 +113,41 @@ describe('log probabilities on responses', () => {
     assert.ok(completed !== undefined);
     assert.deepEqual(outputText(completed).logprobs, [HELLO, WORLD]);
     assert.equal(upstreamBody().logprobs, true);
+  });
+
+  test('background: streamed, they come with the events; not streamed, they would be lost, so refused', async () => {
+    parley.openai.reply(helloWorldStream);
+    const stream = await client.responses.create({
+      input: 'greet',
+      include: LOGPROBS,
+      background: true,
+      stream: true,
+    });
+    const deltas: unknown[] = [];
+    for await (const event of stream)
+      if (event.type === 'response.output_text.delta') deltas.push(...event.logprobs);
+    assert.deepEqual(deltas, [asEventToken(HELLO), asEventToken(WORLD)]);
+
+    await assert.rejects(
+      client.responses.create({ input: 'greet', include: LOGPROBS, background: true }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.param, 'include[0]');
+        assert.match(error.message, /log probabilities are not stored/);
+        return true;
+      },
+    );
+  });
+
+  test('a stream cut short still reports the tokens that came', async () => {
+    parley.openai.reply({ kind: 'raw-stream', pieces: [chunkWithLogprobs('Hello', [HELLO])], end: 'reset' });
+    const stream = await client.responses.create({ input: 'greet', include: LOGPROBS, stream: true });
+    let failed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) if (event.type === 'response.failed') failed = event.response;
+    assert.ok(failed !== undefined);
+    assert.equal(failed.status, 'failed');
+    assert.equal(outputText(failed).text, 'Hello');
+    assert.deepEqual(outputText(failed).logprobs, [HELLO]);
   });
 
   test('a provider that gives no log probabilities refuses them by name', async () => {

@@ -196,12 +196,14 @@ export async function streamResponse(
       },
       failure(error) {
         const cancelled = error.code === 'CANCELLED';
+        const logprobs = tokens.length === 0 ? {} : { logprobs: tokens };
         const final = cancelled
-          ? render({ text, status: 'incomplete', finishReason: 'cancelled' })
+          ? render({ text, status: 'incomplete', finishReason: 'cancelled', ...logprobs })
           : render({
               text,
               status: text === '' ? 'failed' : 'incomplete',
               error: toOpenAIError(error).body.error.message,
+              ...logprobs,
             });
         return frame({ type: cancelled ? 'response.incomplete' : 'response.failed', response: final });
       },

@@ -288,6 +288,14 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
   if (reasoning.mode != null && reasoning.mode !== 'standard') {
     throw refuseEverywhere('reasoning.mode', `the '${reasoning.mode}' mode is an OpenAI platform feature`);
   }
+  // A background response that is not streamed is only ever read back from the store.
+  const logprobsField = logprobsAskedBy(body);
+  if (logprobsField !== undefined && body.background === true && body.stream !== true) {
+    throw refuseEverywhere(
+      logprobsField,
+      'log probabilities are not stored, and a background response is read from the store; stream it to get them',
+    );
+  }
 }
 
 /** Throws a 400 naming the first field the routed model's provider cannot honour. */
