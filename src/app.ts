@@ -1,12 +1,11 @@
 /**
- * Builds the Fastify app from its dependencies without listening, so tests call it in process
- * and `main.ts` only wires and listens.
+ * Builds the HTTP app around a conversation core it receives (`server.ts` builds the core with
+ * `createCore()`), without listening: routes, access, limits, health, metrics, the web UI.
  */
 
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type AccessServices, bootstrapAdminUser, openAccess } from './access/access-services.ts';
 import { DEFAULT_LOGIN_LIMITS } from './access/login-guard.ts';
@@ -16,11 +15,8 @@ import type { Openness } from './access/openness.ts';
 import type { UserService } from './access/users.ts';
 import { Limiter } from './access/limiter.ts';
 import { type Config, isLoopbackHost } from './config/config.ts';
-import { type ConversationCore, createCore } from './conversations/core.ts';
-import { Reaper } from './conversations/reaper.ts';
-import { packRunEvents, runEventCodec } from './conversations/run-event-packing.ts';
-import { abandonedRunFailure, type RunEvent } from './conversations/runs.ts';
-import { UsageRecorder } from './conversations/usage-recorder.ts';
+import type { ConversationCore } from './conversations/core.ts';
+import type { UsageRecorder } from './conversations/usage-recorder.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerBrowserGuard } from './http/browser-guard.ts';
 import { toClientError } from './http/client-error.ts';
@@ -33,13 +29,11 @@ import { registerLimits } from './http/limits.ts';
 import { nativeRoutes } from './http/native/native-app.ts';
 import { openaiRoutes } from './http/openai/openai-app.ts';
 import { healthRoutes } from './http/ops/health-routes.ts';
-import { Metrics, metricsRoutes } from './http/ops/metrics.ts';
+import { type Metrics, metricsRoutes } from './http/ops/metrics.ts';
 import { registerOpenApi } from './http/ops/openapi.ts';
 import { seedRoutes } from './http/seed/seed-app.ts';
 import { webRoutes } from './http/web/web-routes.ts';
 import { limitConnectionOptions, RedisLimitStore } from './infra/redis-limit-store.ts';
-import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
-import { RedisRunLog } from './infra/redis-run-log.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
 import { logFailure } from './http/log-failure.ts';
@@ -47,8 +41,6 @@ import { logFailure } from './http/log-failure.ts';
 const PARLEY_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-
-const CANCEL_CHANNEL = 'parley:cancel';
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -60,14 +52,32 @@ export interface AppDependencies {
   readonly config: Config;
   readonly store: Store;
   readonly models: ModelRegistry;
-  /** Fastify's logger option: false in tests, pino options in `main.ts`. */
-  readonly logger?: FastifyServerOptions['logger'];
+  /** The conversation core from `createCore()` and what it runs on (`server.ts` builds them). */
+  readonly services: CoreServices;
+  /** The process's logger; absent: no log (tests). */
+  readonly logger?: FastifyBaseLogger;
   /**
    * At close, how long generations still running without a client (background responses, streams
    * whose client left) may go on before they are stopped: the shutdown grace in `main.ts`, none
    * by default.
    */
   readonly runGraceMs?: number;
+}
+
+/** The state replicas share: one Redis connection, and how to log a connection's outages. */
+export interface SharedState {
+  readonly redis: Redis;
+  logOutages(connection: Redis, consequence: string): Redis;
+}
+
+export interface CoreServices {
+  readonly core: ConversationCore;
+  readonly metrics: Metrics;
+  readonly recorder: UsageRecorder;
+  /** Present with Redis (several replicas). */
+  readonly shared?: SharedState;
+  /** Stops what runs beside the core (the reaper, the cancel listener). */
+  stop(): void;
 }
 
 export interface ParleyApp {
@@ -87,37 +97,21 @@ export interface ParleyApp {
   readonly metrics: Metrics;
 }
 
-/** Logs a Redis connection's outages once each (not at every reconnect attempt), and its return. */
-function logOutages(connection: Redis, app: FastifyInstance, consequence: string): Redis {
-  let down = false;
-  connection.on('error', (error: unknown) => {
-    if (down) return;
-    down = true;
-    app.log.error({ err: error }, `Redis is unreachable: ${consequence}`);
-  });
-  connection.on('ready', () => {
-    if (!down) return;
-    down = false;
-    app.log.info('Redis is reachable again');
-  });
-  return connection;
-}
-
 /**
  * The limits get a Redis connection of their own that fails fast (no offline queue, a command
  * timeout), so a Redis fault answers a limited request 503 at once instead of hanging it.
  */
-function limitStoreOn(redis: Redis, app: FastifyInstance): RedisLimitStore {
-  const connection = redis.duplicate(limitConnectionOptions);
+function limitStoreOn(shared: SharedState): RedisLimitStore {
+  const connection = shared.redis.duplicate(limitConnectionOptions);
   return new RedisLimitStore(
-    logOutages(connection, app, 'requests with limited keys are answered 503 until it is back'),
+    shared.logOutages(connection, 'requests with limited keys are answered 503 until it is back'),
   );
 }
 
 export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp> {
   const { config, store, models } = dependencies;
   const app = Fastify({
-    logger: dependencies.logger ?? false,
+    ...(dependencies.logger === undefined ? { logger: false } : { loggerInstance: dependencies.logger }),
     bodyLimit: config.bodyLimitBytes,
     // Wrong types are a 400, never silently coerced; query numbers are parsed by their routes.
     // Unknown fields are kept so schemas with `additionalProperties: false` can name them in a 400.
@@ -156,68 +150,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
       maxAge: 600,
     });
   }
-  // One Redis connection for the state replicas share (limits, run events), when configured.
-  // The client is loaded only then: a single server does without its memory.
-  const redis: Redis | undefined =
-    config.redisUrl === undefined
-      ? undefined
-      : new (await import('ioredis')).Redis(config.redisUrl, {
-          maxRetriesPerRequest: 2,
-          enableOfflineQueue: true,
-        });
-  if (redis !== undefined)
-    logOutages(redis, app, 'run events, heartbeats and readiness wait until it is back');
-  const replicaId = randomUUID();
-  const runLog =
-    redis === undefined
-      ? undefined
-      : new RedisRunLog<RunEvent>(redis, {
-          onError: (error) => app.log.error({ err: error }, 'could not copy run events to Redis'),
-          pack: packRunEvents,
-          codec: runEventCodec,
-        });
-  // Only the models configured become labels: any other name a client sends is `other`.
-  const metrics = new Metrics(
-    [models.defaultModel, ...(models.listed ?? [])].filter((name) => name !== undefined),
-  );
-  models.observeAttempts?.((route, attempt, index) => {
-    metrics.upstreamAttempt(route, attempt, index);
-    if (attempt.outcome === 'error') app.log.warn({ route, ...attempt }, 'a deployment of a route failed');
-    else if (attempt.outcome === 'ok' && index > 0)
-      app.log.info({ route, deployment: attempt.deployment, tries: index + 1 }, 'served after a retry');
-  });
-  const recorder = new UsageRecorder(
-    store,
-    (error) => app.log.error({ err: error }, 'could not record usage'),
-    config.prices,
-  );
-  const conversations = createCore({
-    store,
-    models,
-    replicaId,
-    ...(runLog === undefined ? {} : { runLog }),
-    ...(redis === undefined
-      ? {}
-      : {
-          cancelElsewhere: async (answerId: string) => void (await redis.publish(CANCEL_CHANNEL, answerId)),
-        }),
-    observer: metrics,
-    recorder,
-    autoTitles: config.autoTitles,
-    summaries: config.contextSummaries,
-    context: {
-      windows: config.contextWindows,
-      knownWindow: (modelName: string) => models.contextWindow?.(modelName),
-      ...(config.maxContextTokens === undefined ? {} : { maxContextTokens: config.maxContextTokens }),
-    },
-    flushIntervalMs: config.streamFlushIntervalMs,
-    onStoreError: (error) => app.log.error({ err: error }, 'could not write an answer to the store'),
-    onUpstreamSyncError: (error, upstreamConversationId) =>
-      app.log.warn(
-        { err: error, upstreamConversationId },
-        'the upstream refused a title or delete of its copy of a conversation',
-      ),
-  });
+  const { core: conversations, metrics, recorder, shared } = dependencies.services;
 
   app.setErrorHandler((error, request, reply) => {
     const clientError = toClientError(error);
@@ -254,7 +187,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     isLoopbackHost,
   });
   registerAuth(app, access);
-  const limiter = new Limiter(redis === undefined ? new MemoryLimitStore() : limitStoreOn(redis, app), {
+  const limiter = new Limiter(shared === undefined ? new MemoryLimitStore() : limitStoreOn(shared), {
     slotTtlMs: config.replicaTtlMs,
     onError: (error) => app.log.warn({ err: error }, 'could not refresh or free a stream slot in Redis'),
   });
@@ -276,7 +209,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
           return false;
         }
       },
-      ...(redis === undefined ? {} : { redis: async () => (await redis.ping()) === 'PONG' }),
+      ...(shared === undefined ? {} : { redis: async () => (await shared.redis.ping()) === 'PONG' }),
     },
   });
   await app.register(metricsRoutes, { metrics });
@@ -296,39 +229,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
   });
   await app.register(webRoutes);
 
-  // With shared state, each server finds the answers that a dead server left in progress.
-  const reaper =
-    redis === undefined || runLog === undefined
-      ? undefined
-      : new Reaper({
-          store,
-          registry: new RedisReplicaRegistry(redis, config.replicaTtlMs),
-          replicaId,
-          ttlMs: config.replicaTtlMs,
-          abandonRun: (answerId) => runLog.abandon(answerId, abandonedRunFailure),
-          onError: (error) => app.log.error({ err: error }, 'the reaper could not check for dead servers'),
-        });
-  reaper?.start();
-  // Cancels asked on another replica reach the one running the answer.
-  const cancelSubscriber =
-    redis === undefined
-      ? undefined
-      : logOutages(redis.duplicate(), app, 'cancels asked on other servers wait until it is back');
-  if (cancelSubscriber !== undefined) {
-    cancelSubscriber.on('message', (_channel: string, answerId: string) =>
-      conversations.runs.cancelLocal(answerId),
-    );
-    cancelSubscriber
-      .subscribe(CANCEL_CHANNEL)
-      .catch((error: unknown) => app.log.error({ err: error }, 'could not listen for cancels'));
-  }
-
   app.addHook('onClose', async () => {
     // The server takes no more requests by now; the runs going on without a client may finish
     // (still cancellable from other replicas, and still this replica's, whose heartbeat goes on).
     if (dependencies.runGraceMs !== undefined) await conversations.settled(dependencies.runGraceMs);
-    reaper?.stop();
-    cancelSubscriber?.disconnect();
+    dependencies.services.stop();
     conversations.shutdown();
     await recorder.flush();
     await limiter.close();
@@ -343,7 +248,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<ParleyApp
     openness,
     access,
     routes,
-    sharedState: redis !== undefined,
+    sharedState: shared !== undefined,
     metrics,
   };
 }

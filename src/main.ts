@@ -1,12 +1,12 @@
 /**
  * Starts Parley: reads the config, opens the store, wires the app and listens. Everything here is
- * wiring; the app itself is built in `app.ts`.
+ * wiring; the server is assembled in `server.ts`.
  */
 
-import { buildApp } from './app.ts';
 import { listenForMetrics } from './http/ops/metrics-listener.ts';
 import { type Config, ConfigError, isLoopbackHost, loadConfig } from './config/config.ts';
 import { createModelRegistry, type ModelRegistry, providerVariableProblems } from './providers/registry.ts';
+import { createServer } from './server.ts';
 import {
   describeStoreLocation,
   type OpenedStore,
@@ -54,7 +54,7 @@ async function openDatabase(config: Config): Promise<OpenedStore> {
 async function main(): Promise<void> {
   const { config, models } = readConfig();
   const { store, created } = await openDatabase(config);
-  const { app, conversations, openness, sharedState, metrics } = await buildApp({
+  const { app, conversations, openness, sharedState, metrics } = await createServer({
     config,
     store,
     models,

@@ -5,7 +5,8 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import { buildApp, type ParleyApp } from '../../src/app.ts';
+import type { ParleyApp } from '../../src/app.ts';
+import { createServer } from '../../src/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Store } from '../../src/store/store.ts';
 import { scriptedRegistry } from './scripted-chat-model.ts';
@@ -36,7 +37,7 @@ export async function serveApp(store: Store, env: Record<string, string> = {}): 
     PARLEY_AUTO_TITLES: 'false',
     ...env,
   });
-  const parley = await buildApp({ config, store, models: scriptedRegistry().registry });
+  const parley = await createServer({ config, store, models: scriptedRegistry().registry });
   await parley.app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(parley.app.server.address() as AddressInfo).port}`;
   return {

@@ -1,6 +1,6 @@
 /** Builds the real app in process over an in-memory SQLite store and a scripted model. */
 
-import { buildApp } from '../../src/app.ts';
+import { createServer } from '../../src/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { ModelRegistry } from '../../src/providers/registry.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -18,7 +18,7 @@ export async function buildTestApp(
   });
   const store = openSqliteStore({ path: ':memory:' });
   const scripted = scriptedRegistry(options.scripts ?? []);
-  const parley = await buildApp({ config, store, models: options.models ?? scripted.registry });
+  const parley = await createServer({ config, store, models: options.models ?? scripted.registry });
   return { ...parley, store, scripts: scripted.scripts, calls: scripted.calls };
 }
 
