@@ -216,7 +216,7 @@ const responseStreamDoc = {
     "OpenAI's typed events, each as `event: <type>` with `data` = the event and its `sequence_number` (also the",
     "frame's `id:`), in this order: `response.created` (its response `queued` when in the background),",
     '`response.in_progress`, `response.output_item.added`,',
-    '`response.content_part.added`, then `response.output_text.delta` (`{item_id, delta}`) any number of times, then',
+    '`response.content_part.added`, then `response.output_text.delta` (`{item_id, delta, logprobs}`) any number of times, then',
     '`response.output_text.done`, `response.content_part.done`, `response.output_item.done` and',
     '`response.completed` (or `response.incomplete` when cut short or cancelled); a failure after the first event',
     'ends it with `response.failed` (the answer is stored `incomplete`). The stream closes after the last event; a',
@@ -331,6 +331,8 @@ const createResponse: RouteDoc = {
     'current node. The new answer becomes the conversation’s current node. `store: false` generates without',
     'writing anything. `background: true` answers at once with the response `queued` and generates apart from',
     'the request: poll it (`GET /v1/responses/{id}`), resume its events (`stream=true`) or cancel it.',
+    '`include: ["message.output_text.logprobs"]` or `top_logprobs` above 0 returns the tokens’ log probabilities',
+    'on the `output_text` part and the text events, from providers that give them; they are not stored.',
   ].join(' '),
   requestExamples: {
     'a question': { input: 'Plan a day in Oslo' },
@@ -370,7 +372,8 @@ export const openaiDocs: RouteDocs = {
       'OpenAI’s Chat Completions: the whole prompt comes in `messages`, the answer goes out, and nothing is stored ' +
       '(usage is recorded). Fields the routed provider cannot honour are a 400 naming the field and the provider. ' +
       'With `n` (at most 8), that many generations run side by side as choices 0..n-1, their usage summed; with ' +
-      '`logprobs` (and `top_logprobs`), each choice carries the tokens’ log probabilities from providers that give them.',
+      '`logprobs` (and `top_logprobs`), each choice carries the tokens’ log probabilities from providers that give them. ' +
+      'The deprecated `functions` / `function_call` are served as tools, and answered as `message.function_call`.',
     requestExamples: {
       'a question': { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Plan a day in Oslo' }] },
       'three choices': { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Name a colour' }], n: 3 },
