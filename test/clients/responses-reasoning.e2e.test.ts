@@ -160,6 +160,29 @@ describe('reasoning on /v1/responses', () => {
     });
   });
 
+  test('a conversation lists reasoning items as sent (rs_ ids, retrievable), before the call they led to', async () => {
+    const conversation = await client.conversations.create({
+      items: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        { type: 'reasoning', id: 'rs_client', summary: [{ type: 'summary_text', text: 'Ask the tool.' }] },
+        { type: 'function_call', call_id: 'call_7', name: 'weather', arguments: '{"city":"Oslo"}' },
+      ],
+    });
+    const items = (await client.conversations.items.list(conversation.id, { order: 'asc' })).data;
+    assert.deepEqual(
+      items.map((item) => item.type),
+      ['message', 'reasoning', 'function_call'],
+    );
+    const reasoning = items[1];
+    assert.equal(reasoning?.type, 'reasoning');
+    assert.match(reasoning.id, /^rs_/);
+    assert.deepEqual(reasoning.summary, [{ type: 'summary_text', text: 'Ask the tool.' }]);
+    const again = await client.conversations.items.retrieve(reasoning.id, {
+      conversation_id: conversation.id,
+    });
+    assert.deepEqual(again, reasoning);
+  });
+
   test('the AI SDK Responses model: a tool loop whose reasoning item is referred to by id', async () => {
     parley.anthropic.reply(
       { kind: 'json', body: anthropicBlocksMessage([THINKING, CALL], 'tool_use') },

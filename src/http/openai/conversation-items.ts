@@ -1,8 +1,9 @@
 /**
  * A conversation's stored messages as OpenAI's conversation items, so what a client adds with
  * `conversations.items.create` lists back as it was sent: a message item (inline images and
- * files as the data URLs they came in), an assistant's tool calls as `function_call` items after
- * it (`fc_…` ids, as on Responses), a tool result as a `function_call_output` item.
+ * files as the data URLs they came in), an assistant's reasoning as `reasoning` items before it
+ * and its tool calls as `function_call` items after it (`rs_…` and `fc_…` ids, as on Responses),
+ * a tool result as a `function_call_output` item.
  */
 
 import type { ConversationCore } from '../../conversations/core.ts';
@@ -11,13 +12,15 @@ import type { Attachments } from '../../conversations/prompt.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
 import { toMessageItemWithBytes } from './input-items.ts';
-import { parseFunctionCallId } from './item-references.ts';
+import { parsePartItemId } from './item-references.ts';
 import { fromPublicId, toPublicId } from './openai-ids.ts';
+import { reasoningItems } from './reasoning-items.ts';
 import { functionCallItems } from './response-object.ts';
 
 export type ConversationItem =
   | ReturnType<typeof toMessageItemWithBytes>
   | ReturnType<typeof functionCallItems>[number]
+  | ReturnType<typeof reasoningItems>[number]
   | {
       readonly type: 'function_call_output';
       readonly id: string;
@@ -43,9 +46,13 @@ export function toConversationItems(message: MessageRecord, bytes?: Attachments)
     ];
   }
   const calls = functionCallItems(message);
-  // Calls sent as items of their own were stored as an assistant message holding only them.
-  const onlyCalls = calls.length > 0 && message.parts.every((part) => part.type === 'tool-call');
-  return onlyCalls ? calls : [toMessageItemWithBytes(message, bytes), ...calls];
+  // Listed as the model gave it (its summary), without the provider's payload.
+  const reasoning = reasoningItems(message, { summary: true, encrypted: false });
+  // Calls and reasoning sent as items of their own were stored as an assistant message holding only them.
+  const onlyItems =
+    calls.length + reasoning.length > 0 &&
+    message.parts.every((part) => part.type === 'tool-call' || part.type === 'reasoning');
+  return [...reasoning, ...(onlyItems ? [] : [toMessageItemWithBytes(message, bytes)]), ...calls];
 }
 
 /** Where the bytes of a message's inline images, files and audio are read from. */
@@ -102,7 +109,7 @@ export async function itemsOfPage(
 export const bytesSent = (attachments: readonly NewAttachment[]): Attachments =>
   new Map(attachments.map((attachment) => [attachment.sha256, attachment.data]));
 
-/** The message behind an item id (`msg_…`, or `fc_…` for a function call), or undefined. */
+/** The message behind an item id (`msg_…`, or `fc_…` and `rs_…` for a function call or reasoning), or undefined. */
 export function messageIdOfItem(itemId: string): string | undefined {
-  return parseFunctionCallId(itemId)?.answerId ?? fromPublicId('msg_', itemId);
+  return parsePartItemId(itemId)?.answerId ?? fromPublicId('msg_', itemId);
 }

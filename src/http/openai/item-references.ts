@@ -18,7 +18,7 @@ export type FindMessage = (messageId: string) => Promise<MessageRecord | undefin
  * `reasoningItemId`) as the kind of part, the answer and the index among the answer's parts of
  * that kind.
  */
-function parsePartItemId(
+export function parsePartItemId(
   id: string,
 ): { type: 'tool-call' | 'reasoning'; answerId: string; index: number } | undefined {
   const match = /^(fc|rs)_([0-9a-f]{32})([0-9a-f]{2})$/.exec(id);
@@ -30,12 +30,6 @@ function parsePartItemId(
     answerId,
     index: Number.parseInt(match[3] ?? '0', 16),
   };
-}
-
-/** `fc_<answer hex><index, 2 hex digits>` (see `functionCallItemId`) as the answer and the index. */
-export function parseFunctionCallId(id: string): { answerId: string; index: number } | undefined {
-  const item = parsePartItemId(id);
-  return item?.type === 'tool-call' ? { answerId: item.answerId, index: item.index } : undefined;
 }
 
 const itemNotFound = (id: string, param: string) =>

@@ -26,7 +26,12 @@ import type {
 } from '../spec.ts';
 import { headerValue } from '../spec.ts';
 import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
-import { canThinkAfter, fromThinkingBlock, thinkingRequest } from './anthropic-reasoning.ts';
+import {
+  assertThinkingAllows,
+  canThinkAfter,
+  fromThinkingBlock,
+  thinkingRequest,
+} from './anthropic-reasoning.ts';
 import { type AnthropicMessage, isMessage } from './anthropic-wire.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
 import { convertToAnthropicToolChoice, convertToAnthropicTools } from './convert-to-anthropic-tools.ts';
@@ -94,6 +99,7 @@ export class AnthropicChatModel implements ChatModel {
       options.maxOutputTokens,
       DEFAULT_MAX_TOKENS,
     );
+    if (thinking !== undefined) assertThinkingAllows(options);
     const tools = options.tools ?? [];
     return JSON.stringify({
       model: this.modelId,

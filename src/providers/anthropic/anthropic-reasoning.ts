@@ -5,7 +5,7 @@
  * back unchanged before the `tool_use` they led to.
  */
 
-import { ProviderError, type ReasoningEffort, type ReasoningPart } from '../spec.ts';
+import { type CallOptions, ProviderError, type ReasoningEffort, type ReasoningPart } from '../spec.ts';
 import { PROVIDER } from './anthropic-error.ts';
 import type { AnthropicMessage } from './convert-to-anthropic-messages.ts';
 
@@ -52,6 +52,26 @@ export function thinkingRequest(
     );
   }
   return { thinking: { type: 'enabled', budget_tokens: budget }, max_tokens: maxOutputTokens };
+}
+
+/**
+ * Refuses what Anthropic refuses with thinking on: a forced tool call, a temperature other than 1,
+ * a `top_p` below 0.95 (so the client reads which field, before any upstream call).
+ */
+export function assertThinkingAllows(options: CallOptions): void {
+  const refuse = (what: string) =>
+    new ProviderError(
+      `the anthropic provider cannot think with ${what}: leave it out, or ask for no reasoning`,
+      {
+        kind: 'unsupported',
+        provider: PROVIDER,
+      },
+    );
+  if (options.toolChoice === 'required' || typeof options.toolChoice === 'object')
+    throw refuse('a forced tool call (tool_choice)');
+  if (options.temperature !== undefined && options.temperature !== 1)
+    throw refuse('a temperature other than 1');
+  if (options.topP !== undefined && options.topP < 0.95) throw refuse('a top_p below 0.95');
 }
 
 /** A thinking block (or redacted one) as a reasoning part. */

@@ -56,7 +56,7 @@ describe('AnthropicChatModel with tools and thinking', () => {
     upstream.reply({ kind: 'json', body: anthropicBlocksMessage([{ type: 'text', text: 'Done.' }]) });
     await model.doGenerate(loop, {
       tools: [weather, { name: 'now' }],
-      toolChoice: 'required',
+      toolChoice: 'auto',
       parallelToolCalls: false,
       reasoning: { effort: 'low' },
     });
@@ -65,7 +65,7 @@ describe('AnthropicChatModel with tools and thinking', () => {
       { name: 'weather', description: 'The weather in a city', input_schema: weather.parameters },
       { name: 'now', input_schema: { type: 'object', properties: {} } },
     ]);
-    assert.deepEqual(body.tool_choice, { type: 'any', disable_parallel_tool_use: true });
+    assert.deepEqual(body.tool_choice, { type: 'auto', disable_parallel_tool_use: true });
     assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 2_048 });
     assert.equal(body.max_tokens, 2_048 + 4_096);
     assert.equal(body.system, 'Use tools.');
@@ -106,6 +106,30 @@ describe('AnthropicChatModel with tools and thinking', () => {
       { reasoning: { effort: 'low' } },
     );
     assert.notEqual((upstream.lastRequest().body as { thinking?: unknown }).thinking, undefined);
+  });
+
+  test('thinking refuses what Anthropic refuses with it: a forced call, a temperature, a low top_p', async () => {
+    const requests = upstream.requests.length;
+    for (const [options, named] of [
+      [{ tools: [weather], toolChoice: 'required' }, /forced tool call/],
+      [{ tools: [weather], toolChoice: { name: 'weather' } }, /forced tool call/],
+      [{ temperature: 0.2 }, /temperature/],
+      [{ topP: 0.5 }, /top_p/],
+    ] as const) {
+      await assert.rejects(
+        model.doGenerate([{ role: 'user', content: 'hi' }], { ...options, reasoning: { effort: 'low' } }),
+        (error: unknown) =>
+          error instanceof ProviderError && error.kind === 'unsupported' && named.test(error.message),
+      );
+    }
+    assert.equal(upstream.requests.length, requests, 'nothing refused reaches the upstream');
+    await model.doGenerate([{ role: 'user', content: 'hi' }], {
+      temperature: 1,
+      topP: 0.95,
+      tools: [weather],
+      toolChoice: 'auto',
+      reasoning: { effort: 'low' },
+    });
   });
 
   test('maps each tool choice; no tools send no choice; none asks for no thinking', async () => {
