@@ -1,8 +1,8 @@
 /**
  * Attachments in the web UI (Debian's chromium, the real server on a fake upstream, behind an API
  * key): images and files added by the picker, by paste and by drag and drop, shown as thumbnails,
- * removable; an image attached in the page reaching the upstream as an image part; and a stored
- * message's images and files drawn back after a reload — fetched with the key, as `<img src>`
+ * removable; an image attached in the page reaching the upstream as an image part (a wav as
+ * input_audio); and a stored message's images, files and recordings drawn back after a reload — fetched with the key, as `<img src>`
  * could not send it.
  */
 
@@ -178,5 +178,29 @@ describe('attachments in the web UI', { skip: chromiumMissing }, () => {
       [],
     );
     assert.equal(attachmentRefusals, 0);
+  });
+
+  test('a wav attached in the page reaches the upstream as input_audio, and after a reload downloads as a recording', async () => {
+    const wav = Buffer.from('RIFF fake WAVE recording');
+    await page.setInputFiles('#attach-file', [{ name: 'memo.wav', mimeType: 'audio/wav', buffer: wav }]);
+    await send(page, 'Transcribe my memo');
+    await waitForAnswer(page, /\S/);
+    const sent = web.upstream.lastRequest().body as {
+      messages: { role: string; content: string | { type: string; input_audio?: unknown }[] }[];
+    };
+    const question = sent.messages.findLast((message) => message.role === 'user');
+    assert.ok(Array.isArray(question?.content), 'the question went up as parts');
+    assert.deepEqual(question.content.find((part) => part.type === 'input_audio')?.input_audio, {
+      data: wav.toString('base64'),
+      format: 'wav',
+    });
+    await page.reload();
+    const stored = page.locator('#messages > li.user').last();
+    await waitForText(stored.locator('.content'), 'Transcribe my memo');
+    const download = page.waitForEvent('download');
+    await stored.getByRole('link', { name: /recording-1\.wav/ }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'recording-1.wav');
+    assert.deepEqual(await readFile((await file.path()) ?? ''), wav);
   });
 });

@@ -194,17 +194,29 @@ describe('routed models', () => {
     assert.equal(model.threads, undefined);
   });
 
-  it('honours sampling and OpenAI fields only where every deployment and fallback does', () => {
+  it('honours sampling, OpenAI fields, audio and participant names only where every deployment and fallback does', () => {
     const declaring = (name: string, capabilities: ModelCapabilities) => {
       const target = deployment(name, []);
       Object.assign(target.model, { capabilities });
       return target;
     };
-    const open = declaring('open', { ...TEXT_ONLY, openaiFields: true, reasoning: true });
+    const open = declaring('open', {
+      ...TEXT_ONLY,
+      openaiFields: true,
+      reasoning: true,
+      audio: true,
+      participantNames: true,
+    });
     const fixed = declaring('fixed', { ...TEXT_ONLY, sampling: false, reasoning: true });
     const alone = route([open]).model.capabilities;
-    assert.deepEqual([alone?.openaiFields, alone?.sampling, alone?.reasoning], [true, true, true]);
+    assert.deepEqual(
+      [alone?.openaiFields, alone?.sampling, alone?.reasoning, alone?.audio, alone?.participantNames],
+      [true, true, true, true, true],
+    );
     const mixed = route([open], [fixed]).model.capabilities;
-    assert.deepEqual([mixed?.openaiFields, mixed?.sampling, mixed?.reasoning], [false, false, true]);
+    assert.deepEqual(
+      [mixed?.openaiFields, mixed?.sampling, mixed?.reasoning, mixed?.audio, mixed?.participantNames],
+      [false, false, true, false, false],
+    );
   });
 });

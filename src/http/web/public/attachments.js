@@ -1,13 +1,23 @@
 /**
  * Attachments on the next question: images and files added by paste, drag and drop or the picker,
  * shown as thumbnails (a name for other files) that can be removed, and turned into the message's
- * parts when it is sent — a text part, then an image part (bytes with their media type) or a file
- * part (bytes, media type and name) for each, as the conversation core stores them. Once stored,
+ * parts when it is sent — a text part, then an image part (bytes with their media type), an audio
+ * part (a wav or mp3 recording) or a file part (bytes, media type and name) for each, as the
+ * conversation core stores them. Once stored,
  * they are drawn back with the message (`message-attachments.js`).
  */
 
 import { button, element } from './dom.js';
 import { draftAttachments } from './message-attachments.js';
+
+/** Recordings the models take as audio (wav, mp3), by the media types browsers give them. */
+const AUDIO_MEDIA_TYPES = {
+  'audio/wav': 'audio/wav',
+  'audio/x-wav': 'audio/wav',
+  'audio/wave': 'audio/wav',
+  'audio/mpeg': 'audio/mpeg',
+  'audio/mp3': 'audio/mpeg',
+};
 
 const MAX_FILES = 10;
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -108,7 +118,9 @@ export function setUpAttachments({ tray, picker, attach, dropZone, prompt, repor
       for (const { file } of attached) {
         const data = await base64Of(file);
         const mediaType = file.type || 'application/octet-stream';
+        const audioType = AUDIO_MEDIA_TYPES[mediaType];
         if (file.type.startsWith('image/')) parts.push({ type: 'image', media_type: mediaType, data });
+        else if (audioType !== undefined) parts.push({ type: 'audio', media_type: audioType, data });
         else parts.push({ type: 'file', media_type: mediaType, filename: file.name, data });
       }
       return parts;

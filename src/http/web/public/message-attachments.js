@@ -1,6 +1,6 @@
 /**
- * The images and files of a stored message, under its text: an image as a thumbnail that opens
- * full size in a viewer, a file as a chip with its name that downloads it. Their bytes are at
+ * The images, files and audio of a stored message, under its text: an image as a thumbnail that
+ * opens full size in a viewer, a file (or a recording) as a chip with its name that downloads it. Their bytes are at
  * `/api/attachments/{sha256}`, behind the same key as the rest of the API — which an `<img src>`
  * cannot send — so they are fetched with it (`request`) and shown through `blob:` URLs (the only
  * images the page's CSP allows besides its own files).
@@ -81,9 +81,9 @@ function thumbnail(part, name) {
   return item;
 }
 
-function fileChip(part, report) {
+function fileChip(part, report, icon = '📄') {
   const item = element('li', 'message-attachment file');
-  const link = element('a', 'file-name', `📄 ${part.filename}`);
+  const link = element('a', 'file-name', `${icon} ${part.filename}`);
   link.href = part.url;
   link.download = part.filename;
   link.title = `${part.filename} (${part.media_type})`;
@@ -140,19 +140,25 @@ export function draftAttachments(files) {
 }
 
 /**
- * The list of a message's images and files, or undefined when it has none.
+ * The list of a message's images, files and recordings, or undefined when it has none.
  * @param {{parts?: object[]}} message the API's message
  * @param {(error: unknown) => void} report shows a failed download
  */
 export function messageAttachments(message, report) {
   const items = [];
   let imageCount = 0;
+  let recordingCount = 0;
   for (const part of message.parts ?? []) {
     if (part.type === 'image') {
       imageCount += 1;
       if (isStored(part)) items.push(thumbnail(part, `Attached image ${imageCount}`));
       else if (/^https?:\/\//i.test(part.url ?? '')) items.push(linkedImage(part));
     } else if (part.type === 'file' && isStored(part)) items.push(fileChip(part, report));
+    else if (part.type === 'audio' && isStored(part)) {
+      recordingCount += 1;
+      const extension = part.media_type === 'audio/mpeg' ? 'mp3' : 'wav';
+      items.push(fileChip({ ...part, filename: `recording-${recordingCount}.${extension}` }, report, '🔊'));
+    }
   }
   return listOf(items);
 }
