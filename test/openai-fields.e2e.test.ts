@@ -249,6 +249,38 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.equal(hosted.body.error.param, 'messages[0].content[0].file.file_id');
   });
 
+  test('chat completions: participant names and audio are refused by name where the provider cannot take them', async () => {
+    const named = [{ role: 'user', content: 'hi', name: 'alice' }];
+    for (const model of ['chatgpt-web/auto', 'claude-fake']) {
+      const refused = await post('/v1/chat/completions', { model, messages: named });
+      assert.equal(refused.status, 400, model);
+      assert.equal(refused.body.error.param, 'messages[0].name');
+      assert.match(
+        refused.body.error.message,
+        /^'messages\[0\]\.name' is not supported by the provider '(chatgpt-web|anthropic)'/,
+      );
+    }
+    const audio = [
+      { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] },
+    ];
+    for (const [model, provider] of [
+      ['chatgpt-web/auto', 'chatgpt-web'],
+      ['claude-fake', 'anthropic'],
+    ] as const) {
+      const refused = await post('/v1/chat/completions', { model, messages: audio });
+      assert.equal(refused.status, 400, model);
+      assert.match(
+        refused.body.error.message,
+        new RegExp(`the ${provider} provider does not take audio parts`),
+      );
+    }
+    const passed = await post('/v1/chat/completions', {
+      model: 'fake-model',
+      messages: [...named, ...audio],
+    });
+    assert.equal(passed.status, 200, JSON.stringify(passed.body));
+  });
+
   test('models: Anthropic lists its models; an upstream whose list cannot be read leaves the routed models listed', async () => {
     const get = (url: string) =>
       parley.app.inject({ url, headers: { authorization: `Bearer ${ADMIN_KEY}` } });

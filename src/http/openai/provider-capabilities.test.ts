@@ -96,4 +96,29 @@ describe('what a provider honours of /v1 requests comes from its declared capabi
       undefined,
     );
   });
+
+  it('carries participant names only to a provider declaring participantNames', () => {
+    const named = chat({
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'user', content: 'y', name: 'bob' },
+      ],
+    });
+    assert.equal(
+      refusedField(() => assertChatRequestHonoured(named, modelOf({ ...TEXT_ONLY, participantNames: true }))),
+      undefined,
+    );
+    assert.equal(
+      refusedField(() => assertChatRequestHonoured(named, modelOf(TEXT_ONLY))),
+      'messages[1].name',
+    );
+    // A tool message's name repeats its function's: every provider takes it.
+    const toolResult = chat({
+      messages: [{ role: 'tool', content: '4', tool_call_id: 'call_1', name: 'roll' }],
+    });
+    assert.equal(
+      refusedField(() => assertChatRequestHonoured(toolResult, modelOf(TEXT_ONLY))),
+      undefined,
+    );
+  });
 });
