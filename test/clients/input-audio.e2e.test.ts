@@ -1,5 +1,6 @@
 /**
- * Audio input (`input_audio` parts: base64 bytes, `wav` or `mp3`) through the `openai` SDK: on
+ * Audio input (`input_audio` parts: base64 bytes, `wav` or `mp3`) through the `openai` SDK (and
+ * the AI SDK's and LangChain's audio parts on chat completions): on
  * /v1/chat/completions and /v1/responses it reaches an OpenAI-compatible upstream as the same
  * base64 and format, is refused by name for a provider that cannot take audio, and, stored with a
  * conversation, lists back through its items and the native API (whose messages take audio parts
@@ -8,6 +9,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createOpenAI } from '@ai-sdk/openai';
+import { HumanMessage } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
+import { generateText } from 'ai';
 import OpenAI from 'openai';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 
@@ -60,6 +65,42 @@ describe('input_audio parts', () => {
       { type: 'input_audio', input_audio: { data: WAV, format: 'wav' } },
       { type: 'input_audio', input_audio: { data: MP3, format: 'mp3' } },
     ]);
+  });
+
+  test("the AI SDK's and LangChain's audio parts reach the upstream as input_audio", async () => {
+    const openai = createOpenAI({ baseURL: parley.v1, apiKey: 'unused' });
+    const result = await generateText({
+      model: openai.chat('fake-model'),
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is said?' },
+            { type: 'file', mediaType: 'audio/wav', data: Buffer.from(WAV, 'base64') },
+          ],
+        },
+      ],
+      maxRetries: 0,
+    });
+    assert.equal(result.text, 'echo: what is said?');
+    assert.deepEqual(sentParts()[1], { type: 'input_audio', input_audio: { data: WAV, format: 'wav' } });
+
+    const langchain = new ChatOpenAI({
+      model: 'fake-model',
+      apiKey: 'unused',
+      configuration: { baseURL: parley.v1 },
+      maxRetries: 0,
+    });
+    const answer = await langchain.invoke([
+      new HumanMessage({
+        content: [
+          { type: 'text', text: 'and this?' },
+          { type: 'audio', source_type: 'base64', mime_type: 'audio/mp3', data: MP3 },
+        ],
+      }),
+    ]);
+    assert.equal(answer.text, 'echo: and this?');
+    assert.deepEqual(sentParts()[1], { type: 'input_audio', input_audio: { data: MP3, format: 'mp3' } });
   });
 
   test('chat completions: a provider without audio refuses it by name; a bad part is a 400 naming its field', async () => {
