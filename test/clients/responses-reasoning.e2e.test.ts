@@ -9,6 +9,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
+import {
+  Agent,
+  tool as agentTool,
+  run,
+  setDefaultOpenAIClient,
+  setOpenAIAPI,
+  setTracingDisabled,
+} from '@openai/agents';
 import { generateText, stepCountIs, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -158,6 +166,36 @@ describe('reasoning on /v1/responses', () => {
       type: 'enabled',
       budget_tokens: 2_048,
     });
+  });
+
+  test('the Agents SDK: a tool loop whose reasoning item comes back by value keeps its stored signature', async () => {
+    parley.anthropic.reply(
+      { kind: 'json', body: anthropicBlocksMessage([THINKING, CALL], 'tool_use') },
+      { kind: 'json', body: anthropicBlocksMessage([{ type: 'text', text: 'It is 21 degrees.' }]) },
+    );
+    setDefaultOpenAIClient(client);
+    setOpenAIAPI('responses');
+    setTracingDisabled(true);
+    const agent = new Agent({
+      name: 'Forecaster',
+      model: 'claude-fake',
+      modelSettings: { reasoning: { effort: 'low', summary: 'auto' } },
+      tools: [
+        agentTool({
+          name: 'weather',
+          description: 'The weather in a city',
+          parameters: z.object({ city: z.string() }),
+          execute: async ({ city }) => `21 degrees in ${city}`,
+        }),
+      ],
+    });
+    const result = await run(agent, 'Weather in Oslo?');
+    assert.equal(result.finalOutput, 'It is 21 degrees.');
+    // The SDK sends the rs_ item with its summary only (include: []): Parley adds the stored signature.
+    assert.deepEqual(lastCallTurn(), [
+      { type: 'thinking', thinking: 'The tool knows.', signature: 'sig-rs' },
+      { type: 'tool_use', id: 'toolu_9', name: 'weather', input: { city: 'Oslo' } },
+    ]);
   });
 
   test('a conversation lists reasoning items as sent (rs_ ids, retrievable), before the call they led to', async () => {

@@ -32,6 +32,22 @@ export function parsePartItemId(
   };
 }
 
+/**
+ * A reasoning item sent back by value without its payload, under the id of a stored one (the
+ * Agents SDK keeps `rs_…` items so, and OpenAI reads their encrypted reasoning from its store):
+ * the stored payload is filled in, so Anthropic gets its thinking back with the signature.
+ */
+async function withStoredPayload(item: InputItemBody, find: FindMessage): Promise<InputItemBody> {
+  const stored = typeof item.id === 'string' ? parsePartItemId(item.id) : undefined;
+  if (stored?.type !== 'reasoning' || item.encrypted_content != null) return item;
+  const message = await find(stored.answerId);
+  if (message === undefined || message.deletedAt !== null) return item;
+  const part = message.parts.filter((each) => each.type === 'reasoning')[stored.index];
+  return part?.type === 'reasoning' && part.encrypted !== undefined
+    ? { ...item, encrypted_content: part.encrypted }
+    : item;
+}
+
 const itemNotFound = (id: string, param: string) =>
   new ParleyError('NOT_FOUND', `Item with id '${id}' not found.`, { param });
 
@@ -43,6 +59,7 @@ export async function resolveItemReferences(
 ): Promise<(InputItemBody | ResolvedItem)[]> {
   return Promise.all(
     items.map(async (item, index) => {
+      if (item.type === 'reasoning') return withStoredPayload(item, find);
       if (item.type !== 'item_reference') return item;
       const at = `${param}[${index}]`;
       const unknown = Object.keys(item).find((key) => key !== 'type' && key !== 'id');
