@@ -63,7 +63,25 @@ const MessageItem = Type.Object({
     Type.Object({ type: Type.String({ enum: ['input_text', 'output_text'] }), text: Type.String() }),
   ),
 });
-/** A conversation's item: a message (its content parts as sent), a function call or its output. */
+/** An answer's reasoning: its text as the summary (when asked for), the provider's payload (when included). */
+const ReasoningItem = Type.Object({
+  type: Type.Literal('reasoning'),
+  id: Type.String({ description: '`rs_`, the message id and the reasoning’s index' }),
+  summary: Type.Array(Type.Object({ type: Type.Literal('summary_text'), text: Type.String() })),
+  encrypted_content: Type.Optional(
+    Type.String({ description: 'With `include: ["reasoning.encrypted_content"]`: pass it back as is' }),
+  ),
+});
+/** A function call the model made. */
+const FunctionCallItem = Type.Object({
+  type: Type.Literal('function_call'),
+  id: Type.String({ description: '`fc_`, the message id and the call’s index' }),
+  call_id: Type.String(),
+  name: Type.String(),
+  arguments: Type.String(),
+  status: Type.Literal('completed'),
+});
+/** A conversation's item: a message (its content parts as sent), reasoning, a function call or its output. */
 const ConversationItem = Type.Union([
   Type.Object({
     type: Type.Literal('message'),
@@ -84,14 +102,8 @@ const ConversationItem = Type.Union([
       ),
     ),
   }),
-  Type.Object({
-    type: Type.Literal('function_call'),
-    id: Type.String({ description: '`fc_`, the message id and the call’s index' }),
-    call_id: Type.String(),
-    name: Type.String(),
-    arguments: Type.String(),
-    status: Type.Literal('completed'),
-  }),
+  ReasoningItem,
+  FunctionCallItem,
   Type.Object({
     type: Type.Literal('function_call_output'),
     id: Type.String({ description: '`msg_` and the tool message’s id' }),
@@ -128,7 +140,9 @@ const Response = Type.Object({
   instructions: Nullable(Type.String()),
   max_output_tokens: Nullable(Type.Integer()),
   model: Type.String(),
-  output: Type.Array(MessageItem),
+  output: Type.Array(Type.Union([ReasoningItem, MessageItem, FunctionCallItem]), {
+    description: 'The reasoning the provider gave (if any), the message, then the function calls',
+  }),
   previous_response_id: Nullable(Type.String()),
   conversation: Nullable(Type.Object({ id: Type.String() })),
   background: Type.Boolean({ description: 'true when created with `background: true`' }),
@@ -186,10 +200,16 @@ const ResponseEvent = Type.Object(
         'response.created',
         'response.in_progress',
         'response.output_item.added',
+        'response.reasoning_summary_part.added',
+        'response.reasoning_summary_text.delta',
+        'response.reasoning_summary_text.done',
+        'response.reasoning_summary_part.done',
         'response.content_part.added',
         'response.output_text.delta',
         'response.output_text.done',
         'response.content_part.done',
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.done',
         'response.output_item.done',
         'response.completed',
         'response.incomplete',
@@ -222,7 +242,11 @@ const responseStreamDoc = {
     'ends it with `response.failed` (the answer is stored `incomplete`). The stream closes after the last event; a',
     'failure before the first is a JSON error with its status. The generation goes on without the client: resume',
     'with `GET /v1/responses/{id}?stream=true&starting_after=<last sequence_number>` to get exactly the events',
-    'missed, then the live rest.',
+    'missed, then the live rest. Items take their `output_index` in the order they start: reasoning the provider',
+    'gives comes first as a `reasoning` item (with `reasoning.summary` set, its text streams as',
+    '`response.reasoning_summary_part.added`, `response.reasoning_summary_text.delta` ... `.done` and',
+    '`response.reasoning_summary_part.done`) closed by its `response.output_item.done`; the message opens at its first',
+    'text; function calls come after it (`response.function_call_arguments.delta` ... `.done`).',
   ].join(' '),
   schema: ResponseEvent,
   example: responseStream,
@@ -333,6 +357,10 @@ const createResponse: RouteDoc = {
     'the request: poll it (`GET /v1/responses/{id}`), resume its events (`stream=true`) or cancel it.',
     '`include: ["message.output_text.logprobs"]` or `top_logprobs` above 0 returns the tokens’ log probabilities',
     'on the `output_text` part and the text events, from providers that give them; they are not stored.',
+    '`reasoning.effort` asks for reasoning (Anthropic: extended thinking); the reasoning a provider gives is a',
+    '`reasoning` output item, its text the summary when `reasoning.summary` is set, and its payload (Anthropic’s',
+    'thinking signature) `encrypted_content` with `include: ["reasoning.encrypted_content"]`; send the item back',
+    '(or refer to its `rs_` id) in a tool loop.',
   ].join(' '),
   requestExamples: {
     'a question': { input: 'Plan a day in Oslo' },
@@ -546,7 +574,8 @@ export const openaiDocs: RouteDocs = {
     summary: 'List a conversation’s items (its current branch)',
     description:
       'The items from the root to the current node, as a cursor list (`order=desc` by default): each message, ' +
-      'an assistant’s tool calls as `function_call` items after it, a tool result as a `function_call_output` item.',
+      'an assistant’s reasoning as `reasoning` items before it and its tool calls as `function_call` items after it, ' +
+      'a tool result as a `function_call_output` item.',
     responses: {
       200: ok('The items.', CursorList(ConversationItem), {
         ...itemsExample,
