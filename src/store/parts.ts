@@ -2,8 +2,8 @@
  * A message's parts as the store keeps them: a JSON array in the message's `parts` column, written
  * once when the message is complete. A message whose parts are only its text keeps `parts` null
  * (every message written before parts existed, too): it reads back as one text part, so nothing
- * is rewritten to migrate. Bytes of images and files are not in the JSON: a part names them by
- * their SHA-256 (`attachment`), stored once in the attachments table.
+ * is rewritten to migrate. Bytes of images, files and audio are not in the JSON: a part names them
+ * by their SHA-256 (`attachment`), stored once in the attachments table.
  */
 
 import type { PartRecord } from './store.ts';

@@ -332,7 +332,7 @@ const deleted = (object: string) =>
 export const nativeDocs: RouteDocs = {
   ...accessDocs,
   'GET /api/attachments/:sha256': {
-    summary: 'Download an image or file sent in a message',
+    summary: 'Download an image, file or recording sent in a message',
     description:
       'The bytes of an attachment of the caller’s messages, by its SHA-256 (stored once however often sent). Raster ' +
       'images named with `media_type` are served inline with that type; anything else downloads as bytes. Reads only.',

@@ -71,7 +71,7 @@ export async function bytesOf(
   return wanted.length === 0 ? new Map() : tree.getAttachments(owner, wanted);
 }
 
-/** The most bytes of images and files one page of items carries back (as data URLs). */
+/** The most bytes of images, files and audio one page of items carries back (inline). */
 export const PAGE_BYTES = 32 * 1024 * 1024;
 
 /**

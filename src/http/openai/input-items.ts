@@ -251,7 +251,7 @@ function mergeToolCalls(messages: readonly InputMessage[]): InputMessage[] {
   return merged;
 }
 
-/** A stored message as an OpenAI message item (inline images and files without their bytes). */
+/** A stored message as an OpenAI message item (inline images, files and audio without their bytes). */
 export const toMessageItem = (message: MessageRecord) => toMessageItemWithBytes(message, undefined);
 
 /**

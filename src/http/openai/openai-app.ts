@@ -20,7 +20,7 @@ import { UpstreamModelLists } from './upstream-model-lists.ts';
 
 export type OpenAIApp = TypedApp;
 
-/** The routes (below `/v1`) that take image and file parts. */
+/** The routes (below `/v1`) that take image, file and audio parts. */
 const ATTACHMENT_ROUTES = new Set([
   '/chat/completions',
   '/responses',
@@ -40,7 +40,7 @@ export interface OpenAIRoutesOptions {
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions) {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.setErrorHandler((error, request, reply) => sendOpenAIError(request, reply, error));
-  // The routes whose bodies may carry images and files as data URLs get room for the largest
+  // The routes whose bodies may carry images, files and audio inline get room for the largest
   // allowed, and a 413 over it, as the native message routes do.
   const bodyLimit = attachmentBodyLimit(options.limits);
   typed.addHook('onRoute', (route) => {

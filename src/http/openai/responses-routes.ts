@@ -48,7 +48,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
     assertResponsesRequestServed(body);
     assertBackgroundStored(body);
     const { placement, conversationPublicId, conversation } = await placementFor(conversations, owner, body);
-    // The bytes of images and files sent inline, stored with the inputs that name them.
+    // The bytes of images, files and audio sent inline, stored with the inputs that name them.
     const attachments: NewAttachment[] = [];
     const inputs =
       typeof body.input === 'string'
