@@ -569,8 +569,13 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
     assert.deepEqual(items.json().data[0].content, [
       { type: 'input_text', text: 'what is this?' },
       { type: 'input_image', detail: 'low', file_id: null, image_url: 'https://example.com/cat.png' },
-      { type: 'input_image', detail: 'auto', file_id: null, image_url: null },
-      { type: 'input_file', file_id: null, filename: 'a.pdf' },
+      { type: 'input_image', detail: 'auto', file_id: null, image_url: `data:image/png;base64,${png}` },
+      {
+        type: 'input_file',
+        file_id: null,
+        filename: 'a.pdf',
+        file_data: `data:application/pdf;base64,${pdf}`,
+      },
     ]);
 
     const refused = await post('/v1/responses', {

@@ -137,6 +137,45 @@ describe('conversation items with parts', () => {
     );
   });
 
+  test("a response's input items list its images, files and tool items as they were sent", async () => {
+    const content = [
+      { type: 'input_text' as const, text: 'Look:' },
+      { type: 'input_image' as const, image_url: PNG, detail: 'low' as const },
+      { type: 'input_file' as const, filename: 'a.pdf', file_data: PDF },
+    ];
+    const response = await client.responses.create({
+      model: 'fake-model',
+      input: [
+        { type: 'message', role: 'user', content },
+        { type: 'function_call', call_id: 'call_9', name: 'weather', arguments: '{"city":"Oslo"}' },
+        { type: 'function_call_output', call_id: 'call_9', output: '21 degrees' },
+      ],
+    });
+    const listed = await client.responses.inputItems.list(response.id, { order: 'asc' });
+    assert.deepEqual(
+      listed.data.map((item) => item.type),
+      ['message', 'function_call', 'function_call_output'],
+    );
+    const [message, call, output] = listed.data;
+    assert.deepEqual(message?.type === 'message' && message.content, [
+      { type: 'input_text', text: 'Look:' },
+      { type: 'input_image', detail: 'low', file_id: null, image_url: PNG },
+      { type: 'input_file', file_id: null, filename: 'a.pdf', file_data: PDF },
+    ]);
+    assert.ok(call?.type === 'function_call');
+    assert.deepEqual([call.call_id, call.name, call.arguments], ['call_9', 'weather', '{"city":"Oslo"}']);
+    assert.ok(output?.type === 'function_call_output');
+    assert.deepEqual([output.call_id, output.output], ['call_9', '21 degrees']);
+
+    // The same listing as a conversation's items: newest first by default, paged by cursor.
+    const newest = await client.responses.inputItems.list(response.id, { limit: 1 });
+    assert.deepEqual(
+      newest.data.map((item) => item.id),
+      [output.id],
+    );
+    assert.equal(newest.hasNextPage(), true);
+  });
+
   test("the Agents SDK's OpenAIConversationsSession keeps a tool call and its result", async () => {
     setDefaultOpenAIClient(client);
     setOpenAIAPI('responses');

@@ -11,7 +11,7 @@ import { attachmentsOf } from '../../conversations/message-parts.ts';
 import type { Attachments } from '../../conversations/prompt.ts';
 import type { MessageRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
-import { toMessageItemWithBytes } from './input-items.ts';
+import { pageOf, toMessageItemWithBytes } from './input-items.ts';
 import { parsePartItemId } from './item-references.ts';
 import { fromPublicId, toPublicId } from './openai-ids.ts';
 import { reasoningItems } from './reasoning-items.ts';
@@ -103,6 +103,23 @@ export async function itemsOfPage(
     items.push(...toConversationItems(message, bytes).filter((item) => item.id === id));
   }
   return cursorList(items, page.has_more);
+}
+
+/**
+ * Stored messages listed as their items, with their bytes, as one cursor page (`order=desc` by
+ * default): a conversation's items, or the input items of a response. Paged by id first, so only
+ * the page's attachments are read.
+ */
+export function listItems(
+  tree: AttachmentReader,
+  owner: string,
+  messages: readonly MessageRecord[],
+  query: { limit?: string; after?: string; order?: 'asc' | 'desc' },
+) {
+  const entries = messages.flatMap((message) =>
+    toConversationItems(message).map((item) => ({ id: item.id, message })),
+  );
+  return itemsOfPage(tree, owner, pageOf(entries, query, 'desc'));
 }
 
 /** The bytes a request just stored, by SHA-256 (to list what was written without reading it back). */

@@ -11,14 +11,8 @@ import { badRequest } from '../../errors.ts';
 import type { ConversationRecord, NewAttachment } from '../../store/store.ts';
 import { cursorList } from '../cursor-list.ts';
 import { ownerOf } from '../owner.ts';
-import {
-  bytesOf,
-  bytesSent,
-  itemsOfPage,
-  messageIdOfItem,
-  toConversationItems,
-} from './conversation-items.ts';
-import { InputItem, ListQuery, pageOf, parseLimit, toInputMessages } from './input-items.ts';
+import { bytesOf, bytesSent, listItems, messageIdOfItem, toConversationItems } from './conversation-items.ts';
+import { InputItem, ListQuery, parseLimit, toInputMessages } from './input-items.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
 import { fromPublicId, toPublicId } from './openai-ids.ts';
@@ -146,11 +140,7 @@ export function registerConversationsRoutes(app: OpenAIApp, conversations: Conve
       const owner = ownerOf(request);
       const conversation = await find(owner, request.params.id);
       const branch = await conversations.tree.currentBranch(owner, conversation.id);
-      // Paged by id first, so only the page's attachments are read.
-      const entries = branch.flatMap((message) =>
-        toConversationItems(message).map((item) => ({ id: item.id, message })),
-      );
-      return itemsOfPage(conversations.tree, owner, pageOf(entries, request.query, 'desc'));
+      return listItems(conversations.tree, owner, branch, request.query);
     },
   );
 

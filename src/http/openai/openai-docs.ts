@@ -475,9 +475,11 @@ export const openaiDocs: RouteDocs = {
   'GET /v1/responses/:id/input_items': {
     summary: 'List a response’s input items',
     description:
-      'The messages this response’s request wrote before its answer (a cursor list, newest first).',
+      'The items this response’s request wrote before its answer, listed as a conversation’s items are (a cursor ' +
+      'list, newest first): messages with their inline images and files as the data URLs they were sent as, ' +
+      '`function_call` and `function_call_output` items. A page ends early past 32 MB of inline bytes (`has_more`).',
     responses: {
-      200: ok('The input items.', CursorList(MessageItem), itemsExample),
+      200: ok('The input items.', CursorList(ConversationItem), itemsExample),
       ...errorResponses(openaiError, [400, 404]),
     },
   },

@@ -17,7 +17,8 @@ import { holdLimitsUntil } from '../limit-holds.ts';
 import { ownerOf } from '../owner.ts';
 import { routeHeaderReporter } from '../route-header.ts';
 import { assertBackgroundStored, cancelResponse } from './background-responses.ts';
-import { ListQuery, pageOf, toInputMessages, toMessageItem } from './input-items.ts';
+import { listItems } from './conversation-items.ts';
+import { ListQuery, toInputMessages } from './input-items.ts';
 import { resolveItemReferences } from './item-references.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { notFoundError } from './openai-errors.ts';
@@ -166,8 +167,8 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       const path = await conversations.tree.getPath(owner, answer.conversationId, answer.id);
       const inputCount = readResponseOptions(answer).input_count;
       const inputs = path.slice(Math.max(0, path.length - 1 - inputCount), -1);
-      const items = inputs.filter((message) => message.deletedAt === null).map(toMessageItem);
-      return pageOf(items, request.query, 'desc');
+      const kept = inputs.filter((message) => message.deletedAt === null);
+      return listItems(conversations.tree, owner, kept, request.query);
     },
   );
 
