@@ -25,7 +25,7 @@ const StartQuery = Type.Object(
 
 /** Only a path on this site: never an open redirect. */
 const safeNext = (next: string | undefined) =>
-  next !== undefined && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
+  next?.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
 
 function flowCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
   return [

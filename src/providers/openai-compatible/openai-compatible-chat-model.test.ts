@@ -219,7 +219,7 @@ describe('OpenAICompatibleChatModel', () => {
 
   test('reassembles events split mid-line and mid-character', async () => {
     const frames = Buffer.from(
-      chunkFrame({ content: 'né' }) + chunkFrame({ content: '日本' }, 'stop') + 'data: [DONE]\n\n',
+      `${chunkFrame({ content: 'né' })}${chunkFrame({ content: '日本' }, 'stop')}data: [DONE]\n\n`,
     );
     // Cut inside "é" (2 bytes) and inside "日" (3 bytes), and between "data" and its colon.
     const cuts = [frames.indexOf('é') + 1, frames.indexOf('日') + 2, frames.lastIndexOf('data') + 2];
