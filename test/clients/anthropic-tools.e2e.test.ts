@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, stepCountIs, tool } from 'ai';
+import { generateText, stepCountIs } from 'ai';
 import OpenAI from 'openai';
-import { z } from 'zod';
 import {
   type AnthropicBlock,
   anthropicBlocksMessage,
   anthropicBlocksReply,
 } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+import { recordedWeather, WEATHER_SCHEMA, weatherAiSdkTool } from '../support/weather-tool.ts';
 
 interface AnthropicBody {
   readonly messages: { role: string; content: string | { type: string; [field: string]: unknown }[] }[];
@@ -24,13 +24,6 @@ interface AnthropicBody {
   readonly tool_choice?: unknown;
   readonly thinking?: unknown;
 }
-
-const WEATHER_SCHEMA = {
-  type: 'object',
-  properties: { city: { type: 'string' } },
-  required: ['city'],
-  additionalProperties: false,
-};
 
 const THINKING: AnthropicBlock = {
   type: 'thinking',
@@ -159,20 +152,11 @@ describe('a tool loop routed to Anthropic, with each client library', () => {
       { kind: 'json', body: anthropicBlocksMessage([FINAL]) },
     );
     const openai = createOpenAI({ baseURL: parley.v1, apiKey: 'unused' });
-    const cities: string[] = [];
+    const { cities, weatherIn } = recordedWeather();
     const result = await generateText({
       model: openai.chat('claude-fake'),
       prompt: 'Weather in Oslo?',
-      tools: {
-        weather: tool({
-          description: 'The weather in a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: async ({ city }) => {
-            cities.push(city);
-            return `21 degrees in ${city}`;
-          },
-        }),
-      },
+      tools: { weather: weatherAiSdkTool(weatherIn) },
       stopWhen: stepCountIs(3),
       maxRetries: 0,
     });

@@ -8,18 +8,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  Agent,
   OpenAIConversationsSession,
-  tool as agentTool,
   run,
   setDefaultOpenAIClient,
   setOpenAIAPI,
   setTracingDisabled,
 } from '@openai/agents';
 import OpenAI from 'openai';
-import { z } from 'zod';
-import { completion, toolCallCompletion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+import { scriptWeatherLoop, weatherAgent } from '../support/weather-tool.ts';
 
 interface UpstreamMessage {
   readonly role: string;
@@ -180,23 +177,8 @@ describe('conversation items with parts', () => {
     setDefaultOpenAIClient(client);
     setOpenAIAPI('responses');
     setTracingDisabled(true);
-    const agent = new Agent({
-      name: 'Forecaster',
-      instructions: 'Answer with the weather tool.',
-      model: 'fake-model',
-      tools: [
-        agentTool({
-          name: 'weather',
-          description: 'The weather in a city',
-          parameters: z.object({ city: z.string() }),
-          execute: async ({ city }) => `21 degrees in ${city}`,
-        }),
-      ],
-    });
-    parley.openai.reply(
-      { kind: 'json', body: toolCallCompletion('weather', { city: 'Oslo' }) },
-      { kind: 'json', body: completion('It is 21 degrees in Oslo.') },
-    );
+    const agent = weatherAgent('fake-model');
+    scriptWeatherLoop(parley.openai);
     const session = new OpenAIConversationsSession({ client });
     const result = await run(agent, 'What is the weather in Oslo?', { session });
     assert.equal(result.finalOutput, 'It is 21 degrees in Oslo.');

@@ -9,19 +9,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import {
-  Agent,
-  tool as agentTool,
-  run,
-  setDefaultOpenAIClient,
-  setOpenAIAPI,
-  setTracingDisabled,
-} from '@openai/agents';
-import { generateText, stepCountIs, tool } from 'ai';
+import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
+import { generateText, stepCountIs } from 'ai';
 import OpenAI from 'openai';
-import { z } from 'zod';
 import { type AnthropicBlock, anthropicBlocksMessage, chunkFrame } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+import { weatherAgentTool, weatherAiSdkTool } from '../support/weather-tool.ts';
 
 interface AnthropicBody {
   readonly messages: { role: string; content: string | { type: string; [field: string]: unknown }[] }[];
@@ -180,14 +173,7 @@ describe('reasoning on /v1/responses', () => {
       name: 'Forecaster',
       model: 'claude-fake',
       modelSettings: { reasoning: { effort: 'low', summary: 'auto' } },
-      tools: [
-        agentTool({
-          name: 'weather',
-          description: 'The weather in a city',
-          parameters: z.object({ city: z.string() }),
-          execute: async ({ city }) => `21 degrees in ${city}`,
-        }),
-      ],
+      tools: [weatherAgentTool()],
     });
     const result = await run(agent, 'Weather in Oslo?');
     assert.equal(result.finalOutput, 'It is 21 degrees.');
@@ -230,13 +216,7 @@ describe('reasoning on /v1/responses', () => {
     const result = await generateText({
       model: openai('claude-fake'),
       prompt: 'Weather in Oslo?',
-      tools: {
-        weather: tool({
-          description: 'The weather in a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: async ({ city }) => `21 degrees in ${city}`,
-        }),
-      },
+      tools: { weather: weatherAiSdkTool() },
       // The AI SDK sends reasoning settings only to models it knows reason, or when forced to.
       providerOptions: { openai: { forceReasoning: true, reasoningEffort: 'low', reasoningSummary: 'auto' } },
       stopWhen: stepCountIs(3),

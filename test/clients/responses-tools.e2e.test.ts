@@ -8,20 +8,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import {
-  Agent,
-  tool as agentTool,
-  run,
-  setDefaultOpenAIClient,
-  setOpenAIAPI,
-  setTracingDisabled,
-} from '@openai/agents';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
+import { generateText, stepCountIs, streamText } from 'ai';
 import OpenAI from 'openai';
-import { z } from 'zod';
 import { FakeChatGPTWeb } from '../support/fake-chatgpt-web.ts';
-import { completion, streamedToolCall, toolCallCompletion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+import {
+  recordedWeather,
+  scriptWeatherCall,
+  scriptWeatherLoop,
+  WEATHER_SCHEMA,
+  weatherAgent,
+  weatherAiSdkTool,
+} from '../support/weather-tool.ts';
 
 interface UpstreamBody {
   readonly messages: {
@@ -34,35 +33,13 @@ interface UpstreamBody {
   readonly tool_choice?: unknown;
 }
 
-const WEATHER_SCHEMA = {
-  type: 'object',
-  properties: { city: { type: 'string' } },
-  required: ['city'],
-  additionalProperties: false,
-};
-
 describe('function tools on /v1/responses, with each client library', () => {
   let parley: ParleyWithUpstreams;
   let chatgpt: FakeChatGPTWeb;
   let client: OpenAI;
   const upstreamBody = () => parley.openai.lastRequest().body as UpstreamBody;
   /** The model asks for the weather in Oslo, then answers with what the tool said. */
-  const scriptLoop = (streamed = false) => {
-    scriptCall(streamed);
-    parley.openai.reply(
-      streamed
-        ? { kind: 'stream', deltas: ['It is 21 ', 'degrees in Oslo.'] }
-        : { kind: 'json', body: completion('It is 21 degrees in Oslo.') },
-    );
-  };
-  /** Only the call, streamed or whole. */
-  const scriptCall = (streamed: boolean) => {
-    parley.openai.reply(
-      streamed
-        ? streamedToolCall('weather', ['{"city":', '"Oslo"}'])
-        : { kind: 'json', body: toolCallCompletion('weather', { city: 'Oslo' }) },
-    );
-  };
+  const scriptLoop = (streamed = false) => scriptWeatherLoop(parley.openai, streamed);
   /** The request after the tool ran: the assistant's call, then its result, as OpenAI's chat messages. */
   const assertResultSent = () => {
     const { messages, tools } = upstreamBody();
@@ -120,7 +97,7 @@ describe('function tools on /v1/responses, with each client library', () => {
   });
 
   test('openai: a streamed call comes as output_item.added, arguments deltas, done', async () => {
-    scriptCall(true);
+    scriptWeatherCall(parley.openai, true);
     const stream = await client.responses.create({
       input: 'Weather in Oslo?',
       tools: [{ type: 'function', name: 'weather', parameters: WEATHER_SCHEMA, strict: true }],
@@ -148,23 +125,8 @@ describe('function tools on /v1/responses, with each client library', () => {
   });
 
   test('the Agents SDK: an agent whose function tool is called and whose result reaches the answer', async () => {
-    const cities: string[] = [];
-    const agent = new Agent({
-      name: 'Forecaster',
-      instructions: 'Answer with the weather tool.',
-      model: 'fake-model',
-      tools: [
-        agentTool({
-          name: 'weather',
-          description: 'The weather in a city',
-          parameters: z.object({ city: z.string() }),
-          execute: async ({ city }) => {
-            cities.push(city);
-            return `21 degrees in ${city}`;
-          },
-        }),
-      ],
-    });
+    const { cities, weatherIn } = recordedWeather();
+    const agent = weatherAgent('fake-model', weatherIn);
     scriptLoop();
     const result = await run(agent, 'What is the weather in Oslo?');
     assert.equal(result.finalOutput, 'It is 21 degrees in Oslo.');
@@ -181,11 +143,7 @@ describe('function tools on /v1/responses, with each client library', () => {
 
   test('the AI SDK: the Responses model with a tool and stopWhen (calls referred to by item reference)', async () => {
     const openai = createOpenAI({ baseURL: parley.v1, apiKey: 'unused' });
-    const weather = tool({
-      description: 'The weather in a city',
-      inputSchema: z.object({ city: z.string() }),
-      execute: async ({ city }) => `21 degrees in ${city}`,
-    });
+    const weather = weatherAiSdkTool();
     scriptLoop();
     const result = await generateText({
       model: openai('fake-model'),

@@ -12,18 +12,17 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool as langchainTool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import {
-  Agent,
-  OpenAIChatCompletionsModel,
-  run,
-  setTracingDisabled,
-  tool as agentTool,
-} from '@openai/agents';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { OpenAIChatCompletionsModel, run, setTracingDisabled } from '@openai/agents';
+import { generateText, stepCountIs, streamText } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { completion, streamedToolCall, toolCallCompletion } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
+import {
+  recordedWeather,
+  scriptWeatherLoop,
+  weatherAgent,
+  weatherAiSdkTool,
+} from '../support/weather-tool.ts';
 
 interface UpstreamBody {
   readonly messages: { role: string; content: unknown; tool_call_id?: string }[];
@@ -32,32 +31,14 @@ interface UpstreamBody {
 
 describe('a tool loop with each client library', () => {
   let parley: ParleyWithUpstreams;
-  const weatherCalls: string[] = [];
-  const weather = (city: string) => {
-    weatherCalls.push(city);
-    return `21 degrees in ${city}`;
-  };
+  const { cities: weatherCalls, weatherIn: weather } = recordedWeather();
   const upstreamBodies = () => parley.openai.requests.map((request) => request.body as UpstreamBody);
 
   /** The model asks for the weather in Oslo, then answers with what the tool said. */
-  const scriptLoop = () =>
-    parley.openai.reply(
-      { kind: 'json', body: toolCallCompletion('weather', { city: 'Oslo' }) },
-      { kind: 'json', body: completion('It is 21 degrees in Oslo.') },
-    );
+  const scriptLoop = () => scriptWeatherLoop(parley.openai);
   /** The same loop streamed: the call in pieces, then the answer in pieces. */
-  const scriptStreamedLoop = () =>
-    parley.openai.reply(streamedToolCall('weather', ['{"city":', '"Oslo"}']), {
-      kind: 'stream',
-      deltas: ['It is 21 ', 'degrees in Oslo.'],
-    });
-  const aiSdkTools = {
-    weather: tool({
-      description: 'The weather in a city',
-      inputSchema: z.object({ city: z.string() }),
-      execute: async ({ city }) => weather(city),
-    }),
-  };
+  const scriptStreamedLoop = () => scriptWeatherLoop(parley.openai, true);
+  const aiSdkTools = { weather: weatherAiSdkTool(weather) };
   /** The request after the tool ran: it carries the call's result as a tool message. */
   const assertResultSent = () => {
     const last = upstreamBodies().at(-1);
@@ -163,19 +144,7 @@ describe('a tool loop with each client library', () => {
 
   test('the Agents SDK: an agent whose function tool is called and whose result reaches the answer', async () => {
     const client = new OpenAI({ baseURL: parley.v1, apiKey: 'unused', maxRetries: 0 });
-    const agent = new Agent({
-      name: 'Forecaster',
-      instructions: 'Answer with the weather tool.',
-      model: new OpenAIChatCompletionsModel(client, 'fake-model'),
-      tools: [
-        agentTool({
-          name: 'weather',
-          description: 'The weather in a city',
-          parameters: z.object({ city: z.string() }),
-          execute: async ({ city }) => weather(city),
-        }),
-      ],
-    });
+    const agent = weatherAgent(new OpenAIChatCompletionsModel(client, 'fake-model'), weather);
     scriptLoop();
     const result = await run(agent, 'What is the weather in Oslo?');
     assert.equal(result.finalOutput, 'It is 21 degrees in Oslo.');
