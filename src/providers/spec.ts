@@ -252,7 +252,7 @@ export type StreamPart =
   | { readonly type: 'reasoning-delta'; readonly delta: string }
   /**
    * The end of one piece of reasoning, with the opaque payload the provider needs passed back with
-   * it (Anthropic's thinking signature); the next reasoning delta starts another piece.
+   * it (Anthropic's thinking block with its signature); the next reasoning delta starts another piece.
    */
   | { readonly type: 'reasoning-end'; readonly encrypted?: string }
   /** A piece of a tool call: `index` says which call; `id` and `name` come with its first piece. */

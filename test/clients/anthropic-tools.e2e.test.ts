@@ -8,15 +8,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
+import { HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { tool as langchainTool } from '@langchain/core/tools';
+import { ChatOpenAI } from '@langchain/openai';
 import { generateText, stepCountIs } from 'ai';
 import OpenAI from 'openai';
+import { z } from 'zod';
 import {
   type AnthropicBlock,
   anthropicBlocksMessage,
   anthropicBlocksReply,
 } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
-import { recordedWeather, WEATHER_SCHEMA, weatherAiSdkTool } from '../support/weather-tool.ts';
+import { recordedWeather, WEATHER_SCHEMA, weatherAiSdkTool, weatherIn } from '../support/weather-tool.ts';
 
 interface AnthropicBody {
   readonly messages: { role: string; content: string | { type: string; [field: string]: unknown }[] }[];
@@ -120,13 +124,10 @@ describe('a tool loop routed to Anthropic, with each client library', () => {
     const done: unknown[] = [];
     stream.on('response.output_item.done', (event) => done.push(event.item));
     const first = await stream.finalResponse();
-    const thinking = {
-      type: 'reasoning',
-      id: first.output[0]?.id,
-      summary: [{ type: 'summary_text', text: 'I should call the tool.' }],
-      encrypted_content: 'sig-e2e',
-    };
-    assert.deepEqual(first.output[0], thinking);
+    const [thinking] = first.output;
+    assert.equal(thinking?.type, 'reasoning');
+    assert.deepEqual(thinking.summary, [{ type: 'summary_text', text: 'I should call the tool.' }]);
+    assert.ok((thinking.encrypted_content ?? '') !== '', 'the thinking block travels as encrypted_content');
     assert.deepEqual(done[0], thinking, 'the streamed item is the stored one');
     const call = first.output.find((item) => item.type === 'function_call');
     assert.equal(call?.type, 'function_call');
@@ -144,6 +145,38 @@ describe('a tool loop routed to Anthropic, with each client library', () => {
     // The stored thinking went back with its signature, so the loop keeps thinking.
     assertResultSent(true);
     assert.deepEqual(bodies().at(-1)?.thinking, { type: 'enabled', budget_tokens: 2_048 });
+  });
+
+  test("LangChain's ChatOpenAI on the Responses API: bindTools, the stored thinking sent back by its rs_ id", async () => {
+    parley.anthropic.reply(
+      { kind: 'json', body: anthropicBlocksMessage([THINKING, CALL], 'tool_use') },
+      { kind: 'json', body: anthropicBlocksMessage([FINAL]) },
+    );
+    const weather = langchainTool(async ({ city }: { city: string }) => weatherIn(city), {
+      name: 'weather',
+      description: 'The weather in a city',
+      schema: z.object({ city: z.string() }),
+    });
+    const model = new ChatOpenAI({
+      model: 'claude-fake',
+      apiKey: 'unused',
+      configuration: { baseURL: parley.v1 },
+      useResponsesApi: true,
+      maxRetries: 0,
+    }).bindTools([weather]);
+    const question = new HumanMessage('Weather in Oslo?');
+    const call = await model.invoke([question]);
+    const [toolCall] = call.tool_calls ?? [];
+    assert.equal(toolCall?.name, 'weather');
+    const output = await weather.invoke(toolCall?.args as { city: string });
+    const answer = await model.invoke([
+      question,
+      call,
+      new ToolMessage({ content: String(output), tool_call_id: toolCall?.id ?? '' }),
+    ]);
+    assert.equal(answer.text, 'It is 21 degrees in Oslo.');
+    // LangChain sends the reasoning item back with an empty summary and no payload: Parley adds the stored one.
+    assertResultSent(true);
   });
 
   test('the AI SDK: generateText with a tool and stopWhen on the chat model', async () => {

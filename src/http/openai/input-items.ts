@@ -192,7 +192,7 @@ const REASONING_KEYS = new Set(['type', 'id', 'summary', 'content', 'encrypted_c
 
 /**
  * A `reasoning` item a client kept from an earlier answer: its summary (or reasoning text) and its
- * `encrypted_content`, which goes back to the provider that gave it (Anthropic's signature).
+ * `encrypted_content`, which goes back to the provider that gave it (Anthropic's thinking block and its signature).
  */
 function reasoningItemMessage(item: InputItemBody, at: string): InputMessage {
   const unknown = Object.keys(item).find((key) => !REASONING_KEYS.has(key));
@@ -340,7 +340,8 @@ function toInputContent(part: PartRecord, bytes: Attachments | undefined): Input
       return [
         {
           type: 'input_audio',
-          input_audio: data === undefined ? { format } : { data: Buffer.from(data).toString('base64'), format },
+          input_audio:
+            data === undefined ? { format } : { data: Buffer.from(data).toString('base64'), format },
         },
       ];
     }

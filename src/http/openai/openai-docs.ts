@@ -359,7 +359,7 @@ const createResponse: RouteDoc = {
     'on the `output_text` part and the text events, from providers that give them; they are not stored.',
     '`reasoning.effort` asks for reasoning (Anthropic: extended thinking); the reasoning a provider gives is a',
     '`reasoning` output item, its text the summary when `reasoning.summary` is set, and its payload (Anthropic’s',
-    'thinking signature) `encrypted_content` with `include: ["reasoning.encrypted_content"]`; send the item back',
+    'thinking block with its signature) `encrypted_content` with `include: ["reasoning.encrypted_content"]`; send the item back',
     '(or refer to its `rs_` id) in a tool loop.',
   ].join(' '),
   requestExamples: {

@@ -1,7 +1,7 @@
 /**
  * An answer's reasoning as OpenAI's `reasoning` output items. The reasoning text the provider gave
  * is the item's summary when the request asked for one (`reasoning.summary`), as OpenAI gives a
- * summary only then; the provider's opaque payload (Anthropic's thinking signature) is its
+ * summary only then; the provider's opaque payload (Anthropic's thinking block with its signature) is its
  * `encrypted_content` when the request asked to include it (`include:
  * ["reasoning.encrypted_content"]`), so a client that keeps its own history can send it back.
  */

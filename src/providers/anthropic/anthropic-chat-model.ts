@@ -26,12 +26,8 @@ import type {
 } from '../spec.ts';
 import { headerValue } from '../spec.ts';
 import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
-import {
-  assertThinkingAllows,
-  canThinkAfter,
-  fromThinkingBlock,
-  thinkingRequest,
-} from './anthropic-reasoning.ts';
+import { assertThinkingAllows, canThinkAfter, thinkingRequest } from './anthropic-reasoning.ts';
+import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
 import { type AnthropicMessage, isMessage } from './anthropic-wire.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
 import { convertToAnthropicToolChoice, convertToAnthropicTools } from './convert-to-anthropic-tools.ts';

@@ -1,11 +1,10 @@
 /**
- * Extended thinking: a reasoning effort as Anthropic's `thinking: {type: 'enabled', budget_tokens}`,
- * and thinking blocks as reasoning parts and back. A thinking block's signature (or a redacted
- * block's data) is the reasoning part's `encrypted` payload: Anthropic requires the blocks passed
- * back unchanged before the `tool_use` they led to.
+ * Extended thinking requested: a reasoning effort as Anthropic's `thinking: {type: 'enabled',
+ * budget_tokens}`, what Anthropic refuses with it, and when a tool loop cannot think. The blocks
+ * themselves travel as reasoning parts (`anthropic-thinking-payload.ts`).
  */
 
-import { type CallOptions, ProviderError, type ReasoningEffort, type ReasoningPart } from '../spec.ts';
+import { type CallOptions, ProviderError, type ReasoningEffort } from '../spec.ts';
 import { PROVIDER } from './anthropic-error.ts';
 import type { AnthropicMessage } from './convert-to-anthropic-messages.ts';
 
@@ -20,9 +19,6 @@ const BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
   high: 16_384,
   xhigh: 32_768,
 };
-
-/** A redacted block's data is kept behind this prefix, so it goes back as the same kind of block. */
-const REDACTED = 'redacted_thinking:';
 
 export interface ThinkingRequest {
   readonly thinking?: { readonly type: 'enabled'; readonly budget_tokens: number };
@@ -72,42 +68,6 @@ export function assertThinkingAllows(options: CallOptions): void {
   if (options.temperature !== undefined && options.temperature !== 1)
     throw refuse('a temperature other than 1');
   if (options.topP !== undefined && options.topP < 0.95) throw refuse('a top_p below 0.95');
-}
-
-/** A thinking block (or redacted one) as a reasoning part. */
-export function fromThinkingBlock(block: {
-  readonly type: string;
-  readonly thinking?: unknown;
-  readonly signature?: unknown;
-  readonly data?: unknown;
-}): ReasoningPart | undefined {
-  if (block.type === 'redacted_thinking' && typeof block.data === 'string')
-    return { text: '', encrypted: `${REDACTED}${block.data}` };
-  if (block.type !== 'thinking' || typeof block.thinking !== 'string') return undefined;
-  return typeof block.signature === 'string' && block.signature !== ''
-    ? { text: block.thinking, encrypted: block.signature }
-    : { text: block.thinking };
-}
-
-/** The payload a `redacted_thinking` block carries, as a reasoning part keeps it. */
-export function redactedPayload(data: string): string {
-  return `${REDACTED}${data}`;
-}
-
-/**
- * A reasoning part as the block it came from. Without a payload it cannot be passed back
- * (Anthropic checks the signature), so it is left out: the model's own words, not the user's.
- */
-export function toContentBlock(
-  part: ReasoningPart,
-): (
-  | { readonly type: 'thinking'; readonly thinking: string; readonly signature: string }
-  | { readonly type: 'redacted_thinking'; readonly data: string }
-)[] {
-  if (part.encrypted === undefined || part.encrypted === '') return [];
-  if (part.encrypted.startsWith(REDACTED))
-    return [{ type: 'redacted_thinking', data: part.encrypted.slice(REDACTED.length) }];
-  return [{ type: 'thinking', thinking: part.text, signature: part.encrypted }];
 }
 
 /**

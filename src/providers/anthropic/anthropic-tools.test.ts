@@ -8,6 +8,11 @@ import {
 import { type PromptMessage, ProviderError, type StreamPart } from '../spec.ts';
 import { AnthropicChatModel } from './anthropic-chat-model.ts';
 import { thinkingRequest } from './anthropic-reasoning.ts';
+import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
+
+/** The payload a reasoning part keeps for a thinking block (or a redacted one). */
+const payloadOf = (block: { type: string; thinking?: string; signature?: string; data?: string }) =>
+  fromThinkingBlock(block)?.encrypted ?? '';
 
 const weather = {
   name: 'weather',
@@ -23,9 +28,15 @@ const loop: PromptMessage[] = [
     role: 'assistant',
     content: '',
     parts: [
-      { type: 'reasoning', text: 'I need the tool.', encrypted: 'sig-1' },
-      { type: 'reasoning', text: '', encrypted: 'redacted_thinking:opaque' },
+      // The text a client shows may be a summary, or nothing: the payload alone goes back.
+      {
+        type: 'reasoning',
+        text: '',
+        encrypted: payloadOf({ type: 'thinking', thinking: 'I need the tool.', signature: 'sig-1' }),
+      },
+      { type: 'reasoning', text: '', encrypted: payloadOf({ type: 'redacted_thinking', data: 'opaque' }) },
       { type: 'reasoning', text: 'no payload, not sent back' },
+      { type: 'reasoning', text: 'another provider’s payload, not sent back', encrypted: 'gAAAAB-openai' },
       { type: 'text', text: '' },
     ],
     toolCalls: [
@@ -171,8 +182,15 @@ describe('AnthropicChatModel with tools and thinking', () => {
     assert.deepEqual(
       parts.filter((part) => part.type === 'reasoning-end'),
       [
-        { type: 'reasoning-end', encrypted: 'sig-abc' },
-        { type: 'reasoning-end', encrypted: 'redacted_thinking:secret' },
+        {
+          type: 'reasoning-end',
+          encrypted: payloadOf({
+            type: 'thinking',
+            thinking: 'Two cities, two calls.',
+            signature: 'sig-abc',
+          }),
+        },
+        { type: 'reasoning-end', encrypted: payloadOf({ type: 'redacted_thinking', data: 'secret' }) },
       ],
     );
     const calls = parts.filter((part) => part.type === 'tool-call-delta');
@@ -213,7 +231,9 @@ describe('AnthropicChatModel with tools and thinking', () => {
       text: 'Let me check.',
       finishReason: 'tool-calls',
       usage: { inputTokens: 5, outputTokens: 7 },
-      reasoning: [{ text: 'Hm.', encrypted: 'sig-2' }],
+      reasoning: [
+        { text: 'Hm.', encrypted: payloadOf({ type: 'thinking', thinking: 'Hm.', signature: 'sig-2' }) },
+      ],
       toolCalls: [{ id: 'toolu_c', name: 'weather', arguments: '{"city":"Rome"}' }],
     });
   });

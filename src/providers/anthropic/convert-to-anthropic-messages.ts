@@ -1,7 +1,7 @@
 import { toBase64 } from '../shared/data-url.ts';
 import { type PromptMessage, type PromptPart, ProviderError, type ToolCall } from '../spec.ts';
 import { PROVIDER } from './anthropic-error.ts';
-import { toContentBlock as reasoningBlock } from './anthropic-reasoning.ts';
+import { toContentBlock as reasoningBlock } from './anthropic-thinking-payload.ts';
 
 type Base64Source = { readonly type: 'base64'; readonly media_type: string; readonly data: string };
 

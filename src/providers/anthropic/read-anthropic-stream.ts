@@ -8,13 +8,13 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { parseJsonOrUndefined } from '../shared/upstream-http.ts';
 import { ProviderError, type StreamPart, type Usage } from '../spec.ts';
 import { invalidResponse, PROVIDER, streamedError } from './anthropic-error.ts';
-import { redactedPayload } from './anthropic-reasoning.ts';
+import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
 import { isRecord, isUsage } from './anthropic-wire.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 
 /** What a content block being streamed is, by its index in the message. */
 type OpenBlock =
-  | { readonly kind: 'thinking'; signature?: string }
+  | { readonly kind: 'thinking'; thinking: string; signature?: string }
   | { readonly kind: 'tool'; readonly callIndex: number; sentArguments: boolean }
   | { readonly kind: 'other' };
 
@@ -51,9 +51,10 @@ export async function* readAnthropicStream(
             argumentsDelta: '',
           };
         } else if (block.type === 'thinking') {
-          blocks.set(index, { kind: 'thinking' });
-        } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
-          yield { type: 'reasoning-end', encrypted: redactedPayload(block.data) };
+          blocks.set(index, { kind: 'thinking', thinking: '' });
+        } else if (block.type === 'redacted_thinking') {
+          const part = fromThinkingBlock({ ...block, type: block.type });
+          if (part?.encrypted !== undefined) yield { type: 'reasoning-end', encrypted: part.encrypted };
         } else blocks.set(index, { kind: 'other' });
         break;
       }
@@ -65,10 +66,10 @@ export async function* readAnthropicStream(
       case 'content_block_stop': {
         const block = blocks.get(index);
         blocks.delete(index);
-        if (block?.kind === 'thinking')
-          yield block.signature === undefined
-            ? { type: 'reasoning-end' }
-            : { type: 'reasoning-end', encrypted: block.signature };
+        if (block?.kind === 'thinking') {
+          const encrypted = fromThinkingBlock({ type: 'thinking', ...block })?.encrypted;
+          yield encrypted === undefined ? { type: 'reasoning-end' } : { type: 'reasoning-end', encrypted };
+        }
         // A call with no input streams no JSON at all; its arguments are the empty object.
         if (block?.kind === 'tool' && !block.sentArguments)
           yield { type: 'tool-call-delta', index: block.callIndex, argumentsDelta: '{}' };
@@ -115,9 +116,10 @@ function deltaPart(delta: unknown, block: OpenBlock | undefined): StreamPart | u
         ? { type: 'text-delta', delta: delta.text }
         : undefined;
     case 'thinking_delta':
-      return typeof delta.thinking === 'string' && delta.thinking !== ''
-        ? { type: 'reasoning-delta', delta: delta.thinking }
-        : undefined;
+      if (typeof delta.thinking !== 'string' || delta.thinking === '') return undefined;
+      // Kept whole on its block too: the block's payload holds it with the signature.
+      if (block?.kind === 'thinking') block.thinking += delta.thinking;
+      return { type: 'reasoning-delta', delta: delta.thinking };
     case 'signature_delta':
       if (block?.kind === 'thinking' && typeof delta.signature === 'string')
         block.signature = (block.signature ?? '') + delta.signature;
