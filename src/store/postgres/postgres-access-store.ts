@@ -5,69 +5,20 @@
  */
 
 import type { Pool, PoolClient } from 'pg';
+import { type AccessRow, badColumn, toAuditEntry, toKey, toSession, toUser } from '../access-rows.ts';
 import {
   type AccessStore,
   type ApiKeyRecord,
   type AuditEntry,
   type AuditQuery,
   type Credential,
-  type KeyLimits,
   type KeyPatch,
   LOCAL_OWNER,
   type NewAuditEntry,
   type SessionRecord,
   type UserPatch,
   type UserRecord,
-  type UserRole,
 } from '../access-store.ts';
-
-type UserRow = {
-  id: string;
-  name: string;
-  role: UserRole;
-  password_hash: string | null;
-  email: string | null;
-  external_issuer: string | null;
-  external_subject: string | null;
-  created_at: number;
-  updated_at: number;
-  disabled_at: number | null;
-};
-
-type KeyRow = {
-  id: string;
-  user_id: string;
-  name: string;
-  hash: string;
-  hint: string;
-  models: string | null;
-  limits: string | null;
-  expires_at: number | null;
-  created_at: number;
-  revoked_at: number | null;
-};
-
-type SessionRow = {
-  id: string;
-  user_id: string;
-  hash: string;
-  created_at: number;
-  expires_at: number;
-  address: string | null;
-  user_agent: string | null;
-};
-
-type AuditRow = {
-  id: number;
-  actor_id: string | null;
-  actor_name: string;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  details: string | null;
-  address: string | null;
-  created_at: number;
-};
 
 const USER_COLUMNS = `u.id, u.name, u.role, u.password_hash, u.email, u.external_issuer, u.external_subject,
   u.created_at, u.updated_at, u.disabled_at`;
@@ -177,31 +128,31 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async getUser(id: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#rows<UserRow>(queries.getUser, [id]);
+    const [row] = await this.#rows<AccessRow>(queries.getUser, [id]);
     return row === undefined ? undefined : toUser(row);
   }
 
   async findUserByName(name: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#rows<UserRow>(queries.findUserByName, [name]);
+    const [row] = await this.#rows<AccessRow>(queries.findUserByName, [name]);
     return row === undefined ? undefined : toUser(row);
   }
 
   async findUserByExternalId(issuer: string, subject: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#rows<UserRow>(queries.findUserByExternal, [issuer, subject]);
+    const [row] = await this.#rows<AccessRow>(queries.findUserByExternal, [issuer, subject]);
     return row === undefined ? undefined : toUser(row);
   }
 
   async listUsers(): Promise<readonly UserRecord[]> {
-    return (await this.#rows<UserRow>(queries.listUsers)).map(toUser);
+    return (await this.#rows<AccessRow>(queries.listUsers)).map(toUser);
   }
 
   async updateUser(id: string, patch: UserPatch, now: number): Promise<UserRecord | false | undefined> {
     return this.#usersTransaction(async (client) => {
-      const [row] = (await client.query<UserRow>(queries.getUser, [id])).rows;
+      const [row] = (await client.query<AccessRow>(queries.getUser, [id])).rows;
       if (row === undefined) return undefined;
       const current = toUser(row);
       if (patch.name !== undefined) {
-        const [holder] = (await client.query<UserRow>(queries.findUserByName, [patch.name])).rows;
+        const [holder] = (await client.query<AccessRow>(queries.findUserByName, [patch.name])).rows;
         if (holder !== undefined && holder.id !== id) return false;
       }
       const firstAdmin =
@@ -229,7 +180,7 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async firstAdmin(): Promise<UserRecord | undefined> {
-    const [row] = await this.#rows<UserRow>(queries.firstAdmin);
+    const [row] = await this.#rows<AccessRow>(queries.firstAdmin);
     return row === undefined ? undefined : toUser(row);
   }
 
@@ -249,21 +200,21 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async findKeyByHash(hash: string): Promise<Credential<ApiKeyRecord> | undefined> {
-    const [row] = await this.#rows<KeyRow & { user: UserRow }>(queries.findKey, [hash]);
-    return row === undefined ? undefined : { credential: toKey(row), user: toUser(row.user) };
+    const [row] = await this.#rows<AccessRow>(queries.findKey, [hash]);
+    return row === undefined ? undefined : { credential: toKey(row), user: userBeside(row) };
   }
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.#rows<KeyRow>(queries.getKey, [id]);
+    const [row] = await this.#rows<AccessRow>(queries.getKey, [id]);
     return row === undefined ? undefined : toKey(row);
   }
 
   async listKeys(userId?: string): Promise<readonly ApiKeyRecord[]> {
-    return (await this.#rows<KeyRow>(queries.listKeys, [userId ?? null])).map(toKey);
+    return (await this.#rows<AccessRow>(queries.listKeys, [userId ?? null])).map(toKey);
   }
 
   async updateKey(id: string, patch: KeyPatch): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.#rows<KeyRow>(queries.updateKey, [
+    const [row] = await this.#rows<AccessRow>(queries.updateKey, [
       id,
       patch.name ?? null,
       patch.models !== undefined,
@@ -290,12 +241,12 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async findSessionByHash(hash: string, now: number): Promise<Credential<SessionRecord> | undefined> {
-    const [row] = await this.#rows<SessionRow & { user: UserRow }>(queries.findSession, [hash, now]);
-    return row === undefined ? undefined : { credential: toSession(row), user: toUser(row.user) };
+    const [row] = await this.#rows<AccessRow>(queries.findSession, [hash, now]);
+    return row === undefined ? undefined : { credential: toSession(row), user: userBeside(row) };
   }
 
   async listSessions(userId: string, now: number): Promise<readonly SessionRecord[]> {
-    return (await this.#rows<SessionRow>(queries.listSessions, [userId, now])).map(toSession);
+    return (await this.#rows<AccessRow>(queries.listSessions, [userId, now])).map(toSession);
   }
 
   async deleteSession(id: string): Promise<boolean> {
@@ -333,64 +284,14 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async listAudit(query: AuditQuery): Promise<readonly AuditEntry[]> {
-    const rows = await this.#rows<AuditRow>(queries.listAudit, [query.before ?? null, query.limit]);
+    const rows = await this.#rows<AccessRow>(queries.listAudit, [query.before ?? null, query.limit]);
     return rows.map(toAuditEntry);
   }
 }
 
-/** Also decodes a user built by `row_to_json`, whose bigints arrive as JSON numbers. */
-function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    passwordHash: row.password_hash,
-    email: row.email,
-    externalIssuer: row.external_issuer,
-    externalSubject: row.external_subject,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
-  };
-}
-
-function toKey(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    hash: row.hash,
-    hint: row.hint,
-    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
-    limits: JSON.parse(row.limits ?? '{}') as KeyLimits,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-  };
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    hash: row.hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    address: row.address,
-    userAgent: row.user_agent,
-  };
-}
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    actorId: row.actor_id,
-    actorName: row.actor_name,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    details: row.details,
-    address: row.address,
-    createdAt: row.created_at,
-  };
+/** The user a credential's query builds beside it (`row_to_json`, so its bigints are JSON numbers). */
+function userBeside(row: AccessRow): UserRecord {
+  const user = row.user;
+  if (typeof user !== 'object' || user === null) throw badColumn('user', user, 'a user row');
+  return toUser(user as AccessRow);
 }

@@ -4,23 +4,21 @@
  */
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { toAuditEntry, toKey, toSession, toUser } from '../access-rows.ts';
 import {
   type AccessStore,
   type ApiKeyRecord,
   type AuditEntry,
   type AuditQuery,
   type Credential,
-  type KeyLimits,
   type KeyPatch,
   LOCAL_OWNER,
   type NewAuditEntry,
   type SessionRecord,
   type UserPatch,
   type UserRecord,
-  type UserRole,
 } from '../access-store.ts';
 import { inTransaction } from './sqlite-transaction.ts';
-import { nullableNumber, nullableString } from './sqlite-values.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -296,61 +294,4 @@ function prepareAccessStatements(database: DatabaseSync) {
 
 function optional<T>(row: unknown, decode: (row: Row) => T): T | undefined {
   return row === undefined ? undefined : decode(row as Row);
-}
-
-function toUser(row: Row): UserRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    role: String(row.role) as UserRole,
-    passwordHash: nullableString(row.password_hash),
-    email: nullableString(row.email),
-    externalIssuer: nullableString(row.external_issuer),
-    externalSubject: nullableString(row.external_subject),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    disabledAt: nullableNumber(row.disabled_at),
-  };
-}
-
-function toKey(row: Row): ApiKeyRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    name: String(row.name),
-    hash: String(row.hash),
-    hint: String(row.hint),
-    models:
-      row.models === null || row.models === undefined ? null : (JSON.parse(String(row.models)) as string[]),
-    limits: JSON.parse(String(row.limits ?? '{}')) as KeyLimits,
-    expiresAt: nullableNumber(row.expires_at),
-    createdAt: Number(row.created_at),
-    revokedAt: nullableNumber(row.revoked_at),
-  };
-}
-
-function toSession(row: Row): SessionRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    hash: String(row.hash),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    address: nullableString(row.address),
-    userAgent: nullableString(row.user_agent),
-  };
-}
-
-function toAuditEntry(row: Row): AuditEntry {
-  return {
-    id: Number(row.id),
-    actorId: nullableString(row.actor_id),
-    actorName: String(row.actor_name),
-    action: String(row.action),
-    targetType: nullableString(row.target_type),
-    targetId: nullableString(row.target_id),
-    details: nullableString(row.details),
-    address: nullableString(row.address),
-    createdAt: Number(row.created_at),
-  };
 }
