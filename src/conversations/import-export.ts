@@ -4,8 +4,8 @@
  */
 
 import { notFound, ParleyError } from '../errors.ts';
-import type { ImportedConversation, Store } from '../store/store.ts';
-import { parseImport } from './transfer.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ImportSlice, Store } from '../store/store.ts';
 import type { ConversationHistory } from './tree.ts';
 
 export class ImportExport {
@@ -51,16 +51,38 @@ export class ImportExport {
     }
   }
 
-  /** Imports a Parley export or ChatGPT's conversations.json for `owner`: all of it, or nothing. */
-  async importData(owner: string, data: unknown): Promise<readonly ImportedConversation[]> {
-    const items = parseImport(data, owner, this.#now());
-    const { conflicts } = await this.#store.importConversations(items);
-    if (conflicts.length > 0) {
-      throw new ParleyError(
-        'CONFLICT',
-        `import: ${conflicts.length} ids exist already (e.g. ${conflicts.slice(0, 3).join(', ')}); nothing was imported`,
-      );
+  /** When an import is read: the date of what a file leaves undated (ChatGPT's `create_time`). */
+  importTime(): number {
+    return this.#now();
+  }
+
+  /**
+   * Writes an import for `owner` (a file read by `parseImport` and cut by `sliceImport`, maybe in a
+   * worker thread): slice by slice, letting other requests run between two, and all of it or
+   * nothing (`Store.beginImport`): seen by no one until the last slice is written, removed when any
+   * slice fails or names an id that exists.
+   */
+  async importSlices(
+    owner: string,
+    slices: AsyncIterable<ImportSlice> | Iterable<ImportSlice>,
+  ): Promise<void> {
+    const writer = await this.#store.beginImport(owner);
+    try {
+      for await (const slice of slices) {
+        const { conflicts } = await writer.write(slice);
+        if (conflicts.length > 0) {
+          throw new ParleyError(
+            'CONFLICT',
+            `import: ${conflicts.length} ids exist already (e.g. ${conflicts.slice(0, 3).join(', ')}); nothing was imported`,
+          );
+        }
+        // Requests that arrived while the slice was written go first.
+        await nextTurn();
+      }
+      await writer.commit();
+    } catch (error) {
+      await writer.abort();
+      throw error;
     }
-    return items;
   }
 }

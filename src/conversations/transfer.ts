@@ -175,7 +175,7 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
   const top: Reader = new Reader('');
   if (data.version !== EXPORT_VERSION) top.fail('version', `${EXPORT_VERSION}`);
   if (!Array.isArray(data.conversations)) top.fail('conversations', 'a list');
-  return (data.conversations as unknown[]).map((entry, index) => {
+  const items = (data.conversations as unknown[]).map((entry, index) => {
     const read: Reader = new Reader(`conversations[${index}]`);
     if (!isRecord(entry)) read.fail('', 'an object');
     const id = read.string(entry, 'id');
@@ -228,6 +228,19 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
     checkTree(read, conversation, messages);
     return { conversation, messages };
   });
+  checkDistinctIds(top, items);
+  return items;
+}
+
+/** No id twice in one file (a conversation's own messages are checked by `checkTree`). */
+function checkDistinctIds(read: Reader, items: readonly ImportedConversation[]): void {
+  const seen = new Set<string>();
+  for (const { conversation, messages } of items) {
+    for (const id of [conversation.id, ...messages.map((message) => message.id)]) {
+      if (seen.has(id)) read.fail('conversations', `conversations with distinct ids: ${id} comes twice`);
+      seen.add(id);
+    }
+  }
 }
 
 /** Every parent and the current node must be messages of the same conversation. */

@@ -862,6 +862,71 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal(await store.getConversation(ALICE, other), undefined, 'nothing was written');
     });
 
+    it('writes a large import in slices, seen by no one until it is committed', async () => {
+      const owner = `importer-${randomUUID()}`;
+      const conversationId = randomUUID();
+      const ids = Array.from({ length: 4 }, () => randomUUID());
+      const messages = ids.map((id, index) =>
+        importedMessage({
+          id,
+          conversationId,
+          parentId: index === 0 ? null : (ids[index - 1] ?? null),
+          role: index % 2 === 0 ? 'user' : 'assistant',
+          content: `sliced words number ${index}`,
+          context: null,
+          createdAt: 1_000 + index,
+        }),
+      );
+      const conversation = {
+        id: conversationId,
+        owner,
+        title: 'Sliced import',
+        model: null,
+        currentNode: ids[3] ?? null,
+        systemPrompt: null,
+        metadata: {},
+        temperature: null,
+        maxOutputTokens: null,
+        createdAt: 1_000,
+        updatedAt: 1_003,
+      };
+      // One conversation over two slices: its messages' parents come in the earlier slice.
+      const slices = [
+        { conversations: [conversation], messages: messages.slice(0, 2) },
+        { conversations: [], messages: messages.slice(2) },
+      ];
+      const seen = async () => (await store.listConversations(owner, 0, 10)).items.map((item) => item.id);
+
+      const aborted = await store.beginImport(owner);
+      for (const slice of slices) assert.deepEqual(await aborted.write(slice), { conflicts: [] });
+      assert.deepEqual(await seen(), [], 'nothing is seen before the commit');
+      assert.equal(await store.getConversation(owner, conversationId), undefined);
+      await aborted.abort();
+      assert.deepEqual(await seen(), []);
+      assert.deepEqual(await store.search(owner, 'sliced', 10), [], 'nothing found after an abort');
+
+      // The same ids again: an abort left none behind.
+      const committed = await store.beginImport(owner);
+      for (const slice of slices) assert.deepEqual(await committed.write(slice), { conflicts: [] });
+      assert.deepEqual(await seen(), []);
+      await committed.commit();
+      assert.deepEqual(await seen(), [conversationId], 'all of it is seen once committed');
+      assert.deepEqual(
+        (await store.listMessages(owner, conversationId)).map((message) => message.id),
+        ids,
+      );
+      assert.equal((await store.search(owner, 'sliced', 10)).length > 0, true, 'and found by search');
+
+      const conflicting = await store.beginImport(owner);
+      assert.deepEqual(
+        await conflicting.write({ conversations: [], messages: messages.slice(1, 2) }),
+        { conflicts: [ids[1]] },
+        'a slice naming an id that exists writes nothing and names it',
+      );
+      await conflicting.abort();
+      assert.equal((await store.listMessages(owner, conversationId)).length, 4);
+    });
+
     it('updates only the fields a patch names', async () => {
       const { conversationId, question } = await startConversation(store);
       assert.equal(

@@ -270,6 +270,28 @@ export interface ImportedConversation {
   readonly messages: readonly ImportedMessage[];
 }
 
+/**
+ * Rows of an import written together: each conversation in the slice of its first messages or an
+ * earlier one, each message after its parent (in the same slice or an earlier one).
+ */
+export interface ImportSlice {
+  readonly conversations: readonly ConversationRecord[];
+  readonly messages: readonly ImportedMessage[];
+}
+
+/**
+ * An import written slice by slice (`Store.beginImport`), so that no single write holds the
+ * database or the event loop for long. Nothing of it is seen by anyone until `commit`, which
+ * makes all of it visible at once; `abort` leaves nothing behind, and neither does a process
+ * that dies before `commit`.
+ */
+export interface ImportWriter {
+  /** Writes a slice; when an id exists already (or was written by an earlier slice), writes nothing of it and returns those ids. */
+  write(slice: ImportSlice): Promise<{ readonly conflicts: readonly string[] }>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 /** A search match: a conversation's title or one message, with a highlighted snippet. */
 export interface SearchHit {
   readonly kind: 'title' | 'message';
@@ -397,6 +419,9 @@ export interface Store {
   importConversations(
     items: readonly ImportedConversation[],
   ): Promise<{ readonly conflicts: readonly string[] }>;
+
+  /** Starts a large import for `owner`, written in slices and seen only once committed (`ImportWriter`). */
+  beginImport(owner: string): Promise<ImportWriter>;
 
   /** Users, their keys and sessions, sign-in failures and the audit log. */
   readonly access: AccessStore;

@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { ConversationCore } from '../../conversations/core.ts';
 import { ParleyError } from '../../errors.ts';
 import { toExport, toMarkdown } from '../../conversations/transfer.ts';
+import { readImportOffThread } from './import-off-thread.ts';
 import type { NativeApp } from './native-app.ts';
 
 const FormatQuery = Type.Object(
@@ -16,9 +17,10 @@ const FormatQuery = Type.Object(
 const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
- * ChatGPT exports of years of chats are large, but an import is parsed and written in one piece:
- * the route takes up to this much (split larger exports), one import at a time per user and
- * `MAX_IMPORTS` at once in the process, so imports cannot starve everything else of memory.
+ * ChatGPT exports of years of chats are large: the route takes up to this much (split larger
+ * exports), one import at a time per user and `MAX_IMPORTS` at once in the process, so imports
+ * cannot starve everything else of memory. Each is parsed in a worker thread and written in
+ * slices, so the event loop goes on serving other requests meanwhile.
  */
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 const MAX_IMPORTS = 2;
@@ -49,29 +51,48 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
   });
 
   const importing = new Set<string>();
-  app.post('/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
-    const owner = request.principal.owner;
-    if (importing.has(owner))
-      throw new ParleyError('RATE_LIMITED', 'an import of yours is running: send the next when it ends', {
-        retryAfterSeconds: 5,
-      });
-    if (importing.size >= MAX_IMPORTS)
-      throw new ParleyError('BUSY', `${MAX_IMPORTS} imports are running: try again shortly`, {
-        retryAfterSeconds: 5,
-      });
-    importing.add(owner);
-    const imported = await conversations.importExport
-      .importData(owner, request.body)
-      .finally(() => importing.delete(owner));
-    return reply.code(201).send({
-      object: 'import',
-      imported: imported.length,
-      conversations: imported.map(({ conversation, messages }) => ({
-        id: conversation.id,
-        title: conversation.title,
-        messages: messages.length,
-        current_node: conversation.currentNode,
-      })),
+  // The file is read as bytes here and parsed in a worker thread (`import-off-thread.ts`).
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.post('/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
+      const owner = request.principal.owner;
+      if (importing.has(owner))
+        throw new ParleyError('RATE_LIMITED', 'an import of yours is running: send the next when it ends', {
+          retryAfterSeconds: 5,
+        });
+      if (importing.size >= MAX_IMPORTS)
+        throw new ParleyError('BUSY', `${MAX_IMPORTS} imports are running: try again shortly`, {
+          retryAfterSeconds: 5,
+        });
+      importing.add(owner);
+      try {
+        const importExport = conversations.importExport;
+        const read = await readImportOffThread({
+          bytes: request.body as Buffer,
+          owner,
+          now: importExport.importTime(),
+        });
+        try {
+          await importExport.importSlices(owner, read.slices);
+        } finally {
+          await read.close();
+        }
+        return reply.code(201).send({
+          object: 'import',
+          imported: read.summary.length,
+          conversations: read.summary.map((conversation) => ({
+            id: conversation.id,
+            title: conversation.title,
+            messages: conversation.messages,
+            current_node: conversation.currentNode,
+          })),
+        });
+      } finally {
+        importing.delete(owner);
+      }
     });
   });
 }

@@ -16,6 +16,7 @@ import type {
   CursorPage,
   CursorQuery,
   ImportedConversation,
+  ImportWriter,
   MessageContext,
   MessageRecord,
   MessageRole,
@@ -34,6 +35,7 @@ import type {
 } from '../store.ts';
 import { summaryOf } from '../store.ts';
 import { PostgresAccessStore } from './postgres-access-store.ts';
+import { PostgresImportWriter, writeImportSlice } from './postgres-import.ts';
 import { migrate, SEARCH_PREFIX_CHARS } from './migrations.ts';
 
 export interface PostgresStoreOptions {
@@ -323,37 +325,6 @@ export const postgresQueries = {
       ts_headline('simple'::regconfig, text, ${TS_QUERY},
         'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1') AS snippet
     FROM ranked ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC`,
-  // Nothing is written when any id exists; the ids that do are the answer.
-  importConversations: `
-    WITH conflicts AS (
-      SELECT id FROM conversations WHERE id = ANY($1::text[])
-      UNION ALL SELECT id FROM messages WHERE id = ANY($10::text[])
-    ), new_conversations AS (
-      INSERT INTO conversations (id, owner, title, model, current_node, system_prompt, metadata,
-        created_at, updated_at, temperature, max_output_tokens)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-        $7::text[], $8::bigint[], $9::bigint[], $31::double precision[], $32::integer[])
-      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
-      RETURNING 1
-    ), new_messages AS (
-      INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status,
-        finish_reason, input_tokens, output_tokens, error, request_options, context, deleted_at, created_at,
-        updated_at, upstream_conversation_id, upstream_message_id, parts, summary_of)
-      SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.model, m.provider, m.status,
-        m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.context, m.deleted_at,
-        m.created_at, m.updated_at, m.upstream_conversation_id, m.upstream_message_id, m.parts, m.summary_of
-      FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-        $17::text[], $18::text[], $19::integer[], $20::integer[], $21::text[], $22::text[], $23::text[],
-        $24::bigint[], $25::bigint[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::text[])
-        WITH ORDINALITY
-        AS m (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
-          input_tokens, output_tokens, error, request_options, context, deleted_at, created_at, updated_at,
-          upstream_conversation_id, upstream_message_id, parts, summary_of, position)
-      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
-      ORDER BY m.position
-      RETURNING 1
-    )
-    SELECT id FROM conflicts`,
   // Many rows in one statement: one array per column.
   insertUsage: `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens,
       output_tokens, tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
@@ -726,46 +697,17 @@ class PostgresStore implements Store {
   async importConversations(
     items: readonly ImportedConversation[],
   ): Promise<{ readonly conflicts: readonly string[] }> {
-    const conversations = items.map((item) => item.conversation);
-    // Parents first, so that rows written at the same time list in tree order (`seq`).
-    const messages = items.flatMap(({ conversation, messages: list }) =>
-      parentsFirst(list).map((message) => ({ ...message, conversationId: conversation.id })),
-    );
-    const rows = await this.#rows<{ id: string }>(postgresQueries.importConversations, [
-      conversations.map((conversation) => conversation.id),
-      conversations.map((conversation) => conversation.owner),
-      conversations.map((conversation) => conversation.title),
-      conversations.map((conversation) => conversation.model),
-      conversations.map((conversation) => conversation.currentNode),
-      conversations.map((conversation) => conversation.systemPrompt),
-      conversations.map((conversation) => JSON.stringify(conversation.metadata)),
-      conversations.map((conversation) => conversation.createdAt),
-      conversations.map((conversation) => conversation.updatedAt),
-      messages.map((message) => message.id),
-      messages.map((message) => message.conversationId),
-      messages.map((message) => message.parentId),
-      messages.map((message) => message.role),
-      messages.map((message) => message.content),
-      messages.map((message) => message.model),
-      messages.map((message) => message.provider),
-      messages.map((message) => message.status),
-      messages.map((message) => message.finishReason),
-      messages.map((message) => message.inputTokens),
-      messages.map((message) => message.outputTokens),
-      messages.map((message) => message.error),
-      messages.map((message) => encodeJson(message.requestOptions)),
-      messages.map((message) => encodeJson(message.context)),
-      messages.map((message) => message.deletedAt),
-      messages.map((message) => message.createdAt),
-      messages.map((message) => message.updatedAt),
-      messages.map((message) => message.upstreamConversationId),
-      messages.map((message) => message.upstreamMessageId),
-      messages.map((message) => encodeParts(message.parts, message.content)),
-      messages.map(summaryOf),
-      conversations.map((conversation) => conversation.temperature),
-      conversations.map((conversation) => conversation.maxOutputTokens),
-    ]);
-    return { conflicts: rows.map((row) => row.id) };
+    const slice = {
+      conversations: items.map((item) => item.conversation),
+      messages: items.flatMap(({ conversation, messages }) =>
+        parentsFirst(messages).map((message) => ({ ...message, conversationId: conversation.id })),
+      ),
+    };
+    return writeImportSlice(this.#pool, slice);
+  }
+
+  async beginImport(owner: string): Promise<ImportWriter> {
+    return PostgresImportWriter.begin(this.#pool, owner);
   }
 
   async recordUsage(rows: readonly UsageRecord[]): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   CursorPage,
   CursorQuery,
   ImportedConversation,
+  ImportWriter,
   MessageContext,
   MessageRecord,
   MessageRole,
@@ -35,6 +36,13 @@ import type {
 import { summaryOf } from '../store.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { SqliteAccessStore } from './sqlite-access-store.ts';
+import {
+  discardStagedImports,
+  type ImportStatements,
+  prepareImportStatements,
+  SqliteImportWriter,
+  writeImportSlice,
+} from './sqlite-import.ts';
 import { inTransaction } from './sqlite-transaction.ts';
 import { nullableNumber, nullableString } from './sqlite-values.ts';
 
@@ -67,6 +75,8 @@ const DEPTH_UNDER = (parentIdParameter: string) =>
  * that a busy server indexes many messages per transaction (fewer FTS segments to merge later).
  */
 const INDEX_DELAY_MS = 1_000;
+/** Queued messages indexed per transaction by the background indexing (a search indexes all). */
+const INDEX_BATCH = 200;
 
 /** Opens (and migrates) a SQLite database and returns a Store over it. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -92,6 +102,7 @@ function migrate(database: DatabaseSync): void {
 class SqliteStore implements Store {
   readonly #database: DatabaseSync;
   readonly #statements: ReturnType<typeof prepareStatements>;
+  readonly #imports: ImportStatements;
   #indexTimer: NodeJS.Timeout | undefined;
 
   readonly access: SqliteAccessStore;
@@ -99,6 +110,8 @@ class SqliteStore implements Store {
   constructor(database: DatabaseSync) {
     this.#database = database;
     this.#statements = prepareStatements(database);
+    this.#imports = prepareImportStatements(database);
+    discardStagedImports(database, this.#imports);
     this.access = new SqliteAccessStore(database);
   }
 
@@ -386,58 +399,17 @@ class SqliteStore implements Store {
     items: readonly ImportedConversation[],
   ): Promise<{ readonly conflicts: readonly string[] }> {
     this.#scheduleIndexing();
-    const statements = this.#statements;
-    return inTransaction(this.#database, () => {
-      const conflicts: string[] = [];
-      for (const { conversation, messages } of items) {
-        if (statements.conversationExists.get(conversation.id) !== undefined) conflicts.push(conversation.id);
-        for (const message of messages) {
-          if (statements.messageExists.get(message.id) !== undefined) conflicts.push(message.id);
-        }
-      }
-      if (conflicts.length > 0) return { conflicts };
-      for (const { conversation, messages } of items) {
-        statements.importConversation.run(
-          conversation.id,
-          conversation.owner,
-          conversation.title,
-          conversation.model,
-          conversation.currentNode,
-          JSON.stringify(conversation.metadata),
-          conversation.systemPrompt,
-          conversation.temperature,
-          conversation.maxOutputTokens,
-          conversation.createdAt,
-          conversation.updatedAt,
-        );
-        for (const message of parentsFirst(messages)) {
-          statements.importMessage.run(
-            message.id,
-            conversation.id,
-            message.parentId,
-            message.role,
-            message.content,
-            message.model,
-            message.provider,
-            message.status,
-            message.finishReason,
-            message.inputTokens,
-            message.outputTokens,
-            message.error,
-            encodeJson(message.requestOptions),
-            message.deletedAt,
-            encodeJson(message.context),
-            message.upstreamConversationId,
-            message.upstreamMessageId,
-            message.createdAt,
-            message.updatedAt,
-            encodeParts(message.parts, message.content),
-            summaryOf(message),
-          );
-        }
-      }
-      return { conflicts };
-    });
+    const slice = {
+      conversations: items.map((item) => item.conversation),
+      messages: items.flatMap(({ conversation, messages }) =>
+        parentsFirst(messages).map((message) => ({ ...message, conversationId: conversation.id })),
+      ),
+    };
+    return inTransaction(this.#database, () => writeImportSlice(this.#imports, slice));
+  }
+
+  async beginImport(owner: string): Promise<ImportWriter> {
+    return new SqliteImportWriter(this.#database, this.#imports, owner, () => this.#scheduleIndexing());
   }
 
   async recordUsage(rows: readonly UsageRecord[]): Promise<void> {
@@ -505,10 +477,30 @@ class SqliteStore implements Store {
   /** Indexes the queue in a moment: the writes of a burst are indexed together, off their path. */
   #scheduleIndexing(): void {
     if (this.#indexTimer !== undefined) return;
-    this.#indexTimer = setTimeout(() => {
-      this.#indexTimer = undefined;
-      if (this.#database.isOpen) this.#indexQueuedMessages();
-    }, INDEX_DELAY_MS);
+    this.#indexTimer = setTimeout(() => this.#indexSomeQueued(), INDEX_DELAY_MS);
+    this.#indexTimer.unref();
+  }
+
+  /**
+   * Indexes up to `INDEX_BATCH` queued messages in one transaction, and the rest in later turns of
+   * the event loop: after a large import, requests run between two batches.
+   */
+  #indexSomeQueued(): void {
+    this.#indexTimer = undefined;
+    if (!this.#database.isOpen) return;
+    const statements = this.#statements;
+    const last = statements.ftsQueuedBatchEnd.get(INDEX_BATCH - 1) as Row | undefined;
+    if (last === undefined) {
+      this.#indexQueuedMessages();
+      return;
+    }
+    const upTo = Number(last.message_row);
+    inTransaction(this.#database, () => {
+      statements.ftsUnindexQueuedUpTo.run(upTo);
+      statements.ftsIndexQueuedUpTo.run(upTo);
+      statements.ftsClearQueueUpTo.run(upTo);
+    });
+    this.#indexTimer = setTimeout(() => this.#indexSomeQueued(), 0);
     this.#indexTimer.unref();
   }
 
@@ -573,20 +565,6 @@ function prepareStatements(database: DatabaseSync) {
        WHERE m.conversation_id = ? AND ${OWNED} AND m.deleted_at IS NULL
          AND m.summary_of IS NOT NULL ORDER BY m.created_at, m.rowid`,
     ),
-    conversationExists: prepare('SELECT 1 FROM conversations WHERE id = ?'),
-    messageExists: prepare('SELECT 1 FROM messages WHERE id = ?'),
-    importConversation: prepare(
-      `INSERT INTO conversations (id, owner, title, model, current_node, metadata, system_prompt, temperature,
-         max_output_tokens, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    importMessage: prepare(
-      `INSERT INTO messages (id, conversation_id, parent_id, role, content, model, provider, status, finish_reason,
-         input_tokens, output_tokens, error, request_options, deleted_at, context, upstream_conversation_id,
-         upstream_message_id, created_at, updated_at, parts, summary_of, parent_row, depth)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-         ?21, ${PARENT_ROW_OF('?3')}, ${DEPTH_UNDER('?3')})`,
-    ),
     ftsQueued: prepare('SELECT 1 FROM messages_fts_queue LIMIT 1'),
     // Queued messages replace their entries (an answer continued then ended again is queued twice).
     ftsUnindexQueued: prepare(
@@ -598,6 +576,19 @@ function prepareStatements(database: DatabaseSync) {
        WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL`,
     ),
     ftsClearQueue: prepare('DELETE FROM messages_fts_queue'),
+    // The same, for the queue up to a message row (a batch of it).
+    ftsQueuedBatchEnd: prepare(
+      'SELECT message_row FROM messages_fts_queue ORDER BY message_row LIMIT 1 OFFSET ?',
+    ),
+    ftsUnindexQueuedUpTo: prepare(
+      'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue WHERE message_row <= ?)',
+    ),
+    ftsIndexQueuedUpTo: prepare(
+      `INSERT INTO messages_fts (rowid, content)
+       SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_row
+       WHERE q.message_row <= ? AND m.status <> 'in_progress' AND m.deleted_at IS NULL`,
+    ),
+    ftsClearQueueUpTo: prepare('DELETE FROM messages_fts_queue WHERE message_row <= ?'),
     searchOneWord: prepare(searchSql(false)),
     searchWords: prepare(searchSql(true)),
     getConversationAnyOwner: prepare(
