@@ -70,7 +70,7 @@ function turn(parentId: string, text: string): [NewMessage, NewMessage] {
 }
 
 /** A message to import: the given fields, the rest empty (a completed message, edited never). */
-function importedMessage(
+export function importedMessage(
   fields: Pick<
     ImportedMessage,
     'id' | 'conversationId' | 'parentId' | 'role' | 'content' | 'context' | 'createdAt'

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { describeAccessStoreContract } from '../access-store-contract.ts';
-import { describeStoreContract } from '../store-contract.ts';
+import { describeStoreContract, importedMessage } from '../store-contract.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -53,6 +53,52 @@ describe('SQLite store', () => {
     const second = openSqliteStore({ path });
     assert.equal((await second.getConversation('o', conversationId))?.title, 'kept');
     await second.close();
+  });
+
+  it('deletes at open what an import left staged when its process stopped', async () => {
+    const path = join(folder, 'stopped-import.sqlite');
+    const first = openSqliteStore({ path });
+    const conversationId = randomUUID();
+    const messageId = randomUUID();
+    const conversation = {
+      id: conversationId,
+      owner: 'o',
+      title: 'half imported',
+      model: null,
+      currentNode: messageId,
+      systemPrompt: null,
+      metadata: {},
+      temperature: null,
+      maxOutputTokens: null,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    const message = importedMessage({
+      id: messageId,
+      conversationId,
+      parentId: null,
+      role: 'user',
+      content: 'staged words',
+      context: null,
+      createdAt: 1,
+    });
+    const writer = await first.beginImport('o');
+    await writer.write({ conversations: [conversation], messages: [message] });
+    // The process stops here: no commit, no abort.
+    await first.close();
+    const rows = (file: string, sql: string) => {
+      const database = new DatabaseSync(file);
+      const { count } = database.prepare(sql).get() as { count: number };
+      database.close();
+      return count;
+    };
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM messages'), 1, 'staged before the reopen');
+    const second = openSqliteStore({ path });
+    assert.equal(await second.getConversation('o', conversationId), undefined);
+    await second.close();
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM messages'), 0);
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM conversations'), 0);
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM messages_fts'), 0, 'nor in the search index');
   });
 
   it('answers the path query from the primary key and children from their index', () => {
