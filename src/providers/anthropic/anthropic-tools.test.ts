@@ -9,6 +9,7 @@ import { type PromptMessage, ProviderError, type StreamPart } from '../spec.ts';
 import { AnthropicChatModel } from './anthropic-chat-model.ts';
 import { thinkingRequest } from './anthropic-reasoning.ts';
 import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
+import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 
 /** The payload a reasoning part keeps for a thinking block (or a redacted one). */
 const payloadOf = (block: { type: string; thinking?: string; signature?: string; data?: string }) =>
@@ -257,6 +258,23 @@ describe('AnthropicChatModel with tools and thinking', () => {
         error instanceof ProviderError && error.kind === 'unsupported' && /toolu_x/.test(error.message),
     );
     assert.equal(upstream.requests.length, requests);
+  });
+});
+
+describe('mapAnthropicStopReason', () => {
+  test("reads each of Anthropic's stop reasons", () => {
+    assert.deepEqual(
+      [
+        'end_turn',
+        'stop_sequence',
+        'max_tokens',
+        'model_context_window_exceeded',
+        'tool_use',
+        'refusal',
+        'pause_turn',
+      ].map(mapAnthropicStopReason),
+      ['stop', 'stop', 'length', 'length', 'tool-calls', 'content-filter', 'other'],
+    );
   });
 });
 

@@ -7,6 +7,8 @@ export function mapAnthropicStopReason(stopReason: string | null | undefined): F
     case 'stop_sequence':
       return 'stop';
     case 'max_tokens':
+    // The answer filled the model's context window: cut short like a token limit.
+    case 'model_context_window_exceeded':
       return 'length';
     case 'tool_use':
       return 'tool-calls';
