@@ -11,13 +11,16 @@ import type { AnthropicMessage } from './convert-to-anthropic-messages.ts';
 /** Anthropic's smallest thinking budget. */
 export const MIN_THINKING_BUDGET = 1_024;
 
-/** Thinking tokens per effort; `none` asks for no thinking. */
+/**
+ * Thinking tokens per effort; `none` asks for no thinking. With the default answer limit on top,
+ * the largest stays under the 32,000 output tokens of the smallest thinking model (Opus 4).
+ */
 const BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
   minimal: MIN_THINKING_BUDGET,
   low: 2_048,
   medium: 8_192,
   high: 16_384,
-  xhigh: 32_768,
+  xhigh: 24_576,
 };
 
 export interface ThinkingRequest {
