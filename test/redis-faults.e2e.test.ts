@@ -135,6 +135,20 @@ describe('Redis faults under per-key limits', { skip }, () => {
       assert.equal(error.type, 'service_unavailable');
       assert.match(error.message, /Redis/);
       assert.equal(server.child.exitCode, null);
+      // The outage is logged where Redis drops; each refused request is one warning, no stack.
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+        if ((server.output().match(/"statusCode":503/g) ?? []).length >= 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const perRequest = server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"reqId"'));
+      assert.deepEqual(
+        perRequest.filter((line) => line.includes('"level":50') || line.includes('"stack"')),
+        [],
+      );
+      assert.equal(perRequest.filter((line) => line.includes('"level":40')).length, 2);
     } finally {
       await server.kill();
       await redis.start().catch(() => {});

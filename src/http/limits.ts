@@ -75,9 +75,14 @@ export function registerLimits(
       if (error instanceof RateLimitError) {
         onRejected(error.limit);
         reply.headers(error.headers);
-      } else request.log.warn({ err: error.cause }, error.message);
+      } else {
+        // One line a request, no stack: the outage itself is logged once, as Redis drops.
+        request.log.warn({ reason: errorText(error.cause) }, error.message);
+      }
       sendSurfaceError(request, reply, error);
       return false;
     }
   }
 }
+
+const errorText = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
