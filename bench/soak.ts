@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatMarkdown, type SectionPlace, spliceSection, table } from './markdown.ts';
@@ -33,6 +33,8 @@ export const SOAK_PLACE: SectionPlace = {
 
 interface Sample {
   readonly atSeconds: number;
+  /** The machine's 1-minute load average (2 cores, shared with other work). */
+  readonly load: number;
   readonly rssMb: number;
   readonly heapMb: number;
   readonly loopP99Ms: number;
@@ -225,6 +227,7 @@ export async function runSoak(minutes: number, log: (line: string) => void): Pro
       Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
     samples.push({
       atSeconds: Math.round((Date.now() - started) / 1000),
+      load: loadavg()[0] ?? Number.NaN,
       rssMb: value('parley_process_resident_memory_bytes') / 1e6,
       heapMb: value('parley_nodejs_heap_size_used_bytes') / 1e6,
       loopP99Ms: value('parley_nodejs_eventloop_lag_p99_seconds') * 1000,
@@ -249,22 +252,21 @@ export async function runSoak(minutes: number, log: (line: string) => void): Pro
   await sleep(2_000);
   await sample();
 
+  // Every stored answer, read back through the export (all of the soak key's conversations).
+  const byStatus = new Map<string, number>();
   const unfinished: string[] = [];
-  let answers = 0;
-  const list = (await (await fetch(`${base}/api/conversations?limit=100`, { headers })).json()) as {
-    data: { id: string }[];
-  };
-  for (const { id } of list.data) {
-    const tree = (await (await fetch(`${base}/api/conversations/${id}`, { headers })).json()) as {
-      messages?: { id: string; role: string; status: string }[];
-    };
-    for (const message of tree.messages ?? []) {
+  const exported = (await (
+    await fetch(`${base}/api/export`, { headers, signal: AbortSignal.timeout(600_000) })
+  ).json()) as { conversations: { messages: { id: string; role: string; status: string }[] }[] };
+  for (const { messages } of exported.conversations) {
+    for (const message of messages) {
       if (message.role !== 'assistant') continue;
-      answers += 1;
+      byStatus.set(message.status, (byStatus.get(message.status) ?? 0) + 1);
       if (!['completed', 'incomplete', 'failed'].includes(message.status))
         unfinished.push(`${message.id}: ${message.status}`);
     }
   }
+  const answers = [...byStatus.values()].reduce((sum, count) => sum + count, 0);
   const alive = parley.exitCode === null;
   parley.kill('SIGTERM');
   redis.kill('SIGTERM');
@@ -283,29 +285,59 @@ export async function runSoak(minutes: number, log: (line: string) => void): Pro
         .map(([status, n]) => `${status}: ${n}`)
         .join(', ')}.`,
     '',
-    `Stored answers read back from the latest 100 conversations: ${answers}, ` +
+    `Stored answers read back (every conversation, through \`GET /api/export\`): ${answers} ` +
+      `(${[...byStatus]
+        .sort()
+        .map(([status, n]) => `${status}: ${n}`)
+        .join(', ')}), ` +
       `${unfinished.length === 0 ? 'every one `completed`, `incomplete` or `failed`' : `${unfinished.length} NOT ended: ${unfinished.slice(0, 5).join('; ')}`}.`,
     '',
     first === undefined || last === undefined
       ? 'No samples.'
       : `RSS ${first.rssMb.toFixed(0)} → ${last.rssMb.toFixed(0)} MB, heap used ${first.heapMb.toFixed(0)} → ${last.heapMb.toFixed(0)} MB, ` +
-        `event-loop p99 at most ${Math.max(...samples.map((s) => s.loopP99Ms)).toFixed(0)} ms.`,
+        `event-loop p99 at most ${Math.max(...samples.map((s) => s.loopP99Ms)).toFixed(0)} ms. ` +
+        `The machine (2 cores) was shared with other work throughout: its 1-minute load average ` +
+        `went from ${Math.min(...samples.map((s) => s.load)).toFixed(1)} to ${Math.max(...samples.map((s) => s.load)).toFixed(1)}.`,
     '',
     table(
-      ['s', 'requests', 'RSS MB', 'heap MB', 'event-loop p99 ms'],
+      ['s', 'requests', 'RSS MB', 'heap MB', 'event-loop p99 ms', 'machine load'],
       samples.map((s) => [
         String(s.atSeconds),
         String(s.requests),
         s.rssMb.toFixed(0),
         s.heapMb.toFixed(0),
         s.loopP99Ms.toFixed(1),
+        s.load.toFixed(1),
       ]),
     ),
     '',
-    `Server warnings and errors logged: ${parleyErrors.trim() === '' ? 'none' : `${parleyErrors.split('\n').filter(Boolean).length} lines (first: ${parleyErrors.split('\n')[0]?.slice(0, 200)})`}.`,
+    `Server warnings and errors logged: ${describeLog(parleyErrors)}.`,
   ].join('\n');
   const report = join(root, 'docs/benchmarks.md');
   spliceSection(report, SOAK_PLACE, section);
   formatMarkdown(report);
   log(section);
+}
+
+/** The server's warn-and-above output, grouped: how many lines of each level and message. */
+function describeLog(output: string): string {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) return 'none';
+  const groups = new Map<string, number>();
+  for (const line of lines) {
+    let key: string;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      const level = entry.level === 40 ? 'warn' : entry.level === 50 ? 'error' : `level ${entry.level}`;
+      const reason = entry.err?.message === undefined ? '' : ` (${entry.err.message.slice(0, 80)})`;
+      key = `${level}: ${(entry.msg ?? '').slice(0, 100)}${reason}`;
+    } catch {
+      key = `not JSON: ${line.slice(0, 100)}`;
+    }
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return `${lines.length} lines: ${[...groups]
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, count]) => `${count} × ${key}`)
+    .join('; ')}`;
 }
