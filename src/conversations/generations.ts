@@ -19,7 +19,7 @@ import type {
 } from '../store/store.ts';
 import type { ContextPlan } from './context-window.ts';
 import type { LiveTurns } from './live-turns.ts';
-import { assertModelTakes, type ChosenModel, chooseModel } from './model-choice.ts';
+import { assertCallAccepted, assertModelTakes, type ChosenModel, chooseModel } from './model-choice.ts';
 import type { Placement, PromptPlanner } from './planning.ts';
 import { assertSamplingTaken, withConversationSampling } from './sampling.ts';
 import { type InputMessage, titleFromQuestion } from './prompt.ts';
@@ -166,6 +166,7 @@ export class Generations {
       truncation: input.truncation,
       summarize: stored,
     });
+    assertCallAccepted(plan.prompt, options, chosen.model);
 
     const ids = this.#newIds(conversation, input.inputs, path.at(-1)?.id ?? null);
     const messages: NewMessage[] = input.inputs.map((message, index) => ({
@@ -216,6 +217,7 @@ export class Generations {
   statelessTurn(input: StatelessInput): Turn {
     this.#live.assertOpen();
     assertModelTakes(input.prompt, input.model);
+    assertCallAccepted(input.prompt, input.options ?? {}, input.model);
     const answerId = this.#newId();
     return new Turn(
       { conversationId: this.#newId(), questionId: answerId, inputIds: [], answerId },
@@ -320,6 +322,7 @@ export class Generations {
       maxOutputTokens: options.maxOutputTokens,
       summarize: false,
     });
+    assertCallAccepted(plan.prompt, options, chosen.model);
     // One continuation at a time: the store reopens the answer atomically, so of concurrent
     // continues one wins and the others are refused before any upstream call.
     const reopened =

@@ -6,7 +6,14 @@
 
 import { ParleyError } from '../errors.ts';
 import type { ModelRegistry } from '../providers/registry.ts';
-import { type ChatModel, type PromptMessage, type PromptPart, partKindsOf } from '../providers/spec.ts';
+import {
+  type CallOptions,
+  type ChatModel,
+  type PromptMessage,
+  type PromptPart,
+  partKindsOf,
+} from '../providers/spec.ts';
+import { toParleyError } from './provider-errors.ts';
 
 export interface ChosenModel {
   readonly modelName: string;
@@ -61,5 +68,21 @@ export function assertModelTakes(prompt: readonly PromptMessage[], model: ChatMo
     if (capability !== undefined && model.capabilities?.[capability] !== true) {
       throw new ParleyError('BAD_REQUEST', `the ${model.provider} provider does not take ${kind} parts`);
     }
+  }
+}
+
+/**
+ * Refuses a call the model's provider would refuse (its `checkCall`: e.g. Anthropic's thinking with
+ * a forced tool call) with the 400 the call would end in, before anything is written or sent.
+ */
+export function assertCallAccepted(
+  prompt: readonly PromptMessage[],
+  options: Omit<CallOptions, 'signal' | 'onAttempt'>,
+  model: ChatModel,
+): void {
+  try {
+    model.checkCall?.(prompt, options);
+  } catch (error) {
+    throw toParleyError(error);
   }
 }

@@ -34,7 +34,10 @@ export function toParleyError(error: unknown): ParleyError {
     case 'unavailable':
       return new ParleyError('UPSTREAM_UNAVAILABLE', `the model cannot be used: ${error.message}`, options);
     case 'unsupported':
-      return new ParleyError('BAD_REQUEST', error.message, options);
+      return new ParleyError('BAD_REQUEST', error.message, {
+        ...options,
+        ...(error.param === undefined ? {} : { param: error.param }),
+      });
     case 'http':
       return fromStatus(error, options);
   }

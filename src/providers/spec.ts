@@ -278,6 +278,13 @@ export interface ChatModel {
   readonly modelId: string;
   /** Absent: text only. */
   readonly capabilities?: ModelCapabilities;
+  /**
+   * Throws the `ProviderError` (kind `unsupported`) the call would end in, for what this provider
+   * refuses beyond its capabilities (e.g. a value it cannot combine with another), without calling
+   * the upstream. The core calls it before it writes anything, so a refusal leaves no half-written
+   * turn. Absent: nothing to refuse but what the capabilities say.
+   */
+  checkCall?(prompt: readonly PromptMessage[], options: CallOptions): void;
   doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult>;
   doStream(prompt: readonly PromptMessage[], options: CallOptions): AsyncIterable<StreamPart>;
   /** Present on a provider whose upstream keeps conversations (titles and deletes reach it). */
@@ -322,6 +329,8 @@ export interface ProviderErrorInit {
   readonly upstreamCode?: string;
   /** Milliseconds to wait before retrying, from `retry-after` / `retry-after-ms`. */
   readonly retryAfterMs?: number;
+  /** The request field a refusal (kind `unsupported`) is about, in OpenAI's terms, e.g. `tool_choice`. */
+  readonly param?: string;
   readonly cause?: unknown;
 }
 
@@ -335,6 +344,7 @@ export class ProviderError extends Error {
   readonly status: number | undefined;
   readonly upstreamCode: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly param: string | undefined;
 
   constructor(message: string, init: ProviderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -344,6 +354,7 @@ export class ProviderError extends Error {
     this.status = init.status;
     this.upstreamCode = init.upstreamCode;
     this.retryAfterMs = init.retryAfterMs;
+    this.param = init.param;
   }
 
   get isRetryable(): boolean {

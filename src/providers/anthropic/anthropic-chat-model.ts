@@ -26,17 +26,14 @@ import type {
 } from '../spec.ts';
 import { headerValue } from '../spec.ts';
 import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
-import { assertThinkingAllows, canThinkAfter, thinkingRequest } from './anthropic-reasoning.ts';
+import { checkAnthropicCall, planAnthropicCall } from './anthropic-call-plan.ts';
 import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
 import { type AnthropicMessage, isMessage } from './anthropic-wire.ts';
-import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
 import { convertToAnthropicToolChoice, convertToAnthropicTools } from './convert-to-anthropic-tools.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 import { readAnthropicStream, toUsage } from './read-anthropic-stream.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
-/** Anthropic requires `max_tokens`; this is used when the request sets no output limit. */
-export const DEFAULT_MAX_TOKENS = 4_096;
 
 export interface AnthropicSettings {
   readonly baseUrl: string;
@@ -71,6 +68,11 @@ export class AnthropicChatModel implements ChatModel {
     this.#timeouts = settings.timeouts ?? DEFAULT_UPSTREAM_TIMEOUTS;
   }
 
+  /** Refuses what Anthropic would (thinking with a forced tool call, and the like) before any call. */
+  checkCall(prompt: readonly PromptMessage[], options: CallOptions): void {
+    checkAnthropicCall(prompt, options);
+  }
+
   async doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {
     const response = await this.#post(this.#requestBody(prompt, options, false), options.signal);
     const body = parseJsonOrUndefined(await readBodyText(PROVIDER, response, options.signal));
@@ -89,13 +91,7 @@ export class AnthropicChatModel implements ChatModel {
   }
 
   #requestBody(prompt: readonly PromptMessage[], options: CallOptions, stream: boolean): string {
-    const { system, messages } = convertToAnthropicMessages(prompt);
-    const { thinking, max_tokens } = thinkingRequest(
-      canThinkAfter(messages) ? options.reasoning?.effort : undefined,
-      options.maxOutputTokens,
-      DEFAULT_MAX_TOKENS,
-    );
-    if (thinking !== undefined) assertThinkingAllows(options);
+    const { system, messages, thinking, max_tokens } = planAnthropicCall(prompt, options);
     const tools = options.tools ?? [];
     return JSON.stringify({
       model: this.modelId,

@@ -58,19 +58,16 @@ export function thinkingRequest(
  * a `top_p` below 0.95 (so the client reads which field, before any upstream call).
  */
 export function assertThinkingAllows(options: CallOptions): void {
-  const refuse = (what: string) =>
+  const refuse = (what: string, param: string) =>
     new ProviderError(
       `the anthropic provider cannot think with ${what}: leave it out, or ask for no reasoning`,
-      {
-        kind: 'unsupported',
-        provider: PROVIDER,
-      },
+      { kind: 'unsupported', provider: PROVIDER, param },
     );
   if (options.toolChoice === 'required' || typeof options.toolChoice === 'object')
-    throw refuse('a forced tool call (tool_choice)');
+    throw refuse('a forced tool call (tool_choice)', 'tool_choice');
   if (options.temperature !== undefined && options.temperature !== 1)
-    throw refuse('a temperature other than 1');
-  if (options.topP !== undefined && options.topP < 0.95) throw refuse('a top_p below 0.95');
+    throw refuse('a temperature other than 1', 'temperature');
+  if (options.topP !== undefined && options.topP < 0.95) throw refuse('a top_p below 0.95', 'top_p');
 }
 
 /**

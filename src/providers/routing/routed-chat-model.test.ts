@@ -219,4 +219,28 @@ describe('routed models', () => {
       [false, false, true, false, false],
     );
   });
+
+  it('refuses a call any of its deployments or fallbacks would refuse, before any of them runs', () => {
+    const refusing = deployment('refusing', []);
+    const checked: string[] = [];
+    Object.assign(refusing.model, {
+      checkCall: (_prompt: unknown, options: { temperature?: number }) => {
+        checked.push('refusing');
+        if (options.temperature !== undefined)
+          throw new ProviderError('no temperature here', {
+            kind: 'unsupported',
+            provider: 'scripted',
+            param: 'temperature',
+          });
+      },
+    });
+    const { model } = route([deployment('plain', [])], [refusing]);
+    const prompt = [{ role: 'user' as const, content: 'hi' }];
+    model.checkCall(prompt, {});
+    assert.throws(
+      () => model.checkCall(prompt, { temperature: 0.2 }),
+      (error: unknown) => error instanceof ProviderError && error.param === 'temperature',
+    );
+    assert.deepEqual(checked, ['refusing', 'refusing']);
+  });
 });

@@ -84,6 +84,15 @@ export class RoutedChatModel implements ChatModel {
     if (stateful !== undefined && more.length === 0) this.threads = stateful;
   }
 
+  /**
+   * Refuses what any deployment or fallback would refuse: which one serves is decided only when the
+   * call runs (weights, cooldowns, failures), so every candidate must be able to take it — as the
+   * capabilities are those all candidates share.
+   */
+  checkCall(prompt: readonly PromptMessage[], options: CallOptions): void {
+    for (const target of this.#all) target.model.checkCall?.(prompt, options);
+  }
+
   doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {
     return this.#withRetries(options, (model, callOptions) => model.doGenerate(prompt, callOptions));
   }
