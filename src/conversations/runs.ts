@@ -8,8 +8,7 @@
 
 import { ParleyError } from '../errors.ts';
 import type { RunLog } from '../infra/run-log.ts';
-import type { FinishReason } from '../providers/spec.ts';
-import type { MessageRecord, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { GenerationEvent, GenerationFailure } from './generation-events.ts';
 import type { LiveTurns } from './live-turns.ts';
 import { toParleyError } from './provider-errors.ts';
@@ -140,31 +139,4 @@ export class Runs {
   cancelLocal(answerId: string): void {
     this.#live.get(answerId)?.cancel();
   }
-}
-
-/**
- * The events of an answer whose run this server no longer holds (it ended a while ago): its whole
- * text as one delta, then its end. An answer still being written elsewhere is a 409.
- */
-export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<RunEvent> {
-  if (answer.status === 'in_progress') {
-    throw new ParleyError('CONFLICT', 'this answer is being written by another server: follow it there');
-  }
-  if (answer.content !== '') yield { type: 'text-delta', sequence: 1, delta: answer.content };
-  if (answer.status === 'failed') {
-    yield {
-      type: 'error',
-      sequence: 2,
-      code: 'UPSTREAM_ERROR',
-      status: 502,
-      message: answer.error ?? 'failed',
-    };
-    return;
-  }
-  yield {
-    type: 'finish',
-    sequence: 2,
-    status: answer.status,
-    finishReason: (answer.finishReason ?? 'stop') as FinishReason,
-  };
 }

@@ -6,9 +6,9 @@
 
 import { type Static, Type } from 'typebox';
 import type { ConversationCore } from '../../conversations/core.ts';
-import { type RunEvent, storedRunEvents } from '../../conversations/runs.ts';
+import { storedRunEvents } from '../../conversations/stored-answer-events.ts';
 import { SAMPLING_LIMITS } from '../../conversations/sampling.ts';
-import { notFound } from '../../errors.ts';
+import { badRequest, notFound } from '../../errors.ts';
 import { abortOnDisconnect } from '../client-signal.ts';
 import { attachmentBodyLimit } from '../collect-attachment.ts';
 import { MetadataSchema } from '../openai/responses-schemas.ts';
@@ -16,11 +16,6 @@ import { toConversation } from './conversations-routes.ts';
 import { decodeContent, MessageContent } from './message-parts.ts';
 import type { NativeApp } from './native-app.ts';
 import { runTurn, streamRun } from './run-turn.ts';
-
-/** Events with a sequence above `after`. */
-async function* skipThrough(events: AsyncIterable<RunEvent>, after: number): AsyncIterable<RunEvent> {
-  for await (const event of events) if (event.sequence > after) yield event;
-}
 
 const Uuid = Type.String({ format: 'uuid' });
 const Model = Type.String({ minLength: 1, maxLength: 200 });
@@ -247,9 +242,17 @@ export function registerConversationWriteRoutes(
       const fromHeader =
         typeof lastEventId === 'string' && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : -1;
       const after = request.query.after === undefined ? fromHeader : Number(request.query.after);
-      const events = (await conversations.runs.has(answer.id))
+      const held = await conversations.runs.has(answer.id);
+      // Rebuilt from the stored answer, the events are numbered anew: a resume would skip or repeat.
+      if (!held && answer.status !== 'in_progress' && after > 0) {
+        throw badRequest(
+          "The events of this answer are no longer kept (a run's events are kept 10 minutes after it ends, and without Redis only by the server that ran it), so 'Last-Event-ID' (or 'after') cannot be honoured: read the message, or follow its events from the start.",
+          request.query.after === undefined ? 'Last-Event-ID' : 'after',
+        );
+      }
+      const events = held
         ? conversations.runs.follow(answer.id, after, abortOnDisconnect(reply))
-        : skipThrough(storedRunEvents(answer), after);
+        : storedRunEvents(answer);
       return streamRun(events, reply, conversations, owner, {
         conversation_id: answer.conversationId,
         question_id: answer.parentId ?? answer.id,

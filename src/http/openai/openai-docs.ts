@@ -460,7 +460,8 @@ export const openaiDocs: RouteDocs = {
       'The stored response (an answer of the tree). With `stream=true` its events as Server-Sent Events after ' +
       '`starting_after` (a `sequence_number`): the ones missed, then the live rest while it is being written. ' +
       'Once its events are no longer kept (10 minutes after it ended), `starting_after` is a 400 and the stream ' +
-      'is rebuilt from the stored answer.',
+      'is rebuilt from the stored answer: the live events and items (reasoning, function calls, text), each piece ' +
+      'whole in one delta.',
     responses: {
       200: ok('The response.', Response, responseExample),
       ...errorResponses(openaiError, [400, 404]),

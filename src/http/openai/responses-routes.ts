@@ -7,7 +7,7 @@
 import type { ConversationCore } from '../../conversations/core.ts';
 import { textParts } from '../../conversations/message-parts.ts';
 import type { Placement } from '../../conversations/planning.ts';
-import { storedRunEvents } from '../../conversations/runs.ts';
+import { storedRunEvents } from '../../conversations/stored-answer-events.ts';
 import type { Turn } from '../../conversations/turn.ts';
 import { badRequest } from '../../errors.ts';
 import type { ReasoningPart, TokenLogprob, ToolCall } from '../../providers/spec.ts';
@@ -131,7 +131,7 @@ export function registerResponsesRoutes(app: OpenAIApp, conversations: Conversat
       const answer = await findResponse(conversations, ownerOf(request), request.params.id);
       if (request.query.stream !== 'true') return toResponseObject(answer);
       // Resume: the events after `starting_after`, from the run while it is known here, else rebuilt
-      // from the stored answer once it has ended (its whole text as one delta: other numbers).
+      // from the stored answer once it has ended (the same items, each piece as one delta: other numbers).
       const held = await conversations.runs.has(answer.id);
       if (!held && answer.status !== 'in_progress' && request.query.starting_after !== undefined) {
         throw badRequest(
