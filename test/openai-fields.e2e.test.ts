@@ -65,7 +65,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       CHATGPT_BASE_URL: chatgpt.baseUrl(),
       PARLEY_DEFAULT_MODEL: 'fake-model',
       PARLEY_ADMIN_KEY: ADMIN_KEY,
-      PARLEY_MAX_CONTEXT_TOKENS: '2000',
+      PARLEY_MAX_CONTEXT_TOKENS: '6000',
     };
     parley = await buildTestApp({ env, models: createModelRegistry(loadConfig(env)) });
   });
@@ -638,7 +638,7 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
   });
 
   test("responses: truncation 'disabled' refuses what 'auto' fits by leaving out the oldest messages", async () => {
-    const long = 'word '.repeat(600);
+    const long = 'word '.repeat(2_600);
     const first = await post('/v1/responses', { input: long });
     assert.equal(first.status, 200);
     const disabled = await post('/v1/responses', {

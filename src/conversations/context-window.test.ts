@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pngOf } from '../../test/support/media-bytes.ts';
 import { loadConfig } from '../config/config.ts';
+import { ANTHROPIC_MEDIA_TOKENS } from '../providers/anthropic/anthropic-media-tokens.ts';
+import { OPENAI_MEDIA_TOKENS } from '../providers/openai-compatible/openai-media-tokens.ts';
 import { createModelRegistry } from '../providers/registry.ts';
 import type { PromptMessage } from '../providers/spec.ts';
 import { countText, encodingFor } from '../tokens/token-count.ts';
@@ -72,5 +75,61 @@ describe('context window', () => {
       assert.match(String((error as Error).message), /window of 1000/);
       return true;
     });
+  });
+
+  it('counts images by the provider’s rule: a conversation of pictures drops its oldest messages', async () => {
+    // Four questions with a 1024×1024 picture each: 765 tokens on OpenAI, 1,399 on Anthropic.
+    const picture = pngOf(1024, 1024);
+    const asked = (tag: string): PromptMessage => ({
+      role: 'user',
+      content: `${tag} what is this?`,
+      parts: [
+        { type: 'text', text: `${tag} what is this?` },
+        { type: 'image', mediaType: 'image/png', data: picture },
+      ],
+    });
+    const prompt = [asked('m0'), asked('m1'), asked('m2'), asked('new')];
+    const textOnly = prompt.map(({ role, content }) => ({ role, content }));
+    assert.equal((await fitToWindow(textOnly, 1, 3_000, 100)).droppedMessages, 0, 'the text alone fits');
+
+    const openai = await fitToWindow(prompt, 1, 3_000, 100, 1, 'gpt-4o', OPENAI_MEDIA_TOKENS);
+    assert.deepEqual(
+      openai.prompt.map((entry) => entry.content.split(' ')[0]),
+      ['m1', 'm2', 'new'],
+    );
+    assert.equal(openai.droppedMessages, 1);
+    assert.ok(openai.tokens > 3 * 765 && openai.tokens <= 2_900, `${openai.tokens} tokens`);
+
+    const anthropic = await fitToWindow(
+      prompt,
+      1,
+      3_000,
+      100,
+      1,
+      'claude-sonnet-4-5',
+      ANTHROPIC_MEDIA_TOKENS,
+    );
+    assert.deepEqual(
+      anthropic.prompt.map((entry) => entry.content.split(' ')[0]),
+      ['m2', 'new'],
+    );
+  });
+
+  it('bounds a prompt with its media before tokenizing, and refuses a new message whose pictures overflow', async () => {
+    const byUrl = (count: number): PromptMessage => ({
+      role: 'user',
+      content: 'compare',
+      parts: Array.from({ length: count }, (_, index) => ({
+        type: 'image' as const,
+        url: `https://example.com/${index}.png`,
+      })),
+    });
+    const fits = await fitToWindow([byUrl(1)], 1, 2_000, 100, 1, 'gpt-4o', OPENAI_MEDIA_TOKENS);
+    assert.equal(fits.counted, false, 'decided by the bound');
+    assert.ok(fits.tokens >= 1_445, 'the bound holds the picture');
+    await assert.rejects(
+      fitToWindow([byUrl(2)], 1, 2_000, 100, 1, 'gpt-4o', OPENAI_MEDIA_TOKENS),
+      (error: unknown) => (error as { status?: number }).status === 400,
+    );
   });
 });

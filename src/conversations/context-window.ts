@@ -3,12 +3,20 @@
  * common case is decided without tokenizing: a byte-level BPE token is at least one byte, so a
  * prompt with fewer bytes than the budget fits). Otherwise the oldest messages between the system
  * prompt and the new input are dropped, whole, until the rest fits — counted with a real
- * tokenizer for the model's family (see `token-count.ts`), cached per message text.
+ * tokenizer for the model's family (see `token-count.ts`), cached per message text. Images, files
+ * and audio count by the provider's documented rule, the same estimate on both ways
+ * (`part-tokens.ts`); tool calls and reasoning count as their text.
  */
 
 import { badRequest } from '../errors.ts';
-import type { PromptMessage } from '../providers/spec.ts';
-import { countMessage, encodingFor, loadTokenizer, MESSAGE_OVERHEAD_TOKENS } from '../tokens/token-count.ts';
+import type { MediaTokenRule, PromptMessage } from '../providers/spec.ts';
+import { DEFAULT_MEDIA_TOKENS, tokensBeyondText, UTF8_BYTES } from '../tokens/part-tokens.ts';
+import {
+  countPromptMessage,
+  encodingFor,
+  loadTokenizer,
+  MESSAGE_OVERHEAD_TOKENS,
+} from '../tokens/token-count.ts';
 
 /** For a model Parley knows nothing about. */
 export const DEFAULT_CONTEXT_WINDOW = 32_768;
@@ -55,21 +63,28 @@ export async function fitToWindow(
   fill = 1,
   /** The model, for its tokenizer family. */
   modelName = '',
+  /** How its provider counts images, files and audio (`ModelCapabilities.mediaTokens`). */
+  media: MediaTokenRule = DEFAULT_MEDIA_TOKENS,
 ): Promise<ContextPlan> {
   const budget = window - reserve;
   let bytes = 0;
-  for (const message of prompt) bytes += Buffer.byteLength(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  for (const message of prompt) {
+    bytes += Buffer.byteLength(message.content) + MESSAGE_OVERHEAD_TOKENS;
+    if (message.parts !== undefined || message.toolCalls !== undefined)
+      bytes += tokensBeyondText(message, media, UTF8_BYTES);
+  }
   if (bytes <= budget)
     return { prompt: [...prompt], droppedMessages: 0, droppedFrom: 0, tokens: bytes, counted: false };
 
   const count = await loadTokenizer(encodingFor(modelName));
+  const tokensOf = (message: PromptMessage | undefined) =>
+    message === undefined ? 0 : countPromptMessage(count, message, media);
   let head = 0;
   while (head < prompt.length - keepLast && prompt[head]?.role === 'system') head += 1;
   const tailStart = Math.max(head, prompt.length - keepLast);
   let used = 0;
-  for (let index = 0; index < head; index += 1) used += countMessage(count, prompt[index]?.content ?? '');
-  for (let index = tailStart; index < prompt.length; index += 1)
-    used += countMessage(count, prompt[index]?.content ?? '');
+  for (let index = 0; index < head; index += 1) used += tokensOf(prompt[index]);
+  for (let index = tailStart; index < prompt.length; index += 1) used += tokensOf(prompt[index]);
   if (used > budget) {
     throw badRequest(
       `the system prompt and the new message need about ${used} tokens, more than this model's window of ${window} ` +
@@ -80,7 +95,7 @@ export async function fitToWindow(
   const historyBudget = used + (budget - used) * fill;
   let start = tailStart;
   while (start > head) {
-    const tokens = countMessage(count, prompt[start - 1]?.content ?? '');
+    const tokens = tokensOf(prompt[start - 1]);
     if (used + tokens > historyBudget) break;
     used += tokens;
     start -= 1;

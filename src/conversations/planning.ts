@@ -5,7 +5,7 @@
  * is written here but a summary.
  */
 
-import { ParleyError, notFound } from '../errors.ts';
+import { notFound, ParleyError } from '../errors.ts';
 import type {
   ConversationRecord,
   MessageContext,
@@ -14,6 +14,7 @@ import type {
   NewAttachment,
   Store,
 } from '../store/store.ts';
+import { countPrompt } from '../tokens/token-count.ts';
 import {
   type ContextPlan,
   type ContextSettings,
@@ -21,8 +22,8 @@ import {
   DEFAULT_OUTPUT_RESERVE,
   fitToWindow,
 } from './context-window.ts';
-import { attachmentsOf } from './message-parts.ts';
 import type { StatelessInput } from './generations.ts';
+import { attachmentsOf } from './message-parts.ts';
 import { assertModelTakes, type ChosenModel } from './model-choice.ts';
 import { buildPromptWithSources, type InputMessage } from './prompt.ts';
 import { fitWithSummary } from './summaries.ts';
@@ -140,6 +141,8 @@ export class PromptPlanner {
     const { conversation } = request.located;
     const { modelName, model } = chosen;
     const window = contextWindowOf(modelName, this.#context);
+    // How the provider counts images, files and audio (absent: Parley's default estimate).
+    const media = model.capabilities?.mediaTokens;
     const keepLast = Math.max(1, inputs.length);
     const reserve = request.maxOutputTokens ?? DEFAULT_OUTPUT_RESERVE;
     let path = request.located.path;
@@ -183,14 +186,14 @@ export class PromptPlanner {
         onError: this.#onBackgroundError,
       }));
     } else {
-      plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName);
+      plan = await fitToWindow(prompt, keepLast, window, reserve, 1, modelName, media);
       const leaf = path.at(-1);
       if (request.located.partial && leaf !== undefined && conversation !== undefined) {
         if (plan.droppedMessages === 0) {
           // All that was read fits: older messages may fit too, so the whole path is needed.
           path = await this.#store.getPath(owner, conversation.id, leaf.id);
           attachments = await this.#attachmentsFor(owner, path, inputs, request.attachments);
-          plan = await fitToWindow(promptOf(path).prompt, keepLast, window, reserve, 1, modelName);
+          plan = await fitToWindow(promptOf(path).prompt, keepLast, window, reserve, 1, modelName, media);
         } else {
           // The window dropped some of what was read: everything older goes too. Count it.
           const unread = (await this.#store.countPath(owner, conversation.id, leaf.id)) - path.length;
@@ -199,9 +202,11 @@ export class PromptPlanner {
       }
     }
     if (truncation === 'disabled' && plan.droppedMessages > 0) {
+      const needed = await countPrompt(promptOf(path).prompt, modelName, media);
       throw new ParleyError(
         'CONTEXT_LENGTH_EXCEEDED',
-        `The input needs more than this model's context window of ${window} tokens (with ${reserve} kept for the answer), ` +
+        `The input needs about ${needed} tokens (images, files and audio estimated), more than this model's ` +
+          `context window of ${window} tokens holds with ${reserve} kept for the answer, ` +
           "and truncation is 'disabled'. Shorten the input, or set truncation to 'auto'.",
         { param: 'input' },
       );

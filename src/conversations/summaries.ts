@@ -67,7 +67,8 @@ export async function fitWithSummary(
 ): Promise<{ plan: ContextPlan; summaryId?: string }> {
   const { prompt, sources, keepLast, window } = options;
   const reserve = options.reserve + SUMMARY_TOKENS;
-  const plan = await fitToWindow(prompt, keepLast, window, reserve, 1, options.modelName);
+  const media = options.model.capabilities?.mediaTokens;
+  const plan = await fitToWindow(prompt, keepLast, window, reserve, 1, options.modelName, media);
   if (plan.droppedMessages === 0) return { plan };
 
   const byCovered = new Map<string, MessageRecord>();
@@ -82,7 +83,7 @@ export async function fitWithSummary(
       return { plan: withSummary(plan, prompt, index + 1, summary), summaryId: summary.id };
   }
 
-  const wider = await fitToWindow(prompt, keepLast, window, reserve, 0.75, options.modelName);
+  const wider = await fitToWindow(prompt, keepLast, window, reserve, 0.75, options.modelName, media);
   const dropped = sources
     .slice(wider.droppedFrom, wider.droppedFrom + wider.droppedMessages)
     .filter((source) => source !== null);

@@ -122,6 +122,27 @@ export interface ModelCapabilities {
    * `verbosity`, caching and billing hints) go to the upstream as they are; absent: false.
    */
   readonly openaiFields?: boolean;
+  /** How its upstream counts images, audio and PDF pages into the context window; absent: Parley's default. */
+  readonly mediaTokens?: MediaTokenRule;
+}
+
+/** An image's size in pixels. */
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * A provider's documented token costs of parts beyond text, so a prompt is planned to fit the
+ * context window with them (estimates: the upstream's own count decides).
+ */
+export interface MediaTokenRule {
+  /** Tokens of one image; `size` is undefined for an image given by URL (Parley never fetches it). */
+  imageTokens(size: ImageSize | undefined, detail: 'auto' | 'low' | 'high' | undefined): number;
+  /** Tokens of one PDF page (its text and the picture of the page, as the upstream reads both). */
+  readonly pdfPageTokens: number;
+  /** Tokens per second of audio input; absent for a provider that takes no audio. */
+  readonly audioTokensPerSecond?: number;
 }
 
 /** The capabilities of a model that takes and gives text only (with the usual sampling settings). */

@@ -3,12 +3,13 @@
  * vocabularies in typed arrays): `cl100k_base` for GPT-4 and GPT-3.5, `o200k_base` for GPT-4o,
  * GPT-4.1, o-series and GPT-5 — and, as an estimate, for other families, whose providers report
  * their own counts (those are used when present). Special-token strings in the text count as
- * ordinary text. Each encoding loads on first need (~4 MB); counts are cached per message text,
+ * ordinary text. Tool calls, reasoning, images, files and audio are counted too (`part-tokens.ts`). Each encoding loads on first need (~4 MB); counts are cached per message text,
  * since a conversation's history is the same text turn after turn.
  */
 
-import type { PromptMessage } from '../providers/spec.ts';
+import type { MediaTokenRule, PromptMessage } from '../providers/spec.ts';
 import { type Encoding, loadTokenCounter } from './bpe-token-counter.ts';
+import { DEFAULT_MEDIA_TOKENS, type TextMeasure, tokensBeyondText } from './part-tokens.ts';
 
 /** The framing a chat template adds around each message. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
@@ -56,11 +57,34 @@ export function countMessage(count: CountTokens, text: string): number {
   return tokens;
 }
 
-/** Tokens of a whole prompt for a model. */
-export async function countPrompt(prompt: readonly PromptMessage[], modelName = ''): Promise<number> {
+const decoder = new TextDecoder();
+
+/** Measures the text beyond a message's content with the loaded counter (cached like messages). */
+export function tokenMeasure(count: CountTokens): TextMeasure {
+  const text = (value: string) => countMessage(count, value) - MESSAGE_OVERHEAD_TOKENS;
+  return { text, utf8: (data) => text(decoder.decode(data)) };
+}
+
+/** Tokens of one message: its text and framing, and what it holds beyond text (`part-tokens.ts`). */
+export function countPromptMessage(
+  count: CountTokens,
+  message: PromptMessage,
+  media: MediaTokenRule = DEFAULT_MEDIA_TOKENS,
+): number {
+  const tokens = countMessage(count, message.content);
+  if (message.parts === undefined && message.toolCalls === undefined) return tokens;
+  return tokens + tokensBeyondText(message, media, tokenMeasure(count));
+}
+
+/** Tokens of a whole prompt for a model, its media counted by `media` (the provider's rule). */
+export async function countPrompt(
+  prompt: readonly PromptMessage[],
+  modelName = '',
+  media: MediaTokenRule = DEFAULT_MEDIA_TOKENS,
+): Promise<number> {
   const count = await loadTokenizer(encodingFor(modelName));
   let tokens = 0;
-  for (const message of prompt) tokens += countMessage(count, message.content);
+  for (const message of prompt) tokens += countPromptMessage(count, message, media);
   return tokens;
 }
 

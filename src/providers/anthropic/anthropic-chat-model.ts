@@ -25,8 +25,9 @@ import type {
   ToolCall,
 } from '../spec.ts';
 import { headerValue } from '../spec.ts';
-import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
 import { checkAnthropicCall, planAnthropicCall } from './anthropic-call-plan.ts';
+import { httpError, invalidResponse, PROVIDER } from './anthropic-error.ts';
+import { ANTHROPIC_MEDIA_TOKENS } from './anthropic-media-tokens.ts';
 import { fromThinkingBlock } from './anthropic-thinking-payload.ts';
 import { type AnthropicMessage, isMessage } from './anthropic-wire.ts';
 import { convertToAnthropicToolChoice, convertToAnthropicTools } from './convert-to-anthropic-tools.ts';
@@ -51,6 +52,7 @@ export const ANTHROPIC_CAPABILITIES: ModelCapabilities = {
   reasoning: true,
   sampling: true,
   openaiFields: false,
+  mediaTokens: ANTHROPIC_MEDIA_TOKENS,
 };
 
 export class AnthropicChatModel implements ChatModel {

@@ -32,6 +32,7 @@ import {
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { mapOpenAILogprobs } from './map-openai-logprobs.ts';
 import { contentTypeOf, httpError, invalidResponse, PROVIDER, streamedError } from './openai-error.ts';
+import { OPENAI_MEDIA_TOKENS } from './openai-media-tokens.ts';
 import {
   isChatCompletion,
   isChatCompletionChunk,
@@ -67,6 +68,7 @@ export const OPENAI_COMPATIBLE_CAPABILITIES: ModelCapabilities = {
   participantNames: true,
   sampling: true,
   openaiFields: true,
+  mediaTokens: OPENAI_MEDIA_TOKENS,
 };
 
 export class OpenAICompatibleChatModel implements ChatModel {

@@ -19,6 +19,7 @@ import {
   type UpstreamThreads,
 } from '../spec.ts';
 import type { DeploymentHealth } from './deployment-health.ts';
+import { largestMediaTokens } from './largest-media-tokens.ts';
 import { weightedOrder } from './weighted-order.ts';
 
 export interface RouteTarget {
@@ -66,6 +67,7 @@ export class RoutedChatModel implements ChatModel {
     // What every candidate can do: a fallback must not receive a request it cannot honour.
     const capabilities = this.#all.map((target) => target.model.capabilities);
     if (capabilities.every((each) => each !== undefined)) {
+      const mediaTokens = largestMediaTokens(capabilities.map((each) => each.mediaTokens));
       this.capabilities = {
         tools: capabilities.every((each) => each.tools),
         responseFormat: capabilities.every((each) => each.responseFormat),
@@ -77,6 +79,7 @@ export class RoutedChatModel implements ChatModel {
         participantNames: capabilities.every((each) => each.participantNames === true),
         sampling: capabilities.every((each) => each.sampling !== false),
         openaiFields: capabilities.every((each) => each.openaiFields === true),
+        ...(mediaTokens === undefined ? {} : { mediaTokens }),
       };
     }
     // Titles and deletes reach an upstream thread only when one deployment can hold it.
