@@ -2,8 +2,9 @@
  * A stream asked for again once its run's events are gone (here: the server restarted over the
  * same SQLite file, without Redis) is rebuilt from the stored answer: its reasoning items, its
  * function calls with their arguments and its text, with the live stream's event types and items
- * and the Response object's output indexes — on `/v1/responses` (read with the `openai` SDK) and
- * on the native stream. A resume from a sequence number stays refused there.
+ * and the Response object's output indexes — on `/v1/responses` (read with the `openai` SDK, over
+ * an OpenAI-compatible and an Anthropic upstream) and on the native stream. A resume from a
+ * sequence number stays refused there.
  */
 
 import assert from 'node:assert/strict';
@@ -17,7 +18,12 @@ import { createModelRegistry } from '../../src/providers/registry.ts';
 import { createServer } from '../../src/server.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { allEvents } from '../support/background-client.ts';
-import { chunkFrame, type FakeReply, FakeOpenAIUpstream } from '../support/fake-openai-upstream.ts';
+import {
+  anthropicBlocksReply,
+  chunkFrame,
+  type FakeReply,
+  FakeOpenAIUpstream,
+} from '../support/fake-openai-upstream.ts';
 import { parseSse } from '../support/test-app.ts';
 
 type StreamEvent = OpenAI.Responses.ResponseStreamEvent;
@@ -92,12 +98,30 @@ const finalResponse = (events: readonly StreamEvent[]) => {
   return last.response;
 };
 
+/** Anthropic's thinking (signed), a redacted block, some text, then a tool call. */
+const THINKING_TEXT_AND_CALL = anthropicBlocksReply(
+  [
+    { type: 'thinking', thinking: 'The tool knows.', signature: 'sig-rs' },
+    { type: 'redacted_thinking', data: 'secret' },
+    { type: 'text', text: 'Let me check.' },
+    { type: 'tool_use', id: 'toolu_9', name: 'weather', input: { city: 'Oslo' } },
+  ],
+  'tool_use',
+);
+
+interface Upstreams {
+  readonly openai: FakeOpenAIUpstream;
+  readonly anthropic: FakeOpenAIUpstream;
+}
+
 /** Parley over a SQLite file, listening on loopback; stopping it drops every run it holds. */
-async function startParley(databasePath: string, upstream: FakeOpenAIUpstream) {
+async function startParley(databasePath: string, upstreams: Upstreams) {
   const config = loadConfig({
     DATABASE_URL: `sqlite:${databasePath}`,
     OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: upstream.baseUrl,
+    OPENAI_BASE_URL: upstreams.openai.baseUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-upstream',
+    ANTHROPIC_BASE_URL: upstreams.anthropic.baseUrl,
     PARLEY_DEFAULT_MODEL: 'fake-model',
     PARLEY_AUTO_TITLES: 'false',
   });
@@ -131,21 +155,28 @@ function nativeShape(body: string) {
 }
 
 describe('a stream rebuilt from the stored answer after its run events are gone', () => {
-  let upstream: FakeOpenAIUpstream;
+  let upstreams: Upstreams;
   let directory: string;
   let parley: Parley;
-  /** What the first server streamed live, by response id. */
-  const live = new Map<string, StreamEvent[]>();
+  /** What the first server streamed live. */
+  const live: Record<'called' | 'answered' | 'anthropic', StreamEvent[]> = {
+    called: [],
+    answered: [],
+    anthropic: [],
+  };
   let native: { conversationId: string; answerId: string; body: string };
 
   before(async () => {
-    upstream = await FakeOpenAIUpstream.start();
+    upstreams = {
+      openai: await FakeOpenAIUpstream.start(),
+      anthropic: await FakeOpenAIUpstream.start('anthropic'),
+    };
     directory = mkdtempSync(join(tmpdir(), 'parley-replay-'));
     const databasePath = join(directory, 'parley.sqlite');
-    const first = await startParley(databasePath, upstream);
+    const first = await startParley(databasePath, upstreams);
     try {
-      upstream.reply(REASONING_THEN_CALL, REASONING_THEN_TEXT, REASONING_THEN_TEXT);
-      const called = await allEvents(
+      upstreams.openai.reply(REASONING_THEN_CALL, REASONING_THEN_TEXT, REASONING_THEN_TEXT);
+      live.called = await allEvents(
         await first.client.responses.create({
           input: 'Weather in Oslo?',
           tools: [WEATHER_TOOL],
@@ -154,8 +185,18 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
         }),
       );
       // No summary asked: the reasoning item streams without its summary events.
-      const answered = await allEvents(await first.client.responses.create({ input: '2+2?', stream: true }));
-      for (const events of [called, answered]) live.set(finalResponse(events).id, events);
+      live.answered = await allEvents(await first.client.responses.create({ input: '2+2?', stream: true }));
+      upstreams.anthropic.reply(THINKING_TEXT_AND_CALL);
+      live.anthropic = await allEvents(
+        await first.client.responses.create({
+          model: 'claude-fake',
+          input: 'Weather in Oslo?',
+          tools: [WEATHER_TOOL],
+          reasoning: { effort: 'low', summary: 'auto' },
+          include: ['reasoning.encrypted_content'],
+          stream: true,
+        }),
+      );
 
       const conversation = (await (
         await fetch(`${first.address}/api/conversations`, {
@@ -175,17 +216,18 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     } finally {
       await first.stop();
     }
-    parley = await startParley(databasePath, upstream);
+    parley = await startParley(databasePath, upstreams);
   });
 
   after(async () => {
     await parley?.stop();
-    await upstream.close();
+    await Promise.all([upstreams.openai.close(), upstreams.anthropic.close()]);
     rmSync(directory, { recursive: true, force: true });
   });
 
   test('reasoning then a function call: the live events and items, the stored output indexes', async () => {
-    const [id, streamed] = [...live.entries()][0] ?? assert.fail('no live stream');
+    const streamed = live.called;
+    const id = finalResponse(streamed).id;
     const rebuilt = await allEvents(await parley.client.responses.retrieve(id, { stream: true }));
     assert.deepEqual(shapeOf(rebuilt), shapeOf(streamed));
     assert.deepEqual(shapeOf(rebuilt), [
@@ -223,7 +265,8 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
   });
 
   test('reasoning then text, no summary asked: the reasoning item, then the message', async () => {
-    const [id, streamed] = [...live.entries()][1] ?? assert.fail('no live stream');
+    const streamed = live.answered;
+    const id = finalResponse(streamed).id;
     const rebuilt = await allEvents(await parley.client.responses.retrieve(id, { stream: true }));
     assert.deepEqual(shapeOf(rebuilt), shapeOf(streamed));
     assert.deepEqual(shapeOf(rebuilt).slice(2, 5), [
@@ -241,8 +284,32 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     assert.equal(stored.output_text, 'Four.');
   });
 
+  test('Anthropic: signed and redacted thinking, text and a call, as four items with their payloads', async () => {
+    const streamed = live.anthropic;
+    const id = finalResponse(streamed).id;
+    const rebuilt = await allEvents(await parley.client.responses.retrieve(id, { stream: true }));
+    assert.deepEqual(shapeOf(rebuilt), shapeOf(streamed));
+    assert.deepEqual(doneItems(rebuilt), doneItems(streamed));
+    const stored = await parley.client.responses.retrieve(id);
+    assert.deepEqual(
+      stored.output.map((item) => item.type),
+      ['reasoning', 'reasoning', 'message', 'function_call'],
+    );
+    assert.deepEqual(finalResponse(rebuilt).output, stored.output);
+    const added = rebuilt.flatMap((event) =>
+      event.type === 'response.output_item.added' ? [[event.output_index, event.item.type]] : [],
+    );
+    assert.deepEqual(
+      added,
+      stored.output.map((item, index) => [index, item.type]),
+    );
+    const [signed, redacted] = doneItems(rebuilt);
+    assert.ok(signed?.type === 'reasoning' && redacted?.type === 'reasoning');
+    assert.ok((signed.encrypted_content ?? '') !== '' && (redacted.encrypted_content ?? '') !== '');
+  });
+
   test('starting_after is still refused: the rebuilt events are numbered anew', async () => {
-    for (const id of live.keys()) {
+    for (const id of Object.values(live).map((events) => finalResponse(events).id)) {
       await assert.rejects(
         parley.client.responses.retrieve(id, { stream: true, starting_after: 3 }),
         (error: unknown) => {
