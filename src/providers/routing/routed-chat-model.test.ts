@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Call, type Script, ScriptedChatModel } from '../../../test/support/scripted-chat-model.ts';
 import { DEFAULT_ROUTING, type RoutingSettings } from '../../config/routing-config.ts';
+import { ANTHROPIC_MEDIA_TOKENS } from '../anthropic/anthropic-media-tokens.ts';
+import { OPENAI_MEDIA_TOKENS } from '../openai-compatible/openai-media-tokens.ts';
 import {
   type ModelCapabilities,
   ProviderError,
@@ -242,5 +244,26 @@ describe('routed models', () => {
       (error: unknown) => error instanceof ProviderError && error.param === 'temperature',
     );
     assert.deepEqual(checked, ['refusing', 'refusing']);
+  });
+
+  it('counts media by the largest rule of its deployments and fallbacks, or by none when one declares none', () => {
+    const declaring = (name: string, capabilities: ModelCapabilities) => {
+      const target = deployment(name, []);
+      Object.assign(target.model, { capabilities });
+      return target;
+    };
+    const openai = declaring('openai', { ...TEXT_ONLY, images: true, mediaTokens: OPENAI_MEDIA_TOKENS });
+    const anthropic = declaring('anthropic', {
+      ...TEXT_ONLY,
+      images: true,
+      mediaTokens: ANTHROPIC_MEDIA_TOKENS,
+    });
+    const picture = { width: 1024, height: 1024 };
+    assert.equal(route([openai]).model.capabilities?.mediaTokens?.imageTokens(picture, 'high'), 765);
+    const mixed = route([openai], [anthropic]).model.capabilities?.mediaTokens;
+    assert.equal(mixed?.imageTokens(picture, 'high'), 1_399, "the fallback's rule counts more");
+    assert.equal(mixed?.audioTokensPerSecond, 10);
+    const undeclared = route([openai], [declaring('plain', TEXT_ONLY)]).model.capabilities;
+    assert.equal(undeclared?.mediaTokens, undefined, "the core's default applies");
   });
 });
