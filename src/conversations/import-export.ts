@@ -3,9 +3,10 @@
  * uploaded files written all or nothing. The file formats themselves are `transfer.ts`.
  */
 
-import { notFound, ParleyError } from '../errors.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { notFound, ParleyError } from '../errors.ts';
 import type { ImportSlice, Store } from '../store/store.ts';
+import { exportJsonText } from './export-json.ts';
 import type { ConversationHistory } from './tree.ts';
 
 export class ImportExport {
@@ -33,9 +34,8 @@ export class ImportExport {
     return { conversation, messages };
   }
 
-  /** Every live conversation of an owner with its messages, oldest first (for exports). */
-  async allHistories(owner: string): Promise<ConversationHistory[]> {
-    const histories: ConversationHistory[] = [];
+  /** Every live conversation of an owner with its messages, oldest first, read a page at a time. */
+  async *histories(owner: string): AsyncGenerator<ConversationHistory> {
     let after: string | undefined;
     for (;;) {
       const page = await this.#store.listConversationsAfter(owner, {
@@ -44,11 +44,20 @@ export class ImportExport {
         ...(after === undefined ? {} : { after }),
       });
       for (const conversation of page.items) {
-        histories.push({ conversation, messages: await this.#store.listMessages(owner, conversation.id) });
+        yield { conversation, messages: await this.#store.listMessages(owner, conversation.id) };
       }
       after = page.items.at(-1)?.id;
-      if (!page.hasMore || after === undefined) return histories;
+      if (!page.hasMore || after === undefined) return;
     }
+  }
+
+  /** Parley's JSON export of these conversations with the bytes they name, as text pieces (`export-json.ts`). */
+  exportJson(
+    histories: AsyncIterable<ConversationHistory> | Iterable<ConversationHistory>,
+  ): AsyncGenerator<string> {
+    const readAttachment = async (owner: string, sha256: string) =>
+      (await this.#store.getAttachments(owner, [sha256])).get(sha256);
+    return exportJsonText(histories, readAttachment, this.#now());
   }
 
   /** When an import is read: the date of what a file leaves undated (ChatGPT's `create_time`). */

@@ -1,6 +1,7 @@
 /**
  * Export and import. Parley's own format round-trips exactly (ids, tree, times in milliseconds,
- * statuses). ChatGPT's data export (`conversations.json`) is read too: every node with its
+ * statuses, every message's parts, and since version 2 the bytes of its images, files and audio,
+ * `export-attachments.ts`); a file of version 1 (text only) still imports. ChatGPT's data export (`conversations.json`) is read too: every node with its
  * parent, role, text and time, the title and the current branch. A malformed file is a 400 that
  * says where, and nothing is imported.
  */
@@ -15,12 +16,19 @@ import type {
   MessageRecord,
   MessageRole,
   MessageStatus,
+  NewAttachment,
+  PartRecord,
 } from '../store/store.ts';
+import { readExportAttachments } from './export-attachments.ts';
+import { readExportPart, toExportPart } from './export-parts.ts';
+import { attachmentsOf } from './message-parts.ts';
 import { isSamplingValue, SAMPLING_LIMITS } from './sampling.ts';
 import type { ConversationHistory } from './tree.ts';
 
 export const EXPORT_FORMAT = 'parley.export';
-export const EXPORT_VERSION = 1;
+/** 2: messages carry their `parts`, and the file the bytes they name (`attachments`). */
+export const EXPORT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 const ROLES: readonly MessageRole[] = ['system', 'developer', 'user', 'assistant', 'tool'];
 const STATUSES: readonly MessageStatus[] = ['in_progress', 'completed', 'incomplete', 'failed'];
@@ -43,6 +51,7 @@ export function toExportConversation(history: ConversationHistory) {
       parent_id: message.parentId,
       role: message.role,
       content: message.content,
+      parts: message.parts.map(toExportPart),
       status: message.status,
       model: message.model,
       provider: message.provider,
@@ -59,15 +68,6 @@ export function toExportConversation(history: ConversationHistory) {
       created_at: message.createdAt,
       updated_at: message.updatedAt,
     })),
-  };
-}
-
-export function toExport(histories: readonly ConversationHistory[], now: number) {
-  return {
-    format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
-    exported_at: now,
-    conversations: histories.map(toExportConversation),
   };
 }
 
@@ -105,12 +105,31 @@ export function toMarkdown(history: ConversationHistory): string {
   return lines.join('\n');
 }
 
+/** What an import writes: whole conversations, and the bytes their parts name. */
+export interface ParsedImport {
+  readonly conversations: readonly ImportedConversation[];
+  readonly attachments: readonly NewAttachment[];
+}
+
+export interface ImportOptions {
+  readonly owner: string;
+  /** The date of what the file leaves undated (ChatGPT's `create_time`). */
+  readonly now: number;
+  /** `PARLEY_MAX_ATTACHMENT_BYTES`: an attachment over it is a 413. */
+  readonly maxAttachmentBytes: number;
+}
+
 /** Reads an uploaded file: Parley's export, or ChatGPT's `conversations.json` (a list, or one conversation). */
-export function parseImport(data: unknown, owner: string, now: number): ImportedConversation[] {
-  if (isRecord(data) && data.format === EXPORT_FORMAT) return parseParleyExport(data, owner);
+export function parseImport(data: unknown, options: ImportOptions): ParsedImport {
+  const { owner, now } = options;
+  if (isRecord(data) && data.format === EXPORT_FORMAT) return parseParleyExport(data, options);
   if (Array.isArray(data))
-    return data.map((entry, index) => parseChatGptConversation(entry, `[${index}]`, owner, now));
-  if (isRecord(data) && isRecord(data.mapping)) return [parseChatGptConversation(data, '', owner, now)];
+    return {
+      conversations: data.map((entry, index) => parseChatGptConversation(entry, `[${index}]`, owner, now)),
+      attachments: [],
+    };
+  if (isRecord(data) && isRecord(data.mapping))
+    return { conversations: [parseChatGptConversation(data, '', owner, now)], attachments: [] };
   throw badRequest(
     'unknown file: expected a Parley export ({"format": "parley.export"}) or ChatGPT conversations.json (a list of conversations)',
   );
@@ -128,11 +147,16 @@ class Reader {
   }
   fail(field: string, expected: string): never {
     throw badRequest(
-      `import: ${this.where}${this.where === '' ? '' : '.'}${field} must be ${expected}; nothing was imported`,
+      `import: ${[this.where, field].filter((name) => name !== '').join('.')} must be ${expected}; nothing was imported`,
     );
   }
   string(record: Record<string, unknown>, field: string): string {
     const value = record[field];
+    return typeof value === 'string' ? value : this.fail(field, 'a string');
+  }
+  optionalString(record: Record<string, unknown>, field: string): string | undefined {
+    const value = record[field];
+    if (value === undefined) return undefined;
     return typeof value === 'string' ? value : this.fail(field, 'a string');
   }
   nullableString(record: Record<string, unknown>, field: string): string | null {
@@ -171,9 +195,12 @@ class Reader {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function parseParleyExport(data: Record<string, unknown>, owner: string): ImportedConversation[] {
+function parseParleyExport(data: Record<string, unknown>, options: ImportOptions): ParsedImport {
+  const { owner } = options;
   const top: Reader = new Reader('');
-  if (data.version !== EXPORT_VERSION) top.fail('version', `${EXPORT_VERSION}`);
+  const version = READABLE_VERSIONS.find((candidate) => candidate === data.version);
+  if (version === undefined) top.fail('version', `one of ${READABLE_VERSIONS.join(', ')}`);
+  const named: string[] = [];
   if (!Array.isArray(data.conversations)) top.fail('conversations', 'a list');
   const items = (data.conversations as unknown[]).map((entry, index) => {
     const read: Reader = new Reader(`conversations[${index}]`);
@@ -190,8 +217,11 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
       if (!isRecord(raw)) field.fail('', 'an object');
       const messageId = field.string(raw, 'id');
       if (!UUID.test(messageId)) field.fail('id', 'a UUID');
+      const parts = version === 1 ? undefined : readParts(field, raw);
+      if (parts !== undefined) named.push(...attachmentsOf(parts));
       return {
         id: messageId,
+        ...(parts === undefined ? {} : { parts }),
         conversationId: id,
         parentId: field.nullableString(raw, 'parent_id'),
         role: field.oneOf(raw, 'role', ROLES),
@@ -229,7 +259,20 @@ function parseParleyExport(data: Record<string, unknown>, owner: string): Import
     return { conversation, messages };
   });
   checkDistinctIds(top, items);
-  return items;
+  return {
+    conversations: items,
+    attachments: readExportAttachments(data.attachments, named, options.maxAttachmentBytes),
+  };
+}
+
+/** A version-2 message's `parts`, each checked where it stands. */
+function readParts(read: Reader, raw: Record<string, unknown>): PartRecord[] {
+  const list = raw.parts;
+  if (!Array.isArray(list)) return read.fail('parts', 'a list');
+  return list.map((part: unknown, index) => {
+    const field = new Reader(`${read.where}.parts[${index}]`);
+    return isRecord(part) ? readExportPart(part, field) : field.fail('', 'an object');
+  });
 }
 
 /** No id twice in one file (a conversation's own messages are checked by `checkTree`). */

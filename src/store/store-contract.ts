@@ -927,6 +927,91 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal((await store.listMessages(owner, conversationId)).length, 4);
     });
 
+    it("writes an import's attachments with its rows: the importer's once committed, none after an abort", async () => {
+      const owner = `importer-${randomUUID()}`;
+      const bytes = (text: string) => new TextEncoder().encode(text);
+      const hash = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+      const image = bytes(`image ${randomUUID()}`);
+      const shared = bytes(`shared ${randomUUID()}`);
+      const attachments = [
+        { sha256: hash(image), data: image },
+        { sha256: hash(shared), data: shared },
+      ];
+      // Bob stored the shared bytes himself: an aborted import must leave them to him.
+      const bobs = randomUUID();
+      await store.beginTurn({
+        owner: BOB,
+        conversationId: bobs,
+        newConversation: { id: bobs, title: null, model: null },
+        messages: [],
+        attachments: [{ sha256: hash(shared), data: shared }],
+        now: 900,
+      });
+      const slice = () => {
+        const conversationId = randomUUID();
+        const messageId = randomUUID();
+        const message = importedMessage({
+          id: messageId,
+          conversationId,
+          parentId: null,
+          role: 'user',
+          content: '',
+          context: null,
+          createdAt: 1_000,
+        });
+        const parts: PartRecord[] = attachments.map(({ sha256 }) => ({
+          type: 'image',
+          attachment: sha256,
+          mediaType: 'image/png',
+        }));
+        return {
+          conversations: [
+            {
+              id: conversationId,
+              owner,
+              title: null,
+              model: null,
+              currentNode: messageId,
+              systemPrompt: null,
+              metadata: {},
+              temperature: null,
+              maxOutputTokens: null,
+              createdAt: 1_000,
+              updatedAt: 1_000,
+            },
+          ],
+          messages: [{ ...message, parts }],
+          attachments,
+        };
+      };
+      const readable = async (reader: string) =>
+        [
+          ...(
+            await store.getAttachments(
+              reader,
+              attachments.map(({ sha256 }) => sha256),
+            )
+          ).keys(),
+        ].sort();
+
+      const aborted = await store.beginImport(owner);
+      assert.deepEqual(await aborted.write(slice()), { conflicts: [] });
+      assert.deepEqual(await readable(owner), [], "not the importer's before the commit");
+      await aborted.abort();
+      assert.deepEqual(await readable(owner), []);
+      assert.deepEqual(await readable(BOB), [hash(shared)], 'bytes someone else owns stay');
+
+      const committed = await store.beginImport(owner);
+      const written = slice();
+      assert.deepEqual(await committed.write(written), { conflicts: [] });
+      await committed.commit();
+      assert.deepEqual(await readable(owner), attachments.map(({ sha256 }) => sha256).sort());
+      const read = await store.getAttachments(owner, [hash(image)]);
+      assert.deepEqual(new Uint8Array(read.get(hash(image)) ?? []), image);
+      const messageId = written.messages[0]?.id ?? '';
+      assert.deepEqual((await store.getMessage(owner, messageId))?.parts, written.messages[0]?.parts);
+    });
+
     it('updates only the fields a patch names', async () => {
       const { conversationId, question } = await startConversation(store);
       assert.equal(

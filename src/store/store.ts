@@ -277,6 +277,11 @@ export interface ImportedConversation {
 export interface ImportSlice {
   readonly conversations: readonly ConversationRecord[];
   readonly messages: readonly ImportedMessage[];
+  /**
+   * Bytes the slice's messages name, owned by the importing owner once the import is committed
+   * (only an `ImportWriter` writes them).
+   */
+  readonly attachments?: readonly NewAttachment[];
 }
 
 /**

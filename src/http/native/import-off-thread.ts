@@ -19,6 +19,8 @@ export interface ImportWorkerInput {
   readonly owner: string;
   /** The date of what the file leaves undated. */
   readonly now: number;
+  /** `PARLEY_MAX_ATTACHMENT_BYTES`. */
+  readonly maxAttachmentBytes: number;
 }
 
 export type FromImportWorker =

@@ -1,6 +1,6 @@
 /**
  * The worker thread of an import (`import-off-thread.ts`): decodes and parses the uploaded file,
- * checks all of it and converts it to rows (`parseImport`), then hands the rows over one slice
+ * checks all of it (the bytes of attachments hashed again) and converts it to rows (`parseImport`), then hands the rows over one slice
  * each time the main thread asks for the next, so that only the writing happens on the event loop.
  * It answers until the main thread stops it: it never exits by itself, so no message of its can
  * be overtaken by its exit.
@@ -18,7 +18,7 @@ const port = parentPort;
 if (port === null) throw new Error('import-worker.ts runs as a worker thread');
 const post = (message: FromImportWorker) => port.postMessage(message);
 
-function read({ bytes, owner, now }: ImportWorkerInput) {
+function read({ bytes, ...options }: ImportWorkerInput) {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -27,7 +27,7 @@ function read({ bytes, owner, now }: ImportWorkerInput) {
   }
   if (text.trim() === '')
     throw badRequest('import: the body is empty: send a Parley export or ChatGPT conversations.json');
-  return parseImport(parseJsonText(text), owner, now);
+  return parseImport(parseJsonText(text), options);
 }
 
 let slices: Iterator<ImportSlice> | undefined;
@@ -37,9 +37,9 @@ port.on('message', () => {
 });
 
 try {
-  const items = read(workerData as ImportWorkerInput);
-  slices = sliceImport(items);
-  post({ kind: 'parsed', summary: summarizeImport(items) });
+  const parsed = read(workerData as ImportWorkerInput);
+  slices = sliceImport(parsed);
+  post({ kind: 'parsed', summary: summarizeImport(parsed.conversations) });
 } catch (error) {
   if (!(error instanceof ParleyError)) throw error;
   post({ kind: 'refused', code: error.code, message: error.message });

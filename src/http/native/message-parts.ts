@@ -7,6 +7,7 @@
  */
 
 import { type Static, Type } from 'typebox';
+import { toExportPart } from '../../conversations/export-parts.ts';
 import { textOfParts } from '../../conversations/message-parts.ts';
 import { badRequest } from '../../errors.ts';
 import type { NewAttachment, PartRecord } from '../../store/store.ts';
@@ -112,44 +113,16 @@ export function decodeContent(content: Static<typeof MessageContent>, maxBytes: 
   return { content: textOfParts(parts), parts, attachments };
 }
 
-/** A message's parts as the native API shows them (bytes by their attachment URL). */
+/**
+ * A message's parts as the native API shows them: the export's shapes (`export-parts.ts`), bytes
+ * also by their attachment URL, and a reasoning part without its opaque payload.
+ */
 export function toWireParts(parts: readonly PartRecord[]): unknown[] {
   return parts.map((part) => {
-    switch (part.type) {
-      case 'image':
-        return 'url' in part
-          ? { type: 'image', url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail }) }
-          : {
-              type: 'image',
-              media_type: part.mediaType,
-              sha256: part.attachment,
-              url: attachmentUrl(part.attachment, part.mediaType),
-              ...(part.detail === undefined ? {} : { detail: part.detail }),
-            };
-      case 'file':
-        return {
-          type: 'file',
-          media_type: part.mediaType,
-          filename: part.filename,
-          sha256: part.attachment,
-          url: attachmentUrl(part.attachment, part.mediaType),
-        };
-      case 'audio':
-        return {
-          type: 'audio',
-          media_type: part.mediaType,
-          sha256: part.attachment,
-          url: attachmentUrl(part.attachment, part.mediaType),
-        };
-      case 'tool-call':
-        return { type: 'tool_call', call_id: part.callId, name: part.name, arguments: part.arguments };
-      case 'tool-result':
-        return { type: 'tool_result', call_id: part.callId, output: part.output };
-      case 'reasoning':
-        return { type: 'reasoning', text: part.text };
-      default:
-        return part;
-    }
+    const wire = toExportPart(part);
+    if ('sha256' in wire) return { ...wire, url: attachmentUrl(wire.sha256, wire.media_type) };
+    if (wire.type === 'reasoning') return { type: 'reasoning', text: wire.text };
+    return wire;
   });
 }
 

@@ -62,7 +62,7 @@ export async function nativeRoutes(app: FastifyInstance, options: NativeRoutesOp
   registerConversationWriteRoutes(typed, options.conversations, options.limits);
   registerAttachmentRoutes(typed, options.conversations);
   registerSearchRoutes(typed, options.conversations);
-  registerTransferRoutes(typed, options.conversations);
+  registerTransferRoutes(typed, options.conversations, options.limits);
 }
 
 export type NativeApp = TypedApp;

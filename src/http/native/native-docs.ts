@@ -4,6 +4,7 @@
  * `error`, resumable). Errors are `{"error": {"code", "message"}}` with the real HTTP status.
  */
 
+import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import {
   CursorList,
@@ -262,18 +263,31 @@ const SearchHit = Type.Object({
   created_at: Seconds,
 });
 
+const ExportPart = Type.Object(
+  {
+    type: Type.String({
+      enum: ['text', 'image', 'file', 'audio', 'tool_call', 'tool_result', 'reasoning', 'refusal'],
+    }),
+  },
+  {
+    description:
+      'A part as a message’s `parts` show it, bytes named by `sha256` (their bytes are in `attachments`), ' +
+      'with no attachment URL; a reasoning part keeps its opaque `encrypted` payload',
+  },
+);
 const ExportMessage = Type.Object({
   id: Uuid,
   parent_id: Nullable(Uuid),
   role: Type.String(),
-  content: Type.String(),
+  content: Type.String({ description: 'The plain text' }),
+  parts: Type.Array(ExportPart, { description: 'Since version 2; a version-1 message is its text' }),
   status: Type.String(),
   created_at: Type.Integer({ description: 'Unix milliseconds' }),
   updated_at: Type.Integer({ description: 'Unix milliseconds' }),
 });
 const ExportDocument = Type.Object({
   format: Type.Literal('parley.export'),
-  version: Type.Integer(),
+  version: Type.Integer({ description: '2; an import takes 1 (text only) too' }),
   exported_at: Type.Integer({ description: 'Unix milliseconds' }),
   conversations: Type.Array(
     Type.Object({
@@ -285,10 +299,18 @@ const ExportDocument = Type.Object({
       messages: Type.Array(ExportMessage),
     }),
   ),
+  attachments: Type.Record(Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Object({ data: Type.String() }), {
+    description:
+      'Since version 2, after the conversations: the bytes every part names, once per SHA-256, as base64. ' +
+      'An import hashes them again: bytes that are not what their key names are a 400, bytes over ' +
+      'PARLEY_MAX_ATTACHMENT_BYTES a 413',
+  }),
 });
+const examplePng = Buffer.from('an image');
+const examplePngSha256 = createHash('sha256').update(examplePng).digest('hex');
 const exportExample = {
   format: 'parley.export',
-  version: 1,
+  version: 2,
   exported_at: 1764700100000,
   conversations: [
     {
@@ -308,6 +330,10 @@ const exportExample = {
           parent_id: null,
           role: 'user',
           content: 'Plan a day in Oslo',
+          parts: [
+            { type: 'text', text: 'Plan a day in Oslo' },
+            { type: 'image', media_type: 'image/png', sha256: examplePngSha256 },
+          ],
           status: 'completed',
           created_at: 1764700000123,
           updated_at: 1764700000123,
@@ -317,6 +343,7 @@ const exportExample = {
           parent_id: EXAMPLE.question,
           role: 'assistant',
           content: 'Start at the harbour.',
+          parts: [{ type: 'text', text: 'Start at the harbour.' }],
           status: 'completed',
           created_at: 1764700000200,
           updated_at: 1764700004500,
@@ -324,6 +351,7 @@ const exportExample = {
       ],
     },
   ],
+  attachments: { [examplePngSha256]: { data: examplePng.toString('base64') } },
 };
 
 const deleted = (object: string) =>
@@ -555,7 +583,8 @@ export const nativeDocs: RouteDocs = {
   'GET /api/conversations/:id/export': {
     summary: 'Export one conversation (JSON or Markdown)',
     description:
-      'The conversation with every message, exactly (ids, tree, times, statuses), as Parley JSON; with ' +
+      'The conversation with every message, exactly (ids, tree, times, statuses, parts and the bytes they name), ' +
+      'as Parley JSON; with ' +
       '`format=markdown`, as Markdown (`text/markdown`).',
     responses: {
       200: {
@@ -569,7 +598,9 @@ export const nativeDocs: RouteDocs = {
   'GET /api/export': {
     summary: 'Export every conversation of the caller',
     description:
-      'All the caller’s conversations, exactly, as Parley JSON (what `POST /api/import` takes) or Markdown.',
+      'All the caller’s conversations, exactly, as Parley JSON (what `POST /api/import` takes: every message’s ' +
+      'parts, and the bytes they name once per SHA-256 in `attachments`, after the conversations) or Markdown. ' +
+      'Streamed as it is read.',
     responses: {
       200: { description: 'Parley’s export format.', schema: ExportDocument, example: exportExample },
       ...errorResponses(nativeError, [400]),
@@ -580,7 +611,10 @@ export const nativeDocs: RouteDocs = {
     description:
       'Writes whole conversations, all or nothing: Parley’s own export (ids, tree, times and statuses kept; an id ' +
       'that exists is a 409) or ChatGPT’s `conversations.json` (messages with parents, roles, text and times, the ' +
-      'title and current branch). A malformed file is a 400 naming the place. Bodies up to 256 MB.',
+      'title and current branch). Parts and attachments are restored exactly, their bytes hashed again (another ' +
+      'SHA-256 is a 400 naming the attachment, bytes over PARLEY_MAX_ATTACHMENT_BYTES a 413); a version-1 export ' +
+      '(text only) imports too. A malformed file is a 400 naming the place. Bodies up to 32 MB (or one of the ' +
+      'largest attachments allowed, as base64, when that is more); parsed in a worker thread.',
     responses: {
       201: {
         description: 'What was imported.',

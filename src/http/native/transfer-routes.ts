@@ -3,10 +3,14 @@
  * ChatGPT's `conversations.json`, all or nothing).
  */
 
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ConversationCore } from '../../conversations/core.ts';
+import { toMarkdown } from '../../conversations/transfer.ts';
+import type { ConversationHistory } from '../../conversations/tree.ts';
 import { ParleyError } from '../../errors.ts';
-import { toExport, toMarkdown } from '../../conversations/transfer.ts';
+import { attachmentBodyLimit } from '../collect-attachment.ts';
 import { readImportOffThread } from './import-off-thread.ts';
 import type { NativeApp } from './native-app.ts';
 
@@ -17,38 +21,46 @@ const FormatQuery = Type.Object(
 const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
- * ChatGPT exports of years of chats are large: the route takes up to this much (split larger
- * exports), one import at a time per user and `MAX_IMPORTS` at once in the process, so imports
+ * ChatGPT exports of years of chats are large: the route takes up to this much, or one of the
+ * largest attachments allowed with a little more when that is more (split larger exports), one import at a time per user and `MAX_IMPORTS` at once in the process, so imports
  * cannot starve everything else of memory. Each is parsed in a worker thread and written in
  * slices, so the event loop goes on serving other requests meanwhile.
  */
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 const MAX_IMPORTS = 2;
 
-export function registerTransferRoutes(app: NativeApp, conversations: ConversationCore): void {
+export function registerTransferRoutes(
+  app: NativeApp,
+  conversations: ConversationCore,
+  limits: { readonly maxAttachmentBytes: number },
+): void {
+  const importExport = conversations.importExport;
+  // Exports are streamed as they are read: one conversation and one attachment in memory at a time.
+  const sendExport = (
+    reply: FastifyReply,
+    format: 'json' | 'markdown' | undefined,
+    histories: AsyncIterable<ConversationHistory> | Iterable<ConversationHistory>,
+  ) =>
+    format === 'markdown'
+      ? reply.type('text/markdown; charset=utf-8').send(Readable.from(markdownPieces(histories)))
+      : reply.type('application/json; charset=utf-8').send(Readable.from(importExport.exportJson(histories)));
+
   app.get(
     '/conversations/:id/export',
     { schema: { params: Params, querystring: FormatQuery } },
     async (request, reply) => {
       const principal = request.principal;
-      const history = await conversations.importExport.readAs(
+      const history = await importExport.readAs(
         { owner: principal.owner, admin: principal.role === 'admin' },
         request.params.id,
       );
-      if (request.query.format === 'markdown') {
-        return reply.type('text/markdown; charset=utf-8').send(toMarkdown(history));
-      }
-      return toExport([history], Date.now());
+      return sendExport(reply, request.query.format, [history]);
     },
   );
 
-  app.get('/export', { schema: { querystring: FormatQuery } }, async (request, reply) => {
-    const histories = await conversations.importExport.allHistories(request.principal.owner);
-    if (request.query.format === 'markdown') {
-      return reply.type('text/markdown; charset=utf-8').send(histories.map(toMarkdown).join('\n---\n\n'));
-    }
-    return toExport(histories, Date.now());
-  });
+  app.get('/export', { schema: { querystring: FormatQuery } }, async (request, reply) =>
+    sendExport(reply, request.query.format, importExport.histories(request.principal.owner)),
+  );
 
   const importing = new Set<string>();
   // The file is read as bytes here and parsed in a worker thread (`import-off-thread.ts`).
@@ -57,7 +69,8 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
       done(null, body),
     );
-    scope.post('/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
+    const bodyLimit = Math.max(IMPORT_BODY_LIMIT, attachmentBodyLimit({ bodyLimitBytes: 0, ...limits }));
+    scope.post('/import', { bodyLimit }, async (request, reply) => {
       const owner = request.principal.owner;
       if (importing.has(owner))
         throw new ParleyError('RATE_LIMITED', 'an import of yours is running: send the next when it ends', {
@@ -69,11 +82,11 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
         });
       importing.add(owner);
       try {
-        const importExport = conversations.importExport;
         const read = await readImportOffThread({
           bytes: request.body as Buffer,
           owner,
           now: importExport.importTime(),
+          maxAttachmentBytes: limits.maxAttachmentBytes,
         });
         try {
           await importExport.importSlices(owner, read.slices);
@@ -95,4 +108,15 @@ export function registerTransferRoutes(app: NativeApp, conversations: Conversati
       }
     });
   });
+}
+
+/** The Markdown export: each conversation's current branch, separated by rules. */
+async function* markdownPieces(
+  histories: AsyncIterable<ConversationHistory> | Iterable<ConversationHistory>,
+): AsyncGenerator<string> {
+  let separator = '';
+  for await (const history of histories) {
+    yield `${separator}${toMarkdown(history)}`;
+    separator = '\n---\n\n';
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Imports on PostgreSQL: a large import holds one pooled connection in one transaction across its
- * slices, so nothing of it is seen before COMMIT, a ROLLBACK (or a connection lost with the
- * process) leaves nothing, and each slice is one bounded statement.
+ * slices, so nothing of it (rows or attachments) is seen before COMMIT, a ROLLBACK (or a
+ * connection lost with the process) leaves nothing, and each slice is one bounded statement.
  */
 
 import type { Pool, PoolClient } from 'pg';
@@ -37,12 +37,24 @@ const IMPORT_ROWS = `
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       ORDER BY m.position
       RETURNING 1
+    ), stored_attachments AS (
+      INSERT INTO attachments (sha256, size, data, created_at)
+      SELECT a.sha256, length(a.data), a.data, $35 FROM unnest($33::text[], $34::bytea[]) AS a (sha256, data)
+      WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), attachment_owned AS (
+      INSERT INTO attachment_owners (owner, sha256)
+      SELECT $36::text, a.sha256 FROM unnest($33::text[]) AS a (sha256) WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+      ON CONFLICT DO NOTHING
+      RETURNING 1
     )
     SELECT id FROM conflicts`;
 
 /**
  * Writes a slice in one statement on `database` (a pool: its own transaction; a client: the
- * client's), every conversation under `owner` (its own when undefined).
+ * client's), every conversation under `owner` (its own when undefined; a slice with attachments
+ * needs `owner`, who owns them).
  */
 export async function writeImportSlice(
   database: Pool | PoolClient,
@@ -50,6 +62,9 @@ export async function writeImportSlice(
   owner?: string,
 ): Promise<{ readonly conflicts: readonly string[] }> {
   const { conversations, messages } = slice;
+  const attachments = slice.attachments ?? [];
+  if (attachments.length > 0 && owner === undefined)
+    throw new Error('an import slice with attachments needs its owner');
   const rows = await database.query<{ id: string }>(IMPORT_ROWS, [
     conversations.map((conversation) => conversation.id),
     conversations.map((conversation) => owner ?? conversation.owner),
@@ -83,6 +98,12 @@ export async function writeImportSlice(
     messages.map(summaryOf),
     conversations.map((conversation) => conversation.temperature),
     conversations.map((conversation) => conversation.maxOutputTokens),
+    attachments.map((attachment) => attachment.sha256),
+    attachments.map((attachment) =>
+      Buffer.from(attachment.data.buffer, attachment.data.byteOffset, attachment.data.byteLength),
+    ),
+    Date.now(),
+    owner ?? null,
   ]);
   return { conflicts: rows.rows.map((row) => row.id) };
 }

@@ -2,8 +2,9 @@
  * Imports on SQLite. One connection serves every request, so a transaction cannot stay open across
  * the slices of a large import (other requests' writes would join it). Instead each slice is its
  * own short transaction, written under a staging owner that no request reads
- * (`import:<uuid>`); `commit` hands every staged conversation to its owner in one statement, and
- * `abort` deletes them, a slice at a time. Leftovers of a process that died mid-import are
+ * (`import:<uuid>`), attachments too; `commit` hands every staged conversation and attachment to
+ * its owner in one transaction, and `abort` deletes them, a slice at a time (bytes no one else
+ * owns with them). Leftovers of a process that died mid-import are
  * deleted when the store opens.
  */
 
@@ -22,6 +23,7 @@ const STAGING_PREFIX = 'import:';
 const STAGED_MESSAGES = `SELECT m.rowid FROM messages m JOIN conversations c ON c.id = m.conversation_id
   WHERE c.owner = ?1 ORDER BY m.rowid DESC LIMIT ?2`;
 const STAGED_CONVERSATIONS = 'SELECT rowid FROM conversations WHERE owner = ?1 LIMIT ?2';
+const STAGED_OWNERS = `owner >= '${STAGING_PREFIX}' AND owner < 'import;'`;
 
 export type ImportStatements = ReturnType<typeof prepareImportStatements>;
 
@@ -43,7 +45,27 @@ export function prepareImportStatements(database: DatabaseSync) {
          (SELECT p.rowid FROM messages p WHERE p.id = ?3),
          coalesce((SELECT p.depth + 1 FROM messages p WHERE p.id = ?3), 0))`,
     ),
+    insertAttachment: prepare(
+      'INSERT INTO attachments (sha256, size, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    insertAttachmentOwner: prepare(
+      'INSERT INTO attachment_owners (owner, sha256) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ),
     adopt: prepare('UPDATE conversations SET owner = ?1 WHERE owner = ?2'),
+    adoptAttachments: prepare(
+      `INSERT INTO attachment_owners (owner, sha256) SELECT ?1, sha256 FROM attachment_owners WHERE owner = ?2
+       ON CONFLICT DO NOTHING`,
+    ),
+    releaseAttachments: prepare('DELETE FROM attachment_owners WHERE owner = ?1'),
+    stagedAttachments: prepare('SELECT sha256 FROM attachment_owners WHERE owner = ?1 LIMIT ?2'),
+    releaseSomeAttachments: prepare(
+      'DELETE FROM attachment_owners WHERE owner = ?1 AND sha256 IN (SELECT value FROM json_each(?2))',
+    ),
+    // Bytes stay while anyone else owns them (the same image sent in a chat, another import).
+    deleteUnownedAttachments: prepare(
+      `DELETE FROM attachments WHERE sha256 IN (SELECT value FROM json_each(?1))
+       AND NOT EXISTS (SELECT 1 FROM attachment_owners o WHERE o.sha256 = attachments.sha256)`,
+    ),
     // Hard deletes leave no trigger behind them: the search index and its queue are cleaned here,
     // or a later row given the same rowid would match the deleted text.
     unindexMessages: prepare(`DELETE FROM messages_fts WHERE rowid IN (${STAGED_MESSAGES})`),
@@ -52,14 +74,16 @@ export function prepareImportStatements(database: DatabaseSync) {
     unindexTitles: prepare(`DELETE FROM titles_fts WHERE rowid IN (${STAGED_CONVERSATIONS})`),
     deleteConversations: prepare(`DELETE FROM conversations WHERE rowid IN (${STAGED_CONVERSATIONS})`),
     stagingOwners: prepare(
-      `SELECT DISTINCT owner FROM conversations WHERE owner >= '${STAGING_PREFIX}' AND owner < 'import;'`,
+      `SELECT owner FROM conversations WHERE ${STAGED_OWNERS}
+       UNION SELECT owner FROM attachment_owners WHERE ${STAGED_OWNERS}`,
     ),
   };
 }
 
 /**
  * Writes a slice in the caller's transaction, every conversation under `owner` (its own when
- * undefined); when an id exists already, writes nothing and returns those ids.
+ * undefined; a slice with attachments needs `owner`, who owns them); when an id exists already,
+ * writes nothing and returns those ids.
  */
 export function writeImportSlice(
   statements: ImportStatements,
@@ -74,6 +98,14 @@ export function writeImportSlice(
     if (statements.messageExists.get(message.id) !== undefined) conflicts.push(message.id);
   }
   if (conflicts.length > 0) return { conflicts };
+  const attachments = slice.attachments ?? [];
+  if (attachments.length > 0 && owner === undefined)
+    throw new Error('an import slice with attachments needs its owner');
+  const now = Date.now();
+  for (const attachment of attachments) {
+    statements.insertAttachment.run(attachment.sha256, attachment.data.byteLength, attachment.data, now);
+    statements.insertAttachmentOwner.run(owner ?? null, attachment.sha256);
+  }
   for (const conversation of slice.conversations) {
     statements.insertConversation.run(
       conversation.id,
@@ -120,6 +152,14 @@ export function writeImportSlice(
 /** Deletes up to `DISCARD_BATCH` staged rows in one transaction; false once none are left. */
 function discardSome(database: DatabaseSync, statements: ImportStatements, stagingOwner: string): boolean {
   return inTransaction(database, () => {
+    const staged = statements.stagedAttachments
+      .all(stagingOwner, DISCARD_BATCH)
+      .map((row) => String(row.sha256));
+    if (staged.length > 0) {
+      statements.releaseSomeAttachments.run(stagingOwner, JSON.stringify(staged));
+      statements.deleteUnownedAttachments.run(JSON.stringify(staged));
+      return true;
+    }
     statements.unindexMessages.run(stagingOwner, DISCARD_BATCH);
     statements.unqueueMessages.run(stagingOwner, DISCARD_BATCH);
     if (Number(statements.deleteMessages.run(stagingOwner, DISCARD_BATCH).changes) > 0) return true;
@@ -158,9 +198,13 @@ export class SqliteImportWriter implements ImportWriter {
     return result;
   }
 
-  /** Every staged conversation goes to its owner at once. */
+  /** Every staged conversation and attachment goes to its owner at once. */
   async commit(): Promise<void> {
-    inTransaction(this.#database, () => this.#statements.adopt.run(this.#owner, this.#stagingOwner));
+    inTransaction(this.#database, () => {
+      this.#statements.adopt.run(this.#owner, this.#stagingOwner);
+      this.#statements.adoptAttachments.run(this.#owner, this.#stagingOwner);
+      this.#statements.releaseAttachments.run(this.#stagingOwner);
+    });
   }
 
   async abort(): Promise<void> {

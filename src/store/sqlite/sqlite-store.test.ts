@@ -1,7 +1,7 @@
 /** Runs the Store contract on SQLite, plus what is SQLite's own: the file, WAL and migrations. */
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,8 +82,14 @@ describe('SQLite store', () => {
       context: null,
       createdAt: 1,
     });
+    const image = new TextEncoder().encode('staged bytes');
+    const sha256 = createHash('sha256').update(image).digest('hex');
     const writer = await first.beginImport('o');
-    await writer.write({ conversations: [conversation], messages: [message] });
+    await writer.write({
+      conversations: [conversation],
+      messages: [{ ...message, parts: [{ type: 'image', attachment: sha256, mediaType: 'image/png' }] }],
+      attachments: [{ sha256, data: image }],
+    });
     // The process stops here: no commit, no abort.
     await first.close();
     const rows = (file: string, sql: string) => {
@@ -99,6 +105,8 @@ describe('SQLite store', () => {
     assert.equal(rows(path, 'SELECT count(*) AS count FROM messages'), 0);
     assert.equal(rows(path, 'SELECT count(*) AS count FROM conversations'), 0);
     assert.equal(rows(path, 'SELECT count(*) AS count FROM messages_fts'), 0, 'nor in the search index');
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM attachment_owners'), 0);
+    assert.equal(rows(path, 'SELECT count(*) AS count FROM attachments'), 0, 'nor its bytes');
   });
 
   it('answers the path query from the primary key and children from their index', () => {
