@@ -12,7 +12,11 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
 import { generateText, stepCountIs } from 'ai';
 import OpenAI from 'openai';
-import { type AnthropicBlock, anthropicBlocksMessage, chunkFrame } from '../support/fake-openai-upstream.ts';
+import {
+  type AnthropicBlock,
+  anthropicBlocksMessage,
+  reasoningStreamReply,
+} from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 import { weatherAgentTool, weatherAiSdkTool } from '../support/weather-tool.ts';
 
@@ -48,17 +52,7 @@ describe('reasoning on /v1/responses', () => {
   after(() => parley.close());
 
   test('openai, streamed: reasoning_content deltas become a reasoning item with summary events, before the message', async () => {
-    parley.openai.reply({
-      kind: 'raw-stream',
-      intervalMs: 0,
-      pieces: [
-        chunkFrame({ role: 'assistant', content: null, reasoning_content: 'Two and ' }),
-        chunkFrame({ reasoning_content: 'two.' }),
-        chunkFrame({ content: 'Four.' }),
-        chunkFrame({}, 'stop'),
-        'data: [DONE]\n\n',
-      ],
-    });
+    parley.openai.reply(reasoningStreamReply(['Two and ', 'two.'], 'Four.'));
     const stream = client.responses.stream({
       input: '2+2?',
       reasoning: { effort: 'high', summary: 'auto' },

@@ -452,3 +452,19 @@ function finishStream(response: ServerResponse, end: 'end' | 'hang' | 'reset'): 
   else if (end === 'reset') response.socket?.resetAndDestroy();
   // 'hang': leave the connection open until the client gives up.
 }
+
+/** A stream whose reasoning comes first in `reasoning_content` deltas (as DeepSeek sends it), then the answer. */
+export function reasoningStreamReply(reasoning: readonly string[], content: string): FakeReply {
+  const [first = '', ...rest] = reasoning;
+  return {
+    kind: 'raw-stream',
+    intervalMs: 0,
+    pieces: [
+      chunkFrame({ role: 'assistant', content: null, reasoning_content: first }),
+      ...rest.map((piece) => chunkFrame({ reasoning_content: piece })),
+      chunkFrame({ content }),
+      chunkFrame({}, 'stop'),
+      'data: [DONE]\n\n',
+    ],
+  };
+}

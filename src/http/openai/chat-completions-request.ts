@@ -24,6 +24,7 @@ import {
   functionsAsTools,
   usesFunctions,
 } from './chat-functions.ts';
+import { reasoningPartsOf } from './chat-reasoning.ts';
 import { audioBytes, fileBytes, imageDetail, imageSource } from './media-parts.ts';
 import {
   HINT_FIELDS,
@@ -53,6 +54,8 @@ const ChatMessage = Type.Object(
     content: Type.Optional(Content),
     name: Type.Optional(Type.String()),
     refusal: Type.Optional(Nullable(Type.String())),
+    // An answer's reasoning, as DeepSeek and vLLM send it and clients built for them send it back.
+    reasoning_content: Type.Optional(Nullable(Type.String())),
     // An answer's citations, as Parley and OpenAI return them: a client sending the answer back keeps them.
     annotations: Type.Optional(Type.Array(Type.Unknown())),
     tool_calls: Type.Optional(Type.Array(ToolCallSchema)),
@@ -326,6 +329,7 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
     const at = `messages[${index}]`;
     if (!isEmptyValue(message.audio)) throw refuseEverywhere(`${at}.audio`, 'it answers in text only');
     const { content, parts } = contentOf(message.content, message.role, at);
+    const reasoning = reasoningPartsOf(message, at);
     // A deprecated function result: the tool result of the call it answers.
     const legacyCallId = legacyCallIds.get(index);
     if (message.role === 'function') return { role: 'tool', content, toolCallId: legacyCallId ?? '' };
@@ -346,10 +350,15 @@ export function toChatPrompt(messages: readonly ChatMessageBody[]): PromptMessag
       if (message.function_call != null && legacyCallId !== undefined) {
         toolCalls.push({ id: legacyCallId, ...message.function_call });
       }
+      const text = content === '' && message.refusal != null ? message.refusal : content;
       return {
         role: 'assistant',
-        content: content === '' && message.refusal != null ? message.refusal : content,
+        content: text,
         ...named,
+        // Reasoning first, as the model gave it, then the answer's text.
+        ...(reasoning.length === 0
+          ? {}
+          : { parts: [...reasoning, ...(text === '' ? [] : [{ type: 'text' as const, text }])] }),
         ...(toolCalls.length === 0 ? {} : { toolCalls }),
       };
     }

@@ -18,6 +18,7 @@ import {
   toChatCallOptions,
   toChatPrompt,
 } from './chat-completions-request.ts';
+import { reasoningContentOf } from './chat-reasoning.ts';
 import { functionCallDelta, toFunctionCall, usesFunctions } from './chat-functions.ts';
 import type { OpenAIApp } from './openai-app.ts';
 import { toOpenAIError } from './openai-errors.ts';
@@ -99,6 +100,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
           message: {
             role: 'assistant',
             content: result.toolCalls !== undefined && result.text === '' ? null : result.text,
+            ...reasoningContentOf(result.reasoning),
             refusal: null,
             annotations: [],
             ...(result.toolCalls === undefined
@@ -158,6 +160,7 @@ export function registerChatCompletionsRoute(app: OpenAIApp, completions: Comple
               return [{ data: choiceChunk(event.choice, { tool_calls: [call] }) }];
             }
             case 'reasoning-delta':
+              return [{ data: choiceChunk(event.choice, { reasoning_content: event.delta }) }];
             case 'reasoning-end':
               return [];
             case 'finish':

@@ -264,6 +264,11 @@ const responseStreamDoc = {
   ],
 } as const;
 
+/** Not in OpenAI's API: the reasoning, in the field DeepSeek's API and its clients use. */
+const REASONING_CONTENT = Type.String({
+  description:
+    "The model's reasoning, where the provider gives it (absent otherwise); not in OpenAI's API, as DeepSeek's API sends it",
+});
 const ChatCompletion = Type.Object({
   id: Type.String(),
   object: Type.Literal('chat.completion'),
@@ -272,7 +277,11 @@ const ChatCompletion = Type.Object({
   choices: Type.Array(
     Type.Object({
       index: Type.Integer(),
-      message: Type.Object({ role: Type.Literal('assistant'), content: Nullable(Type.String()) }),
+      message: Type.Object({
+        role: Type.Literal('assistant'),
+        content: Nullable(Type.String()),
+        reasoning_content: Type.Optional(REASONING_CONTENT),
+      }),
       finish_reason: Nullable(Type.String()),
     }),
   ),
@@ -296,6 +305,7 @@ const ChatChunk = Type.Union([
           delta: Type.Object({
             role: Type.Optional(Type.String()),
             content: Type.Optional(Nullable(Type.String())),
+            reasoning_content: Type.Optional(REASONING_CONTENT),
           }),
           finish_reason: Nullable(Type.String()),
         }),

@@ -25,6 +25,8 @@ export type OpenAIMessage =
   | ({
       readonly role: 'assistant';
       readonly content: string | null;
+      /** With tool calls: the reasoning that led to them, as DeepSeek requires it back. */
+      readonly reasoning_content?: string;
       readonly tool_calls?: readonly {
         id: string;
         type: 'function';
@@ -42,7 +44,7 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
         if (message.toolCallId === undefined)
           throw new TypeError('a tool message needs the id of the call it answers');
         return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
-      case 'assistant':
+      case 'assistant': {
         if (message.toolCalls === undefined || message.toolCalls.length === 0) {
           return { role: 'assistant', content: message.content, ...named };
         }
@@ -50,12 +52,14 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
           role: 'assistant',
           content: message.content === '' ? null : message.content,
           ...named,
+          ...reasoningContentOf(message),
           tool_calls: message.toolCalls.map((call) => ({
             id: call.id,
             type: 'function',
             function: { name: call.name, arguments: call.arguments },
           })),
         };
+      }
       case 'user':
         return {
           role: 'user',
@@ -66,6 +70,20 @@ export function convertToOpenAIMessages(prompt: readonly PromptMessage[]): OpenA
         return { role: message.role, content: message.content, ...named };
     }
   });
+}
+
+/**
+ * The reasoning of an assistant message that called tools, as `reasoning_content`: DeepSeek's
+ * thinking mode requires it back on such a turn (a 400 without it) and ignores it elsewhere, so it
+ * is sent only there, and only reasoning as these upstreams give it (text without another
+ * provider's opaque payload, such as Anthropic's signed thinking): upstreams that know no such
+ * field (OpenAI's own validates every field) never see it on a plain answer.
+ */
+function reasoningContentOf(message: PromptMessage): { reasoning_content?: string } {
+  const text = (message.parts ?? [])
+    .map((part) => (part.type === 'reasoning' && part.encrypted === undefined ? part.text : ''))
+    .join('');
+  return text === '' ? {} : { reasoning_content: text };
 }
 
 /** One part as a content-array entry; reasoning and refusals are the model's own and not sent back here. */
