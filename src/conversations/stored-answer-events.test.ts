@@ -119,6 +119,32 @@ describe('storedRunEvents', () => {
     );
   });
 
+  it('an answer a failure cut short ends with that error (a cancel keeps its code); one cut by its length finishes', async () => {
+    const cut = await eventsOf(
+      answer({ status: 'incomplete', content: 'Par', finishReason: null, error: 'the upstream reset' }),
+    );
+    assert.deepEqual(cut.at(-1), {
+      type: 'error',
+      sequence: 2,
+      code: 'UPSTREAM_ERROR',
+      status: 502,
+      message: 'the upstream reset',
+    });
+    const cancelled = await eventsOf(
+      answer({ status: 'incomplete', finishReason: 'cancelled', error: 'the response was cancelled' }),
+    );
+    assert.deepEqual(cancelled, [
+      { type: 'error', sequence: 1, code: 'CANCELLED', status: 499, message: 'the response was cancelled' },
+    ]);
+    const long = await eventsOf(answer({ status: 'incomplete', content: 'Par', finishReason: 'length' }));
+    assert.deepEqual(long.at(-1), {
+      type: 'finish',
+      sequence: 2,
+      status: 'incomplete',
+      finishReason: 'length',
+    });
+  });
+
   it('an answer still being written (by another server) is a conflict', async () => {
     await assert.rejects(eventsOf(answer({ status: 'in_progress' })), (error: unknown) => {
       assert.ok(error instanceof ParleyError);

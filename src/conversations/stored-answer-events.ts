@@ -9,6 +9,8 @@ import { ParleyError } from '../errors.ts';
 import type { FinishReason } from '../providers/spec.ts';
 import type { MessageRecord, PartRecord } from '../store/store.ts';
 import type { GenerationEvent, TurnEvent } from './generation-events.ts';
+import { failureEvent } from './runs.ts';
+import { CANCELLED_FINISH_REASON } from './turn.ts';
 
 /** A delta event before it is numbered. */
 type Piece = Unnumbered<Exclude<TurnEvent, { type: 'finish' }>>;
@@ -43,8 +45,9 @@ export function storedPartEvents(parts: readonly PartRecord[], text: string): Pi
 }
 
 /**
- * The stored answer's events, numbered from 1, then its end: a finish, or an error for a failed
- * answer. An answer still being written elsewhere is a 409.
+ * The stored answer's events, numbered from 1, then its end: a finish, or, for an answer a failure
+ * ended (it keeps the error: failed, or incomplete with what arrived, or cancelled), the error its
+ * run ended with — its code is kept only for a cancel. An answer still being written elsewhere is a 409.
  */
 export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<GenerationEvent> {
   if (answer.status === 'in_progress') {
@@ -54,14 +57,9 @@ export async function* storedRunEvents(answer: MessageRecord): AsyncIterable<Gen
   for (const piece of storedPartEvents(answer.parts, answer.content)) {
     yield { ...piece, sequence: ++sequence } as GenerationEvent;
   }
-  if (answer.status === 'failed') {
-    yield {
-      type: 'error',
-      sequence: ++sequence,
-      code: 'UPSTREAM_ERROR',
-      status: 502,
-      message: answer.error ?? 'failed',
-    };
+  if (answer.status === 'failed' || (answer.status === 'incomplete' && answer.error !== null)) {
+    const code = answer.finishReason === CANCELLED_FINISH_REASON ? 'CANCELLED' : 'UPSTREAM_ERROR';
+    yield failureEvent(new ParleyError(code, answer.error ?? 'failed'), ++sequence);
     return;
   }
   const finish = {

@@ -92,10 +92,25 @@ function shapeOf(events: readonly StreamEvent[]): string[] {
 
 const doneItems = (events: readonly StreamEvent[]) =>
   events.flatMap((event) => (event.type === 'response.output_item.done' ? [event.item] : []));
+/** The responses of the opening events (`response.created`, `response.in_progress`): nothing generated yet. */
+const openingResponses = (events: readonly StreamEvent[]) =>
+  events.flatMap((event) =>
+    event.type === 'response.created' || event.type === 'response.in_progress' ? [event.response] : [],
+  );
 const finalResponse = (events: readonly StreamEvent[]) => {
   const last = events.at(-1);
   assert.ok(last?.type === 'response.completed', `the stream ended with ${last?.type}`);
   return last.response;
+};
+
+/** Reasoning, some text, then the connection breaks: the answer is kept incomplete. */
+const REASONING_TEXT_THEN_RESET: FakeReply = {
+  kind: 'raw-stream',
+  pieces: [
+    chunkFrame({ role: 'assistant', content: null, reasoning_content: 'Long sum.' }),
+    chunkFrame({ content: 'Par' }),
+  ],
+  end: 'reset',
 };
 
 /** Anthropic's thinking (signed), a redacted block, some text, then a tool call. */
@@ -159,10 +174,11 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
   let directory: string;
   let parley: Parley;
   /** What the first server streamed live. */
-  const live: Record<'called' | 'answered' | 'anthropic', StreamEvent[]> = {
+  const live: Record<'called' | 'answered' | 'anthropic' | 'broken', StreamEvent[]> = {
     called: [],
     answered: [],
     anthropic: [],
+    broken: [],
   };
   let native: { conversationId: string; answerId: string; body: string };
 
@@ -175,7 +191,7 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     const databasePath = join(directory, 'parley.sqlite');
     const first = await startParley(databasePath, upstreams);
     try {
-      upstreams.openai.reply(REASONING_THEN_CALL, REASONING_THEN_TEXT, REASONING_THEN_TEXT);
+      upstreams.openai.reply(REASONING_THEN_CALL, REASONING_THEN_TEXT);
       live.called = await allEvents(
         await first.client.responses.create({
           input: 'Weather in Oslo?',
@@ -186,6 +202,14 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
       );
       // No summary asked: the reasoning item streams without its summary events.
       live.answered = await allEvents(await first.client.responses.create({ input: '2+2?', stream: true }));
+      upstreams.openai.reply(REASONING_TEXT_THEN_RESET);
+      live.broken = await allEvents(
+        await first.client.responses.create({
+          input: 'Sum it all.',
+          reasoning: { summary: 'auto' },
+          stream: true,
+        }),
+      );
       upstreams.anthropic.reply(THINKING_TEXT_AND_CALL);
       live.anthropic = await allEvents(
         await first.client.responses.create({
@@ -205,6 +229,7 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
           body: '{}',
         })
       ).json()) as { id: string };
+      upstreams.openai.reply(REASONING_THEN_TEXT);
       const streamed = await fetch(`${first.address}/api/conversations/${conversation.id}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -246,6 +271,8 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
       'response.completed',
     ]);
     assert.deepEqual(doneItems(rebuilt), doneItems(streamed));
+    assert.deepEqual(openingResponses(rebuilt), openingResponses(streamed));
+    assert.deepEqual(openingResponses(rebuilt)[0]?.output, []);
     const argumentsSent = rebuilt.flatMap((event) =>
       event.type === 'response.function_call_arguments.delta' ? [event.delta] : [],
     );
@@ -275,6 +302,7 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
       'response.output_item.added@1:message',
     ]);
     assert.deepEqual(doneItems(rebuilt), doneItems(streamed));
+    assert.deepEqual(openingResponses(rebuilt), openingResponses(streamed));
     const text = rebuilt.flatMap((event) =>
       event.type === 'response.output_text.delta' ? [event.delta] : [],
     );
@@ -290,6 +318,7 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     const rebuilt = await allEvents(await parley.client.responses.retrieve(id, { stream: true }));
     assert.deepEqual(shapeOf(rebuilt), shapeOf(streamed));
     assert.deepEqual(doneItems(rebuilt), doneItems(streamed));
+    assert.deepEqual(openingResponses(rebuilt), openingResponses(streamed));
     const stored = await parley.client.responses.retrieve(id);
     assert.deepEqual(
       stored.output.map((item) => item.type),
@@ -308,8 +337,27 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     assert.ok((signed.encrypted_content ?? '') !== '' && (redacted.encrypted_content ?? '') !== '');
   });
 
+  test('an answer the upstream broke off: what came, then response.failed, as live', async () => {
+    const streamed = live.broken;
+    const failed = streamed.at(-1);
+    assert.ok(failed?.type === 'response.failed', `the live stream ended with ${failed?.type}`);
+    const rebuilt = await allEvents(
+      await parley.client.responses.retrieve(failed.response.id, { stream: true }),
+    );
+    assert.deepEqual(shapeOf(rebuilt), shapeOf(streamed));
+    const end = rebuilt.at(-1);
+    assert.ok(end?.type === 'response.failed');
+    assert.deepEqual(end.response.output, failed.response.output);
+    assert.deepEqual(
+      end.response.output.map((item) => item.type),
+      ['reasoning', 'message'],
+    );
+    const stored = await parley.client.responses.retrieve(failed.response.id);
+    assert.deepEqual(stored.output, end.response.output);
+  });
+
   test('starting_after is still refused: the rebuilt events are numbered anew', async () => {
-    for (const id of Object.values(live).map((events) => finalResponse(events).id)) {
+    for (const id of [live.called, live.answered].map((events) => finalResponse(events).id)) {
       await assert.rejects(
         parley.client.responses.retrieve(id, { stream: true, starting_after: 3 }),
         (error: unknown) => {

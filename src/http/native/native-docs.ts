@@ -521,9 +521,10 @@ export const nativeDocs: RouteDocs = {
     summary: 'Follow or resume an answer’s stream',
     description:
       'The events of the answer `messageId` after `Last-Event-ID` (or `?after=`), then the live rest while it is ' +
-      'being written; for a finished answer, its stored events (`start`, `delta`, `done`). Once its events are no ' +
-      'longer kept (10 minutes after it ended), the stream is rebuilt from the stored answer (its text in one ' +
-      '`delta`, numbered anew), and `Last-Event-ID` or `after` above 0 is a 400. Nothing changes in the tree.',
+      'being written; for a finished answer, its stored events (`start`, `delta`, then `done`, or `error` when a ' +
+      'failure or a cancel ended it). Once its events are no longer kept (10 minutes after it ended), the stream ' +
+      'is rebuilt from the stored answer (its text in one `delta`, numbered anew), and `Last-Event-ID` or `after` ' +
+      'above 0 is a 400. Nothing changes in the tree.',
     responses: {
       200: { description: 'The events (see below).' },
       ...errorResponses(nativeError, [400, 404]),

@@ -196,14 +196,20 @@ export async function streamResponse(
       },
       failure(error) {
         const cancelled = error.code === 'CANCELLED';
-        const logprobs = tokens.length === 0 ? {} : { logprobs: tokens };
+        // What streamed before the failure, as the store keeps it.
+        const toolCalls = calls.filter((call) => call !== undefined);
+        const streamed = {
+          ...(tokens.length === 0 ? {} : { logprobs: tokens }),
+          ...(toolCalls.length === 0 ? {} : { toolCalls }),
+          ...(reasoning.pieces.length === 0 ? {} : { reasoning: reasoning.pieces }),
+        };
         const final = cancelled
-          ? render({ text, status: 'incomplete', finishReason: 'cancelled', ...logprobs })
+          ? render({ text, status: 'incomplete', finishReason: 'cancelled', ...streamed })
           : render({
               text,
               status: text === '' ? 'failed' : 'incomplete',
               error: toOpenAIError(error).body.error.message,
-              ...logprobs,
+              ...streamed,
             });
         return frame({ type: cancelled ? 'response.incomplete' : 'response.failed', response: final });
       },

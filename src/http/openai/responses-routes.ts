@@ -273,23 +273,21 @@ function partsOf(state: AnswerState): MessageRecord['parts'] {
   ];
 }
 
-/** The answer with the state a stream event reports. */
+/**
+ * The answer with the state a stream event reports. Its output is the stream's so far (the stream
+ * reads the run from its first event), never the stored one: a replayed stream opens empty as the
+ * live one did. Once ended, usage the events did not carry is the stored one.
+ */
 function withState(answer: MessageRecord, state: AnswerState): MessageRecord {
+  const ended = state.status !== 'in_progress';
   return {
     ...answer,
     content: state.text,
-    parts:
-      state.toolCalls === undefined && state.reasoning === undefined
-        ? [
-            ...answer.parts.filter((part) => part.type === 'reasoning'),
-            ...textParts(state.text),
-            ...answer.parts.filter((part) => part.type === 'tool-call'),
-          ]
-        : partsOf(state),
+    parts: partsOf(state),
     status: state.status,
     finishReason: state.finishReason ?? answer.finishReason,
-    inputTokens: state.usage?.inputTokens ?? answer.inputTokens,
-    outputTokens: state.usage?.outputTokens ?? answer.outputTokens,
+    inputTokens: state.usage?.inputTokens ?? (ended ? answer.inputTokens : null),
+    outputTokens: state.usage?.outputTokens ?? (ended ? answer.outputTokens : null),
     error: state.error ?? answer.error,
     // Read while it was being written and ended since: it ended now, not at the read.
     updatedAt:
