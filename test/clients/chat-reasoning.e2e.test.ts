@@ -1,16 +1,18 @@
 /**
  * Reasoning on `/v1/chat/completions` as DeepSeek's API gives it: `reasoning_content` on the
  * choice's `message` and on streamed `delta`s, from an OpenAI-compatible upstream's
- * `reasoning_content` and from Anthropic's thinking; the official SDK carries the field in its raw
- * JSON, the AI SDK's openai-compatible provider reads it as reasoning and sends it back, and an
- * assistant message's `reasoning_content` reaches an OpenAI-compatible upstream with its tool calls
- * (DeepSeek requires it there). Anthropic cannot take it back (no signature): its tool loop's next
- * turn runs without thinking.
+ * `reasoning_content` and from Anthropic's thinking. The official SDK carries the field in its raw
+ * JSON, LangChain's ChatOpenAI keeps it in `additional_kwargs`, the AI SDK's openai-compatible
+ * provider reads it as reasoning and sends it back; an assistant message's `reasoning_content`
+ * reaches an OpenAI-compatible upstream with its tool calls (DeepSeek requires it there).
+ * Anthropic cannot take it back (no signature): its tool loop's next turn runs without thinking.
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { AIMessageChunk } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
 import { generateText, stepCountIs, streamText } from 'ai';
 import OpenAI from 'openai';
 import {
@@ -203,6 +205,26 @@ describe('reasoning on /v1/chat/completions', () => {
     assert.equal(sent.thinking, undefined);
     const call = sent.messages[1]?.content;
     assert.deepEqual(typeof call === 'string' ? call : call?.map((block) => block.type), ['tool_use']);
+  });
+
+  test("LangChain's ChatOpenAI keeps it in additional_kwargs, whole and streamed", async () => {
+    const model = new ChatOpenAI({
+      model: 'fake-model',
+      apiKey: 'unused',
+      configuration: { baseURL: parley.v1 },
+      maxRetries: 0,
+    });
+    parley.openai.reply({ kind: 'json', body: reasoningCompletion('Two and two.', 'Four.') });
+    const whole = await model.invoke('2+2?');
+    assert.equal(whole.content, 'Four.');
+    assert.equal(whole.additional_kwargs.reasoning_content, 'Two and two.');
+
+    parley.openai.reply(reasoningStream);
+    let merged: AIMessageChunk | undefined;
+    for await (const chunk of await model.stream('2+2?'))
+      merged = merged === undefined ? chunk : merged.concat(chunk);
+    assert.equal(merged?.content, 'Four.');
+    assert.equal(merged?.additional_kwargs.reasoning_content, 'Two and two.');
   });
 
   describe("the AI SDK's openai-compatible provider", () => {

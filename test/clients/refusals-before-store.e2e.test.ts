@@ -2,8 +2,9 @@
  * What a provider refuses is refused before anything is stored: Anthropic's thinking with a forced
  * tool call, or with a conversation's own temperature, is a 400 naming the field and the provider,
  * and no conversation, question or answer is left behind — for a model of its own, and for a route
- * with an Anthropic fallback (every deployment a route could use is checked). `/v1/chat/completions`
- * refuses it before the stream starts.
+ * with an Anthropic fallback (every deployment a route could use is checked); a native message
+ * whose stored history Anthropic cannot take leaves no question either. `/v1/chat/completions`
+ * refuses before the stream starts.
  */
 
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { toPublicId } from '../../src/http/openai/openai-ids.ts';
+import { fromPublicId, toPublicId } from '../../src/http/openai/openai-ids.ts';
 import { FakeOpenAIUpstream } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 
@@ -129,6 +130,33 @@ describe('provider refusals come before anything is stored', () => {
     assert.deepEqual(read.body.messages, []);
     const items = await client.conversations.items.list(toPublicId('conv_', id));
     assert.deepEqual(items.data, []);
+  });
+
+  test('a native message Anthropic would refuse for the stored history is a 400 before the question is stored', async () => {
+    // A call whose arguments are not a JSON object: Anthropic's tool_use takes an object only.
+    const conversation = await client.conversations.create({
+      items: [
+        { role: 'user', content: 'List the numbers.' },
+        { type: 'function_call', call_id: 'call_n', name: 'numbers', arguments: '[1, 2]' },
+        { type: 'function_call_output', call_id: 'call_n', output: '1, 2' },
+      ],
+    });
+    const id = fromPublicId('conv_', conversation.id);
+    assert.ok(id !== undefined);
+    const before = await native('GET', `/api/conversations/${id}`);
+    const upstreamCalls = parley.anthropic.requests.length;
+    const posted = await native('POST', `/api/conversations/${id}/messages`, {
+      content: 'And now?',
+      model: 'claude-fake',
+    });
+    assert.equal(posted.status, 400);
+    assert.match(
+      JSON.stringify(posted.body),
+      /anthropic provider takes a tool call's arguments as a JSON object/,
+    );
+    const after = await native('GET', `/api/conversations/${id}`);
+    assert.deepEqual(after.body.messages, before.body.messages);
+    assert.equal(parley.anthropic.requests.length, upstreamCalls);
   });
 
   test('/v1/chat/completions, streamed: refused with a 400 before the stream starts, no upstream call', async () => {
