@@ -1,10 +1,15 @@
 /**
  * `parley import <file>` and `parley export`: through the server's native API, so what is
  * imported is owned by the caller's key and checked like any request (Parley's own export or
- * ChatGPT's `conversations.json`, all or nothing).
+ * ChatGPT's `conversations.json`, all or nothing). An export is written as it arrives (with its
+ * attachments it may be larger than memory should hold).
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type Command, Option } from 'commander';
 import { CliError } from './cli-error.ts';
 import { clientFor, wantsJson } from './global-options.ts';
@@ -65,12 +70,37 @@ export function registerTransferCommands(program: Command): void {
         options.conversation === undefined
           ? `/api/export?format=${options.format}`
           : `/api/conversations/${encodeURIComponent(options.conversation)}/export?format=${options.format}`;
-      const text = await client.text(path, options.format === 'json' ? 'application/json' : 'text/markdown');
-      const output = text.endsWith('\n') ? text : `${text}\n`;
-      if (options.out === undefined) process.stdout.write(output);
+      const response = await client.request('GET', path, {
+        accept: options.format === 'json' ? 'application/json' : 'text/markdown',
+      });
+      const body = Readable.fromWeb(
+        (response.body ?? new Blob([]).stream()) as WebReadableStream<Uint8Array>,
+      );
+      if (options.out === undefined)
+        await pipeline(body, endingWithNewline(), process.stdout, { end: false });
       else {
-        await writeFile(options.out, output);
+        try {
+          await pipeline(body, endingWithNewline(), createWriteStream(options.out));
+        } catch (error) {
+          // Half an export would not import: leave no file that looks like one.
+          await rm(options.out, { force: true });
+          throw error;
+        }
         process.stderr.write(`exported to ${options.out}\n`);
       }
     });
+}
+
+/** Passes a text through, adding a newline at its end when it has none. */
+function endingWithNewline(): Transform {
+  let last: number | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (chunk.byteLength > 0) last = chunk[chunk.byteLength - 1];
+      done(null, chunk);
+    },
+    flush(done) {
+      done(null, last === 0x0a ? undefined : '\n');
+    },
+  });
 }
