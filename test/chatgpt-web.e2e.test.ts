@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fromPublicId } from '../src/http/openai/openai-ids.ts';
 import { FakeChatGPTWeb } from './support/fake-chatgpt-web.ts';
 import { postJson, type ServerProcess, startServer } from './support/server-process.ts';
 
@@ -115,6 +116,28 @@ describe('the server over ChatGPT’s web backend', () => {
     // Every question and answer carries its upstream ids, all in one upstream conversation.
     assert.ok(after.every((message) => message.upstream?.conversation_id === upstreamId));
     assert.equal(new Set(after.map((message) => message.upstream?.message_id)).size, after.length);
+  });
+
+  test("a native message after another model's reasoning is refused before the question is stored", async () => {
+    // The reasoning of an answer from a model that gives it, as a client kept it.
+    const created = await post('/v1/conversations', {
+      items: [
+        { role: 'user', content: 'Hi' },
+        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Greet back.' }] },
+        { role: 'assistant', content: 'Hello.' },
+      ],
+    });
+    assert.equal(created.status, 200, await created.clone().text());
+    const publicId = ((await created.json()) as { id: string }).id;
+    const id = fromPublicId('conv_', publicId);
+    assert.ok(id !== undefined);
+    const before = await messagesOf(id);
+    const upstreamCalls = backend.conversationRequests().length;
+    const refused = await post(`/api/conversations/${id}/messages`, { content: 'And now?' });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /chatgpt-web provider does not take reasoning parts/);
+    assert.deepEqual(await messagesOf(id), before);
+    assert.equal(backend.conversationRequests().length, upstreamCalls);
   });
 
   test('titles come from the backend; renames and deletes reach it', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeChatGPTWeb, frame, ONLY_ONE_MESSAGE } from '../../../test/support/fake-chatgpt-web.ts';
+import { assertRefusesReasoningParts } from '../../../test/support/text-only-check.ts';
 import { type PromptMessage, ProviderError, type StreamPart, type UpstreamTurnRefs } from '../spec.ts';
 import { activeAccounts } from './account-queue.ts';
 import { ChatGPTWebChatModel, type ChatGPTWebSettings } from './chatgpt-web-chat-model.ts';
@@ -75,6 +76,12 @@ describe('ChatGPTWebChatModel', () => {
     upstream.intervalMs = 0;
   });
   after(() => upstream.close());
+
+  test("checkCall refuses a reasoning part (another model's answer) before any request", () => {
+    const requests = upstream.requests.length;
+    assertRefusesReasoningParts(model);
+    assert.equal(upstream.requests.length, requests);
+  });
 
   test('a new conversation: the documented request, refs first, deltas from cumulative parts', async () => {
     const parts = await collect(model.doStream([{ role: 'user', content: 'Hello there, backend' }], {}));

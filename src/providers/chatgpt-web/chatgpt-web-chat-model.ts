@@ -17,6 +17,7 @@ import {
   type UpstreamTimeouts,
 } from '../shared/upstream-http.ts';
 import {
+  assertTextOnly,
   type CallOptions,
   type ChatModel,
   type FinishReason,
@@ -112,6 +113,11 @@ export class ChatGPTWebChatModel implements ChatModel {
       timeouts: this.#timeouts,
       modelId: settings.modelId,
     });
+  }
+
+  /** Refuses a prompt with parts beyond text (a reasoning part of another model's answer) before any call. */
+  checkCall(prompt: readonly PromptMessage[]): void {
+    assertTextOnly(prompt, PROVIDER);
   }
 
   async doGenerate(prompt: readonly PromptMessage[], options: CallOptions): Promise<GenerateResult> {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { closedEndpoint } from '../../../test/support/closed-endpoint.ts';
+import { assertRefusesReasoningParts } from '../../../test/support/text-only-check.ts';
 import { TINY_ANSWER, writeTinyGguf } from '../../../test/support/tiny-gguf.ts';
 import { type ChatModel, type PromptMessage, ProviderError, type StreamPart } from '../spec.ts';
 import { defaultGpu, LocalChatModel, type LocalSettings } from './local-chat-model.ts';
@@ -39,6 +40,14 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   assert.ok(error instanceof ProviderError, String(error));
   return error;
 }
+
+describe('LocalChatModel.checkCall', () => {
+  it("refuses a reasoning part (another model's answer) without loading the engine", () => {
+    assertRefusesReasoningParts(
+      new LocalChatModel({ modelPath: join(tmpdir(), 'parley-never-loaded.gguf') }),
+    );
+  });
+});
 
 describe('LocalChatModel', () => {
   let directory: string;

@@ -16,7 +16,7 @@ import type {
   StreamPart,
   ToolCall,
 } from '../spec.ts';
-import { ProviderError, TEXT_ONLY } from '../spec.ts';
+import { assertTextOnly, ProviderError, TEXT_ONLY } from '../spec.ts';
 import { convertToLlamaChatHistory } from './convert-to-llama-chat-history.ts';
 import { FunctionCallDeltas } from './function-call-deltas.ts';
 import {
@@ -109,6 +109,11 @@ export class LocalChatModel implements ChatModel {
    */
   async load(signal?: AbortSignal): Promise<void> {
     await this.#loadEngine(signal);
+  }
+
+  /** Refuses a prompt with parts beyond text (a reasoning part of another model's answer) before any call. */
+  checkCall(prompt: readonly PromptMessage[]): void {
+    assertTextOnly(prompt, PROVIDER);
   }
 
   /** The prompt as the model sees it after its chat template, special tokens included. */
