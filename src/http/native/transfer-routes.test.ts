@@ -96,11 +96,11 @@ describe('export and import with parts and attachments', () => {
     await parley.store.close();
   });
 
-  const request = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  const request = (method: 'GET' | 'POST', url: string, payload?: unknown, key = ADMIN) =>
     parley.app.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${ADMIN}` },
+      headers: { authorization: `Bearer ${key}` },
       ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
     });
   const conversations = async () =>
@@ -225,5 +225,57 @@ describe('export and import with parts and attachments', () => {
     assert.deepEqual(await conversations(), []);
     const bytes = await request('GET', `/api/attachments/${png}`);
     assert.equal(bytes.statusCode, 404, 'no bytes of a refused import');
+  });
+
+  it('an import that meets an existing id leaves none of its bytes; an admin exports anyone’s bytes', async () => {
+    const created = await request('POST', '/api/keys', { name: 'alice' });
+    const alice = (created.json() as { key: string }).key;
+    const first = exportDocument();
+    assert.equal((await request('POST', '/api/import', first, alice)).statusCode, 201);
+
+    // A new conversation with bytes of its own, then one that exists: a 409, and nothing of the first.
+    const own = Buffer.from('bytes of the refused import');
+    const second = exportDocument({ [sha256Of(own)]: { data: own.toString('base64') } });
+    const conversation = second.conversations[0];
+    assert.ok(conversation !== undefined);
+    for (const message of conversation.messages)
+      message.parts = message.parts.filter((part) => !('sha256' in (part as object)));
+    conversation.messages[0]?.parts.push({
+      type: 'file',
+      media_type: 'text/plain',
+      filename: 'a.txt',
+      sha256: sha256Of(own),
+    });
+    const refused = await request(
+      'POST',
+      '/api/import',
+      {
+        ...second,
+        conversations: [conversation, ...first.conversations],
+        attachments: { ...first.attachments, ...second.attachments },
+      },
+      alice,
+    );
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal(
+      (await request('GET', `/api/attachments/${sha256Of(own)}`, undefined, alice)).statusCode,
+      404,
+    );
+    assert.equal(
+      (await request('GET', `/api/conversations/${conversation.id}`, undefined, alice)).statusCode,
+      404,
+    );
+
+    // The admin's export of Alice's conversation carries its bytes, read as hers.
+    const id = first.conversations[0]?.id ?? '';
+    const byAdmin = (await request('GET', `/api/conversations/${id}/export`)).json() as ReturnType<
+      typeof exportDocument
+    >;
+    assert.deepEqual(byAdmin.attachments, first.attachments);
+    assert.equal(
+      (await request('GET', `/api/attachments/${sha256Of(PNG)}`)).statusCode,
+      404,
+      'not the admin’s own',
+    );
   });
 });
