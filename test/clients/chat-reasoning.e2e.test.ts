@@ -21,6 +21,8 @@ import {
   anthropicBlocksReply,
   completion,
   reasoningStreamReply,
+  toolCallCompletion,
+  withReasoningContent,
 } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 import { weatherAiSdkTool } from '../support/weather-tool.ts';
@@ -47,12 +49,8 @@ const callWithReasoning = (id: string): OpenAI.Chat.ChatCompletionAssistantMessa
   }) as OpenAI.Chat.ChatCompletionAssistantMessageParam;
 
 /** A whole OpenAI-compatible answer with its reasoning, as DeepSeek sends it. */
-function reasoningCompletion(reasoning: string, content: string): Record<string, unknown> {
-  const body = completion(content) as { choices: { message: Record<string, unknown> }[] };
-  const [choice] = body.choices;
-  if (choice !== undefined) choice.message = { ...choice.message, reasoning_content: reasoning };
-  return body;
-}
+const reasoningCompletion = (reasoning: string, content: string) =>
+  withReasoningContent(completion(content), reasoning);
 
 describe('reasoning on /v1/chat/completions', () => {
   let parley: ParleyWithUpstreams;
@@ -246,28 +244,10 @@ describe('reasoning on /v1/chat/completions', () => {
       parley.openai.reply(
         {
           kind: 'json',
-          body: (() => {
-            const body = reasoningCompletion('Ask the tool.', '') as {
-              choices: { message: Record<string, unknown>; finish_reason: string }[];
-            };
-            const [choice] = body.choices;
-            if (choice !== undefined) {
-              choice.message = {
-                role: 'assistant',
-                content: null,
-                reasoning_content: 'Ask the tool.',
-                tool_calls: [
-                  {
-                    id: 'call_9',
-                    type: 'function',
-                    function: { name: 'weather', arguments: '{"city":"Oslo"}' },
-                  },
-                ],
-              };
-              choice.finish_reason = 'tool_calls';
-            }
-            return body;
-          })(),
+          body: withReasoningContent(
+            toolCallCompletion('weather', { city: 'Oslo' }, 'call_9'),
+            'Ask the tool.',
+          ),
         },
         { kind: 'json', body: reasoningCompletion('It said 21.', 'It is 21 degrees in Oslo.') },
       );

@@ -15,7 +15,10 @@ import OpenAI from 'openai';
 import {
   type AnthropicBlock,
   anthropicBlocksMessage,
+  completion,
   reasoningStreamReply,
+  toolCallCompletion,
+  withReasoningContent,
 } from '../support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from '../support/parley-with-upstreams.ts';
 import { weatherAgentTool, weatherAiSdkTool } from '../support/weather-tool.ts';
@@ -114,6 +117,34 @@ describe('reasoning on /v1/responses', () => {
     assert.equal(plain.output[0]?.type, 'reasoning');
     assert.deepEqual(plain.output[0]?.type === 'reasoning' && plain.output[0].summary, []);
     assert.equal(plain.output_text, 'Four.');
+  });
+
+  test('openai, a stored tool loop: the call goes back to the upstream with its reasoning_content (DeepSeek requires it)', async () => {
+    parley.openai.reply(
+      {
+        kind: 'json',
+        body: withReasoningContent(
+          toolCallCompletion('weather', { city: 'Oslo' }, 'call_r'),
+          'Ask the tool.',
+        ),
+      },
+      { kind: 'json', body: completion('21 degrees in Oslo.') },
+    );
+    const first = await client.responses.create({ input: 'Weather in Oslo?', tools: TOOLS });
+    assert.deepEqual(
+      first.output.map((item) => item.type),
+      ['reasoning', 'function_call'],
+    );
+    const second = await client.responses.create({
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: 'call_r', output: '21 degrees' }],
+      tools: TOOLS,
+    });
+    assert.equal(second.output_text, '21 degrees in Oslo.');
+    const { messages } = parley.openai.lastRequest().body as { messages: Record<string, unknown>[] };
+    const call = messages.find((message) => message.role === 'assistant');
+    assert.equal(call?.reasoning_content, 'Ask the tool.');
+    assert.equal((call?.tool_calls as unknown[] | undefined)?.length, 1);
   });
 
   test('anthropic: encrypted_content carries the thinking block, and a replayed history sends it back', async () => {

@@ -206,6 +206,21 @@ export function toolCallCompletion(name: string, args: unknown, id = 'call_1'): 
   return body;
 }
 
+/** A `chat.completion` whose answer carries its reasoning in `reasoning_content`, as DeepSeek sends it. */
+export function withReasoningContent(
+  body: Record<string, unknown>,
+  reasoning: string,
+): Record<string, unknown> {
+  const { choices } = body as { choices: { message: Record<string, unknown> }[] };
+  return {
+    ...body,
+    choices: choices.map((choice) => ({
+      ...choice,
+      message: { ...choice.message, reasoning_content: reasoning },
+    })),
+  };
+}
+
 /** A stream whose answer is one call of the function `name`, its arguments sent in these pieces. */
 export function streamedToolCall(name: string, argumentPieces: readonly string[], id = 'call_1'): FakeReply {
   const first = { index: 0, id, type: 'function', function: { name, arguments: '' } };
