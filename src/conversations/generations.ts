@@ -21,8 +21,8 @@ import type { ContextPlan } from './context-window.ts';
 import type { LiveTurns } from './live-turns.ts';
 import { assertCallAccepted, assertModelTakes, type ChosenModel, chooseModel } from './model-choice.ts';
 import type { Placement, PromptPlanner } from './planning.ts';
-import { assertSamplingTaken, withConversationSampling } from './sampling.ts';
 import { type InputMessage, titleFromQuestion } from './prompt.ts';
+import { assertSamplingTaken, withConversationSampling } from './sampling.ts';
 import type { Titles } from './titles.ts';
 import { liveMessageOf } from './tree.ts';
 import { type GenerationOptions, Turn, type TurnAccount, type TurnContext, type TurnIds } from './turn.ts';
@@ -165,6 +165,7 @@ export class Generations {
       maxOutputTokens: options.maxOutputTokens,
       truncation: input.truncation,
       summarize: stored,
+      checkCall: (prompt) => assertCallAccepted(prompt, options, chosen.model),
     });
     assertCallAccepted(plan.prompt, options, chosen.model);
 

@@ -6,6 +6,7 @@
  */
 
 import { notFound, ParleyError } from '../errors.ts';
+import type { PromptMessage } from '../providers/spec.ts';
 import type {
   ConversationRecord,
   MessageContext,
@@ -72,6 +73,11 @@ export interface PlanRequest {
   readonly truncation?: 'auto' | 'disabled' | undefined;
   /** May replace what the window drops with a summary (when summaries are on; never for a turn not stored). */
   readonly summarize: boolean;
+  /**
+   * Refuses (throws) a prompt the provider would refuse; called on the whole prompt before a summary
+   * is asked for, so a refused turn costs no summary (the caller checks the fitted prompt after).
+   */
+  readonly checkCall?: ((prompt: readonly PromptMessage[]) => void) | undefined;
 }
 
 export interface PromptPlan {
@@ -160,6 +166,7 @@ export class PromptPlanner {
       model.threads === undefined &&
       truncation !== 'disabled';
     if (summarize) {
+      request.checkCall?.(prompt);
       ({ plan, summaryId } = await fitWithSummary({
         store: this.#store,
         owner,
