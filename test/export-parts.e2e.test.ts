@@ -5,7 +5,8 @@
  * `GET /api/export` (the same file), imported with `parley import` into a server on a fresh
  * database, reads back identical through the native API and `/v1/conversations` items, bytes
  * equal, and exports again to the same file. On SQLite, and on PostgreSQL with
- * PARLEY_TEST_DATABASE_URL.
+ * PARLEY_TEST_DATABASE_URL. And an export is streamed: one several times larger than the server's
+ * heap is written whole.
  */
 
 import assert from 'node:assert/strict';
@@ -73,8 +74,9 @@ describe('an export with parts and attachments', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  const serve = async (databaseUrl: string) => {
+  const serve = async (databaseUrl: string, env: Record<string, string> = {}) => {
     const server = await startServer({
+      ...env,
       DATABASE_URL: databaseUrl,
       OPENAI_API_KEY: 'sk-upstream',
       OPENAI_BASE_URL: openai.baseUrl,
@@ -116,6 +118,33 @@ describe('an export with parts and attachments', () => {
     }
     return { native, items: items.data, bytes };
   };
+
+  test('streams an export several times larger than the server may hold in its heap', async () => {
+    const databaseUrl = await databases[0]?.url(folder);
+    assert.ok(databaseUrl !== undefined);
+    const writer = await serve(databaseUrl, { PARLEY_MAX_ATTACHMENT_BYTES: String(8 * 1024 * 1024) });
+    const images = 24;
+    for (let index = 0; index < images; index += 1) {
+      const created = (await (await call(writer, 'POST', '/api/conversations', {})).json()) as { id: string };
+      const image = Buffer.alloc(4 * 1024 * 1024, index + 1);
+      await call(writer, 'POST', `/api/conversations/${created.id}/messages`, {
+        content: [{ type: 'image', data: image.toString('base64'), media_type: 'image/png' }],
+      });
+    }
+    await writer.stop();
+    // 96 MB of bytes are 128 MB of base64: more than the whole heap allowed here.
+    const reader = await serve(databaseUrl, { NODE_OPTIONS: '--max-old-space-size=64' });
+    const response = await call(reader, 'GET', '/api/export');
+    let size = 0;
+    const tail: number[] = [];
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      tail.splice(0, tail.length, ...chunk.subarray(-3));
+    }
+    assert.ok(size > 128 * 1024 * 1024, `the export has ${size} bytes`);
+    assert.equal(Buffer.from(tail).toString(), '}}\n', 'and ends whole');
+    assert.equal(reader.child.exitCode, null, 'the server is still up');
+  });
 
   for (const database of databases) {
     test(`round-trips images, files, audio, tool calls and reasoning (${database.name})`, {

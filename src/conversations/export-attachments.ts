@@ -12,9 +12,19 @@ import type { NewAttachment } from '../store/store.ts';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** One entry of the map, as the export writes it. */
-export function exportAttachmentEntry(sha256: string, data: Uint8Array): string {
-  return `${JSON.stringify(sha256)}:{"data":"${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"}`;
+/** Bytes per base64 piece of an entry: a multiple of 3, so the pieces join into one base64 text. */
+const PIECE_BYTES = 3 * 16 * 1024;
+
+/**
+ * One entry of the map, as the export writes it, in pieces of about 64 KB: short-lived small
+ * strings rather than one copy of the whole attachment as text (or two, with the JSON around it).
+ */
+export function* exportAttachmentEntry(sha256: string, data: Uint8Array): Generator<string> {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  yield `${JSON.stringify(sha256)}:{"data":"`;
+  for (let start = 0; start < bytes.byteLength; start += PIECE_BYTES)
+    yield bytes.subarray(start, start + PIECE_BYTES).toString('base64');
+  yield '"}';
 }
 
 /**
