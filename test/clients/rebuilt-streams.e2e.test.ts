@@ -155,18 +155,27 @@ async function startParley(databasePath: string, upstreams: Upstreams) {
 
 type Parley = Awaited<ReturnType<typeof startParley>>;
 
-/** A native stream's frames: the event names (one `delta` for a run of them), the text, the `done` message. */
+/**
+ * A native stream's frames: the event names (one `delta` or `reasoning` for a run of them), the
+ * text, the reasoning, the `done` message.
+ */
 function nativeShape(body: string) {
   const frames = parseSse(body);
   const names = frames
     .map((frame) => frame.event ?? '')
-    .filter((name, index, all) => !(name === 'delta' && all[index - 1] === 'delta'));
-  const text = frames
-    .filter((frame) => frame.event === 'delta')
-    .map((frame) => (JSON.parse(frame.data) as { delta: string }).delta)
-    .join('');
+    .filter((name, index, all) => !(['delta', 'reasoning'].includes(name) && all[index - 1] === name));
+  const joined = (event: string) =>
+    frames
+      .filter((frame) => frame.event === event)
+      .map((frame) => (JSON.parse(frame.data) as { delta: string }).delta)
+      .join('');
   const done = frames.find((frame) => frame.event === 'done');
-  return { names, text, done: done === undefined ? undefined : (JSON.parse(done.data) as unknown) };
+  return {
+    names,
+    text: joined('delta'),
+    reasoning: joined('reasoning'),
+    done: done === undefined ? undefined : (JSON.parse(done.data) as unknown),
+  };
 }
 
 describe('a stream rebuilt from the stored answer after its run events are gone', () => {
@@ -376,7 +385,8 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     assert.equal(response.status, 200);
     const rebuilt = nativeShape(await response.text());
     const streamed = nativeShape(native.body);
-    assert.deepEqual(rebuilt.names, ['start', 'delta', 'done']);
+    assert.deepEqual(rebuilt.names, ['start', 'reasoning', 'delta', 'done']);
+    assert.equal(rebuilt.reasoning, 'Two and two.');
     assert.deepEqual(rebuilt, streamed);
     const { message } = rebuilt.done as { message: { parts: { type: string }[] } };
     assert.deepEqual(

@@ -142,6 +142,19 @@ const NativeEvent = Type.Union([
   StartEvent,
   Type.Object({ delta: Type.String({ description: 'The new text' }) }, { title: 'delta' }),
   Type.Object(
+    { delta: Type.String({ description: 'The new piece of the reasoning' }) },
+    { title: 'reasoning', description: "The model's thinking, as it streams (a provider that gives it)" },
+  ),
+  Type.Object(
+    {
+      index: Type.Integer({ minimum: 0, description: 'Which tool call of the answer (from 0)' }),
+      id: Type.Optional(Type.String({ description: "The call's id, with its first piece" })),
+      name: Type.Optional(Type.String({ description: "The tool's name, with its first piece" })),
+      arguments_delta: Type.String({ description: 'The new piece of its arguments (JSON text)' }),
+    },
+    { title: 'tool_call', description: 'A piece of a tool call the model makes' },
+  ),
+  Type.Object(
     { conversation_id: Uuid, question_id: Uuid, message: Nullable(Message) },
     { title: 'done', description: 'The stored answer' },
   ),
@@ -152,16 +165,22 @@ const NativeEvent = Type.Union([
 ]);
 const nativeStreamExample = [
   `event: start\ndata: {"conversation_id":"${EXAMPLE.conversation}","question_id":"${EXAMPLE.question}","message_id":"${EXAMPLE.answer}","parent_id":"${EXAMPLE.question}"}\n`,
-  'id: 1\nevent: delta\ndata: {"delta":"Start at"}\n',
-  'id: 2\nevent: delta\ndata: {"delta":" the harbour."}\n',
-  `id: 3\nevent: done\ndata: {"conversation_id":"${EXAMPLE.conversation}","question_id":"${EXAMPLE.question}","message":{…}}\n`,
+  'id: 1\nevent: reasoning\ndata: {"delta":"A first visit: "}\n',
+  'id: 2\nevent: reasoning\ndata: {"delta":"the old town."}\n',
+  'id: 4\nevent: delta\ndata: {"delta":"Start at"}\n',
+  'id: 5\nevent: delta\ndata: {"delta":" the harbour."}\n',
+  `id: 6\nevent: done\ndata: {"conversation_id":"${EXAMPLE.conversation}","question_id":"${EXAMPLE.question}","message":{…}}\n`,
 ].join('\n');
 const STREAM_DESCRIPTION = [
   'With `"stream": true` the answer comes as Server-Sent Events, in this order: `start` (once, no `id:`:',
-  '`{conversation_id, question_id, message_id, parent_id}`, naming the answer being written), then `delta`',
-  '(`{delta}`, only the new text) any number of times, then `done` (`{conversation_id, question_id, message}`,',
-  'the stored answer) — or, on a failure, `error` (`{code, message}`) after which the stream ends and the answer',
-  "is stored `incomplete` with what arrived. `delta`, `done` and `error` carry the run's sequence number as `id:`.",
+  '`{conversation_id, question_id, message_id, parent_id}`, naming the answer being written), then the pieces',
+  'as they come, any number of times: `delta` (`{delta}`, only the new text); `reasoning` (`{delta}`, a new piece',
+  "of the model's thinking, from a provider that gives it); `tool_call` (`{index, id, name, arguments_delta}`: a",
+  'piece of the `index`th tool call, `id` and `name` with its first piece only). Then `done` (`{conversation_id,',
+  'question_id, message}`, the stored answer, whose `parts` hold the reasoning and tool calls whole) — or, on a',
+  'failure, `error` (`{code, message}`) after which the stream ends and the answer is stored `incomplete` with',
+  "what arrived. Every event but `start` carries the run's sequence number as `id:` (numbers may be skipped);",
+  'a client that knows only `delta` can ignore the other events.',
   'A failure before the first event is a plain JSON error with its HTTP status.',
   'The generation runs on its own: a client that drops resumes with',
   '`GET /api/conversations/{id}/messages/{message_id}/events` and `Last-Event-ID` (or `?after=`), getting exactly',
@@ -179,6 +198,8 @@ const streamDoc = {
       parent_id: EXAMPLE.question,
     },
     { delta: 'Start at' },
+    { index: 0, id: 'call_1', name: 'weather', arguments_delta: '{"city":' },
+    { index: 0, arguments_delta: '"Oslo"}' },
     turnAnswerExample,
     { code: 'UPSTREAM_ERROR', message: 'upstream closed the stream before it finished' },
   ],
@@ -521,9 +542,11 @@ export const nativeDocs: RouteDocs = {
     summary: 'Follow or resume an answer’s stream',
     description:
       'The events of the answer `messageId` after `Last-Event-ID` (or `?after=`), then the live rest while it is ' +
-      'being written; for a finished answer, its stored events (`start`, `delta`, then `done`, or `error` when a ' +
-      'failure or a cancel ended it). Once its events are no longer kept (10 minutes after it ended), the stream ' +
-      'is rebuilt from the stored answer (its text in one `delta`, numbered anew), and `Last-Event-ID` or `after` ' +
+      'being written; for a finished answer, its stored events (`start`, its `reasoning`, `delta` and `tool_call` ' +
+      'events, then `done`, or `error` when a failure or a cancel ended it), with the numbers they had live. Once ' +
+      'its events are no longer kept (10 minutes after it ended), the stream is rebuilt from the stored answer ' +
+      '(each reasoning part in one `reasoning`, the text in one `delta`, each tool call ' +
+      'in one `tool_call`, numbered anew), and `Last-Event-ID` or `after` ' +
       'above 0 is a 400. Nothing changes in the tree.',
     responses: {
       200: { description: 'The events (see below).' },

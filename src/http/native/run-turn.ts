@@ -54,11 +54,22 @@ export async function runTurn(
   });
 }
 
+/** A `tool_call` event's data: a piece of the `index`th call, its id and name with its first piece. */
+function toolCallData(event: Extract<RunEvent, { type: 'tool-call-delta' }>) {
+  return {
+    index: event.index,
+    ...(event.id === undefined ? {} : { id: event.id }),
+    ...(event.name === undefined ? {} : { name: event.name }),
+    arguments_delta: event.argumentsDelta,
+  };
+}
+
 /**
  * Writes a run's events as native SSE: `start` first (naming the answer, so a client can cancel or
- * resume it by id), then `delta` (`{delta}`, only what is new) with the run's sequence numbers as
- * ids, then `done` (`{message}`, the stored answer) or `error` (`{code, message}`). Used for a new
- * stream and to resume one (`Last-Event-ID`).
+ * resume it by id), then the pieces as they come — `delta` (`{delta}`, only the new text),
+ * `reasoning` (`{delta}`, the model's thinking), `tool_call` (`{index, id?, name?, arguments_delta}`)
+ * — with the run's sequence numbers as ids, then `done` (`{message}`, the stored answer) or `error`
+ * (`{code, message}`). Used for a new stream and to resume one (`Last-Event-ID`).
  */
 export async function streamRun(
   events: AsyncIterable<RunEvent>,
@@ -78,8 +89,15 @@ export async function streamRun(
     events,
     {
       opening: () => [frame('start', ids)],
+      // The end of a piece of reasoning is not sent: not every provider marks it, so a stream
+      // rebuilt from the stored answer could not say it as the live one did; its opaque payload
+      // stays on the server, as in the message's reasoning parts.
       async frames(event) {
         if (event.type === 'text-delta') return [frame('delta', { delta: event.delta }, event.sequence)];
+        if (event.type === 'reasoning-delta')
+          return [frame('reasoning', { delta: event.delta }, event.sequence)];
+        if (event.type === 'tool-call-delta')
+          return [frame('tool_call', toolCallData(event), event.sequence)];
         if (event.type !== 'finish') return [];
         const message = await conversations.tree.getMessage(owner, answerId);
         const done = {

@@ -1,7 +1,8 @@
 /**
  * One answer through the native API: its stream read to the end (`start` names the answer,
- * `delta` events carry each new piece of text, then `done` names the stored answer or `error` says
- * why it failed), and the cancel that stops it on the server.
+ * `delta` events carry each new piece of text, `reasoning` ones each piece of the model's thinking,
+ * then `done` names the stored answer or `error` says why it failed), and the cancel that stops it
+ * on the server.
  */
 
 import { requestJson } from './api.js';
@@ -9,28 +10,30 @@ import { readEventBatches } from './sse.js';
 
 /**
  * Reads a native answer stream: `onStart` gets the `start` event's ids (the answer's
- * `message_id` first of all), `onText` the whole text so far — once per batch read, however many
- * deltas it held, so a reader that fell behind catches up in one drawing.
+ * `message_id` first of all), `onText` the whole text and reasoning so far — once per batch read,
+ * however many deltas it held, so a reader that fell behind catches up in one drawing.
  * @param {ReadableStream<Uint8Array>} body
- * @param {{startText?: string, onStart?: (ids: {message_id: string}) => void, onText: (text: string) => void}} handlers
+ * @param {{startText?: string, onStart?: (ids: {message_id: string}) => void, onText: (text: string, reasoning: string) => void}} handlers
  *   `startText`: what the answer held before this stream (a continued answer's first part)
  * @returns {Promise<{finished: boolean, answerId?: string, failure?: string}>} `finished` is false
  *   when the connection closed before a `done` or `error` event
  */
 export async function readAnswer(body, { startText = '', onStart, onText }) {
   let text = startText;
+  let reasoning = '';
   for await (const batch of readEventBatches(body)) {
-    const length = text.length;
+    const before = { text, reasoning };
     let outcome;
     for (const frame of batch) {
       const data = JSON.parse(frame.data);
       if (frame.event === 'start') onStart?.(data);
       else if (frame.event === 'delta') text += data.delta;
+      else if (frame.event === 'reasoning') reasoning += data.delta;
       else if (frame.event === 'done') outcome = { finished: true, answerId: data.message?.id };
       else if (frame.event === 'error') outcome = { finished: true, failure: data.message };
       if (outcome !== undefined) break;
     }
-    if (text.length !== length) onText(text);
+    if (text !== before.text || reasoning !== before.reasoning) onText(text, reasoning);
     if (outcome !== undefined) return outcome;
   }
   return { finished: false };

@@ -310,7 +310,7 @@ function setBusy(busy) {
 
 /**
  * Streams one answer into the page: shows the branch it joins (and the question being sent),
- * then the answer as its `delta` events arrive; finally reloads the conversation from the server,
+ * then the answer as its `delta` (and `reasoning`) events arrive; finally reloads the conversation from the server,
  * which has the real ids, siblings and status. Stop aborts the request and cancels the answer.
  * Resolves with whether the page left the run for another conversation.
  */
@@ -351,7 +351,7 @@ async function streamAnswer({
       onStart: (ids) => {
         run.answerId = ids.message_id;
       },
-      onText: (text) => answer.show({ text, state: 'in_progress' }),
+      onText: (text, reasoning) => answer.show({ text, reasoning, state: 'in_progress' }),
     });
     run.answerId ??= outcome.answerId;
     // The drawing made while it streamed is the answer's: the reload below does not parse it again.

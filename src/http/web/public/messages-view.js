@@ -1,6 +1,7 @@
 /**
  * Draws the current branch of a conversation: one item per message — a question as its plain
- * text, an answer as sanitized markdown (drawn as it streams, see `markdown-stream.js`), then its
+ * text, an answer as its reasoning in a collapsed "Thinking" disclosure (`thinking.js`) above
+ * sanitized markdown (drawn as it streams, see `markdown-stream.js`), then its
  * images and files (`message-attachments.js`) — with its time, model and token usage, its status,
  * "‹ 2 / 3 ›" between siblings, and the actions a message allows (copy; edit a question;
  * regenerate or continue an answer).
@@ -10,6 +11,7 @@ import { button, element } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { MarkdownStream } from './markdown-stream.js';
 import { messageAttachments } from './message-attachments.js';
+import { reasoningOf, thinkingDisclosure } from './thinking.js';
 import { siblingsOf } from './tree.js';
 
 const ROLE_NAMES = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool' };
@@ -71,7 +73,7 @@ function waitingIndicator() {
 
 /**
  * One message, drawn. `message` is the API's shape (or a draft with `id` empty); the handle's
- * `show` updates text and status in place while an answer streams (`follow` wraps each drawing of
+ * `show` updates text, reasoning and status in place while an answer streams (`follow` wraps each drawing of
  * it, to keep its end in view), and `keep` files the streamed drawing under the answer's id once
  * it is complete.
  * @param {object} message
@@ -93,10 +95,13 @@ export function messageItem(message, { follow } = {}) {
   const markdown = message.role === 'assistant';
   const content = element('div', markdown ? 'content markdown' : 'content');
   const problem = element('p', 'message-error');
-  item.append(header, content, problem);
+  const thinking = markdown ? thinkingDisclosure() : undefined;
+  item.append(header, ...(thinking === undefined ? [] : [thinking.node]), content, problem);
   let stream;
   let streamed = '';
-  const show = ({ text, state, error }) => {
+  const show = ({ text, reasoning = '', state, error }) => {
+    // Still thinking while reasoning is all that has come.
+    thinking?.update(reasoning, state === 'in_progress' && text === '');
     if (!markdown) content.textContent = text;
     else if (state === 'in_progress' && text === '') content.replaceChildren(waitingIndicator());
     else if (state === 'in_progress') {
@@ -112,7 +117,12 @@ export function messageItem(message, { follow } = {}) {
     problem.textContent = error ?? '';
     problem.hidden = problem.textContent === '';
   };
-  show({ text: message.content, state: message.status, error: message.error });
+  show({
+    text: message.content,
+    reasoning: reasoningOf(message),
+    state: message.status,
+    error: message.error,
+  });
   /** Once the streamed drawing is complete, files it under the answer's id. */
   const keep = async (id) => {
     if (stream === undefined) return;
