@@ -65,12 +65,20 @@ const conversationExample = {
   updated_at: 1764700004,
 };
 
+const PART_TYPES = ['text', 'image', 'file', 'audio', 'tool_call', 'tool_result', 'reasoning', 'refusal'];
 const Message = Type.Object({
   id: Uuid,
   parent_id: Nullable(Uuid),
   children: Type.Array(Uuid, { description: 'Messages under this one; siblings are the parent’s children' }),
   role: Type.String({ enum: ['system', 'user', 'assistant', 'tool'] }),
   content: Type.String({ description: 'The plain text' }),
+  parts: Type.Array(Type.Object({ type: Type.String({ enum: PART_TYPES }) }), {
+    description:
+      'What it is made of, in order: text `{text}`; image `{url, detail?}`, or bytes `{media_type, sha256, ' +
+      'url, detail?}` (`url`: where `GET /api/attachments/{sha256}` serves them); file `{media_type, filename, ' +
+      'sha256, url}`; audio `{media_type, sha256, url}`; tool_call `{call_id, name, arguments}`; tool_result ' +
+      '`{call_id, output}`; reasoning `{text}`; refusal `{text}`',
+  }),
   status: Type.String({ enum: ['in_progress', 'completed', 'incomplete', 'failed'] }),
   model: Nullable(Type.String()),
   provider: Nullable(Type.String()),
@@ -102,6 +110,7 @@ const answerExample = {
   children: [],
   role: 'assistant',
   content: 'Start at the harbour, then walk up to the fortress.',
+  parts: [{ type: 'text', text: 'Start at the harbour, then walk up to the fortress.' }],
   status: 'completed',
   model: 'gpt-4o-mini',
   provider: 'openai-compatible',
@@ -285,11 +294,7 @@ const SearchHit = Type.Object({
 });
 
 const ExportPart = Type.Object(
-  {
-    type: Type.String({
-      enum: ['text', 'image', 'file', 'audio', 'tool_call', 'tool_result', 'reasoning', 'refusal'],
-    }),
-  },
+  { type: Type.String({ enum: PART_TYPES }) },
   {
     description:
       'A part as a message’s `parts` show it, bytes named by `sha256` (their bytes are in `attachments`), ' +
@@ -451,6 +456,7 @@ export const nativeDocs: RouteDocs = {
               children: [EXAMPLE.answer],
               role: 'user',
               content: 'Plan a day in Oslo',
+              parts: [{ type: 'text', text: 'Plan a day in Oslo' }],
               model: null,
               provider: null,
               finish_reason: null,
