@@ -6,6 +6,7 @@
  */
 
 import type { ImageDetail, PartRecord } from '../store/store.ts';
+import type { Reader } from './import-reader.ts';
 
 export type ExportPart =
   | { readonly type: 'text'; readonly text: string }
@@ -54,19 +55,12 @@ export function toExportPart(part: PartRecord): ExportPart {
   }
 }
 
-/** Field readers of an import that fail with the field's place (`transfer.ts`'s `Reader`). */
-export interface PartFieldReader {
-  fail(field: string, expected: string): never;
-  string(record: Record<string, unknown>, field: string): string;
-  optionalString(record: Record<string, unknown>, field: string): string | undefined;
-}
-
 const DETAILS: readonly ImageDetail[] = ['auto', 'low', 'high'];
 const SHA256 = /^[0-9a-f]{64}$/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /** One part of an exported message, checked; the SHA-256s it names are checked by the caller. */
-export function readExportPart(raw: Record<string, unknown>, read: PartFieldReader): PartRecord {
+export function readExportPart(raw: Record<string, unknown>, read: Reader): PartRecord {
   const sha256 = () => {
     const value = read.string(raw, 'sha256');
     return SHA256.test(value) ? value : read.fail('sha256', 'a SHA-256 in lower-case hex');

@@ -1,12 +1,11 @@
 /**
  * Export and import. Parley's own format round-trips exactly (ids, tree, times in milliseconds,
  * statuses, every message's parts, and since version 2 the bytes of its images, files and audio,
- * `export-attachments.ts`); a file of version 1 (text only) still imports. ChatGPT's data export (`conversations.json`) is read too: every node with its
- * parent, role, text and time, the title and the current branch. A malformed file is a 400 that
- * says where, and nothing is imported.
+ * `export-attachments.ts`); a file of version 1 (text only) still imports. ChatGPT's data export
+ * (`conversations.json`) is read too (`chatgpt-import.ts`). A malformed file is a 400 that says
+ * where, and nothing is imported.
  */
 
-import { randomUUID } from 'node:crypto';
 import { badRequest } from '../errors.ts';
 import type {
   ConversationRecord,
@@ -19,10 +18,11 @@ import type {
   NewAttachment,
   PartRecord,
 } from '../store/store.ts';
+import { parseChatGptConversation } from './chatgpt-import.ts';
 import { readExportAttachments } from './export-attachments.ts';
 import { readExportPart, toExportPart } from './export-parts.ts';
+import { isRecord, Reader, ROLES } from './import-reader.ts';
 import { attachmentsOf } from './message-parts.ts';
-import { isSamplingValue, SAMPLING_LIMITS } from './sampling.ts';
 import type { ConversationHistory } from './tree.ts';
 
 export const EXPORT_FORMAT = 'parley.export';
@@ -30,7 +30,6 @@ export const EXPORT_FORMAT = 'parley.export';
 export const EXPORT_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
 
-const ROLES: readonly MessageRole[] = ['system', 'developer', 'user', 'assistant', 'tool'];
 const STATUSES: readonly MessageStatus[] = ['in_progress', 'completed', 'incomplete', 'failed'];
 
 export function toExportConversation(history: ConversationHistory) {
@@ -133,64 +132,6 @@ export function parseImport(data: unknown, options: ImportOptions): ParsedImport
   throw badRequest(
     'unknown file: expected a Parley export ({"format": "parley.export"}) or ChatGPT conversations.json (a list of conversations)',
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Field readers that fail with the field's place in the file. */
-class Reader {
-  readonly where: string;
-  constructor(where: string) {
-    this.where = where;
-  }
-  fail(field: string, expected: string): never {
-    throw badRequest(
-      `import: ${[this.where, field].filter((name) => name !== '').join('.')} must be ${expected}; nothing was imported`,
-    );
-  }
-  string(record: Record<string, unknown>, field: string): string {
-    const value = record[field];
-    return typeof value === 'string' ? value : this.fail(field, 'a string');
-  }
-  optionalString(record: Record<string, unknown>, field: string): string | undefined {
-    const value = record[field];
-    if (value === undefined) return undefined;
-    return typeof value === 'string' ? value : this.fail(field, 'a string');
-  }
-  nullableString(record: Record<string, unknown>, field: string): string | null {
-    const value = record[field];
-    if (value === null || value === undefined) return null;
-    return typeof value === 'string' ? value : this.fail(field, 'a string or null');
-  }
-  number(record: Record<string, unknown>, field: string): number {
-    const value = record[field];
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(field, 'a number');
-  }
-  nullableNumber(record: Record<string, unknown>, field: string): number | null {
-    const value = record[field];
-    if (value === null || value === undefined) return null;
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(field, 'a number or null');
-  }
-  /** A conversation's sampling value (absent in older exports: null), within what the API accepts. */
-  sampling(
-    record: Record<string, unknown>,
-    field: string,
-    kind: keyof typeof SAMPLING_LIMITS,
-  ): number | null {
-    const value = this.nullableNumber(record, field);
-    if (value === null || isSamplingValue(kind, value)) return value;
-    const { minimum, maximum } = SAMPLING_LIMITS[kind];
-    const what = kind === 'temperature' ? 'a number' : 'a whole number';
-    return this.fail(field, `${what} from ${minimum} to ${maximum}, or null`);
-  }
-  oneOf<T extends string>(record: Record<string, unknown>, field: string, allowed: readonly T[]): T {
-    const value = record[field];
-    return (
-      allowed.find((candidate) => candidate === value) ?? this.fail(field, `one of ${allowed.join(', ')}`)
-    );
-  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -300,116 +241,6 @@ function checkTree(
   }
   if (conversation.currentNode !== null && !ids.has(conversation.currentNode))
     read.fail('current_node', 'one of its messages');
-}
-
-const CHATGPT_STATUS: Readonly<Record<string, MessageStatus>> = {
-  finished_successfully: 'completed',
-  finished_partial_completion: 'incomplete',
-  in_progress: 'incomplete',
-};
-
-/** Text of a ChatGPT message: its string parts (images and other parts are left out), or `text`. */
-function chatGptText(content: unknown): string {
-  if (!isRecord(content)) return '';
-  if (Array.isArray(content.parts))
-    return content.parts.filter((part) => typeof part === 'string').join('\n');
-  return typeof content.text === 'string' ? content.text : '';
-}
-
-function parseChatGptConversation(
-  entry: unknown,
-  where: string,
-  owner: string,
-  now: number,
-): ImportedConversation {
-  const read: Reader = new Reader(where);
-  if (!isRecord(entry)) read.fail('', 'a conversation object');
-  if (!isRecord(entry.mapping)) read.fail('mapping', 'an object of nodes');
-  const createdAt = Math.round((read.nullableNumber(entry, 'create_time') ?? now / 1000) * 1000);
-  const updatedAt = Math.round((read.nullableNumber(entry, 'update_time') ?? createdAt / 1000) * 1000);
-  const nodes = entry.mapping as Record<string, unknown>;
-  const conversationId = randomUUID();
-
-  // First pass: which nodes carry a message we keep, and their new ids.
-  const kept = new Map<string, { id: string; message: Record<string, unknown> }>();
-  for (const [nodeId, node] of Object.entries(nodes)) {
-    if (!isRecord(node)) read.fail(`mapping.${nodeId}`, 'a node object');
-    const message = node.message;
-    if (message === null || message === undefined) continue;
-    if (!isRecord(message) || !isRecord(message.author))
-      read.fail(`mapping.${nodeId}.message.author`, 'an object');
-    const role = message.author.role;
-    if (typeof role !== 'string' || !ROLES.includes(role as MessageRole)) {
-      read.fail(`mapping.${nodeId}.message.author.role`, `one of ${ROLES.join(', ')}`);
-    }
-    // The hidden, empty system message at the root of every ChatGPT conversation carries nothing.
-    if (role === 'system' && chatGptText(message.content).trim() === '') continue;
-    kept.set(nodeId, { id: randomUUID(), message });
-  }
-
-  /** The nearest kept ancestor of a node (skipping nodes without a message). */
-  const keptAncestor = (nodeId: string | null): string | null => {
-    const seen = new Set<string>();
-    let current = nodeId;
-    while (current !== null && !seen.has(current)) {
-      seen.add(current);
-      const found = kept.get(current);
-      if (found !== undefined) return found.id;
-      const node = nodes[current];
-      current = isRecord(node) && typeof node.parent === 'string' ? node.parent : null;
-    }
-    return null;
-  };
-
-  const messages: ImportedMessage[] = [];
-  for (const [nodeId, { id, message }] of kept) {
-    const node = nodes[nodeId] as Record<string, unknown>;
-    const time = typeof message.create_time === 'number' ? Math.round(message.create_time * 1000) : createdAt;
-    const metadata = isRecord(message.metadata) ? message.metadata : {};
-    const role = (message.author as Record<string, unknown>).role as MessageRole;
-    messages.push({
-      id,
-      conversationId,
-      parentId: keptAncestor(typeof node.parent === 'string' ? node.parent : null),
-      role,
-      content: chatGptText(message.content),
-      model: role === 'assistant' && typeof metadata.model_slug === 'string' ? metadata.model_slug : null,
-      provider: null,
-      status: CHATGPT_STATUS[String(message.status)] ?? 'completed',
-      finishReason: null,
-      inputTokens: null,
-      outputTokens: null,
-      error: null,
-      requestOptions: null,
-      deletedAt: null,
-      context: null,
-      // Ids in the export are the account's own; another account's token could not continue them.
-      upstreamConversationId: null,
-      upstreamMessageId: null,
-      createdAt: time,
-      updatedAt: typeof message.update_time === 'number' ? Math.round(message.update_time * 1000) : time,
-    });
-  }
-  const currentNode = keptAncestor(typeof entry.current_node === 'string' ? entry.current_node : null);
-  return {
-    conversation: {
-      id: conversationId,
-      owner,
-      title: read.nullableString(entry, 'title'),
-      model: typeof entry.default_model_slug === 'string' ? entry.default_model_slug : null,
-      currentNode: currentNode ?? messages.at(-1)?.id ?? null,
-      systemPrompt: null,
-      temperature: null,
-      maxOutputTokens: null,
-      metadata: {
-        imported_from: 'chatgpt',
-        ...(typeof entry.id === 'string' ? { chatgpt_id: entry.id } : {}),
-      },
-      createdAt,
-      updatedAt,
-    },
-    messages,
-  };
 }
 
 /** A JSON object carried as text in an export; anything else reads as none. */
