@@ -3,12 +3,13 @@
  * OpenAI-compatible upstream sending `reasoning_content`, then text, then a tool call, the stream
  * is `start`, `reasoning`, `delta`, `tool_call` events with the run's sequence numbers, then
  * `done` with the stored parts; a stream resumed from the middle (`Last-Event-ID`) gets exactly the
- * rest, numbered as live.
+ * rest, numbered as live. A continued answer streams only its new reasoning, and keeps the earlier
+ * reasoning in its parts.
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chunkFrame, type FakeReply } from './support/fake-openai-upstream.ts';
+import { chunkFrame, type FakeReply, reasoningStreamReply } from './support/fake-openai-upstream.ts';
 import { type ParleyWithUpstreams, startParleyWithUpstreams } from './support/parley-with-upstreams.ts';
 import { parseSse } from './support/test-app.ts';
 
@@ -40,7 +41,7 @@ function framesOf(body: string): [string | undefined, string | undefined, unknow
   });
 }
 
-describe('the native stream of an answer with reasoning, text and a tool call', () => {
+describe('the native stream of reasoning, text and tool calls', () => {
   let parley: ParleyWithUpstreams;
   let base: string;
   let conversationId: string;
@@ -109,5 +110,35 @@ describe('the native stream of an answer with reasoning, text and a tool call', 
     }
     const whole = await fetch(`${events}?after=0`);
     assert.deepEqual(framesOf(await whole.text()), framesOf(live));
+  });
+
+  test('a continued answer streams its new reasoning and keeps the earlier reasoning stored', async () => {
+    parley.openai.reply(reasoningStreamReply(['Thought one.'], 'Half', { finishReason: 'length' }));
+    const cut = await fetch(`${base}/api/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Go on?', stream: true }),
+    });
+    const { message_id: answerId } = JSON.parse(parseSse(await cut.text())[0]?.data ?? '{}') as {
+      message_id: string;
+    };
+    parley.openai.reply(reasoningStreamReply(['Thought two.'], ' and whole.'));
+    const continued = await fetch(
+      `${base}/api/conversations/${conversationId}/messages/${answerId}/continue`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"stream":true}' },
+    );
+    assert.deepEqual(framesOf(await continued.text()).slice(1), [
+      ['1', 'reasoning', { delta: 'Thought two.' }],
+      ['2', 'delta', { delta: ' and whole.' }],
+      [
+        '3',
+        'done',
+        [
+          { type: 'reasoning', text: 'Thought one.' },
+          { type: 'reasoning', text: 'Thought two.' },
+          { type: 'text', text: 'Half and whole.' },
+        ],
+      ],
+    ]);
   });
 });

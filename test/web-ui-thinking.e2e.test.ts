@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chromiumMissing, waitForText } from './support/chromium.ts';
-import { chunkFrame } from './support/fake-openai-upstream.ts';
+import { chunkFrame, reasoningStreamReply } from './support/fake-openai-upstream.ts';
 import {
   answers,
   axeViolations,
@@ -85,6 +85,27 @@ describe('the web UI shows the thinking of an answer', { skip: chromiumMissing }
     assert.equal(await page.evaluate('window.pwned'), undefined);
     await answers(page).last().locator('details.thinking summary').click();
     assert.deepEqual(await axeViolations(page), [], 'the page with the thinking open');
+    assert.deepEqual(errors, []);
+  });
+
+  test('Continue keeps the earlier thinking shown and adds the new one', async () => {
+    const { page, errors } = await browser.open(web.server);
+    web.upstream.reply(
+      reasoningStreamReply(['First thought.'], 'Half', { finishReason: 'length', intervalMs: 300 }),
+    );
+    await send(page, 'Write a lot');
+    const thinkingText = () => answers(page).last().locator('.thinking-text');
+    await waitForText(thinkingText(), 'First thought.');
+    await page.locator('#messages > li:last-child.assistant[data-status="incomplete"]').waitFor();
+    web.upstream.reply(reasoningStreamReply(['Second thought.'], ' and whole.', { intervalMs: 300 }));
+    await answers(page).last().getByRole('button', { name: 'Continue this answer' }).click();
+    await page.locator('#messages > li:last-child.assistant[data-status="in_progress"]').waitFor();
+    assert.match((await thinkingText().textContent()) ?? '', /^First thought\./, 'kept while it goes on');
+    await waitForAnswer(page, 'Half and whole.');
+    await waitForText(thinkingText(), 'First thought.\n\nSecond thought.');
+    await page.reload();
+    await waitForAnswer(page, 'Half and whole.');
+    await waitForText(thinkingText(), 'First thought.\n\nSecond thought.');
     assert.deepEqual(errors, []);
   });
 

@@ -11,6 +11,20 @@ export class AnswerParts {
   readonly #reasoning: { text: string; encrypted?: string }[] = [];
   #reasoningOpen = false;
   readonly #calls: { id: string; name: string; arguments: string }[] = [];
+  /** A continued answer's calls from before: the new calls' indexes count from 0 after them. */
+  readonly #earlierCalls: { id: string; name: string; arguments: string }[] = [];
+
+  /** `earlier`: the parts a continued answer already has; its reasoning and calls are kept. */
+  constructor(earlier: readonly PartRecord[] = []) {
+    for (const part of earlier) {
+      if (part.type === 'reasoning') {
+        const { text, encrypted } = part;
+        this.#reasoning.push(encrypted === undefined ? { text } : { text, encrypted });
+      }
+      if (part.type === 'tool-call')
+        this.#earlierCalls.push({ id: part.callId, name: part.name, arguments: part.arguments });
+    }
+  }
 
   addReasoning(delta: string): void {
     this.#openReasoning().text += delta;
@@ -55,7 +69,7 @@ export class AnswerParts {
 
   /** The answer's parts with this text, or undefined when the text is all there is. */
   build(text: string): readonly PartRecord[] | undefined {
-    const calls = this.#calls.filter((call) => call !== undefined);
+    const calls = [...this.#earlierCalls, ...this.#calls.filter((call) => call !== undefined)];
     const reasoning = this.#reasoning.filter((piece) => piece.text !== '' || piece.encrypted !== undefined);
     if (reasoning.length === 0 && calls.length === 0) return undefined;
     return [

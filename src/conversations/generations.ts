@@ -331,14 +331,10 @@ export class Generations {
       (await this.#store.reopenAnswer(owner, conversationId, answerId, this.#replicaId, this.#now()));
     if (!reopened) throw new ParleyError('CONFLICT', 'this answer is still being written');
     const ids = { conversationId, questionId: path.at(-2)?.id ?? answerId, inputIds: [], answerId };
-    return this.#launch(
-      ids,
-      chosen,
-      plan,
-      { owner, keyId: caller.keyId ?? null, stored: true },
-      options,
-      answer.content,
-    );
+    return this.#launch(ids, chosen, plan, { owner, keyId: caller.keyId ?? null, stored: true }, options, {
+      text: answer.content,
+      parts: answer.parts,
+    });
   }
 
   /** Ids for a new conversation (or the one given), each input, and the answer. */
@@ -407,7 +403,7 @@ export class Generations {
     plan: ContextPlan,
     account: TurnAccount,
     options?: GenerationOptions,
-    initialText?: string,
+    initial?: { readonly text: string; readonly parts: readonly PartRecord[] },
   ): Turn {
     const turn = new Turn(
       ids,
@@ -417,7 +413,8 @@ export class Generations {
       account.stored ? this.#turnContext : { ...this.#turnContext, store: DROP_WRITES },
       options,
       { ...account, ...(plan.counted ? { promptTokens: plan.tokens } : {}) },
-      initialText,
+      initial?.text,
+      initial?.parts,
     );
     return this.#live.track(turn);
   }

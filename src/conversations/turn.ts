@@ -17,7 +17,7 @@ import type {
   UpstreamTurnRefs,
   Usage,
 } from '../providers/spec.ts';
-import type { MessageStatus, Store } from '../store/store.ts';
+import type { MessageStatus, PartRecord, Store } from '../store/store.ts';
 import { AnswerParts } from './answer-parts.ts';
 import type { TurnEvent } from './generation-events.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
@@ -94,7 +94,7 @@ export class Turn {
   readonly #initialText: string;
   #started = false;
   /** Reasoning and tool calls, written with the answer's text when it ends. */
-  readonly #parts = new AnswerParts();
+  readonly #parts: AnswerParts;
   #onAttempt: ((attempt: RouteAttempt) => void) | undefined;
   #startedAt = 0;
   #firstTokenAt: number | null = null;
@@ -108,9 +108,12 @@ export class Turn {
     options: GenerationOptions = {},
     account: TurnAccount = { owner: '', keyId: null, stored: true },
     initialText = '',
+    /** A continued answer's parts: its reasoning and tool calls stay with the longer answer. */
+    initialParts: readonly PartRecord[] = [],
   ) {
     this.#account = account;
     this.#initialText = initialText;
+    this.#parts = new AnswerParts(initialParts);
     this.ids = ids;
     this.modelName = modelName;
     this.#model = model;

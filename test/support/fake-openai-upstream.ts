@@ -468,17 +468,24 @@ function finishStream(response: ServerResponse, end: 'end' | 'hang' | 'reset'): 
   // 'hang': leave the connection open until the client gives up.
 }
 
-/** A stream whose reasoning comes first in `reasoning_content` deltas (as DeepSeek sends it), then the answer. */
-export function reasoningStreamReply(reasoning: readonly string[], content: string): FakeReply {
+/**
+ * A stream whose reasoning comes first in `reasoning_content` deltas (as DeepSeek sends it), then
+ * the answer, ending with `finishReason` (`stop` unless said), a piece every `intervalMs`.
+ */
+export function reasoningStreamReply(
+  reasoning: readonly string[],
+  content: string,
+  { finishReason = 'stop', intervalMs = 0 } = {},
+): FakeReply {
   const [first = '', ...rest] = reasoning;
   return {
     kind: 'raw-stream',
-    intervalMs: 0,
+    intervalMs,
     pieces: [
       chunkFrame({ role: 'assistant', content: null, reasoning_content: first }),
       ...rest.map((piece) => chunkFrame({ reasoning_content: piece })),
       chunkFrame({ content }),
-      chunkFrame({}, 'stop'),
+      chunkFrame({}, finishReason),
       'data: [DONE]\n\n',
     ],
   };

@@ -521,8 +521,9 @@ export const nativeDocs: RouteDocs = {
   ),
   'POST /api/conversations/:id/messages/:messageId/continue': generating(
     'Continue an answer that was cut short',
-    'Extends the answer `messageId` in place (same id) when it stopped early (length, cancel, failure). Two ' +
-      'continues of one answer at once: one wins, the other gets a 409.',
+    'Extends the answer `messageId` in place (same id) when it stopped early (length, cancel, failure): its text ' +
+      'grows, and its earlier reasoning and tool calls stay in its parts before the new ones (a stream carries ' +
+      'only the new pieces). Two continues of one answer at once: one wins, the other gets a 409.',
     { 'same model': {} },
   ),
   'POST /api/conversations/:id/messages/:messageId/cancel': {

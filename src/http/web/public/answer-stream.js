@@ -13,14 +13,17 @@ import { readEventBatches } from './sse.js';
  * `message_id` first of all), `onText` the whole text and reasoning so far — once per batch read,
  * however many deltas it held, so a reader that fell behind catches up in one drawing.
  * @param {ReadableStream<Uint8Array>} body
- * @param {{startText?: string, onStart?: (ids: {message_id: string}) => void, onText: (text: string, reasoning: string) => void}} handlers
- *   `startText`: what the answer held before this stream (a continued answer's first part)
+ * @param {{startText?: string, startReasoning?: string, onStart?: (ids: {message_id: string}) => void, onText: (text: string, reasoning: string) => void}} handlers
+ *   `startText`, `startReasoning`: what the answer held before this stream (a continued answer's
+ *   first part), its reasoning drawn apart from the new one
  * @returns {Promise<{finished: boolean, answerId?: string, failure?: string}>} `finished` is false
  *   when the connection closed before a `done` or `error` event
  */
-export async function readAnswer(body, { startText = '', onStart, onText }) {
+export async function readAnswer(body, { startText = '', startReasoning = '', onStart, onText }) {
   let text = startText;
-  let reasoning = '';
+  let reasoning = startReasoning;
+  // A continued answer's new reasoning is another piece: drawn apart, as stored parts are.
+  let needsSeparator = startReasoning !== '';
   for await (const batch of readEventBatches(body)) {
     const before = { text, reasoning };
     let outcome;
@@ -28,8 +31,11 @@ export async function readAnswer(body, { startText = '', onStart, onText }) {
       const data = JSON.parse(frame.data);
       if (frame.event === 'start') onStart?.(data);
       else if (frame.event === 'delta') text += data.delta;
-      else if (frame.event === 'reasoning') reasoning += data.delta;
-      else if (frame.event === 'done') outcome = { finished: true, answerId: data.message?.id };
+      else if (frame.event === 'reasoning' && data.delta !== '') {
+        if (needsSeparator) reasoning += '\n\n';
+        needsSeparator = false;
+        reasoning += data.delta;
+      } else if (frame.event === 'done') outcome = { finished: true, answerId: data.message?.id };
       else if (frame.event === 'error') outcome = { finished: true, failure: data.message };
       if (outcome !== undefined) break;
     }

@@ -15,6 +15,7 @@ import { messageItem, renderBranch } from './messages-view.js';
 import { chosenModel, loadModels } from './model-picker.js';
 import { setUpSearch } from './search.js';
 import { setUpSettings } from './settings.js';
+import { reasoningOf } from './thinking.js';
 import { download, importFile, today } from './transfer.js';
 import { branchTo, indexTree, newestLeafUnder } from './tree.js';
 import { renderWelcome } from './welcome.js';
@@ -323,6 +324,7 @@ async function streamAnswer({
   questionAttachments,
   answerId,
   startText = '',
+  startReasoning = '',
 }) {
   const conversationId = state.open.id;
   const run = { controller: new AbortController(), conversationId, answerId };
@@ -338,7 +340,13 @@ async function streamAnswer({
     ui.messages.append(item);
   }
   const answer = messageItem(
-    { id: '', role: 'assistant', content: startText, status: 'in_progress' },
+    {
+      id: '',
+      role: 'assistant',
+      content: startText,
+      parts: [{ type: 'reasoning', text: startReasoning }],
+      status: 'in_progress',
+    },
     { follow: followEnd },
   );
   ui.messages.append(answer.item);
@@ -348,6 +356,7 @@ async function streamAnswer({
     touchConversation(conversationId);
     const outcome = await readAnswer(response.body, {
       startText,
+      startReasoning,
       onStart: (ids) => {
         run.answerId = ids.message_id;
       },
@@ -430,6 +439,7 @@ function resume(answer) {
     body: { stream: true, ...chosenModel(ui.model) },
     draftBranch: branchTo(state.tree, answer.parent_id),
     startText: answer.content,
+    startReasoning: reasoningOf(answer),
   });
 }
 
