@@ -190,6 +190,8 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
     broken: [],
   };
   let native: { conversationId: string; answerId: string; body: string };
+  /** A native stream of reasoning then a tool call. */
+  let nativeCall: { conversationId: string; answerId: string; body: string };
 
   before(async () => {
     upstreams = {
@@ -238,15 +240,20 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
           body: '{}',
         })
       ).json()) as { id: string };
+      const streamNative = async (content: string) => {
+        const streamed = await fetch(`${first.address}/api/conversations/${conversation.id}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ content, stream: true }),
+        });
+        const body = await streamed.text();
+        const start = JSON.parse(parseSse(body)[0]?.data ?? '{}') as { message_id: string };
+        return { conversationId: conversation.id, answerId: start.message_id, body };
+      };
       upstreams.openai.reply(REASONING_THEN_TEXT);
-      const streamed = await fetch(`${first.address}/api/conversations/${conversation.id}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ content: '2+2?', stream: true }),
-      });
-      const body = await streamed.text();
-      const start = JSON.parse(parseSse(body)[0]?.data ?? '{}') as { message_id: string };
-      native = { conversationId: conversation.id, answerId: start.message_id, body };
+      native = await streamNative('2+2?');
+      upstreams.openai.reply(REASONING_THEN_CALL);
+      nativeCall = await streamNative('Weather in Oslo?');
     } finally {
       await first.stop();
     }
@@ -393,6 +400,35 @@ describe('a stream rebuilt from the stored answer after its run events are gone'
       message.parts.map((part) => part.type),
       ['reasoning', 'text'],
     );
+  });
+
+  test('the native stream of a stored tool call: its reasoning and the call, each whole', async () => {
+    const response = await fetch(
+      `${parley.address}/api/conversations/${nativeCall.conversationId}/messages/${nativeCall.answerId}/events`,
+    );
+    const frames = parseSse(await response.text());
+    assert.deepEqual(
+      frames.slice(1, -1).map((frame) => [frame.id, frame.event, JSON.parse(frame.data)]),
+      [
+        ['1', 'reasoning', { delta: 'The tool knows.' }],
+        // 2 was the end of the reasoning, which the native stream does not send.
+        ['3', 'tool_call', { index: 0, id: 'call_7', name: 'weather', arguments_delta: '{"city":"Oslo"}' }],
+      ],
+    );
+    assert.deepEqual(
+      frames.map((frame) => frame.event),
+      ['start', 'reasoning', 'tool_call', 'done'],
+    );
+    // The live stream said the same in more pieces.
+    const live = parseSse(nativeCall.body);
+    const joined = (event: string, field: 'delta' | 'arguments_delta') =>
+      live
+        .filter((frame) => frame.event === event)
+        .map((frame) => (JSON.parse(frame.data) as Record<string, string>)[field])
+        .join('');
+    assert.equal(joined('reasoning', 'delta'), 'The tool knows.');
+    assert.equal(joined('tool_call', 'arguments_delta'), '{"city":"Oslo"}');
+    assert.deepEqual(JSON.parse(frames.at(-1)?.data ?? '{}'), JSON.parse(live.at(-1)?.data ?? '{}'));
   });
 
   test('the native stream refuses a resume (Last-Event-ID or after) and serves after=0 whole', async () => {
