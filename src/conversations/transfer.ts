@@ -22,6 +22,7 @@ import { parseChatGptConversation } from './chatgpt-import.ts';
 import { readExportAttachments } from './export-attachments.ts';
 import { readExportPart, toExportPart } from './export-parts.ts';
 import { isRecord, Reader, ROLES } from './import-reader.ts';
+import { markdownOfMessage } from './markdown-parts.ts';
 import { attachmentsOf } from './message-parts.ts';
 import type { ConversationHistory } from './tree.ts';
 
@@ -78,7 +79,7 @@ const ROLE_NAMES: Readonly<Record<MessageRole, string>> = {
   tool: 'Tool',
 };
 
-/** The current branch as Markdown, oldest first; other branches are counted, not shown. */
+/** The current branch as Markdown, oldest first (parts as `markdown-parts.ts` shows them); other branches are counted, not shown. */
 export function toMarkdown(history: ConversationHistory): string {
   const { conversation, messages } = history;
   const byId = new Map(messages.map((message) => [message.id, message]));
@@ -97,7 +98,7 @@ export function toMarkdown(history: ConversationHistory): string {
   );
   for (const message of branch) {
     const note = message.status === 'completed' ? '' : ` _(${message.status})_`;
-    lines.push(`**${ROLE_NAMES[message.role]}:**${note}`, '', message.content, '');
+    lines.push(`**${ROLE_NAMES[message.role]}:**${note}`, '', markdownOfMessage(message), '');
   }
   const others = messages.length - branch.length;
   if (others > 0) lines.push(`_${others} more message${others === 1 ? '' : 's'} on other branches._`, '');

@@ -138,6 +138,55 @@ describe('export and import with parts and attachments', () => {
     assert.deepEqual(file.rawPayload, PDF);
   });
 
+  it('shows what is not text in the Markdown export', async () => {
+    const document = exportDocument();
+    assert.equal((await request('POST', '/api/import', document)).statusCode, 201);
+    const id = document.conversations[0]?.id ?? '';
+    const markdown = (await request('GET', `/api/conversations/${id}/export?format=markdown`)).body;
+    const body = markdown.split('\n').slice(4).join('\n');
+    assert.equal(
+      body,
+      [
+        '**User:**',
+        '',
+        'Look, and the weather?',
+        '',
+        `_[image: image/png, sha256 ${sha256Of(PNG)}]_`,
+        '',
+        '![image](<https://example.com/cat.png>)',
+        '',
+        `_[file: notes.pdf, application/pdf, sha256 ${sha256Of(PDF)}]_`,
+        '',
+        `_[image: image/png, sha256 ${sha256Of(PNG)}]_`,
+        '',
+        '**Assistant:**',
+        '',
+        '> Ask the tool.',
+        '',
+        '_Calls `weather` (call_1):_',
+        '',
+        '```json',
+        '{"city":"Oslo"}',
+        '```',
+        '',
+        '**Tool:**',
+        '',
+        '_Result of call_1:_',
+        '',
+        '```',
+        '21 degrees',
+        '```',
+        '',
+        '**Assistant:**',
+        '',
+        'It is 21 degrees.',
+        '',
+        '_Refused:_ No more.',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('imports an export of version 1 (text only): each message is its text', async () => {
     const document = exportDocument();
     const conversation = document.conversations[0];
