@@ -2,8 +2,9 @@
  * The web UI shows an answer's reasoning (Debian's chromium through playwright-core, the real
  * server on a fake OpenAI-compatible upstream sending `reasoning_content`): a collapsed "Thinking"
  * disclosure above the answer, filled from the native stream's `reasoning` events while the
- * answer streams, and from the stored reasoning part after it and after a reload. Reasoning is
- * model output: markup in it shows as text and runs nothing.
+ * answer streams (and from `/events` in a page reloaded meanwhile), and from the stored reasoning
+ * part after it and after a reload; Continue keeps the earlier thinking. Reasoning is model
+ * output: markup in it shows as text and runs nothing.
  */
 
 import assert from 'node:assert/strict';
@@ -35,21 +36,25 @@ after(async () => {
 describe('the web UI shows the thinking of an answer', { skip: chromiumMissing }, () => {
   const browser = browserSuite();
 
-  test('live while it streams, after it, and after a reload; markup in it stays text', async () => {
-    const { page, errors } = await browser.open(web.server);
+  /** The reasoning, two seconds with nothing new, then the answer. */
+  const replyThinkingSlowly = () =>
     web.upstream.reply({
       kind: 'raw-stream',
       intervalMs: 300,
       pieces: [
         chunkFrame({ role: 'assistant', content: null, reasoning_content: REASONING[0] }),
         ...REASONING.slice(1).map((piece) => chunkFrame({ reasoning_content: piece })),
-        // SSE comments: two seconds to look at the reasoning before the text comes.
+        // SSE comments: time to look at the reasoning before the text comes.
         ...Array.from({ length: 7 }, () => ': thinking\n\n'),
         ...ANSWER.map((piece) => chunkFrame({ content: piece })),
         chunkFrame({}, 'stop'),
         'data: [DONE]\n\n',
       ],
     });
+
+  test('live while it streams, after it, and after a reload; markup in it stays text', async () => {
+    const { page, errors } = await browser.open(web.server);
+    replyThinkingSlowly();
     await send(page, 'Train or plane?');
     const answer = answers(page).last();
     const thinking = answer.locator('details.thinking');
@@ -85,6 +90,20 @@ describe('the web UI shows the thinking of an answer', { skip: chromiumMissing }
     assert.equal(await page.evaluate('window.pwned'), undefined);
     await answers(page).last().locator('details.thinking summary').click();
     assert.deepEqual(await axeViolations(page), [], 'the page with the thinking open');
+    assert.deepEqual(errors, []);
+  });
+
+  test('a page reloaded while the model thinks follows its thinking from the stream', async () => {
+    const { page, errors } = await browser.open(web.server);
+    replyThinkingSlowly();
+    await send(page, 'Bus or boat?');
+    await waitForText(answers(page).last().locator('.thinking-text'), /^Weighing/);
+    await page.reload();
+    const answer = answers(page).last();
+    await waitForText(answer.locator('.thinking-text'), REASONING.join(''));
+    assert.equal(await answer.getAttribute('data-status'), 'in_progress', 'followed before the answer ended');
+    await waitForAnswer(page, 'Take the train.');
+    await waitForText(answers(page).last().locator('.thinking-text'), REASONING.join(''));
     assert.deepEqual(errors, []);
   });
 
