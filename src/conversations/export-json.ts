@@ -37,7 +37,7 @@ export async function* exportJsonText(
     // An export without bytes its parts name would not import: better no export than a broken one.
     if (data === undefined)
       throw new Error(`export: the bytes of attachment ${sha256} are missing from the store`);
-    yield separator;
+    if (separator !== '') yield separator;
     yield* exportAttachmentEntry(sha256, data);
     separator = ',';
   }
