@@ -22,8 +22,9 @@ const Params = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
  * ChatGPT exports of years of chats are large: the route takes up to this much, or one of the
- * largest attachments allowed with a little more when that is more (split larger exports), one import at a time per user and `MAX_IMPORTS` at once in the process, so imports
- * cannot starve everything else of memory. Each is parsed in a worker thread and written in
+ * largest attachments allowed with a little more when that is more (split larger exports), one
+ * import at a time per user and `MAX_IMPORTS` at once in the process, so imports cannot starve
+ * everything else of memory. Each is parsed in a worker thread and written in
  * slices, so the event loop goes on serving other requests meanwhile.
  */
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
