@@ -1,7 +1,7 @@
 /**
  * The API reference of the native surface (`/api`): summaries, what each route does to the
- * conversation tree, answers per status, and the events of its streams (`start`, `delta`, `done`,
- * `error`, resumable). Errors are `{"error": {"code", "message"}}` with the real HTTP status.
+ * conversation tree, answers per status, and the events of its streams (`start`, `delta`,
+ * `reasoning`, `tool_call`, `done`, `error`, resumable). Errors are `{"error": {"code", "message"}}` with the real HTTP status.
  */
 
 import { createHash } from 'node:crypto';

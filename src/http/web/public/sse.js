@@ -1,6 +1,6 @@
 /**
- * Reads a Server-Sent Events body (Parley's native stream: `delta`, `done`, `error` events, JSON
- * data) as it arrives, whatever the chunking: a frame split across reads is joined. Frames come in
+ * Reads a Server-Sent Events body (Parley's native stream: `start`, `delta`, `reasoning`, `done`,
+ * `error` events and more, JSON data) as it arrives, whatever the chunking: a frame split across reads is joined. Frames come in
  * batches, one per read, so a reader that fell behind can skip what a later frame replaces.
  */
 
