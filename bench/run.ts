@@ -12,7 +12,9 @@
  * `--only compare --baseline <checkout>` measures this checkout's server and the baseline's side
  * by side in one run (chat completions, `/ask`, depth; about 7 minutes, `--quick` about 4) and
  * rewrites only that section. `--soak` (30 minutes, `--soak-minutes <n>` for another length) runs
- * the soak alone (see `soak.ts`) and rewrites only its section.
+ * the soak alone (see `soak.ts`) and rewrites only its section. `--only import` imports a 22 MB
+ * ChatGPT export three times into a fresh server and reports its event-loop delay meanwhile (about
+ * a minute) in its own section.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -40,6 +42,7 @@ import {
   type Target,
 } from './client.ts';
 import { measureCompare } from './compare.ts';
+import { IMPORT_PLACE, importSection, measureImport } from './import-load.ts';
 import { COMPARE_PLACE, compareSection } from './compare-report.ts';
 import { measureLongAnswer } from './long-answer.ts';
 import { LONG_ANSWER_PLACE, longAnswerSection } from './long-answer-report.ts';
@@ -96,7 +99,7 @@ function flagValue(flag: string): string | undefined {
   return process.argv.find((argument) => argument.startsWith(`${flag}=`))?.slice(flag.length + 1);
 }
 
-const WORKLOADS = ['long-answer', 'compare'] as const;
+const WORKLOADS = ['long-answer', 'compare', 'import'] as const;
 const only = flagValue('--only');
 const parleyRoot = flagValue('--parley-root');
 const baselineRoot = flagValue('--baseline');
@@ -273,6 +276,10 @@ async function main(): Promise<void> {
   }
   if (only === 'compare') {
     await compareOnly();
+    return;
+  }
+  if (only === 'import') {
+    await importOnly();
     return;
   }
   if (profileOnly) {
@@ -802,6 +809,27 @@ async function longAnswerOnly(): Promise<void> {
     longAnswer,
     toDocs,
   );
+}
+
+/** `--only import`: a large import's event-loop delay, alone. */
+async function importOnly(): Promise<void> {
+  const loadAtStart = loadAverage();
+  const upstream = track(await startMockUpstream(paths, CORES));
+  const results = await measureImport({
+    paths,
+    cores: CORES,
+    upstreamBaseUrl: `${origin(upstream)}/v1`,
+    repeats: quick ? 1 : 3,
+    log,
+  });
+  await stopAll();
+  const section = importSection(results, {
+    startedAt: new Date(startedAt).toISOString(),
+    commit: gitState().commit,
+    command: commandLine(),
+    load: `${loadAtStart.toFixed(2)} / ${loadAverage().toFixed(2)}`,
+  });
+  writeSection('import', IMPORT_PLACE, section, results, !quick);
 }
 
 /** `--only compare --baseline <checkout>`: this checkout's server and the baseline's, side by side. */
