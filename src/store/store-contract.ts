@@ -406,6 +406,27 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       assert.equal((await store.getConversation(ALICE, conversationId))?.currentNode, answer);
     });
 
+    it("keeps a reopened answer's parts through its in-progress writes, until it completes", async () => {
+      const { conversationId, answer } = await startConversation(store);
+      const first: PartRecord[] = [
+        { type: 'reasoning', text: 'think', encrypted: 'opaque==' },
+        { type: 'text', text: 'cut' },
+      ];
+      await store.updateMessage(answer, { content: 'cut', parts: first, status: 'incomplete', now: 1_500 });
+      assert.equal(await store.reopenAnswer(ALICE, conversationId, answer, 'replica-a', 1_600), true);
+      // The continuation's periodic writes carry text only: the earlier reasoning stays stored.
+      await store.updateMessage(answer, { content: 'cut and more', status: 'in_progress', now: 1_700 });
+      assert.deepEqual((await store.getMessage(ALICE, answer))?.parts, first);
+      const last: PartRecord[] = [...first.slice(0, 1), { type: 'text', text: 'cut and more, done' }];
+      await store.updateMessage(answer, {
+        content: 'cut and more, done',
+        parts: last,
+        status: 'completed',
+        now: 1_800,
+      });
+      assert.deepEqual((await store.getMessage(ALICE, answer))?.parts, last);
+    });
+
     it('marks interrupted generations incomplete, keeping their text', async () => {
       const { conversationId, answer } = await startConversation(store);
       await store.updateMessage(answer, { content: 'partial', status: 'in_progress', now: 1_500 });

@@ -182,7 +182,10 @@ export interface BeginTurnInput {
 /** What a generation changes on its assistant message as it streams and when it ends. */
 export interface MessageUpdate {
   readonly content: string;
-  /** The finished message's parts (written once, when it is complete); absent: text only. */
+  /**
+   * The finished message's parts (written once, when it is complete); absent: text only. An
+   * update `in_progress` (a streamed answer's periodic write) leaves the stored parts as they are.
+   */
   readonly parts?: readonly PartRecord[];
   readonly status: MessageStatus;
   readonly finishReason?: string | null;

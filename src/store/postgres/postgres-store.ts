@@ -181,7 +181,10 @@ export const postgresQueries = {
       RETURNING 1
     )
     SELECT count(*)::integer AS written FROM target`,
-  updateMessage: `UPDATE messages SET content = $1, status = $2, parts = $3, finish_reason = $4,
+  // An answer in progress keeps the parts it has (a continued answer's earlier reasoning and tool
+  // calls): they are written once, when it completes.
+  updateMessage: `UPDATE messages SET content = $1, status = $2,
+    parts = CASE WHEN $2 = 'in_progress' THEN parts ELSE $3 END, finish_reason = $4,
     input_tokens = $5, output_tokens = $6, error = $7, updated_at = $8 WHERE id = $9`,
   getAttachments: `SELECT a.sha256, a.data FROM attachments a
     JOIN attachment_owners o ON o.sha256 = a.sha256 AND o.owner = $1

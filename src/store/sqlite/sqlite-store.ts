@@ -629,8 +629,11 @@ function prepareStatements(database: DatabaseSync) {
        WHERE a.sha256 IN (SELECT value FROM json_each(?))`,
     ),
     updateMessage: prepare(
-      `UPDATE messages SET content = ?, parts = ?, status = ?, finish_reason = ?, input_tokens = ?,
-         output_tokens = ?, error = ?, updated_at = ? WHERE id = ?`,
+      // An answer in progress keeps the parts it has (a continued answer's earlier reasoning and
+      // tool calls): they are written once, when it completes.
+      `UPDATE messages SET content = ?1, parts = CASE WHEN ?3 = 'in_progress' THEN parts ELSE ?2 END,
+         status = ?3, finish_reason = ?4, input_tokens = ?5, output_tokens = ?6, error = ?7,
+         updated_at = ?8 WHERE id = ?9`,
     ),
     reopenAnswer: prepare(
       `UPDATE messages SET status = 'in_progress', error = NULL, generator = ?, updated_at = ?
