@@ -495,6 +495,11 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
         /tools of type 'custom' are not served; send function tools/,
       ],
       [{ tool_choice: 'required' }, 'tool_choice', /'tools' is empty/],
+      [
+        { include: ['reasoning.encrypted_content', 'message.everything'] },
+        'include[1]',
+        /^Invalid value for 'include\[1\]': 'message.everything'. Supported values are: 'file_search_call.results'/,
+      ],
       [{ prompt: { id: 'pmpt_1' } }, 'prompt', /prompt templates/],
       [
         { image: { context_compression: 'enabled' } },
@@ -536,6 +541,9 @@ describe('the /v1 request rule: every field honoured, accepted or refused by nam
       image: { context_compression: 'disabled' },
     });
     assert.equal(uncompressed.status, 200, JSON.stringify(uncompressed.body));
+    // An include value OpenAI defines for its hosted tools asks for nothing here: accepted.
+    const hosted = await post('/v1/responses', { input: 'x', include: ['file_search_call.results'] });
+    assert.equal(hosted.status, 200, JSON.stringify(hosted.body));
   });
 
   test('responses: input_image and input_file are stored with the question and sent again on later turns', async () => {

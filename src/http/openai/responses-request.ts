@@ -191,6 +191,22 @@ const HOSTED_TOOLS = new Set([
   'tool_search',
 ]);
 
+/**
+ * OpenAI's `include` values (openai-node's `ResponseIncludable`). Parley honours the reasoning
+ * payload and log probabilities; input image URLs are always listed; the rest name outputs of
+ * tools OpenAI hosts, which are refused where a request asks for them. Any other value is a 400.
+ */
+const INCLUDABLE: readonly string[] = [
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+];
+
 const FUNCTION_TOOL_KEYS = new Set(['type', 'name', 'description', 'parameters', 'strict']);
 
 /**
@@ -264,6 +280,14 @@ export function assertResponsesRequestServed(body: CreateResponseRequest): void 
   }
   if (tools.length === 0 && choice != null && choice !== 'auto' && choice !== 'none') {
     throw badRequest("'tool_choice' asks for a tool call, but 'tools' is empty.", 'tool_choice');
+  }
+  for (const [index, value] of (body.include ?? []).entries()) {
+    if (!INCLUDABLE.includes(value)) {
+      throw badRequest(
+        `Invalid value for 'include[${index}]': '${value}'. Supported values are: ${INCLUDABLE.map((each) => `'${each}'`).join(', ')}.`,
+        `include[${index}]`,
+      );
+    }
   }
   for (const field of ['context_management', 'moderation', 'access_programs'] as const) {
     if (!isEmptyValue(body[field])) throw refuseEverywhere(field, 'it is an OpenAI platform feature');
