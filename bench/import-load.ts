@@ -38,11 +38,61 @@ export interface ImportResults {
   readonly pairs: number;
 }
 
-async function eventLoopDelay(base: string): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+/** The server's event-loop delay (ms) since the last read of `metricsUrl` (its histogram restarts then). */
+async function eventLoopDelay(metricsUrl: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(metricsUrl)).text();
   const seconds = (name: string) =>
     Number(new RegExp(`^parley_nodejs_eventloop_lag_${name}_seconds ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
   return { p99: seconds('p99') * 1000, max: seconds('max') * 1000 };
+}
+
+export interface ImportProbe {
+  /** The import's answer, its body not read yet. */
+  readonly response: Response;
+  readonly seconds: number;
+  /** The server's event-loop delay over the import, in ms. */
+  readonly loop: { readonly p99: number; readonly max: number };
+  /** How long each `/healthz` asked meanwhile took, in ms, in the order asked. */
+  readonly health: readonly number[];
+}
+
+/**
+ * Posts `file` to `/api/import` while `/healthz` is asked every 20 ms (each must be a 200), and
+ * reads the server's event-loop delay over the import from `metricsUrl`. The end-to-end test and
+ * `--only import` both measure with it.
+ */
+export async function importWhilePinging(
+  baseUrl: string,
+  metricsUrl: string,
+  file: string,
+): Promise<ImportProbe> {
+  await eventLoopDelay(metricsUrl);
+  const health: number[] = [];
+  let importing = true;
+  const pinging = (async () => {
+    while (importing) {
+      const sent = performance.now();
+      const answer = await fetch(`${baseUrl}/healthz`);
+      await answer.arrayBuffer();
+      if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status} during the import`);
+      health.push(performance.now() - sent);
+      await sleep(20);
+    }
+  })();
+  const started = performance.now();
+  try {
+    const response = await fetch(`${baseUrl}/api/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: file,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const loop = await eventLoopDelay(metricsUrl);
+    return { response, seconds, loop, health };
+  } finally {
+    importing = false;
+    await pinging;
+  }
 }
 
 export async function measureImport(options: {
@@ -65,39 +115,19 @@ export async function measureImport(options: {
     });
     try {
       const base = origin(server);
-      await eventLoopDelay(base);
-      const health: number[] = [];
-      let importing = true;
-      const pinging = (async () => {
-        while (importing) {
-          const sent = performance.now();
-          await (await fetch(`${base}/healthz`)).arrayBuffer();
-          health.push(performance.now() - sent);
-          await sleep(20);
-        }
-      })();
-      const started = performance.now();
-      const response = await fetch(`${base}/api/import`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: file,
-      });
-      await response.arrayBuffer();
-      const seconds = (performance.now() - started) / 1000;
-      const delay = await eventLoopDelay(base);
-      importing = false;
-      await pinging;
+      const probe = await importWhilePinging(base, `${base}/metrics`, file);
+      await probe.response.arrayBuffer();
       runs.push({
         megabytes: file.length / 1e6,
-        seconds,
-        status: response.status,
-        loopP99Ms: delay.p99,
-        loopMaxMs: delay.max,
-        healthAnswers: health.length,
-        healthSlowestMs: Math.max(...health),
+        seconds: probe.seconds,
+        status: probe.response.status,
+        loopP99Ms: probe.loop.p99,
+        loopMaxMs: probe.loop.max,
+        healthAnswers: probe.health.length,
+        healthSlowestMs: Math.max(...probe.health),
       });
       options.log(
-        `import ${repeat + 1}/${options.repeats}: ${response.status} in ${fixed(seconds, 1)} s, loop p99 ${fixed(delay.p99, 1)} ms`,
+        `import ${repeat + 1}/${options.repeats}: ${probe.response.status} in ${fixed(probe.seconds, 1)} s, loop p99 ${fixed(probe.loop.p99, 1)} ms`,
       );
     } finally {
       await server.stop();

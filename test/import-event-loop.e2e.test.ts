@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { chatGptExport } from '../bench/chatgpt-export-file.ts';
+import { importWhilePinging } from '../bench/import-load.ts';
 import { createPostgresSchema, type PostgresSchema, postgresTestUrl } from './support/postgres-schema.ts';
 import { freePort } from './support/nginx.ts';
 import { type ServerProcess, startServer } from './support/server-process.ts';
@@ -53,14 +53,6 @@ const databases: Database[] = [
 ];
 
 const json = { 'content-type': 'application/json' };
-
-/** The p99 and max event-loop delay (ms) since the last read of /metrics. */
-async function eventLoopDelay(metricsUrl: string): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(metricsUrl)).text();
-  const seconds = (name: string) =>
-    Number(new RegExp(`^parley_nodejs_eventloop_lag_${name}_seconds ([0-9.e+-]+)$`, 'm').exec(text)?.[1]);
-  return { p99: seconds('p99') * 1000, max: seconds('max') * 1000 };
-}
 
 /** Every conversation id of the (only) owner, paging through the list. */
 async function conversationIds(server: ServerProcess): Promise<string[]> {
@@ -99,41 +91,24 @@ describe('a large import', () => {
         PARLEY_METRICS_PORT: String(metricsPort),
       });
       try {
-        const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-        await eventLoopDelay(metricsUrl);
-        const pings: number[] = [];
-        let importing = true;
-        const pinging = (async () => {
-          while (importing) {
-            const sent = performance.now();
-            assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
-            pings.push(performance.now() - sent);
-            await sleep(20);
-          }
-        })();
-        const started = performance.now();
-        const response = await fetch(`${server.baseUrl}/api/import`, {
-          method: 'POST',
-          headers: json,
-          body: file,
-        });
-        const took = performance.now() - started;
-        const delay = await eventLoopDelay(metricsUrl);
-        importing = false;
-        await pinging;
+        const { response, seconds, loop, health } = await importWhilePinging(
+          server.baseUrl,
+          `http://127.0.0.1:${metricsPort}/metrics`,
+          file,
+        );
         const answer = (await response.json()) as { imported: number; conversations: { messages: number }[] };
         assert.equal(response.status, 201, JSON.stringify(answer).slice(0, 500));
         assert.equal(answer.imported, CONVERSATIONS);
         assert.ok(answer.conversations.every((conversation) => conversation.messages === PAIRS * 2));
 
-        pings.sort((a, b) => a - b);
+        const pings = [...health].sort((a, b) => a - b);
         const pingP99 = pings[Math.floor(pings.length * 0.99)] ?? Number.NaN;
         t.diagnostic(
-          `${(file.length / 1e6).toFixed(1)} MB imported in ${(took / 1000).toFixed(1)} s; server event loop ` +
-            `p99 ${delay.p99.toFixed(1)} ms, max ${delay.max.toFixed(1)} ms; ${pings.length} /healthz ` +
+          `${(file.length / 1e6).toFixed(1)} MB imported in ${seconds.toFixed(1)} s; server event loop ` +
+            `p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms; ${pings.length} /healthz ` +
             `answered meanwhile, p99 ${pingP99.toFixed(1)} ms, slowest ${(pings.at(-1) ?? 0).toFixed(1)} ms`,
         );
-        assert.ok(delay.max < MAX_STALL_MS, `the event loop stalled ${delay.max} ms while importing`);
+        assert.ok(loop.max < MAX_STALL_MS, `the event loop stalled ${loop.max} ms while importing`);
         assert.ok(pings.length > 10, 'health checks answered while importing');
         assert.equal((await conversationIds(server)).length, CONVERSATIONS);
       } finally {
