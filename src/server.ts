@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import { buildApp, type ParleyApp } from './app.ts';
+import { buildApp, type CoreServices, type ParleyApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import { createCore } from './conversations/core.ts';
 import { Reaper } from './conversations/reaper.ts';
@@ -20,7 +20,6 @@ import { RedisReplicaRegistry } from './infra/redis-replica-registry.ts';
 import { RedisRunLog } from './infra/redis-run-log.ts';
 import type { ModelRegistry } from './providers/registry.ts';
 import type { Store } from './store/store.ts';
-import type { CoreServices } from './app.ts';
 
 const CANCEL_CHANNEL = 'parley:cancel';
 
