@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import type { ImportedMessage, Store } from '../store.ts';
 import { describeAccessStoreContract } from '../access-store-contract.ts';
+import { describeSearchContract } from '../search-contract.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import { postgresMigrations } from './migrations.ts';
 import { openPostgresStore, postgresQueries } from './postgres-store.ts';
@@ -49,6 +50,7 @@ if (connectionString === '') {
 
   describeStoreContract('postgres', () => open(newSchema()));
   describeAccessStoreContract('postgres', () => open(newSchema()));
+  describeSearchContract('postgres', () => open(newSchema()));
 
   describe('PostgreSQL store', () => {
     it('records each migration once and applies none again at reopen', async () => {

@@ -290,4 +290,46 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE conversations ADD COLUMN temperature REAL;
   ALTER TABLE conversations ADD COLUMN max_output_tokens INTEGER;
   `,
+  `
+  -- Search narrows to one owner inside the index: each entry carries its owner as one token
+  -- ('o' and the owner's UTF-8 bytes in hex), so a search reads only the owner's matches, newest
+  -- first. An owner changes only when an import or the first admin adopts conversations: the
+  -- conversation's messages are queued again and its title re-indexed. A deleted conversation
+  -- leaves the index (no search would show it).
+  DROP TRIGGER messages_fts_delete;
+  DROP TRIGGER titles_fts_insert;
+  DROP TRIGGER titles_fts_update;
+  DROP TABLE messages_fts;
+  DROP TABLE titles_fts;
+  CREATE VIRTUAL TABLE messages_fts USING fts5(owner, content, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE titles_fts USING fts5(owner, title, tokenize = 'unicode61 remove_diacritics 2');
+
+  INSERT INTO messages_fts (rowid, owner, content)
+    SELECT m.rowid, 'o' || lower(hex(c.owner)), m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY m.rowid;
+  INSERT INTO titles_fts (rowid, owner, title)
+    SELECT rowid, 'o' || lower(hex(owner)), title FROM conversations WHERE title IS NOT NULL AND deleted_at IS NULL;
+
+  CREATE TRIGGER messages_fts_delete AFTER UPDATE OF deleted_at ON messages
+    WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.rowid;
+  END;
+  CREATE TRIGGER titles_fts_insert AFTER INSERT ON conversations WHEN new.title IS NOT NULL BEGIN
+    INSERT INTO titles_fts (rowid, owner, title) VALUES (new.rowid, 'o' || lower(hex(new.owner)), new.title);
+  END;
+  CREATE TRIGGER titles_fts_update AFTER UPDATE OF title, owner ON conversations WHEN new.deleted_at IS NULL BEGIN
+    DELETE FROM titles_fts WHERE rowid = old.rowid;
+    INSERT INTO titles_fts (rowid, owner, title)
+      SELECT new.rowid, 'o' || lower(hex(new.owner)), new.title WHERE new.title IS NOT NULL;
+  END;
+  CREATE TRIGGER messages_fts_owner AFTER UPDATE OF owner ON conversations WHEN old.owner <> new.owner BEGIN
+    INSERT OR IGNORE INTO messages_fts_queue (message_row)
+      SELECT rowid FROM messages WHERE conversation_id = new.id AND status <> 'in_progress' AND deleted_at IS NULL;
+  END;
+  CREATE TRIGGER search_conversation_delete AFTER UPDATE OF deleted_at ON conversations
+    WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL BEGIN
+    DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE conversation_id = old.id);
+    DELETE FROM titles_fts WHERE rowid = old.rowid;
+  END;
+  `,
 ];

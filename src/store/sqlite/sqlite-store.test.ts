@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { describeAccessStoreContract } from '../access-store-contract.ts';
+import { describeSearchContract } from '../search-contract.ts';
 import { describeStoreContract, importedMessage } from '../store-contract.ts';
 import { sqliteMigrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -20,6 +21,7 @@ describeStoreContract('sqlite (file)', async () =>
 );
 describeStoreContract('sqlite (:memory:)', async () => openSqliteStore({ path: ':memory:' }));
 describeAccessStoreContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
+describeSearchContract('sqlite', async () => openSqliteStore({ path: ':memory:' }));
 
 describe('SQLite store', () => {
   it('creates the folder, uses WAL and records the migrations it applied', async () => {
@@ -259,6 +261,45 @@ describe('SQLite store', () => {
     await store.updateConversation('alice', 'c', { temperature: 0.3, maxOutputTokens: 50 }, 2);
     const updated = await store.getConversation('alice', 'c');
     assert.deepEqual([updated?.temperature, updated?.maxOutputTokens], [0.3, 50]);
+    await store.close();
+  });
+
+  it('keeps every message searchable, by its owner only, when it migrates to the owner-tagged index', async () => {
+    const path = join(folder, 'before-owner-tags.sqlite');
+    const database = new DatabaseSync(path);
+    const before = sqliteMigrations.findIndex((migration) => migration.includes('fts5(owner, content'));
+    assert.ok(before > 0, 'the migration that rebuilds the index');
+    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
+    database.exec(`PRAGMA user_version = ${before}`);
+    database.exec(`
+      INSERT INTO conversations (id, owner, title, created_at, updated_at, deleted_at) VALUES
+        ('a1', 'alice', 'Kiwi notes', 1, 3, NULL), ('a2', 'alice', NULL, 1, 2, NULL),
+        ('a3', 'alice', 'Kiwi gone', 1, 4, 5), ('b1', 'bob', 'Kiwi too', 1, 5, NULL);
+      INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, deleted_at) VALUES
+        ('m1', 'a1', 'user', 'a kiwi in the index', 'completed', 1, 1, NULL),
+        ('m2', 'a2', 'user', 'kiwi deleted', 'completed', 1, 1, 2),
+        ('m3', 'a3', 'user', 'kiwi in a deleted conversation', 'completed', 1, 1, NULL),
+        ('m4', 'b1', 'user', 'kiwi of bob', 'completed', 1, 1, NULL);
+      INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages WHERE deleted_at IS NULL;
+      DELETE FROM messages_fts_queue;
+      -- One message still queued for indexing when the server stopped.
+      INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at) VALUES
+        ('m5', 'a2', 'assistant', 'kiwi queued', 'completed', 2, 2);`);
+    database.close();
+    const store = openSqliteStore({ path });
+    const hits = await store.search('alice', 'kiwi', 10);
+    assert.deepEqual(
+      hits.map((hit) => [hit.kind, hit.conversationId, hit.messageId]),
+      [
+        ['title', 'a1', null],
+        ['message', 'a1', 'm1'],
+        ['message', 'a2', 'm5'],
+      ],
+    );
+    assert.deepEqual(
+      (await store.search('bob', 'kiwi', 10)).map((hit) => hit.messageId),
+      [null, 'm4'],
+    );
     await store.close();
   });
 

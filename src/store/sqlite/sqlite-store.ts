@@ -8,7 +8,6 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { parentsFirst } from '../parents-first.ts';
 import { decodeJson, decodeParts, encodeJson, encodeParts } from '../parts.ts';
-import { searchWords } from '../search-words.ts';
 import type {
   BeginTurnInput,
   ConversationPatch,
@@ -43,6 +42,12 @@ import {
   SqliteImportWriter,
   writeImportSlice,
 } from './sqlite-import.ts';
+import {
+  OWNER_TAG_OF,
+  prepareSearchStatements,
+  type SearchStatements,
+  searchOwner,
+} from './sqlite-search.ts';
 import { inTransaction } from './sqlite-transaction.ts';
 import { nullableNumber, nullableString } from './sqlite-values.ts';
 
@@ -61,8 +66,6 @@ const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.parent_id, m.role, m.content
   m.finish_reason, m.input_tokens, m.output_tokens, m.error, m.request_options, m.deleted_at, m.context,
   m.upstream_conversation_id, m.upstream_message_id, m.created_at, m.updated_at, m.parts`;
 const OWNED = `c.owner = ? AND c.deleted_at IS NULL`;
-/** The same, with the owner in the statement's second parameter. */
-const OWNED_BY_2 = `c.owner = ?2 AND c.deleted_at IS NULL`;
 /** The parent's rowid, stored on the child so the walk to the root follows integer keys. */
 const PARENT_ROW_OF = (parentIdParameter: string) =>
   `(SELECT p.rowid FROM messages p WHERE p.id = ${parentIdParameter})`;
@@ -103,6 +106,7 @@ class SqliteStore implements Store {
   readonly #database: DatabaseSync;
   readonly #statements: ReturnType<typeof prepareStatements>;
   readonly #imports: ImportStatements;
+  readonly #search: SearchStatements;
   #indexTimer: NodeJS.Timeout | undefined;
 
   readonly access: SqliteAccessStore;
@@ -111,6 +115,7 @@ class SqliteStore implements Store {
     this.#database = database;
     this.#statements = prepareStatements(database);
     this.#imports = prepareImportStatements(database);
+    this.#search = prepareSearchStatements(database);
     discardStagedImports(database, this.#imports);
     this.access = new SqliteAccessStore(database);
   }
@@ -374,25 +379,9 @@ class SqliteStore implements Store {
   }
 
   async search(owner: string, text: string, limit: number): Promise<readonly SearchHit[]> {
-    const phrases = toFtsPhrases(text);
-    if (phrases.length === 0) return [];
     // Whatever was written before the search is found by it.
     this.#indexQueuedMessages();
-    const rows = (
-      phrases.length === 1
-        ? this.#statements.searchOneWord.all(JSON.stringify(phrases), owner, phrases.join(' OR '), limit)
-        : this.#statements.searchWords.all(JSON.stringify(phrases), owner, phrases.join(' OR '), limit)
-    ) as Row[];
-    return rows.map((row) => ({
-      kind: row.kind === 'title' ? 'title' : 'message',
-      conversationId: String(row.conversation_id),
-      conversationTitle: nullableString(row.title),
-      messageId: nullableString(row.message_id),
-      role: row.role === null ? null : (String(row.role) as MessageRole),
-      snippet: String(row.snippet),
-      rank: Number(row.rank),
-      createdAt: Number(row.created_at),
-    }));
+    return searchOwner(this.#search, owner, text, limit);
   }
 
   async importConversations(
@@ -571,9 +560,10 @@ function prepareStatements(database: DatabaseSync) {
       'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue)',
     ),
     ftsIndexQueued: prepare(
-      `INSERT INTO messages_fts (rowid, content)
-       SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_row
-       WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL`,
+      `INSERT INTO messages_fts (rowid, owner, content)
+       SELECT m.rowid, ${OWNER_TAG_OF('c.owner')}, m.content FROM messages_fts_queue q
+         JOIN messages m ON m.rowid = q.message_row JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND c.deleted_at IS NULL`,
     ),
     ftsClearQueue: prepare('DELETE FROM messages_fts_queue'),
     // The same, for the queue up to a message row (a batch of it).
@@ -584,13 +574,12 @@ function prepareStatements(database: DatabaseSync) {
       'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue WHERE message_row <= ?)',
     ),
     ftsIndexQueuedUpTo: prepare(
-      `INSERT INTO messages_fts (rowid, content)
-       SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_row
-       WHERE q.message_row <= ? AND m.status <> 'in_progress' AND m.deleted_at IS NULL`,
+      `INSERT INTO messages_fts (rowid, owner, content)
+       SELECT m.rowid, ${OWNER_TAG_OF('c.owner')}, m.content FROM messages_fts_queue q
+         JOIN messages m ON m.rowid = q.message_row JOIN conversations c ON c.id = m.conversation_id
+       WHERE q.message_row <= ? AND m.status <> 'in_progress' AND m.deleted_at IS NULL AND c.deleted_at IS NULL`,
     ),
     ftsClearQueueUpTo: prepare('DELETE FROM messages_fts_queue WHERE message_row <= ?'),
-    searchOneWord: prepare(searchSql(false)),
-    searchWords: prepare(searchSql(true)),
     getConversationAnyOwner: prepare(
       'SELECT c.* FROM conversations c WHERE c.id = ? AND c.deleted_at IS NULL',
     ),
@@ -766,62 +755,6 @@ function toConversation(row: Row): ConversationRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
-}
-
-/**
- * The search: ?1 the words as a JSON array of FTS phrases, ?2 the owner, ?3 any of the words, ?4
- * the limit. With several words, a conversation matches when each word is in its title or one of
- * its messages (`matched`); with one, every title or message that holds it is a hit, so the
- * statement skips that step.
- */
-function searchSql(severalWords: boolean): string {
-  // The owner's conversations, once (with a Bloom filter), instead of a lookup per matching message.
-  const matched = `WITH words AS (SELECT key AS word, value AS phrase FROM json_each(?1)),
-    owned AS MATERIALIZED (SELECT c.id FROM conversations c WHERE ${OWNED_BY_2}),
-    matched AS (
-      SELECT conversation_id FROM (
-        SELECT w.word, c.id AS conversation_id
-        FROM words w JOIN titles_fts ON titles_fts MATCH w.phrase
-          JOIN conversations c ON c.rowid = titles_fts.rowid
-        WHERE ${OWNED_BY_2}
-        UNION
-        SELECT w.word, m.conversation_id
-        FROM words w JOIN messages_fts ON messages_fts MATCH w.phrase
-          JOIN messages m ON m.rowid = messages_fts.rowid
-        WHERE m.conversation_id IN owned AND m.deleted_at IS NULL
-      ) GROUP BY conversation_id HAVING count(DISTINCT word) = (SELECT count(*) FROM words)
-    ),`;
-  const inMatched = (column: string) =>
-    severalWords ? `${column} IN (SELECT conversation_id FROM matched)` : OWNED_BY_2;
-  return `${severalWords ? matched : 'WITH'}
-    pieces AS (
-      SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL AS message_id, NULL AS role,
-        highlight(titles_fts, 0, '<mark>', '</mark>') AS snippet, bm25(titles_fts) AS rank,
-        c.created_at, c.updated_at
-      FROM titles_fts JOIN conversations c ON c.rowid = titles_fts.rowid
-      WHERE titles_fts MATCH ?3 AND ${inMatched('c.id')}
-      UNION ALL
-      SELECT 'message', m.conversation_id, c.title, m.id, m.role,
-        snippet(messages_fts, 0, '<mark>', '</mark>', '…', 16), bm25(messages_fts), m.created_at,
-        c.updated_at
-      FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-        JOIN conversations c ON c.id = m.conversation_id
-      WHERE messages_fts MATCH ?3 AND m.deleted_at IS NULL AND ${inMatched('m.conversation_id')}
-    )
-    SELECT kind, conversation_id, title, message_id, role, snippet, rank, created_at FROM (
-      SELECT *, max(kind = 'title') OVER (PARTITION BY conversation_id) AS title_hit FROM pieces
-    ) ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, rank LIMIT ?4`;
-}
-
-/**
- * A person's words as FTS5 phrases: every word quoted (so no word is read as syntax), the last one
- * a prefix so results come while typing.
- */
-export function toFtsPhrases(text: string): string[] {
-  const words = searchWords(text);
-  return words.map(
-    (word, index) => `"${word.replaceAll('"', '""')}"${index === words.length - 1 ? '*' : ''}`,
-  );
 }
 
 /** The rows of a statement made by `prepareMessageRows`. */
