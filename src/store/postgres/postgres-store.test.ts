@@ -295,31 +295,37 @@ if (connectionString === '') {
             .filter((name) => name.startsWith('messages_'));
           return { types: scans.map((node) => node['Node Type']), indexes: new Set(indexes) };
         };
-        const expectations: [string, string, unknown[], string][] = [
-          ['path', postgresQueries.getPath, [target.leaf, target.conversationId, 'o', null], 'messages_pkey'],
+        const expectations: [string, string, unknown[], string[]][] = [
+          [
+            'path',
+            postgresQueries.getPath,
+            [target.leaf, target.conversationId, 'o', null],
+            ['messages_pkey'],
+          ],
           [
             'counted path',
             postgresQueries.countPath,
             [target.leaf, target.conversationId, 'o'],
-            'messages_pkey',
+            ['messages_pkey'],
           ],
           [
             'children',
             postgresQueries.getChildren,
             [target.conversationId, target.middle, 'o'],
-            'messages_by_parent',
+            ['messages_by_parent'],
           ],
           [
             'search',
             postgresQueries.search,
             [["'zebrafish':*"], 'o', "'zebrafish':*", 10],
-            'messages_search',
+            // The bounded matches through the text index, then those rows again by their ids.
+            ['messages_search', 'messages_pkey'],
           ],
         ];
         for (const [name, sql, values, index] of expectations) {
           const { types, indexes } = await readsOfMessages(sql, values);
           assert.ok(!types.includes('Seq Scan'), `${name} scans messages: ${types.join(', ')}`);
-          assert.deepEqual([...indexes], [index], `${name} reads messages through ${index}`);
+          assert.deepEqual([...indexes], index, `${name} reads messages through ${index.join(' and ')}`);
         }
 
         // And the answers are right on this larger table.

@@ -8,7 +8,7 @@
 import { Pool, type PoolConfig, TypeOverrides, types } from 'pg';
 import { parentsFirst } from '../parents-first.ts';
 import { decodeJson, decodeParts, encodeJson, encodeParts } from '../parts.ts';
-import { searchWords } from '../search-words.ts';
+import { SEARCH_MATCHES, searchWords } from '../search-words.ts';
 import type {
   BeginTurnInput,
   ConversationPatch,
@@ -288,46 +288,52 @@ export const postgresQueries = {
   getChildren: `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
     WHERE m.conversation_id = $1 AND m.parent_id = $2 AND ${owned(3)} ORDER BY m.created_at, m.seq`,
   /*
-   * $1 the words as tsquery texts, $2 the owner, $3 any of the words, $4 the limit. A conversation
-   * matches when each word is in its title or one of its messages; each word is looked up through
-   * the GIN indexes on its own (LATERAL), then the hits holding any word are ranked, limited, and
-   * only then highlighted (ts_headline parses the text again).
+   * $1 the words as tsquery texts, $2 the owner, $3 any of the words, $4 the limit. Each word reads
+   * the owner's newest SEARCH_MATCHES matching messages and titles (LATERAL, through the GIN
+   * indexes); a conversation matches when each word found its title or one of its messages, and
+   * its hits are those; they are ranked, limited, and only then highlighted (ts_headline parses
+   * the text again).
    */
   search: `
-    WITH matched AS (
-      SELECT hit.conversation_id
+    WITH found AS (
+      SELECT word.position, hit.kind, hit.id, hit.conversation_id
       FROM unnest($1::text[]) WITH ORDINALITY AS word(query, position)
       CROSS JOIN LATERAL (
-        SELECT c.id AS conversation_id FROM conversations c
-        WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query)
-          AND ${owned(2)}
-        UNION
-        SELECT m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL
-          AND ${MESSAGE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query) AND ${owned(2)}
+        (SELECT 'title' AS kind, c.id, c.id AS conversation_id FROM conversations c
+          WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query)
+            AND ${owned(2)}
+          ORDER BY c.seq DESC LIMIT ${SEARCH_MATCHES})
+        UNION ALL
+        (SELECT 'message', m.id, m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL
+            AND ${MESSAGE_VECTOR} @@ to_tsquery('simple'::regconfig, word.query) AND ${owned(2)}
+          ORDER BY m.seq DESC LIMIT ${SEARCH_MATCHES})
       ) hit
-      GROUP BY hit.conversation_id HAVING count(DISTINCT word.position) = cardinality($1::text[])
+    ), matched AS (
+      SELECT kind, id FROM found WHERE conversation_id IN (
+        SELECT conversation_id FROM found GROUP BY conversation_id
+        HAVING count(DISTINCT position) = cardinality($1::text[]))
     ), pieces AS (
       SELECT 'title' AS kind, c.id AS conversation_id, c.title, NULL::text AS message_id,
         NULL::text AS role, c.title AS text, ts_rank(${TITLE_VECTOR}, ${TS_QUERY}) AS score, c.created_at,
-        c.updated_at
+        c.updated_at, c.seq
       FROM conversations c
-      WHERE c.title IS NOT NULL AND ${TITLE_VECTOR} @@ ${TS_QUERY}
-        AND c.id IN (SELECT conversation_id FROM matched)
+      WHERE c.id IN (SELECT id FROM matched WHERE kind = 'title')
       UNION ALL
       SELECT 'message', m.conversation_id, c.title, m.id, m.role, left(m.content, ${SEARCH_PREFIX_CHARS}),
-        ts_rank(${MESSAGE_VECTOR}, ${TS_QUERY}), m.created_at, c.updated_at
+        ts_rank(${MESSAGE_VECTOR}, ${TS_QUERY}), m.created_at, c.updated_at, m.seq
       FROM messages m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND ${MESSAGE_VECTOR} @@ ${TS_QUERY}
-        AND m.conversation_id IN (SELECT conversation_id FROM matched)
+      WHERE m.id IN (SELECT id FROM matched WHERE kind = 'message')
     ), ranked AS (
       SELECT *, bool_or(kind = 'title') OVER (PARTITION BY conversation_id) AS title_hit FROM pieces
-      ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC LIMIT $4
+      ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC, seq DESC
+      LIMIT $4
     )
     SELECT kind, conversation_id, title, message_id, role, -score AS rank, created_at,
       ts_headline('simple'::regconfig, text, ${TS_QUERY},
         'StartSel=<mark>, StopSel=</mark>, MaxWords=16, MinWords=6, MaxFragments=1') AS snippet
-    FROM ranked ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC`,
+    FROM ranked
+    ORDER BY title_hit DESC, updated_at DESC, conversation_id, kind = 'title' DESC, score DESC, seq DESC`,
   // Many rows in one statement: one array per column.
   insertUsage: `INSERT INTO usage (owner, key_id, conversation_id, message_id, model, provider, input_tokens,
       output_tokens, tokens_counted, cost, latency_ms, first_token_ms, status, created_at)
