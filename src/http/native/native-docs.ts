@@ -576,7 +576,8 @@ export const nativeDocs: RouteDocs = {
     description:
       'Full-text search over the caller’s titles and finished messages. A conversation matches when every word of `q` ' +
       '(the last as a prefix) occurs in its title or any of its messages; its hits are the title and the messages ' +
-      'holding a word. Conversations whose title matched come first, then the most recently updated. Example: ' +
+      'holding a word. Conversations whose title matched come first, then the most recently updated. Each word reads ' +
+      'only the newest 1,000 messages (and titles) holding it: more specific words find older ones. Example: ' +
       '`q=oslo trip` finds the conversation titled "Trip" holding "Plan a day in Oslo".',
     responses: {
       200: {
