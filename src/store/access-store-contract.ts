@@ -132,9 +132,16 @@ export function describeAccessStoreContract(name: string, factory: StoreFactory)
       const bob = newUser('bob');
       await access.createUser(bob);
       assert.ok(await store.getConversation(LOCAL_OWNER, before), 'a user who is no admin adopts nothing');
+      const found = async (owner: string, text: string) =>
+        (await store.search(owner, text, 10)).map((hit) => [hit.kind, hit.conversationId]);
+      assert.deepEqual(await found(LOCAL_OWNER, 'hello'), [['message', before]], 'indexed before');
       const ada = newUser('ada', 'admin');
       await access.createUser(ada);
       assert.equal(await store.getConversation(LOCAL_OWNER, before), undefined);
+      // Search follows the conversation to its new owner, its title and its messages.
+      assert.deepEqual(await found(LOCAL_OWNER, 'hello'), []);
+      assert.deepEqual(await found(ada.id, 'hello'), [['message', before]]);
+      assert.deepEqual(await found(ada.id, 'before any'), [['title', before]]);
       assert.equal((await store.getConversation(ada.id, before))?.title, 'before any user');
       assert.deepEqual([...(await store.getAttachments(ada.id, [LOCAL_SHA256])).keys()], [LOCAL_SHA256]);
       assert.equal((await store.getAttachments(LOCAL_OWNER, [LOCAL_SHA256])).size, 0);

@@ -930,6 +930,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const committed = await store.beginImport(owner);
       for (const slice of slices) assert.deepEqual(await committed.write(slice), { conflicts: [] });
       assert.deepEqual(await seen(), []);
+      assert.deepEqual(await store.search(owner, 'sliced', 10), [], 'nor found before the commit');
       await committed.commit();
       assert.deepEqual(await seen(), [conversationId], 'all of it is seen once committed');
       assert.deepEqual(
