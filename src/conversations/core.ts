@@ -83,7 +83,7 @@ export function createCore(options: CoreOptions): ConversationCore {
     store,
     now,
     flushIntervalMs: options.flushIntervalMs,
-    shutdownSignal: live.shutdownSignal,
+    shutdown: live.shutdownSwitch,
     onStoreError: onBackgroundError,
     onSettled: (turn) => live.release(turn.ids.answerId),
     ...(options.observer === undefined ? {} : { observer: options.observer }),

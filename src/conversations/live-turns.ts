@@ -5,20 +5,21 @@
  */
 
 import { ParleyError } from '../errors.ts';
+import { ShutdownSwitch } from './shutdown-switch.ts';
 import type { Turn } from './turn.ts';
 
 export class LiveTurns {
   readonly #turns = new Map<string, Turn>();
-  readonly #shutdown = new AbortController();
+  readonly #shutdown = new ShutdownSwitch();
 
-  /** Aborted when the server shuts down (every turn's stopping point). */
-  get shutdownSignal(): AbortSignal {
-    return this.#shutdown.signal;
+  /** Switched when the server shuts down: every turn's stopping point. */
+  get shutdownSwitch(): ShutdownSwitch {
+    return this.#shutdown;
   }
 
   /** Throws once the server is shutting down: no new turn starts then. */
   assertOpen(): void {
-    if (this.#shutdown.signal.aborted) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
+    if (this.#shutdown.stopped) throw new ParleyError('SHUTTING_DOWN', 'the server is shutting down');
   }
 
   /** Holds a turn until it settles (the turn context's `onSettled` calls `release`). */
@@ -48,6 +49,6 @@ export class LiveTurns {
 
   /** Refuses new turns and stops every generation in flight; each stores what it had as `incomplete`. */
   shutdown(): void {
-    this.#shutdown.abort();
+    this.#shutdown.shutdown();
   }
 }

@@ -22,6 +22,7 @@ import { AnswerParts } from './answer-parts.ts';
 import type { TurnEvent } from './generation-events.ts';
 import type { GenerationLabels, GenerationObserver } from './generation-observer.ts';
 import { toParleyError } from './provider-errors.ts';
+import type { ShutdownSwitch } from './shutdown-switch.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
 
 export interface TurnResult {
@@ -48,8 +49,8 @@ export interface TurnContext {
   readonly store: Pick<Store, 'updateMessage' | 'setUpstreamRefs'>;
   readonly now: () => number;
   readonly flushIntervalMs: number;
-  /** Aborted when the server shuts down. */
-  readonly shutdownSignal: AbortSignal;
+  /** Stops the turn when the server shuts down. */
+  readonly shutdown: ShutdownSwitch;
   readonly onStoreError: (error: unknown) => void;
   readonly observer?: GenerationObserver;
   readonly recorder?: UsageRecorder;
@@ -87,7 +88,12 @@ export class Turn {
   readonly #prompt: readonly PromptMessage[];
   readonly #context: TurnContext;
   readonly #options: GenerationOptions;
-  readonly #cancel = new AbortController();
+  /**
+   * The one signal the model call sees: aborted by the caller's signal, a shutdown, `cancel`, or a
+   * stream's consumer stopping early (one listener and a set entry, not a composite signal).
+   */
+  readonly #stop = new AbortController();
+  #cancelled = false;
   readonly #settled = Promise.withResolvers<void>();
   readonly #account: TurnAccount;
   /** Text the answer already has (a continued answer); the model's output is appended to it. */
@@ -148,13 +154,28 @@ export class Turn {
 
   /** Stops the generation (idempotent); the answer is stored `incomplete`, finish reason "cancelled". */
   cancel(): void {
-    this.#cancel.abort();
+    this.#cancelled = true;
+    this.#stop.abort();
+  }
+
+  /** Links the caller's signal and the server's shutdown to the turn's stop; returns the unlink. */
+  #watch(signal: AbortSignal): () => void {
+    const stop = this.#stop;
+    if (signal.aborted) stop.abort(signal.reason);
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const forgetShutdown = this.#context.shutdown.onShutdown(() => stop.abort());
+    return () => {
+      signal.removeEventListener('abort', onAbort);
+      forgetShutdown();
+    };
   }
 
   /** Generates the whole answer at once. Throws a ParleyError after storing what happened. */
   async generate(signal: AbortSignal): Promise<TurnResult> {
     this.#claim();
-    const combined = AbortSignal.any([signal, this.#context.shutdownSignal, this.#cancel.signal]);
+    const unwatch = this.#watch(signal);
+    const combined = this.#stop.signal;
     try {
       const result = await this.#model.doGenerate(this.#prompt, this.#callOptions(combined));
       if (result.reasoning !== undefined) this.#parts.addReasoningParts(result.reasoning);
@@ -167,6 +188,7 @@ export class Turn {
     } catch (error) {
       throw await this.#fail(this.#initialText, error, combined);
     } finally {
+      unwatch();
       this.#settle();
     }
   }
@@ -177,13 +199,8 @@ export class Turn {
    */
   async *stream(signal: AbortSignal): AsyncGenerator<TurnEvent, void, undefined> {
     this.#claim();
-    const stop = new AbortController();
-    const combined = AbortSignal.any([
-      signal,
-      this.#context.shutdownSignal,
-      this.#cancel.signal,
-      stop.signal,
-    ]);
+    const unwatch = this.#watch(signal);
+    const combined = this.#stop.signal;
     const flusher = new Flusher(this.#context, this.ids.answerId);
     const observer = this.#context.observer;
     const startedAt = performance.now();
@@ -247,12 +264,13 @@ export class Turn {
     } finally {
       if (!settled) {
         // The consumer stopped early (e.g. its client went away): stop the upstream, keep the text.
-        stop.abort();
+        this.#stop.abort();
         await flusher.drain();
         await this.#store(text, 'incomplete', { error: 'the client stopped reading the answer' });
         observer?.finished(this.#labels, 'incomplete', undefined);
         this.#record(text, 'incomplete', undefined);
       }
+      unwatch();
       observer?.streamClosed(this.#labels);
       this.#settle();
     }
@@ -305,10 +323,10 @@ export class Turn {
   async #fail(text: string, error: unknown, signal: AbortSignal): Promise<ParleyError> {
     let parleyError = toParleyError(error);
     this.#context.observer?.failed(this.#labels, parleyError.code);
-    if (this.#context.shutdownSignal.aborted && signal.aborted) {
+    if (this.#context.shutdown.stopped && signal.aborted) {
       parleyError = new ParleyError('SHUTTING_DOWN', 'the server is shutting down', { cause: error });
     }
-    if (this.#cancel.signal.aborted && signal.aborted) {
+    if (this.#cancelled && signal.aborted) {
       parleyError = new ParleyError('CANCELLED', 'the response was cancelled', { cause: error });
       this.#context.observer?.finished(this.#labels, 'incomplete', undefined);
       this.#record(text, 'incomplete', undefined);

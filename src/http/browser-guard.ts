@@ -39,8 +39,13 @@ function normalHost(value: string, isOrigin: boolean): string | undefined {
   }
 }
 
+/** The Host headers of nearly every request to a loopback server, read without a URL parse. */
+const PLAIN_LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
 /** The name part of a Host header (`[::1]:8080` → `::1`), or undefined when it does not parse. */
 export function hostName(header: string): string | undefined {
+  const plain = PLAIN_LOOPBACK_HOST.exec(header)?.[1];
+  if (plain !== undefined) return plain === '[::1]' ? '::1' : plain.toLowerCase();
   const host = normalHost(header, false);
   return host === undefined ? undefined : new URL(`http://${host}`).hostname.replace(/^\[(.*)\]$/, '$1');
 }

@@ -11,6 +11,18 @@ import { badRequest, type ParleyError } from '../errors.ts';
 /** Deeper than any request Parley accepts needs (OpenAI's own bodies nest a handful of levels). */
 export const MAX_JSON_DEPTH = 32;
 
+/** True when the text holds more than `count` opening brackets (`{`, `[`), strings included. */
+function opensMoreThan(text: string, count: number): boolean {
+  let seen = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      seen += 1;
+      if (seen > count) return true;
+    }
+  }
+  return false;
+}
+
 /** The deepest `{`/`[` nesting of a JSON text, ignoring brackets inside strings. */
 export function jsonDepth(text: string): number {
   let depth = 0;
@@ -56,7 +68,8 @@ export const nulRefused = (where: string): ParleyError =>
 
 /** Parses a (non-empty) JSON text; throws a 400 `ParleyError` saying what is wrong with it. */
 export function parseJsonText(text: string): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH)
+  // Nesting needs brackets: a text with few of them (most bodies) skips the character walk.
+  if (opensMoreThan(text, MAX_JSON_DEPTH) && jsonDepth(text) > MAX_JSON_DEPTH)
     throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {

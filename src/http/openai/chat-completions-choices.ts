@@ -32,6 +32,9 @@ export type ChoiceEvent = TurnEvent & { readonly choice: number };
 
 /** Every turn's whole answer, in choice order; the first failure stops the others and is thrown. */
 export async function generateChoices(turns: readonly Turn[], signal: AbortSignal): Promise<TurnResult[]> {
+  const [only] = turns;
+  // One choice (the usual case): there are no others to stop.
+  if (turns.length === 1 && only !== undefined) return [await only.generate(signal)];
   const stopOthers = new AbortController();
   const combined = AbortSignal.any([signal, stopOthers.signal]);
   try {
