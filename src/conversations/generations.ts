@@ -96,6 +96,8 @@ export class Generations {
   readonly #planner: PromptPlanner;
   readonly #live: LiveTurns;
   readonly #turnContext: TurnContext;
+  /** The context of a stateless turn (nothing written, nothing tracked), made once. */
+  readonly #statelessContext: TurnContext;
   readonly #autoTitles: Titles | undefined;
   readonly #replicaId: string;
   readonly #now: () => number;
@@ -107,6 +109,7 @@ export class Generations {
     this.#planner = options.planner;
     this.#live = options.live;
     this.#turnContext = options.turnContext;
+    this.#statelessContext = { ...options.turnContext, store: DROP_WRITES, onSettled: () => {} };
     this.#autoTitles = options.autoTitles;
     this.#replicaId = options.replicaId;
     this.#now = options.now;
@@ -225,7 +228,7 @@ export class Generations {
       input.modelName,
       input.model,
       input.prompt,
-      { ...this.#turnContext, store: DROP_WRITES, onSettled: () => {} },
+      this.#statelessContext,
       input.options,
       { owner: input.owner, keyId: input.keyId, stored: false },
     );

@@ -374,6 +374,7 @@ export class Turn {
     status: MessageStatus,
     fields: { finishReason?: string; inputTokens?: number; outputTokens?: number; error?: string },
   ): Promise<void> {
+    if (!this.#account.stored) return;
     const parts = this.#parts.build(text);
     try {
       await this.#context.store.updateMessage(this.ids.answerId, {
