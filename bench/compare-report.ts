@@ -32,7 +32,7 @@ export function withinSpread(figure: CompareFigure): boolean | undefined {
 }
 
 export function compareSection(results: CompareResults, header: CompareHeader): string {
-  const digits = (figure: CompareFigure) => (figure.unit === 'req/s' ? 0 : 2);
+  const digits = (figure: CompareFigure) => (figure.unit === 'req/s' || figure.unit === 'µs' ? 0 : 2);
   const rows = results.figures.map((figure) => [
     `${figure.name} (${figure.unit}, ${figure.better} is faster)`,
     formatSpread(spreadOf(figure.repeats.before), digits(figure)),

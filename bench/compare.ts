@@ -39,7 +39,8 @@ export interface ComparePlan {
 
 export interface CompareFigure {
   readonly name: string;
-  readonly unit: 'ms' | 'req/s';
+  /** `µs` is the server's own CPU time per request, read from `/proc` around a throughput run. */
+  readonly unit: 'ms' | 'req/s' | 'µs';
   /** Which way is faster. */
   readonly better: 'lower' | 'higher';
   /** One figure per repeat and arm. */
@@ -119,7 +120,7 @@ export async function measureCompare(options: CompareOptions): Promise<CompareRe
         figure = {
           name,
           unit,
-          better: unit === 'ms' ? 'lower' : 'higher',
+          better: unit === 'req/s' ? 'higher' : 'lower',
           repeats: { before: [], after: [] },
         };
         figures.set(name, figure);
@@ -153,6 +154,7 @@ export async function measureCompare(options: CompareOptions): Promise<CompareRe
       (label: string, target: (arm: Arm) => Target, body: (arm: Arm) => string): Step =>
       async (arm, name) => {
         const where = target(arm);
+        const cpuBefore = arm.server.cpuTimeMs();
         const run = await runAutocannon({
           url: `${where.origin}${where.path}`,
           headers: where.headers,
@@ -164,6 +166,11 @@ export async function measureCompare(options: CompareOptions): Promise<CompareRe
         if (run.non2xx > 0 || run.errors > 0)
           results.notes.push(`${name} ${label} throughput: ${run.non2xx} non-2xx, ${run.errors} errors`);
         record(`${label} throughput at 64 connections`, 'req/s', name, run.requestsPerSecond);
+        // The server's CPU time per request: steadier than the rate, which also moves with the load
+        // generator and the upstream sharing the other core.
+        const cpuMs = arm.server.cpuTimeMs() - cpuBefore;
+        if (run.total > 0)
+          record(`${label} server CPU per request at 64 connections`, 'µs', name, (cpuMs * 1000) / run.total);
       };
     const deepAsk =
       (conversation: (arm: Arm) => SeededConversation): Step =>
