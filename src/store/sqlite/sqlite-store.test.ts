@@ -11,7 +11,7 @@ import { describeAccessStoreContract } from '../access-store-contract.ts';
 import { describeSearchContract } from '../search-contract.ts';
 import { describeStoreContract, importedMessage } from '../store-contract.ts';
 import { sqliteMigrations } from './migrations.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { indexQueuedSql, openSqliteStore } from './sqlite-store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -126,6 +126,23 @@ describe('SQLite store', () => {
       plan('SELECT parent_id FROM messages WHERE id = ?'),
       /USING INDEX sqlite_autoindex_messages_1/,
     );
+    database.close();
+  });
+
+  it('indexes queued messages from the queue, never by a scan of every message', () => {
+    const database = new DatabaseSync(':memory:');
+    for (const migration of sqliteMigrations) database.exec(migration);
+    for (const upTo of [false, true]) {
+      const steps = (
+        database.prepare(`EXPLAIN QUERY PLAN ${indexQueuedSql(upTo)}`).all() as { detail: string }[]
+      ).map((row) => row.detail);
+      assert.match(steps[0] ?? '', /^(SCAN|SEARCH) q\b/, steps.join('\n'));
+      assert.ok(
+        steps.some((step) => /^SEARCH m USING INTEGER PRIMARY KEY/.test(step)),
+        steps.join('\n'),
+      );
+      assert.ok(!steps.some((step) => /^SCAN m\b/.test(step)), steps.join('\n'));
+    }
     database.close();
   });
 

@@ -530,6 +530,20 @@ function insertNewMessage(
   );
 }
 
+/**
+ * Puts queued messages in the search index (with `upTo`, only the queue up to the message row given
+ * as the parameter). CROSS JOIN keeps the queue, a few rows, the outer loop: with a plain JOIN the
+ * planner scanned every message at each indexing, and a search (which indexes first) cost in
+ * proportion to the whole store (docs/benchmarks.md, 2026-12-03).
+ */
+export function indexQueuedSql(upTo: boolean): string {
+  return `INSERT INTO messages_fts (rowid, owner, content)
+    SELECT m.rowid, ${OWNER_TAG_OF('c.owner')}, m.content FROM messages_fts_queue q
+      CROSS JOIN messages m ON m.rowid = q.message_row JOIN conversations c ON c.id = m.conversation_id
+    WHERE ${upTo ? 'q.message_row <= ? AND ' : ''}m.status <> 'in_progress' AND m.deleted_at IS NULL
+      AND c.deleted_at IS NULL`;
+}
+
 function prepareStatements(database: DatabaseSync) {
   const prepare = (sql: string): StatementSync => database.prepare(sql);
   const prepareMessageRows = (sql: string): StatementSync => {
@@ -559,12 +573,7 @@ function prepareStatements(database: DatabaseSync) {
     ftsUnindexQueued: prepare(
       'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue)',
     ),
-    ftsIndexQueued: prepare(
-      `INSERT INTO messages_fts (rowid, owner, content)
-       SELECT m.rowid, ${OWNER_TAG_OF('c.owner')}, m.content FROM messages_fts_queue q
-         JOIN messages m ON m.rowid = q.message_row JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.status <> 'in_progress' AND m.deleted_at IS NULL AND c.deleted_at IS NULL`,
-    ),
+    ftsIndexQueued: prepare(indexQueuedSql(false)),
     ftsClearQueue: prepare('DELETE FROM messages_fts_queue'),
     // The same, for the queue up to a message row (a batch of it).
     ftsQueuedBatchEnd: prepare(
@@ -573,12 +582,7 @@ function prepareStatements(database: DatabaseSync) {
     ftsUnindexQueuedUpTo: prepare(
       'DELETE FROM messages_fts WHERE rowid IN (SELECT message_row FROM messages_fts_queue WHERE message_row <= ?)',
     ),
-    ftsIndexQueuedUpTo: prepare(
-      `INSERT INTO messages_fts (rowid, owner, content)
-       SELECT m.rowid, ${OWNER_TAG_OF('c.owner')}, m.content FROM messages_fts_queue q
-         JOIN messages m ON m.rowid = q.message_row JOIN conversations c ON c.id = m.conversation_id
-       WHERE q.message_row <= ? AND m.status <> 'in_progress' AND m.deleted_at IS NULL AND c.deleted_at IS NULL`,
-    ),
+    ftsIndexQueuedUpTo: prepare(indexQueuedSql(true)),
     ftsClearQueueUpTo: prepare('DELETE FROM messages_fts_queue WHERE message_row <= ?'),
     getConversationAnyOwner: prepare(
       'SELECT c.* FROM conversations c WHERE c.id = ? AND c.deleted_at IS NULL',
