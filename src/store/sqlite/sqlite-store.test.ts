@@ -16,6 +16,16 @@ import { indexQueuedSql, openSqliteStore } from './sqlite-store.ts';
 const folder = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
+/** A database file at the schema of an older release: every migration before the one holding `marker`. */
+function databaseBefore(file: string, marker: string): DatabaseSync {
+  const database = new DatabaseSync(join(folder, file));
+  const before = sqliteMigrations.findIndex((migration) => migration.includes(marker));
+  assert.ok(before > 0, `a migration holds ${marker}`);
+  for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
+  database.exec(`PRAGMA user_version = ${before}`);
+  return database;
+}
+
 describeStoreContract('sqlite (file)', async () =>
   openSqliteStore({ path: join(folder, `${randomUUID()}.sqlite`) }),
 );
@@ -189,10 +199,7 @@ describe('SQLite store', () => {
 
   it('gives existing messages their depth when it migrates an older database', async () => {
     const path = join(folder, 'older.sqlite');
-    const database = new DatabaseSync(path);
-    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN depth'));
-    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
-    database.exec(`PRAGMA user_version = ${before}`);
+    const database = databaseBefore('older.sqlite', 'ADD COLUMN depth');
     database.exec(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
       VALUES ('c', 'alice', 'c3', 1, 1)`);
     const insert =
@@ -217,11 +224,7 @@ describe('SQLite store', () => {
 
   it('finds the summaries of a database written before summaries had a column of their own', async () => {
     const path = join(folder, 'summaries-by-context.sqlite');
-    const database = new DatabaseSync(path);
-    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN summary_of'));
-    assert.ok(before > 0, 'the migration that adds the column');
-    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
-    database.exec(`PRAGMA user_version = ${before}`);
+    const database = databaseBefore('summaries-by-context.sqlite', 'ADD COLUMN summary_of');
     database.exec(`INSERT INTO conversations (id, owner, current_node, created_at, updated_at)
       VALUES ('c', 'alice', 'q2', 1, 1)`);
     const insert =
@@ -261,11 +264,7 @@ describe('SQLite store', () => {
 
   it('gives existing conversations no sampling of their own when it migrates an older database', async () => {
     const path = join(folder, 'before-sampling.sqlite');
-    const database = new DatabaseSync(path);
-    const before = sqliteMigrations.findIndex((migration) => migration.includes('ADD COLUMN temperature'));
-    assert.ok(before > 0, 'the migration that adds the columns');
-    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
-    database.exec(`PRAGMA user_version = ${before}`);
+    const database = databaseBefore('before-sampling.sqlite', 'ADD COLUMN temperature');
     database.exec(`INSERT INTO conversations (id, owner, title, system_prompt, created_at, updated_at)
       VALUES ('c', 'alice', 'older', 'Be brief.', 1, 1)`);
     database.close();
@@ -283,11 +282,7 @@ describe('SQLite store', () => {
 
   it('keeps every message searchable, by its owner only, when it migrates to the owner-tagged index', async () => {
     const path = join(folder, 'before-owner-tags.sqlite');
-    const database = new DatabaseSync(path);
-    const before = sqliteMigrations.findIndex((migration) => migration.includes('fts5(owner, content'));
-    assert.ok(before > 0, 'the migration that rebuilds the index');
-    for (const migration of sqliteMigrations.slice(0, before)) database.exec(migration);
-    database.exec(`PRAGMA user_version = ${before}`);
+    const database = databaseBefore('before-owner-tags.sqlite', 'fts5(owner, content');
     database.exec(`
       INSERT INTO conversations (id, owner, title, created_at, updated_at, deleted_at) VALUES
         ('a1', 'alice', 'Kiwi notes', 1, 3, NULL), ('a2', 'alice', NULL, 1, 2, NULL),
